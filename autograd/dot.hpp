@@ -1,0 +1,48 @@
+// Graphviz DOT export of computation graphs, and SVG/PNG rendering when Graphviz is installed.
+//
+//   Value loss = ...;
+//   loss.backward();
+//   autograd::write_dot(loss, std::cout);                 // DOT text, always available
+//   autograd::write_dot(loss, "loss.dot");                // written atomically
+//   autograd::render_graph(loss, "loss.svg");             // needs Graphviz (throws if absent)
+//
+// Each value is a record {label | data | grad}; each op is a separate small node between its
+// inputs and its result. Colours give roles: inputs blue, parameters orange, constants grey,
+// the output green. Node ids follow the topological order, so the same graph gives the same text.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+namespace autograd {
+
+class Value;
+
+enum class RankDir { LeftToRight, TopToBottom };
+
+struct DotOptions {
+    RankDir rankdir = RankDir::LeftToRight;
+    bool show_data = true;
+    bool show_grad = true;
+    std::size_t max_nodes = 1000; // values drawn at most; those nearest the output are kept
+    int precision = 4;            // significant digits of data and grad
+};
+
+void write_dot(const Value& root, std::ostream& out, const DotOptions& options = {});
+void write_dot(const Value& root, const std::filesystem::path& file, const DotOptions& options = {});
+std::string to_dot(const Value& root, const DotOptions& options = {});
+
+/// True when this build can render DOT to SVG/PNG itself (built with Graphviz's libgvc).
+bool graphviz_available();
+
+/// Renders DOT text to SVG or PNG bytes ("svg" or "png"). Throws std::runtime_error when
+/// Graphviz is missing from the build or the DOT text does not parse.
+std::string render_dot(std::string_view dot, std::string_view format);
+
+/// Renders a graph to `file`, the format taken from its extension (.svg or .png); atomic write.
+void render_graph(const Value& root, const std::filesystem::path& file, const DotOptions& options = {});
+
+} // namespace autograd

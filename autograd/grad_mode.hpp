@@ -1,0 +1,37 @@
+// Grad mode: whether operations record the graph that backward() walks.
+//
+// This is the one piece of global state in Backprop, and it is thread-local: a NoGradGuard on
+// one thread never changes what another thread records.
+//
+//   Value w = 2.0;
+//   {
+//       autograd::NoGradGuard no_grad;   // e.g. while evaluating a model or updating weights
+//       Value y = w * 3.0;               // y is a plain constant: no parents, no gradient
+//   }
+#pragma once
+
+namespace autograd {
+
+namespace detail {
+inline thread_local bool grad_mode_enabled = true;
+}
+
+/// True when operations on this thread record the graph (the default).
+inline bool is_grad_enabled() { return detail::grad_mode_enabled; }
+
+/// Turns graph recording on or off for this thread; prefer NoGradGuard, which restores the old mode.
+inline void set_grad_enabled(bool enabled) { detail::grad_mode_enabled = enabled; }
+
+/// RAII scope in which nothing is recorded (PyTorch's torch::NoGradGuard). Nests correctly.
+class NoGradGuard {
+public:
+    NoGradGuard() : previous_(detail::grad_mode_enabled) { detail::grad_mode_enabled = false; }
+    ~NoGradGuard() { detail::grad_mode_enabled = previous_; }
+    NoGradGuard(const NoGradGuard&) = delete;
+    NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
+} // namespace autograd

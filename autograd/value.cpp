@@ -1,0 +1,173 @@
+// Value's out-of-line parts: labels, backward, printing, sums.
+#include "autograd/value.hpp"
+
+#include "autograd/scalar_label.hpp"
+#include "autograd/topo.hpp"
+
+#include <mutex>
+#include <ostream>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace autograd {
+namespace detail {
+namespace {
+
+struct LabelTable {
+    std::mutex mutex;
+    std::unordered_map<const ScalarNode*, std::string> labels;
+};
+// Never destroyed, like the node pool: nodes (and so their labels) may outlive other statics.
+LabelTable& label_table()
+{
+    static LabelTable* table = new LabelTable;
+    return *table;
+}
+
+} // namespace
+
+void set_label(ScalarNode* n, std::string_view label)
+{
+    LabelTable& t = label_table();
+    std::lock_guard lock(t.mutex);
+    if (label.empty()) {
+        t.labels.erase(n);
+        n->flags &= static_cast<std::uint8_t>(~kHasLabel);
+    } else {
+        t.labels[n] = std::string(label);
+        n->flags |= kHasLabel;
+    }
+}
+
+std::string get_label(const ScalarNode* n)
+{
+    if ((n->flags & kHasLabel) == 0)
+        return {};
+    LabelTable& t = label_table();
+    std::lock_guard lock(t.mutex);
+    auto it = t.labels.find(n);
+    return it == t.labels.end() ? std::string() : it->second;
+}
+
+void erase_label(ScalarNode* n)
+{
+    LabelTable& t = label_table();
+    std::lock_guard lock(t.mutex);
+    t.labels.erase(n);
+}
+
+// How the shared topological sort walks scalar nodes: marks live in the node's flag bits.
+struct ScalarTopoTraits {
+    bool zero_interior_grads;
+    bool entered(const ScalarNode* n) const { return (n->flags & kEntered) != 0; }
+    bool emitted(const ScalarNode* n) const { return (n->flags & kEmitted) != 0; }
+    void enter(ScalarNode* n) const
+    {
+        n->flags |= kEntered;
+        // Interior gradients hold only the latest backward's values; leaves accumulate.
+        if (zero_interior_grads && n->op != ScalarOp::Leaf)
+            n->grad = 0.0;
+    }
+    void emit(ScalarNode* n) const { n->flags |= kEmitted; }
+    template <class F> void for_each_input_reversed(ScalarNode* n, F&& f) const
+    {
+        const int arity = op_info(n->op).arity;
+        if (arity == 2 && n->rhs->requires_grad())
+            f(n->rhs);
+        if (arity >= 1 && n->lhs->requires_grad())
+            f(n->lhs);
+    }
+};
+
+} // namespace detail
+
+Value::Value(double data, std::string_view label) : Value(data) { set_label(label); }
+
+Value Value::parameter(double data, std::string_view label)
+{
+    Value v(Adopt{}, new_leaf(data, detail::kRequiresGrad | detail::kParameter));
+    v.set_label(label);
+    return v;
+}
+
+void Value::throw_moved_from()
+{
+    throw std::logic_error("Value: use of a moved-from Value (it no longer refers to a node)");
+}
+
+std::vector<Value> Value::parents() const
+{
+    const detail::ScalarNode& n = node();
+    std::vector<Value> out;
+    const int arity = op_info(n.op).arity;
+    if (arity >= 1)
+        out.push_back(Value(Adopt{}, n.lhs)), n.lhs->refs++;
+    if (arity == 2)
+        out.push_back(Value(Adopt{}, n.rhs)), n.rhs->refs++;
+    return out;
+}
+
+double Value::op_constant() const
+{
+    const detail::ScalarNode& n = node();
+    if (n.op != ScalarOp::AddConst && n.op != ScalarOp::MulConst && n.op != ScalarOp::PowConst)
+        throw std::logic_error("Value::op_constant: op '" + std::string(op_info(n.op).name) +
+                               "' has no constant operand");
+    return n.aux;
+}
+
+std::string Value::label() const { return detail::get_label(&node()); }
+
+const Value& Value::set_label(std::string_view label) const
+{
+    detail::set_label(&node(), label);
+    return *this;
+}
+
+void Value::backward() const
+{
+    detail::ScalarNode& root = node();
+    if (!root.requires_grad())
+        throw std::logic_error("backward: this value does not require a gradient (it is a constant, "
+                               "or it was computed under NoGradGuard from constants only)");
+    // Reused between calls, so a training loop allocates nothing here after its first step.
+    thread_local std::vector<detail::ScalarNode*> order, stack;
+    order.clear();
+    detail::topological_order(&root, order, stack, detail::ScalarTopoTraits{true});
+    if (root.op == ScalarOp::Leaf)
+        root.grad += 1.0;
+    else
+        root.grad = 1.0;
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        detail::ScalarNode* n = *it;
+        detail::scalar_backward_step(*n);
+        n->flags &= static_cast<std::uint8_t>(~(detail::kEntered | detail::kEmitted));
+    }
+}
+
+Value sum(std::span<const Value> values)
+{
+    if (values.empty())
+        return Value::constant(0.0);
+    Value total = values[0];
+    for (std::size_t i = 1; i < values.size(); ++i)
+        total = total + values[i];
+    return total;
+}
+
+void zero_grad(std::span<const Value> values)
+{
+    for (const Value& v : values)
+        v.zero_grad();
+}
+
+std::ostream& operator<<(std::ostream& os, const Value& v)
+{
+    const std::string label = v.label();
+    os << "Value(";
+    if (!label.empty())
+        os << "label=" << label << ", ";
+    return os << "data=" << v.data() << ", grad=" << v.grad() << ')';
+}
+
+} // namespace autograd

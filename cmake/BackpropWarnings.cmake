@@ -1,0 +1,13 @@
+# backprop_set_options(target): the project's C++ standard, warnings and sanitizer flags, per target.
+function(backprop_set_options target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(BACKPROP_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(BACKPROP_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
