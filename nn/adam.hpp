@@ -1,0 +1,34 @@
+// Adam (Kingma & Ba), PyTorch's torch.optim.Adam without amsgrad:
+//
+//   g = grad + weight_decay * w
+//   m = beta1 * m + (1 - beta1) * g
+//   v = beta2 * v + (1 - beta2) * g^2
+//   w -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+#pragma once
+
+#include "nn/optimizer.hpp"
+
+namespace nn {
+
+struct AdamOptions {
+    double lr = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    double weight_decay = 0.0;
+};
+
+class Adam : public Optimizer {
+public:
+    Adam(std::vector<ParamRef> params, AdamOptions options);
+    void step() override;
+
+    const AdamOptions& options() const { return options_; }
+
+private:
+    AdamOptions options_;
+    std::vector<double> m_;
+    std::vector<double> v_;
+};
+
+} // namespace nn

@@ -1,0 +1,28 @@
+// Reading labelled data from CSV files: numeric feature columns and an integer label column.
+//
+//   nn::LabelledData iris = nn::load_csv("data/iris.csv");   // label in the last column
+//
+// Header detection: a first line with any non-numeric field is a header. The scikit-learn
+// layout ("150,4,setosa,versicolor,virginica": sample count, feature count, class names) is
+// recognised and its counts are checked. Errors are std::runtime_error naming the file, the line
+// and the field: ragged rows, non-numeric fields, labels that are not non-negative integers.
+#pragma once
+
+#include "nn/dataset.hpp"
+
+#include <filesystem>
+#include <istream>
+#include <string>
+
+namespace nn {
+
+struct CsvOptions {
+    int label_column = -1; // column of the class label; negative counts from the end
+    char delimiter = ',';
+};
+
+LabelledData load_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+/// The same from a stream; `name` is used in error messages.
+LabelledData read_csv(std::istream& in, const std::string& name, const CsvOptions& options = {});
+
+} // namespace nn
