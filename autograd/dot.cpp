@@ -123,7 +123,8 @@ std::string op_text(const ScalarNode& n)
 {
     const OpInfo& info = op_info(n.op);
     switch (n.op) {
-    case ScalarOp::AddConst: return fmt::format("{} {}", info.symbol, format_number(n.aux, 4));
+    case ScalarOp::AddConst: // x - 0.5 is stored as x + (-0.5); draw it as written
+        return n.aux < 0 ? fmt::format("- {}", format_number(-n.aux, 4)) : fmt::format("+ {}", format_number(n.aux, 4));
     case ScalarOp::MulConst: return fmt::format("{} {}", info.symbol, format_number(n.aux, 4));
     case ScalarOp::PowConst: return fmt::format("{}{}", info.symbol, format_number(n.aux, 4));
     default: return std::string(info.symbol);

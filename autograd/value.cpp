@@ -145,6 +145,17 @@ void Value::backward() const
     }
 }
 
+std::size_t graph_size(const Value& root)
+{
+    if (!root.requires_grad())
+        return 1;
+    std::vector<detail::ScalarNode*> order, stack;
+    detail::topological_order(&root.node(), order, stack, detail::ScalarTopoTraits{false});
+    for (detail::ScalarNode* n : order)
+        n->flags &= static_cast<std::uint8_t>(~(detail::kEntered | detail::kEmitted));
+    return order.size();
+}
+
 Value sum(std::span<const Value> values)
 {
     if (values.empty())

@@ -230,6 +230,9 @@ inline Value sum(std::initializer_list<Value> values) { return sum(std::span<con
 void zero_grad(std::span<const Value> values);
 inline void zero_grad(std::initializer_list<Value> values) { zero_grad(std::span<const Value>(values.begin(), values.size())); }
 
+/// Number of nodes backward() visits from `root` (itself included): a graph's size, for reports.
+std::size_t graph_size(const Value& root);
+
 /// Prints like micrograd: `Value(data=2.5, grad=1)`, with the label first when there is one.
 std::ostream& operator<<(std::ostream& os, const Value& v);
 

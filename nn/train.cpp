@@ -90,7 +90,7 @@ TrainHistory train(const MLP& model, Optimizer& optimizer, std::span<const Examp
             history.epochs_to_target = epoch;
         if (on_epoch && !on_epoch(epoch, epoch_loss))
             break;
-        if (history.epochs_to_target && options.target_loss > 0.0)
+        if (history.epochs_to_target && options.stop_at_target)
             break;
     }
     return history;

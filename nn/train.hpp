@@ -37,7 +37,8 @@ struct TrainOptions {
     std::size_t batch_size = 16; // mini-batch mode only
     std::size_t epochs = 100;
     std::uint64_t seed = 0;      // of the mini-batch shuffles
-    double target_loss = 0.0;    // stop once the epoch's loss is at or below this (0: never)
+    double target_loss = 0.0;    // record the first epoch whose loss is at or below this
+    bool stop_at_target = false; // and stop there
 };
 
 /// The loss of one sample: the model's outputs against the sample's target.

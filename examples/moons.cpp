@@ -1,0 +1,83 @@
+// The micrograd demo on Backprop's scalar engine: a 2-16-16-1 ReLU MLP separates two moons.
+//
+// Same recipe as micrograd's demo.ipynb: labels -1/+1, hinge loss mean(max(0, 1 - y*score))
+// plus 1e-4 * sum(w^2), full-batch SGD with the learning rate falling from 1.0 to 0.1. Ends with a
+// text picture of the decision boundary.
+//
+// usage: moons [STEPS] [DATA_CSV]
+#include <autograd/value.hpp>
+#include <nn/csv.hpp>
+#include <nn/loss.hpp>
+#include <nn/mlp.hpp>
+#include <nn/sgd.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+using autograd::Value;
+
+int main(int argc, char** argv)
+try {
+    const int steps = argc > 1 ? std::atoi(argv[1]) : 100;
+    const std::string path = argc > 2 ? argv[2] : BACKPROP_DATA "/moons.csv";
+    const nn::LabelledData data = nn::load_csv(path);
+    std::vector<double> y;
+    for (std::size_t label : data.labels)
+        y.push_back(label == 1 ? 1.0 : -1.0);
+
+    autograd::Generator gen(1337);
+    const nn::MLP model(2, {16, 16, 1}, {.hidden = nn::Activation::Relu, .output = nn::Activation::Linear}, gen);
+    const std::vector<Value> params = model.parameters();
+    nn::SGD optimizer(nn::param_refs(params), {.lr = 1.0});
+    fmt::print("{}\n", fmt::streamed(model));
+
+    double accuracy = 0.0;
+    for (int k = 0; k < steps; ++k) {
+        std::vector<Value> scores;
+        for (const auto& x : data.features)
+            scores.push_back(model({Value(x[0]), Value(x[1])})[0]);
+        const Value loss = nn::hinge_loss(scores, y) + 1e-4 * nn::l2_penalty(params);
+        int correct = 0;
+        for (std::size_t i = 0; i < scores.size(); ++i)
+            correct += (scores[i].data() > 0) == (y[i] > 0);
+        accuracy = correct / static_cast<double>(scores.size());
+
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.set_lr(1.0 - 0.9 * k / steps);
+        optimizer.step();
+        if (k % 10 == 0 || k == steps - 1)
+            fmt::print("step {:3d}  loss {:.4f}  accuracy {:3.0f}%\n", k, loss.data(), accuracy * 100);
+    }
+
+    // The decision boundary: '+' where the model predicts class 1 (score > 0), '.' class 0.
+    const int cols = 64, rows = 24;
+    const double x0 = -1.6, x1 = 2.6, y0 = -1.1, y1 = 1.6;
+    std::vector<std::string> picture(rows, std::string(cols, ' '));
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            const double px = x0 + (x1 - x0) * (c + 0.5) / cols, py = y1 - (y1 - y0) * (r + 0.5) / rows;
+            picture[r][c] = model.predict(std::vector<double>{px, py})[0] > 0 ? '+' : '.';
+        }
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        const int c = static_cast<int>((data.features[i][0] - x0) / (x1 - x0) * cols);
+        const int r = static_cast<int>((y1 - data.features[i][1]) / (y1 - y0) * rows);
+        if (r >= 0 && r < rows && c >= 0 && c < cols)
+            picture[r][c] = y[i] > 0 ? 'X' : 'O';
+    }
+    fmt::print("\ndecision boundary: '+' the model says {}, '.' it says {}; X and O are the data\n",
+               data.class_names.at(1), data.class_names.at(0));
+    for (const std::string& line : picture)
+        fmt::print("  {}\n", line);
+    fmt::print("\nfinal training accuracy: {:.0f}%\n", accuracy * 100);
+    return 0;
+} catch (const std::exception& e) {
+    fmt::print(stderr, "moons: {}\n", e.what());
+    return 1;
+}
