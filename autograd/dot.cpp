@@ -111,11 +111,7 @@ struct DotTraits {
     void emit(const ScalarNode* n) const { state[n] = 2; }
     template <class F> void for_each_input_reversed(const ScalarNode* n, F&& f) const
     {
-        const int arity = op_info(n->op).arity;
-        if (arity == 2)
-            f(n->rhs);
-        if (arity >= 1)
-            f(n->lhs);
+        for_each_parent_reversed(n, [&](const ScalarNode* p) { f(p); });
     }
 };
 
@@ -163,11 +159,7 @@ std::vector<GraphNode> describe(const Value& root, const DotOptions& options)
             g.role = n.requires_grad() ? NodeRole::Input : NodeRole::Constant;
         if (n.op != ScalarOp::Leaf) {
             g.op = op_text(n);
-            const int arity = op_info(n.op).arity;
-            if (arity >= 1)
-                g.inputs.push_back(index.at(n.lhs));
-            if (arity == 2)
-                g.inputs.push_back(index.at(n.rhs));
+            for_each_parent(&n, [&](const ScalarNode* p) { g.inputs.push_back(index.at(p)); });
         }
     }
     return nodes;

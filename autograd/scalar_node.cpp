@@ -4,6 +4,7 @@
 #include "autograd/scalar_label.hpp"
 #include "autograd/scalar_ops.hpp"
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -79,33 +80,33 @@ std::size_t node_pool_bytes()
 
 void release_node(ScalarNode* n)
 {
-    // Iterative: follow one freed parent directly and keep any second one on a list, so the
-    // call stack stays flat whatever the graph's depth. Most releases free one temporary whose
-    // parents are still owned elsewhere, and never touch `pending`.
-    std::vector<ScalarNode*> pending;
+    // Iterative, so the call stack stays flat whatever the graph's depth: follow one freed
+    // parent directly and put any other on a pending list. The list is intrusive: a node waiting
+    // there is already dead, so its `grad` field holds the link and the list allocates nothing.
+    ScalarNode* pending = nullptr;
+    const auto push_pending = [&](ScalarNode* p) {
+        static_assert(sizeof(ScalarNode*) <= sizeof(double));
+        std::memcpy(&p->grad, &pending, sizeof pending);
+        pending = p;
+    };
     for (;;) {
         ScalarNode* next = nullptr;
-        const auto drop = [&](ScalarNode* parent) {
+        for_each_parent(n, [&](ScalarNode* parent) {
             if (--parent->refs == 0) {
                 if (next == nullptr)
                     next = parent;
                 else
-                    pending.push_back(parent);
+                    push_pending(parent);
             }
-        };
-        const int arity = op_info(n->op).arity;
-        if (arity >= 1)
-            drop(n->lhs);
-        if (arity == 2)
-            drop(n->rhs);
-        if ((n->flags & kHasLabel) != 0)
+        });
+        if ((n->flags & kHasLabel) != 0) [[unlikely]]
             erase_label(n);
         free_node(n);
         if (next == nullptr) {
-            if (pending.empty())
+            if (pending == nullptr)
                 return;
-            next = pending.back();
-            pending.pop_back();
+            next = pending;
+            std::memcpy(&pending, &next->grad, sizeof pending);
         }
         n = next;
     }

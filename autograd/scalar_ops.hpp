@@ -205,6 +205,26 @@ template <class Op> inline constexpr ScalarOp op_id = ScalarOp::Leaf;
 BACKPROP_SCALAR_OPS(BACKPROP_X)
 #undef BACKPROP_X
 
+/// Calls f(parent) for each recorded parent of n, in argument order (none for leaves).
+template <class Node, class F> inline void for_each_parent(Node* n, F&& f)
+{
+    const int arity = kScalarOpInfo[static_cast<int>(n->op)].arity;
+    if (arity >= 1)
+        f(n->lhs);
+    if (arity == 2)
+        f(n->rhs);
+}
+
+/// The same, last parent first (for stacks, which reverse the order again).
+template <class Node, class F> inline void for_each_parent_reversed(Node* n, F&& f)
+{
+    const int arity = kScalarOpInfo[static_cast<int>(n->op)].arity;
+    if (arity == 2)
+        f(n->rhs);
+    if (arity >= 1)
+        f(n->lhs);
+}
+
 /// Applies the node's local derivative: pushes y.grad into its parents' gradients.
 inline void scalar_backward_step(ScalarNode& y)
 {

@@ -8,6 +8,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace autograd {
 namespace detail {
@@ -56,26 +57,26 @@ void erase_label(ScalarNode* n)
     t.labels.erase(n);
 }
 
-// How the shared topological sort walks scalar nodes: marks live in the node's flag bits.
+// How the shared topological sort walks scalar nodes for backward: marks live in the node's flag
+// bits, and leaves are left out (they have no local derivative to apply; their children
+// accumulate into them).
 struct ScalarTopoTraits {
-    bool zero_interior_grads;
     bool entered(const ScalarNode* n) const { return (n->flags & kEntered) != 0; }
     bool emitted(const ScalarNode* n) const { return (n->flags & kEmitted) != 0; }
     void enter(ScalarNode* n) const
     {
         n->flags |= kEntered;
         // Interior gradients hold only the latest backward's values; leaves accumulate.
-        if (zero_interior_grads && n->op != ScalarOp::Leaf)
+        if (n->op != ScalarOp::Leaf)
             n->grad = 0.0;
     }
     void emit(ScalarNode* n) const { n->flags |= kEmitted; }
     template <class F> void for_each_input_reversed(ScalarNode* n, F&& f) const
     {
-        const int arity = op_info(n->op).arity;
-        if (arity == 2 && n->rhs->requires_grad())
-            f(n->rhs);
-        if (arity >= 1 && n->lhs->requires_grad())
-            f(n->lhs);
+        for_each_parent_reversed(n, [&](ScalarNode* p) {
+            if (p->op != ScalarOp::Leaf) // recorded ops always require a gradient
+                f(p);
+        });
     }
 };
 
@@ -99,11 +100,10 @@ std::vector<Value> Value::parents() const
 {
     const detail::ScalarNode& n = node();
     std::vector<Value> out;
-    const int arity = op_info(n.op).arity;
-    if (arity >= 1)
-        out.push_back(Value(Adopt{}, n.lhs)), n.lhs->refs++;
-    if (arity == 2)
-        out.push_back(Value(Adopt{}, n.rhs)), n.rhs->refs++;
+    detail::for_each_parent(&n, [&](detail::ScalarNode* p) {
+        ++p->refs;
+        out.push_back(Value(Adopt{}, p));
+    });
     return out;
 }
 
@@ -133,7 +133,7 @@ void Value::backward() const
     // Reused between calls, so a training loop allocates nothing here after its first step.
     thread_local std::vector<detail::ScalarNode*> order, stack;
     order.clear();
-    detail::topological_order(&root, order, stack, detail::ScalarTopoTraits{true});
+    detail::topological_order(&root, order, stack, detail::ScalarTopoTraits{});
     if (root.op == ScalarOp::Leaf)
         root.grad += 1.0;
     else
@@ -147,13 +147,17 @@ void Value::backward() const
 
 std::size_t graph_size(const Value& root)
 {
-    if (!root.requires_grad())
-        return 1;
-    std::vector<detail::ScalarNode*> order, stack;
-    detail::topological_order(&root.node(), order, stack, detail::ScalarTopoTraits{false});
-    for (detail::ScalarNode* n : order)
-        n->flags &= static_cast<std::uint8_t>(~(detail::kEntered | detail::kEmitted));
-    return order.size();
+    std::unordered_set<const detail::ScalarNode*> seen{&root.node()};
+    std::vector<const detail::ScalarNode*> stack{&root.node()};
+    while (!stack.empty()) {
+        const detail::ScalarNode* n = stack.back();
+        stack.pop_back();
+        detail::for_each_parent(n, [&](const detail::ScalarNode* p) {
+            if (seen.insert(p).second)
+                stack.push_back(p);
+        });
+    }
+    return seen.size();
 }
 
 Value sum(std::span<const Value> values)
