@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, whichever of Backprop's build dependencies are missing (Debian 12).
+# Run as root, or as a user with sudo. Installs nothing when everything is present.
+#   tools/install-deps.sh            the build, test and Graphviz packages
+#   tools/install-deps.sh --peers    also PyTorch, scikit-learn and LibTorch, for the benchmarks
+#                                    and the scripts that regenerate test fixtures
+set -euo pipefail
+
+packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev libcli11-dev
+          nlohmann-json3-dev graphviz libgraphviz-dev)
+if [[ "${1:-}" == "--peers" ]]; then
+  packages+=(python3-torch python3-sklearn python3-numpy libtorch-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
