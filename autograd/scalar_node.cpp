@@ -1,81 +1,196 @@
-// The scalar node pool and the iterative release of graphs.
+// The per-thread node arenas and the iterative release of graphs.
 #include "autograd/scalar_node.hpp"
 
 #include "autograd/scalar_label.hpp"
 #include "autograd/scalar_ops.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <mutex>
 #include <vector>
 
 namespace autograd::detail {
 namespace {
 
-constexpr std::size_t kNodesPerChunk = 4096; // 160 KiB: few system calls, little waste
+constexpr std::size_t kChunksPerSlab = 32; // chunks are carved from 2 MiB slabs
 
-struct SharedPool {
+// Process-wide state: the slabs, the arenas and the chunks of threads that have exited.
+// NOTE: never destroyed. A Value in a static object may be destroyed after any other static, so
+// the memory stays valid until the process ends; it stays reachable from here, so leak checkers
+// do not report it.
+struct Global {
     std::mutex mutex;
-    std::vector<std::unique_ptr<ScalarNode[]>> chunks;
-    ScalarNode* returned = nullptr; // free lists handed back by threads that exited
+    std::vector<void*> slabs;
+    std::vector<ThreadArena*> arenas;
+    ChunkHeader* spare = nullptr; // empty chunks handed back by exited threads
+    ChunkHeader* fresh = nullptr; // carved from the last slab, never used yet
+    std::size_t fresh_left = 0;
     std::size_t bytes = 0;
+    std::atomic<std::uint64_t> foreign_frees{0};
 };
-
-// NOTE: never destroyed. A Value in a static object may be destroyed after any other static
-// (including this pool, were it a plain static), so the chunks stay valid until the process
-// ends; they stay reachable from here, so leak checkers do not report them.
-SharedPool& shared_pool()
+Global& global()
 {
-    static SharedPool* pool = new SharedPool;
-    return *pool;
+    static Global* g = new Global;
+    return *g;
 }
 
-// Hands a finished thread's free nodes back to the shared pool for other threads to reuse.
-struct ThreadListReturn {
-    ~ThreadListReturn()
+// Takes an empty chunk off the owner's list and keeps it for reuse.
+void recycle(ThreadArena* a, ChunkHeader* h)
+{
+    if (h->prev != nullptr)
+        h->prev->next = h->next;
+    if (h->next != nullptr)
+        h->next->prev = h->prev;
+    if (a->newest == h)
+        a->newest = h->prev;
+    h->prev = nullptr;
+    h->next = a->spare;
+    a->spare = h;
+}
+
+bool is_empty(ChunkHeader* h)
+{
+    return h->allocated != kChunkIsCurrent &&
+           h->freed + h->foreign_freed.load(std::memory_order_acquire) == h->allocated;
+}
+
+// Chunks whose last nodes were freed by other threads are noticed here, when the owner needs one.
+void reclaim_foreign_emptied(ThreadArena* a)
+{
+    const std::uint64_t seen = global().foreign_frees.load(std::memory_order_acquire);
+    if (seen == a->foreign_frees_seen)
+        return;
+    a->foreign_frees_seen = seen;
+    for (ChunkHeader* h = a->newest; h != nullptr;) {
+        ChunkHeader* older = h->prev;
+        if (is_empty(h))
+            recycle(a, h);
+        h = older;
+    }
+}
+
+ChunkHeader* take_chunk(ThreadArena* a)
+{
+    if (a->spare == nullptr)
+        reclaim_foreign_emptied(a);
+    if (ChunkHeader* h = a->spare) {
+        a->spare = h->next;
+        return h;
+    }
+    Global& g = global();
+    std::lock_guard lock(g.mutex);
+    if (ChunkHeader* h = g.spare) {
+        g.spare = h->next;
+        return h;
+    }
+    if (g.fresh_left == 0) {
+        void* slab = std::aligned_alloc(kChunkBytes, kChunksPerSlab * kChunkBytes);
+        if (slab == nullptr)
+            throw std::bad_alloc();
+        g.slabs.push_back(slab);
+        g.bytes += kChunksPerSlab * kChunkBytes;
+        g.fresh = static_cast<ChunkHeader*>(slab);
+        g.fresh_left = kChunksPerSlab;
+    }
+    ChunkHeader* h = g.fresh;
+    g.fresh = reinterpret_cast<ChunkHeader*>(reinterpret_cast<char*>(h) + kChunkBytes);
+    --g.fresh_left;
+    return ::new (static_cast<void*>(h)) ChunkHeader{};
+}
+
+// A thread's arena outlives the thread (other threads may still free its nodes); at exit the
+// thread gives its empty chunks back for others to use.
+struct ArenaExit {
+    ~ArenaExit()
     {
-        ScalarNode* head = tl_free_nodes;
-        if (head == nullptr)
+        ThreadArena* a = tl_arena;
+        if (a == nullptr)
             return;
-        ScalarNode* tail = head;
-        while (tail->lhs != nullptr)
-            tail = tail->lhs;
-        SharedPool& pool = shared_pool();
-        std::lock_guard lock(pool.mutex);
-        tail->lhs = pool.returned;
-        pool.returned = head;
-        tl_free_nodes = nullptr;
+        if (ChunkHeader* h = a->current) {
+            h->allocated = static_cast<std::uint32_t>(a->bump - h->first());
+            a->current = nullptr;
+            a->bump = a->end = nullptr;
+            if (is_empty(h))
+                recycle(a, h);
+        }
+        Global& g = global();
+        std::lock_guard lock(g.mutex);
+        while (ChunkHeader* h = a->spare) {
+            a->spare = h->next;
+            h->next = g.spare;
+            g.spare = h;
+        }
+        tl_arena = nullptr;
     }
 };
-thread_local ThreadListReturn tl_list_return;
+thread_local ArenaExit tl_arena_exit;
 
 } // namespace
 
-ScalarNode* refill_node_pool()
+ScalarNode* allocate_node_slow()
 {
-    (void)&tl_list_return; // constructs the thread's return hook on its first refill
-    SharedPool& pool = shared_pool();
-    std::lock_guard lock(pool.mutex);
-    if (pool.returned != nullptr) {
-        ScalarNode* head = pool.returned;
-        pool.returned = nullptr;
-        return head;
+    ThreadArena* a = tl_arena;
+    if (a == nullptr) {
+        (void)&tl_arena_exit; // registers the exit hook of this thread
+        a = new ThreadArena;
+        Global& g = global();
+        std::lock_guard lock(g.mutex);
+        g.arenas.push_back(a);
+        tl_arena = a;
     }
-    auto chunk = std::make_unique_for_overwrite<ScalarNode[]>(kNodesPerChunk);
-    for (std::size_t i = 0; i + 1 < kNodesPerChunk; ++i)
-        chunk[i].lhs = &chunk[i + 1];
-    chunk[kNodesPerChunk - 1].lhs = nullptr;
-    ScalarNode* head = chunk.get();
-    pool.chunks.push_back(std::move(chunk));
-    pool.bytes += kNodesPerChunk * sizeof(ScalarNode);
-    return head;
+    if (ChunkHeader* h = a->current) { // retire the full chunk
+        h->allocated = static_cast<std::uint32_t>(a->bump - h->first());
+        a->current = nullptr;
+        if (is_empty(h))
+            recycle(a, h);
+    }
+    ChunkHeader* h = take_chunk(a);
+    h->owner = a;
+    h->allocated = kChunkIsCurrent;
+    h->freed = 0;
+    h->foreign_freed.store(0, std::memory_order_relaxed);
+    h->prev = a->newest;
+    h->next = nullptr;
+    if (a->newest != nullptr)
+        a->newest->next = h;
+    a->newest = h;
+    a->current = h;
+    a->bump = h->first();
+    a->end = h->first() + kNodesPerChunk;
+    return a->bump++;
+}
+
+void free_node(ScalarNode* n)
+{
+    // A freed slot reads as a dead leaf, which backward's walk skips.
+    n->op = ScalarOp::Leaf;
+    n->flags = 0;
+    ChunkHeader* h = chunk_of(n);
+    ThreadArena* a = tl_arena;
+    if (h->owner != a) [[unlikely]] {
+        h->foreign_freed.fetch_add(1, std::memory_order_release);
+        global().foreign_frees.fetch_add(1, std::memory_order_release);
+        return;
+    }
+    ++h->freed;
+    if (h == a->current) {
+        // Everything allocated here is gone: start the chunk over, keeping memory hot.
+        if (h->freed == static_cast<std::uint32_t>(a->bump - h->first())) {
+            a->bump = h->first();
+            h->freed = 0;
+        }
+    } else if (is_empty(h)) {
+        recycle(a, h);
+    }
 }
 
 std::size_t node_pool_bytes()
 {
-    SharedPool& pool = shared_pool();
-    std::lock_guard lock(pool.mutex);
-    return pool.bytes;
+    Global& g = global();
+    std::lock_guard lock(g.mutex);
+    return g.bytes;
 }
 
 void release_node(ScalarNode* n)

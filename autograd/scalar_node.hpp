@@ -1,4 +1,4 @@
-// The storage of one scalar graph node, and the pool that hands nodes out.
+// The storage of one scalar graph node, and the per-thread arena that hands nodes out.
 //
 // Internal to the scalar engine (value.hpp is the public face). A node is 40 bytes: W1s needs
 // node creation and backward at a few nanoseconds each, which rules out a shared_ptr and a
@@ -8,8 +8,15 @@
 // so a graph cannot form an ownership cycle. Releasing the last handle of a node frees it and,
 // iteratively, every ancestor no other handle keeps alive (release_node), so a chain of a
 // million nodes is destroyed without recursion.
+//
+// Layout: each thread allocates nodes by bumping a pointer through 64 KiB chunks, and a chunk is
+// reused once every node in it has been freed. So the nodes of a graph lie in memory in the order
+// they were created, which is a topological order: backward() walks them from the output down,
+// in address order, with no sort (see Value::backward). The chunks of a thread are kept in a
+// list in the order they were started, which extends that order across chunks.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -23,14 +30,16 @@ enum NodeFlags : std::uint8_t {
     kRequiresGrad = 1, // backward() reaches this node (leaves asked for it, or recorded ops)
     kParameter = 2,    // a trainable weight: coloured as such in DOT
     kHasLabel = 4,     // has an entry in the label side table (labels are rare: keep nodes small)
-    kEntered = 8,      // scratch marks of the topological sort, clear outside backward()
+    kEntered = 8,      // scratch marks of backward's topological walk (the fallback path)
     kEmitted = 16,
+    kReached = 32,     // during backward: has received gradient, not yet passed it on
+    kMixed = 64,       // the graph above this node has interior nodes from another thread's arena
 };
 
 struct ScalarNode {
     double data;
     double grad;
-    ScalarNode* lhs; // first parent; also the free-list link while the node is unused
+    ScalarNode* lhs; // first parent
     union {
         ScalarNode* rhs; // second parent of binary ops
         double aux;      // the constant of add_const, mul_const, pow_const
@@ -43,32 +52,57 @@ struct ScalarNode {
 };
 static_assert(sizeof(ScalarNode) == 40, "scalar nodes must stay small: see W1s in DESIGN.md");
 
-// Per-thread free list of nodes; refilled from shared chunks that live for the whole program.
-// Nodes freed on a thread go to that thread's list; a thread's list is handed back for reuse
-// when the thread exits.
-inline thread_local ScalarNode* tl_free_nodes = nullptr;
+struct ThreadArena;
 
-ScalarNode* refill_node_pool();
+inline constexpr std::size_t kChunkBytes = std::size_t{1} << 16;
+inline constexpr std::uint32_t kChunkIsCurrent = ~std::uint32_t{0};
+
+// The first 64 bytes of every chunk; nodes follow.
+struct alignas(64) ChunkHeader {
+    ThreadArena* owner;
+    ChunkHeader* prev; // the owner's chunks, oldest to newest
+    ChunkHeader* next;
+    std::uint32_t allocated; // nodes handed out, final once the chunk is no longer current
+    std::uint32_t freed;     // nodes freed by the owner thread
+    std::atomic<std::uint32_t> foreign_freed; // nodes freed by other threads
+
+    ScalarNode* first() { return reinterpret_cast<ScalarNode*>(reinterpret_cast<char*>(this) + sizeof(ChunkHeader)); }
+};
+inline constexpr std::size_t kNodesPerChunk = (kChunkBytes - sizeof(ChunkHeader)) / sizeof(ScalarNode);
+
+struct ThreadArena {
+    ScalarNode* bump = nullptr; // next free slot of the current chunk
+    ScalarNode* end = nullptr;
+    ChunkHeader* current = nullptr;
+    ChunkHeader* newest = nullptr; // tail of the owner's chunk list (the current chunk)
+    ChunkHeader* spare = nullptr;  // empty chunks, linked through `next`
+    std::uint64_t foreign_frees_seen = 0;
+};
+
+inline thread_local ThreadArena* tl_arena = nullptr;
+
+inline ChunkHeader* chunk_of(const ScalarNode* n)
+{
+    return reinterpret_cast<ChunkHeader*>(reinterpret_cast<std::uintptr_t>(n) & ~(kChunkBytes - 1));
+}
+
+ScalarNode* allocate_node_slow();
 
 inline ScalarNode* allocate_node()
 {
-    ScalarNode* n = tl_free_nodes;
-    if (n == nullptr) [[unlikely]]
-        n = refill_node_pool();
-    tl_free_nodes = n->lhs;
-    return n;
+    ThreadArena* a = tl_arena;
+    if (a != nullptr && a->bump != a->end) [[likely]]
+        return a->bump++;
+    return allocate_node_slow();
 }
 
-inline void free_node(ScalarNode* n)
-{
-    n->lhs = tl_free_nodes;
-    tl_free_nodes = n;
-}
+/// Returns a node's slot to its chunk (the node must be unreferenced).
+void free_node(ScalarNode* n);
 
 /// Frees a node whose count reached zero, and every ancestor that this leaves unowned.
 void release_node(ScalarNode* n);
 
-/// Bytes the node pool has taken from the system so far (for benchmarks and memory reports).
+/// Bytes the node arenas have taken from the system so far (for benchmarks and memory reports).
 std::size_t node_pool_bytes();
 
 } // namespace detail

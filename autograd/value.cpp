@@ -63,13 +63,7 @@ void erase_label(ScalarNode* n)
 struct ScalarTopoTraits {
     bool entered(const ScalarNode* n) const { return (n->flags & kEntered) != 0; }
     bool emitted(const ScalarNode* n) const { return (n->flags & kEmitted) != 0; }
-    void enter(ScalarNode* n) const
-    {
-        n->flags |= kEntered;
-        // Interior gradients hold only the latest backward's values; leaves accumulate.
-        if (n->op != ScalarOp::Leaf)
-            n->grad = 0.0;
-    }
+    void enter(ScalarNode* n) const { n->flags |= kEntered; }
     void emit(ScalarNode* n) const { n->flags |= kEmitted; }
     template <class F> void for_each_input_reversed(ScalarNode* n, F&& f) const
     {
@@ -124,25 +118,66 @@ const Value& Value::set_label(std::string_view label) const
     return *this;
 }
 
+namespace {
+
+// The fast path. Nodes of one thread lie in its arena in creation order, a topological order,
+// so walking slots from the output down to older ones meets every node after all its consumers.
+// Slots of dead or unrelated nodes are skipped; the walk ends when no reached node is left.
+void backward_by_arena_order(detail::ScalarNode& root, scalar_ops::GradSink& sink)
+{
+    detail::ChunkHeader* h = detail::chunk_of(&root);
+    std::size_t i = static_cast<std::size_t>(&root - h->first()) + 1;
+    for (;;) {
+        detail::ScalarNode* first = h->first();
+        while (i-- > 0) {
+            detail::ScalarNode& n = first[i];
+            if ((n.flags & detail::kReached) == 0)
+                continue;
+            n.flags &= static_cast<std::uint8_t>(~detail::kReached);
+            detail::scalar_backward_step(n, sink);
+            if (--sink.pending == 0)
+                return;
+        }
+        h = h->prev;
+        if (h == nullptr)
+            throw std::logic_error("backward: internal error: reached nodes missing from the arena walk");
+        i = h->allocated;
+    }
+}
+
+// The general path, for graphs that mix threads: an explicit topological sort.
+void backward_by_topological_sort(detail::ScalarNode& root, scalar_ops::GradSink& sink)
+{
+    std::vector<detail::ScalarNode*> order, stack;
+    detail::topological_order(&root, order, stack, detail::ScalarTopoTraits{});
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        detail::ScalarNode& n = **it;
+        n.flags &= static_cast<std::uint8_t>(~(detail::kEntered | detail::kEmitted | detail::kReached));
+        detail::scalar_backward_step(n, sink);
+    }
+}
+
+} // namespace
+
 void Value::backward() const
 {
     detail::ScalarNode& root = node();
     if (!root.requires_grad())
         throw std::logic_error("backward: this value does not require a gradient (it is a constant, "
                                "or it was computed under NoGradGuard from constants only)");
-    // Reused between calls, so a training loop allocates nothing here after its first step.
-    thread_local std::vector<detail::ScalarNode*> order, stack;
-    order.clear();
-    detail::topological_order(&root, order, stack, detail::ScalarTopoTraits{});
-    if (root.op == ScalarOp::Leaf)
+    if (root.op == ScalarOp::Leaf) {
         root.grad += 1.0;
-    else
-        root.grad = 1.0;
-    for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        detail::ScalarNode* n = *it;
-        detail::scalar_backward_step(*n);
-        n->flags &= static_cast<std::uint8_t>(~(detail::kEntered | detail::kEmitted));
+        return;
     }
+    scalar_ops::GradSink sink;
+    root.grad = 1.0;
+    root.flags |= detail::kReached;
+    sink.pending = 1;
+    const bool own = (root.flags & detail::kMixed) == 0 && detail::chunk_of(&root)->owner == detail::tl_arena;
+    if (own)
+        backward_by_arena_order(root, sink);
+    else
+        backward_by_topological_sort(root, sink);
 }
 
 std::size_t graph_size(const Value& root)

@@ -136,6 +136,15 @@ private:
         return n;
     }
     [[noreturn]] static void throw_moved_from();
+    // kMixed when `parent` is, or descends from, an interior node made by another thread: then
+    // backward cannot walk the graph in this thread's arena order and takes the general path.
+    static std::uint8_t mixed_flag(const detail::ScalarNode& parent)
+    {
+        if (parent.op == ScalarOp::Leaf)
+            return 0;
+        const bool mixed = (parent.flags & detail::kMixed) != 0 || detail::chunk_of(&parent)->owner != detail::tl_arena;
+        return mixed ? detail::kMixed : 0;
+    }
 
     detail::ScalarNode* n_;
 };
@@ -156,7 +165,7 @@ template <class Op> Value Value::unary(const Value& a, double c)
         n->lhs = &pa;
         ++pa.refs;
         n->op = detail::op_id<Op>;
-        n->flags = detail::kRequiresGrad;
+        n->flags = detail::kRequiresGrad | mixed_flag(pa);
     }
     return Value(Adopt{}, n);
 }
@@ -172,7 +181,7 @@ template <class Op> Value Value::binary(const Value& a, const Value& b)
         ++pa.refs;
         ++pb.refs;
         n->op = detail::op_id<Op>;
-        n->flags = detail::kRequiresGrad;
+        n->flags = detail::kRequiresGrad | mixed_flag(pa) | mixed_flag(pb);
     }
     return Value(Adopt{}, n);
 }

@@ -87,9 +87,9 @@ int main(int argc, char** argv)
     fmt::print("  nodes per step     {}\n", nodes);
     fmt::print("  ns per node        {:.2f} (forward {:.2f}, backward {:.2f}, update+free {:.2f})\n", step_ns / nodes,
                ns(forward) / nodes, ns(backward) / nodes, ns(update_and_free) / nodes);
-    fmt::print("  bytes per node     {} in the graph + {} while backward runs (its order list)\n",
-               sizeof(autograd::detail::ScalarNode), sizeof(void*));
-    fmt::print("  node pool          {:.2f} MiB reserved ({:.1f} bytes per node of one step's graph)\n",
+    // backward walks the arena in place: it allocates nothing per node.
+    fmt::print("  bytes per node     {} (the node itself; backward adds none)\n", sizeof(autograd::detail::ScalarNode));
+    fmt::print("  node arenas        {:.2f} MiB reserved ({:.1f} bytes per node of one step's graph)\n",
                autograd::detail::node_pool_bytes() / 1048576.0,
                static_cast<double>(autograd::detail::node_pool_bytes()) / nodes);
     fmt::print("  peak RSS           {:.1f} MiB\n", usage.ru_maxrss / 1024.0);
