@@ -27,9 +27,7 @@ try {
     const int steps = argc > 1 ? std::atoi(argv[1]) : 100;
     const std::string path = argc > 2 ? argv[2] : BACKPROP_DATA "/moons.csv";
     const nn::LabelledData data = nn::load_csv(path);
-    std::vector<double> y;
-    for (std::size_t label : data.labels)
-        y.push_back(label == 1 ? 1.0 : -1.0);
+    const std::vector<double> y = nn::signed_labels(data);
 
     autograd::Generator gen(1337);
     const nn::MLP model(2, {16, 16, 1}, {.hidden = nn::Activation::Relu, .output = nn::Activation::Linear}, gen);

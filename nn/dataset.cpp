@@ -47,6 +47,18 @@ std::vector<Example> one_hot_examples(const LabelledData& data)
     return out;
 }
 
+std::vector<double> signed_labels(const LabelledData& data)
+{
+    if (data.num_classes() > 2)
+        throw std::invalid_argument(
+            fmt::format("signed_labels: the data has {} classes; -1/+1 labels need two", data.num_classes()));
+    std::vector<double> out;
+    out.reserve(data.size());
+    for (std::size_t label : data.labels)
+        out.push_back(label == 1 ? 1.0 : -1.0);
+    return out;
+}
+
 LabelledData subset(const LabelledData& data, std::span<const std::size_t> indices)
 {
     LabelledData out;

@@ -29,6 +29,10 @@ void standardize(LabelledData& data);
 /// Examples with one-hot targets ({0, 1, 0} for class 1 of 3).
 std::vector<Example> one_hot_examples(const LabelledData& data);
 
+/// Labels of a two-class set as -1 (class 0) and +1 (class 1), for hinge losses.
+/// Throws std::invalid_argument if the set has more than two classes.
+std::vector<double> signed_labels(const LabelledData& data);
+
 /// Keeps the samples whose index is in `indices` (for train/test splits).
 LabelledData subset(const LabelledData& data, std::span<const std::size_t> indices);
 

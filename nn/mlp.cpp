@@ -60,14 +60,19 @@ std::vector<Value> Layer::operator()(std::span<const Value> x) const
     return out;
 }
 
-std::vector<Value> Layer::parameters() const
+namespace {
+// The parameters of each part, in order.
+template <class Parts> std::vector<Value> gather_parameters(const Parts& parts)
 {
     std::vector<Value> out;
-    for (const Neuron& n : neurons_)
-        for (const Value& p : n.parameters())
+    for (const auto& part : parts)
+        for (const Value& p : part.parameters())
             out.push_back(p);
     return out;
 }
+} // namespace
+
+std::vector<Value> Layer::parameters() const { return gather_parameters(neurons_); }
 
 MLP::MLP(std::size_t inputs, std::vector<std::size_t> sizes, const MLPOptions& options, autograd::Generator& gen)
     : inputs_(inputs)
@@ -102,14 +107,7 @@ std::vector<double> MLP::predict(std::span<const double> x) const
     return out;
 }
 
-std::vector<Value> MLP::parameters() const
-{
-    std::vector<Value> out;
-    for (const Layer& layer : layers_)
-        for (const Value& p : layer.parameters())
-            out.push_back(p);
-    return out;
-}
+std::vector<Value> MLP::parameters() const { return gather_parameters(layers_); }
 
 std::vector<std::pair<std::string, Value>> MLP::named_parameters() const
 {

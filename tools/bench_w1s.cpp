@@ -35,9 +35,7 @@ int main(int argc, char** argv)
     CLI11_PARSE(app, argc, argv);
 
     const nn::LabelledData data = nn::load_csv(path);
-    std::vector<double> y;
-    for (std::size_t label : data.labels)
-        y.push_back(label == 1 ? 1.0 : -1.0);
+    const std::vector<double> y = nn::signed_labels(data);
     autograd::Generator gen(1337);
     const nn::MLP model(2, {16, 16, 1}, {.hidden = nn::Activation::Relu, .output = nn::Activation::Linear}, gen);
     const std::vector<Value> params = model.parameters();
