@@ -241,7 +241,7 @@ template <class Node, class F> inline void for_each_parent_reversed(Node* n, F&&
 }
 
 /// Applies the node's local derivative: pushes y.grad into its parents' gradients.
-inline void scalar_backward_step(ScalarNode& y, scalar_ops::GradSink& sink)
+[[gnu::always_inline]] inline void scalar_backward_step(ScalarNode& y, scalar_ops::GradSink& sink)
 {
     switch (y.op) {
 #define BACKPROP_X(name)                                                                           \
