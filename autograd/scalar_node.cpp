@@ -4,7 +4,9 @@
 #include "autograd/scalar_label.hpp"
 #include "autograd/scalar_ops.hpp"
 
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -193,11 +195,13 @@ std::size_t node_pool_bytes()
     return g.bytes;
 }
 
-void release_node(ScalarNode* n)
+namespace {
+
+// General release, for any graph: follow one freed parent directly and put any other on a
+// pending list. The list is intrusive: a node waiting there is already unreferenced, so its
+// `grad` field holds the link and the list allocates nothing.
+void release_by_references(ScalarNode* n)
 {
-    // Iterative, so the call stack stays flat whatever the graph's depth: follow one freed
-    // parent directly and put any other on a pending list. The list is intrusive: a node waiting
-    // there is already dead, so its `grad` field holds the link and the list allocates nothing.
     ScalarNode* pending = nullptr;
     const auto push_pending = [&](ScalarNode* p) {
         static_assert(sizeof(ScalarNode*) <= sizeof(double));
@@ -225,6 +229,65 @@ void release_node(ScalarNode* n)
         }
         n = next;
     }
+}
+
+// Release of a graph made by this thread, in the arena order backward uses: a node's count only
+// reaches zero once all its children are freed, and children lie above their parents, so one
+// walk down from the root frees the whole graph while touching memory in order (about twice as
+// fast as following parent pointers). Unreferenced nodes are marked kDying until the walk gets
+// to them. Parents in another thread's arena (leaves only: graphs with foreign interior nodes
+// take the general path) are freed where they are found.
+// NOTE: the walk also passes over live nodes lying between the root and its oldest freed
+// ancestor; that is the graph itself in every ordinary program.
+void release_by_arena_order(ScalarNode* root)
+{
+    ThreadArena* arena = tl_arena;
+    root->flags |= kDying;
+    std::size_t pending = 1;
+    ChunkHeader* h = chunk_of(root);
+    std::size_t i = static_cast<std::size_t>(root - h->first()) + 1;
+    for (;;) {
+        ScalarNode* first = h->first();
+        ChunkHeader* older = h->prev; // read first: freeing the chunk's last node recycles it
+        while (i-- > 0) {
+            ScalarNode* n = first + i;
+            if ((n->flags & kDying) == 0)
+                continue;
+            for_each_parent(n, [&](ScalarNode* parent) {
+                if (--parent->refs != 0)
+                    return;
+                if (chunk_of(parent)->owner == arena) {
+                    parent->flags |= kDying;
+                    ++pending;
+                } else {
+                    release_by_references(parent);
+                }
+            });
+            if ((n->flags & kHasLabel) != 0) [[unlikely]]
+                erase_label(n);
+            free_node(n);
+            if (--pending == 0)
+                return;
+        }
+        h = older;
+        if (h == nullptr) [[unlikely]] {
+            // An invariant, not an input error: every unreferenced own node lies below the root.
+            // Release runs inside ~Value (noexcept), so there is no caller to throw to.
+            std::fputs("backprop: internal error: a node to free is missing from the arena walk\n", stderr);
+            std::terminate();
+        }
+        i = h->allocated;
+    }
+}
+
+} // namespace
+
+void release_node(ScalarNode* n)
+{
+    if ((n->flags & kMixed) == 0 && chunk_of(n)->owner == tl_arena)
+        release_by_arena_order(n);
+    else
+        release_by_references(n);
 }
 
 } // namespace autograd::detail

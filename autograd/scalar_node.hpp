@@ -34,6 +34,7 @@ enum NodeFlags : std::uint8_t {
     kEmitted = 16,
     kReached = 32,     // during backward: has received gradient, not yet passed it on
     kMixed = 64,       // the graph above this node has interior nodes from another thread's arena
+    kDying = 128,      // unreferenced, to be freed by the release walk
 };
 
 struct ScalarNode {
