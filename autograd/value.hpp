@@ -151,7 +151,7 @@ private:
 
 // A node records its parents only when grad mode is on and some parent requires a gradient
 // (pruning at construction); otherwise the result is a constant leaf.
-template <class Op> Value Value::unary(const Value& a, double c)
+template <class Op> [[gnu::always_inline]] inline Value Value::unary(const Value& a, double c)
 {
     detail::ScalarNode& pa = a.node();
     double out;
@@ -170,7 +170,7 @@ template <class Op> Value Value::unary(const Value& a, double c)
     return Value(Adopt{}, n);
 }
 
-template <class Op> Value Value::binary(const Value& a, const Value& b)
+template <class Op> [[gnu::always_inline]] inline Value Value::binary(const Value& a, const Value& b)
 {
     detail::ScalarNode& pa = a.node();
     detail::ScalarNode& pb = b.node();

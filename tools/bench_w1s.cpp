@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -44,6 +45,7 @@ int main(int argc, char** argv)
     std::size_t nodes = 0;
     double loss_value = 0.0, accuracy = 0.0;
     Clock::duration forward{}, backward{}, update_and_free{};
+    std::vector<double> step_ms; // each timed step, for the median (robust to a noisy machine)
     const int total_steps = warmup + steps;
     for (int k = 0; k < total_steps; ++k) {
         const auto t0 = Clock::now();
@@ -70,6 +72,7 @@ int main(int argc, char** argv)
         } // the graph is freed here, inside the timed step
         const auto t3 = Clock::now();
         if (k >= warmup) {
+            step_ms.push_back(std::chrono::duration<double, std::milli>(t3 - t0).count());
             forward += t1 - t0;
             backward += t2 - t1;
             update_and_free += t3 - t2;
@@ -80,8 +83,11 @@ int main(int argc, char** argv)
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
 
+    std::sort(step_ms.begin(), step_ms.end());
     fmt::print("W1s scalar moons: {:.3f} ms/step over {} steps ({} warm-up), loss {:.4f}, acc {:.2f}\n",
                step_ns / 1e6, steps, warmup, loss_value, accuracy);
+    fmt::print("  step time          median {:.3f} ms, fastest {:.3f} ms, slowest {:.3f} ms\n", step_ms[step_ms.size() / 2],
+               step_ms.front(), step_ms.back());
     fmt::print("  nodes per step     {}\n", nodes);
     fmt::print("  ns per node        {:.2f} (forward {:.2f}, backward {:.2f}, update+free {:.2f})\n", step_ns / nodes,
                ns(forward) / nodes, ns(backward) / nodes, ns(update_and_free) / nodes);
