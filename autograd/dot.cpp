@@ -4,7 +4,7 @@
 #include "autograd/atomic_file.hpp"
 #include "autograd/dot_writer.hpp"
 #include "autograd/scalar_label.hpp"
-#include "autograd/topo.hpp"
+#include "autograd/scalar_topo.hpp"
 #include "autograd/value.hpp"
 
 #include <fmt/format.h>
@@ -99,22 +99,6 @@ void emit_dot(const std::vector<GraphNode>& nodes, std::ostream& out, const DotO
 
 namespace {
 
-struct DotTraits {
-    std::unordered_map<const ScalarNode*, int>& state; // 1 entered, 2 emitted
-    bool entered(const ScalarNode* n) const { return state.contains(n); }
-    bool emitted(const ScalarNode* n) const
-    {
-        auto it = state.find(n);
-        return it != state.end() && it->second == 2;
-    }
-    void enter(const ScalarNode* n) const { state[n] = 1; }
-    void emit(const ScalarNode* n) const { state[n] = 2; }
-    template <class F> void for_each_input_reversed(const ScalarNode* n, F&& f) const
-    {
-        for_each_parent_reversed(n, [&](const ScalarNode* p) { f(p); });
-    }
-};
-
 std::string op_text(const ScalarNode& n)
 {
     const OpInfo& info = op_info(n.op);
@@ -129,13 +113,10 @@ std::string op_text(const ScalarNode& n)
 
 } // namespace
 
-// The scalar graph under `root` as GraphNodes. Uses its own marks (not the node flag bits), so
-// drawing works at any time, even while gradients are being inspected mid-training.
+// The scalar graph under `root` as GraphNodes.
 std::vector<GraphNode> describe(const Value& root, const DotOptions& options)
 {
-    std::unordered_map<const ScalarNode*, int> state;
-    std::vector<const ScalarNode*> order, stack;
-    topological_order(static_cast<const ScalarNode*>(&root.node()), order, stack, DotTraits{state});
+    const std::vector<const ScalarNode*> order = scalar_topological_order(&root.node(), false);
     std::unordered_map<const ScalarNode*, std::size_t> index;
     for (std::size_t i = 0; i < order.size(); ++i)
         index[order[i]] = i;

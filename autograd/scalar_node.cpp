@@ -166,16 +166,19 @@ ScalarNode* allocate_node_slow()
 
 void free_node(ScalarNode* n)
 {
-    // A freed slot reads as a dead leaf, which backward's walk skips.
-    n->op = ScalarOp::Leaf;
-    n->flags = 0;
     ChunkHeader* h = chunk_of(n);
     ThreadArena* a = tl_arena;
     if (h->owner != a) [[unlikely]] {
+        // Another thread's node: only count it. Its slot is not written, since the owner may be
+        // reading the flags of its slots in a walk; a slot freed this way never carries kReached
+        // or kDying, which only the owner's walks set and clear.
         h->foreign_freed.fetch_add(1, std::memory_order_release);
         global().foreign_frees.fetch_add(1, std::memory_order_release);
         return;
     }
+    // A freed slot reads as a dead leaf, which the walks skip.
+    n->op = ScalarOp::Leaf;
+    n->flags = 0;
     ++h->freed;
     if (h == a->current) {
         // Everything allocated here is gone: start the chunk over, keeping memory hot.

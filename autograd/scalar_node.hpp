@@ -30,11 +30,9 @@ enum NodeFlags : std::uint8_t {
     kRequiresGrad = 1, // backward() reaches this node (leaves asked for it, or recorded ops)
     kParameter = 2,    // a trainable weight: coloured as such in DOT
     kHasLabel = 4,     // has an entry in the label side table (labels are rare: keep nodes small)
-    kEntered = 8,      // scratch marks of backward's topological walk (the fallback path)
-    kEmitted = 16,
-    kReached = 32,     // during backward: has received gradient, not yet passed it on
-    kMixed = 64,       // the graph above this node has interior nodes from another thread's arena
-    kDying = 128,      // unreferenced, to be freed by the release walk
+    kReached = 8,      // during backward: has received gradient, not yet passed it on
+    kMixed = 16,       // the graph above this node has interior nodes from another thread's arena
+    kDying = 32,      // unreferenced, to be freed by the release walk
 };
 
 struct ScalarNode {

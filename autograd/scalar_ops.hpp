@@ -64,14 +64,14 @@ struct GradSink {
 // A leaf: an input, a weight or a constant. Nothing flows further back.
 struct Leaf {
     static constexpr OpInfo info{"leaf", "", 0};
-    static void backward(ScalarNode&, GradSink&) {}
+    template <class Sink> static void backward(ScalarNode&, Sink&) {}
 };
 
 // y = a + b;  da = g,  db = g
 struct Add {
     static constexpr OpInfo info{"add", "+", 2};
     static double forward(double a, double b) { return a + b; }
-    static void backward(ScalarNode& y, GradSink& sink)
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
         sink.add(y.lhs, y.grad);
         sink.add(y.rhs, y.grad);
@@ -82,7 +82,7 @@ struct Add {
 struct Sub {
     static constexpr OpInfo info{"sub", "-", 2};
     static double forward(double a, double b) { return a - b; }
-    static void backward(ScalarNode& y, GradSink& sink)
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
         sink.add(y.lhs, y.grad);
         sink.add(y.rhs, -y.grad);
@@ -93,7 +93,7 @@ struct Sub {
 struct Mul {
     static constexpr OpInfo info{"mul", "*", 2};
     static double forward(double a, double b) { return a * b; }
-    static void backward(ScalarNode& y, GradSink& sink)
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
         sink.add(y.lhs, y.grad * y.rhs->data);
         sink.add(y.rhs, y.grad * y.lhs->data);
@@ -104,7 +104,7 @@ struct Mul {
 struct Div {
     static constexpr OpInfo info{"div", "/", 2};
     static double forward(double a, double b) { return a / b; }
-    static void backward(ScalarNode& y, GradSink& sink)
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
         const double a = y.lhs->data, b = y.rhs->data;
         sink.add(y.lhs, y.grad / b);
@@ -118,7 +118,7 @@ struct Div {
 struct Pow {
     static constexpr OpInfo info{"pow", "^", 2};
     static double forward(double a, double b) { return std::pow(a, b); }
-    static void backward(ScalarNode& y, GradSink& sink)
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
         const double a = y.lhs->data, b = y.rhs->data;
         sink.add(y.lhs, b == 0.0 ? 0.0 : y.grad * b * std::pow(a, b - 1.0));
@@ -130,28 +130,28 @@ struct Pow {
 struct Neg {
     static constexpr OpInfo info{"neg", "-", 1};
     static double forward(double a) { return -a; }
-    static void backward(ScalarNode& y, GradSink& sink) { sink.add(y.lhs, -y.grad); }
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, -y.grad); }
 };
 
 // y = a + c (c a constant);  da = g
 struct AddConst {
     static constexpr OpInfo info{"add_const", "+", 1};
     static double forward(double a, double c) { return a + c; }
-    static void backward(ScalarNode& y, GradSink& sink) { sink.add(y.lhs, y.grad); }
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad); }
 };
 
 // y = a * c (c a constant);  da = g*c
 struct MulConst {
     static constexpr OpInfo info{"mul_const", "*", 1};
     static double forward(double a, double c) { return a * c; }
-    static void backward(ScalarNode& y, GradSink& sink) { sink.add(y.lhs, y.grad * y.aux); }
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad * y.aux); }
 };
 
 // y = a^c (c a constant);  da = g*c*a^(c-1), and 0 where c == 0 (PyTorch's rule)
 struct PowConst {
     static constexpr OpInfo info{"pow_const", "^", 1};
     static double forward(double a, double c) { return std::pow(a, c); }
-    static void backward(ScalarNode& y, GradSink& sink)
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
         const double c = y.aux;
         sink.add(y.lhs, c == 0.0 ? 0.0 : y.grad * c * std::pow(y.lhs->data, c - 1.0));
@@ -162,21 +162,21 @@ struct PowConst {
 struct Exp {
     static constexpr OpInfo info{"exp", "exp", 1};
     static double forward(double a) { return std::exp(a); }
-    static void backward(ScalarNode& y, GradSink& sink) { sink.add(y.lhs, y.grad * y.data); }
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad * y.data); }
 };
 
 // y = ln(a);  da = g/a
 struct Log {
     static constexpr OpInfo info{"log", "log", 1};
     static double forward(double a) { return std::log(a); }
-    static void backward(ScalarNode& y, GradSink& sink) { sink.add(y.lhs, y.grad / y.lhs->data); }
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad / y.lhs->data); }
 };
 
 // y = tanh(a);  da = g*(1 - y^2)
 struct Tanh {
     static constexpr OpInfo info{"tanh", "tanh", 1};
     static double forward(double a) { return std::tanh(a); }
-    static void backward(ScalarNode& y, GradSink& sink) { sink.add(y.lhs, y.grad * (1.0 - y.data * y.data)); }
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad * (1.0 - y.data * y.data)); }
 };
 
 // y = 1 / (1 + e^-a);  da = g*y*(1 - y)   (the tutorial's "nice expression")
@@ -190,14 +190,14 @@ struct Sigmoid {
         const double e = std::exp(a);
         return e / (1.0 + e);
     }
-    static void backward(ScalarNode& y, GradSink& sink) { sink.add(y.lhs, y.grad * y.data * (1.0 - y.data)); }
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad * y.data * (1.0 - y.data)); }
 };
 
 // y = max(a, 0);  da = g where y > 0, else 0 (so relu'(0) = 0, as in PyTorch). NaN stays NaN.
 struct Relu {
     static constexpr OpInfo info{"relu", "ReLU", 1};
     static double forward(double a) { return a < 0.0 ? 0.0 : a; }
-    static void backward(ScalarNode& y, GradSink& sink) { sink.add(y.lhs, y.data > 0.0 ? y.grad : 0.0); }
+    template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.data > 0.0 ? y.grad : 0.0); }
 };
 
 } // namespace scalar_ops
@@ -241,12 +241,12 @@ template <class Node, class F> inline void for_each_parent_reversed(Node* n, F&&
 }
 
 /// Applies the node's local derivative: pushes y.grad into its parents' gradients.
-[[gnu::always_inline]] inline void scalar_backward_step(ScalarNode& y, scalar_ops::GradSink& sink)
+template <class Sink> [[gnu::always_inline]] inline void scalar_backward_step(ScalarNode& y, Sink& sink)
 {
     switch (y.op) {
 #define BACKPROP_X(name)                                                                           \
     case ScalarOp::name:                                                                           \
-        scalar_ops::name::backward(y, sink);                                                       \
+        scalar_ops::name::template backward(y, sink);                                              \
         break;
         BACKPROP_SCALAR_OPS(BACKPROP_X)
 #undef BACKPROP_X

@@ -14,7 +14,7 @@ namespace autograd::detail {
 /// `traits` marks nodes: enter/entered (expanded) and emit/emitted (placed in `order`); the
 /// caller clears the marks afterwards (backward does it during its sweep).
 template <class Node, class Traits>
-void topological_order(Node* root, std::vector<Node*>& order, std::vector<Node*>& stack, Traits&& traits)
+void topological_order(Node* root, std::vector<Node*>& order, std::vector<Node*>& stack, Traits& traits)
 {
     stack.clear();
     stack.push_back(root);

@@ -2,7 +2,7 @@
 #include "autograd/value.hpp"
 
 #include "autograd/scalar_label.hpp"
-#include "autograd/topo.hpp"
+#include "autograd/scalar_topo.hpp"
 
 #include <mutex>
 #include <ostream>
@@ -57,23 +57,6 @@ void erase_label(ScalarNode* n)
     t.labels.erase(n);
 }
 
-// How the shared topological sort walks scalar nodes for backward: marks live in the node's flag
-// bits, and leaves are left out (they have no local derivative to apply; their children
-// accumulate into them).
-struct ScalarTopoTraits {
-    bool entered(const ScalarNode* n) const { return (n->flags & kEntered) != 0; }
-    bool emitted(const ScalarNode* n) const { return (n->flags & kEmitted) != 0; }
-    void enter(ScalarNode* n) const { n->flags |= kEntered; }
-    void emit(ScalarNode* n) const { n->flags |= kEmitted; }
-    template <class F> void for_each_input_reversed(ScalarNode* n, F&& f) const
-    {
-        for_each_parent_reversed(n, [&](ScalarNode* p) {
-            if (p->op != ScalarOp::Leaf) // recorded ops always require a gradient
-                f(p);
-        });
-    }
-};
-
 } // namespace detail
 
 Value::Value(double data, std::string_view label) : Value(data) { set_label(label); }
@@ -123,8 +106,12 @@ namespace {
 // The fast path. Nodes of one thread lie in its arena in creation order, a topological order,
 // so walking slots from the output down to older ones meets every node after all its consumers.
 // Slots of dead or unrelated nodes are skipped; the walk ends when no reached node is left.
-void backward_by_arena_order(detail::ScalarNode& root, scalar_ops::GradSink& sink)
+void backward_by_arena_order(detail::ScalarNode& root)
 {
+    scalar_ops::GradSink sink;
+    root.grad = 1.0;
+    root.flags |= detail::kReached;
+    sink.pending = 1;
     detail::ChunkHeader* h = detail::chunk_of(&root);
     std::size_t i = static_cast<std::size_t>(&root - h->first()) + 1;
     for (;;) {
@@ -145,16 +132,31 @@ void backward_by_arena_order(detail::ScalarNode& root, scalar_ops::GradSink& sin
     }
 }
 
-// The general path, for graphs that mix threads: an explicit topological sort.
-void backward_by_topological_sort(detail::ScalarNode& root, scalar_ops::GradSink& sink)
-{
-    std::vector<detail::ScalarNode*> order, stack;
-    detail::topological_order(&root, order, stack, detail::ScalarTopoTraits{});
-    for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        detail::ScalarNode& n = **it;
-        n.flags &= static_cast<std::uint8_t>(~(detail::kEntered | detail::kEmitted | detail::kReached));
-        detail::scalar_backward_step(n, sink);
+// Where the general path sends gradient: like GradSink, with "reached" kept beside the nodes.
+struct MarkedSink {
+    std::unordered_set<const detail::ScalarNode*> reached;
+    void add(detail::ScalarNode* parent, double g)
+    {
+        if (parent->op == ScalarOp::Leaf) {
+            if (parent->requires_grad())
+                parent->grad += g;
+        } else if (reached.insert(parent).second) {
+            parent->grad = g;
+        } else {
+            parent->grad += g;
+        }
     }
+};
+
+// The general path, for graphs that are not this thread's alone: an explicit topological sort,
+// with its marks kept beside the nodes (the nodes' owners may be walking their arenas).
+void backward_by_topological_sort(detail::ScalarNode& root)
+{
+    const std::vector<const detail::ScalarNode*> order = detail::scalar_topological_order(&root, true);
+    MarkedSink sink;
+    root.grad = 1.0;
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+        detail::scalar_backward_step(const_cast<detail::ScalarNode&>(**it), sink);
 }
 
 } // namespace
@@ -169,15 +171,11 @@ void Value::backward() const
         root.grad += 1.0;
         return;
     }
-    scalar_ops::GradSink sink;
-    root.grad = 1.0;
-    root.flags |= detail::kReached;
-    sink.pending = 1;
     const bool own = (root.flags & detail::kMixed) == 0 && detail::chunk_of(&root)->owner == detail::tl_arena;
     if (own)
-        backward_by_arena_order(root, sink);
+        backward_by_arena_order(root);
     else
-        backward_by_topological_sort(root, sink);
+        backward_by_topological_sort(root);
 }
 
 std::size_t graph_size(const Value& root)
