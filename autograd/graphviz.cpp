@@ -2,6 +2,7 @@
 #include "autograd/atomic_file.hpp"
 #include "autograd/dot.hpp"
 
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -26,14 +27,30 @@ std::string render_dot(std::string_view dot, std::string_view format)
     if (format != "svg" && format != "png")
         throw std::invalid_argument("render_dot: unsupported format '" + std::string(format) + "' (use svg or png)");
 #ifdef BACKPROP_HAVE_GRAPHVIZ
-    GVC_t* gvc = gvContext();
+    // NOTE: one Graphviz context for the whole process, behind a mutex. Graphviz 2.42 (Debian 12)
+    // keeps a pointer into a freed context after gvFreeContext, so a second context reads freed
+    // memory (AddressSanitizer shows it); and Graphviz is not thread-safe. The context stays
+    // reachable until exit, like Graphviz's own caches.
+    static std::mutex mutex;
+    const std::lock_guard lock(mutex);
+    static GVC_t* const gvc = gvContext();
     if (gvc == nullptr)
         throw std::runtime_error("render_dot: Graphviz could not create a context");
+    // Graphviz reports parse errors through a callback; keep them for the exception message
+    // instead of letting them go to stderr.
+    static std::string errors;
+    errors.clear();
+    agseterrf([](char* message) {
+        errors += message;
+        return 0;
+    });
     const std::string text(dot);
     Agraph_t* graph = agmemread(text.c_str());
     if (graph == nullptr) {
-        gvFreeContext(gvc);
-        throw std::runtime_error("render_dot: Graphviz could not parse the DOT text");
+        while (!errors.empty() && (errors.back() == '\n' || errors.back() == ' '))
+            errors.pop_back();
+        throw std::runtime_error("render_dot: Graphviz could not parse the DOT text" +
+                                 (errors.empty() ? std::string() : ": " + errors));
     }
     std::string result;
     bool ok = gvLayout(gvc, graph, "dot") == 0;
@@ -47,7 +64,6 @@ std::string render_dot(std::string_view dot, std::string_view format)
         gvFreeLayout(gvc, graph);
     }
     agclose(graph);
-    gvFreeContext(gvc);
     if (!ok)
         throw std::runtime_error("render_dot: Graphviz failed to lay out or render the graph as " + std::string(format));
     return result;

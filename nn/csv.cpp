@@ -49,6 +49,7 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
     std::size_t width = 0;       // fields per row, from the first data row
     std::size_t label_index = 0;
     long long expected_rows = -1; // from a scikit-learn header
+    long long expected_features = -1;
     bool first = true;
     const auto fail = [&](const std::string& why) {
         throw std::runtime_error(fmt::format("load_csv: {}:{}: {}", name, line_no, why));
@@ -71,6 +72,7 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
                 double n = 0, f = 0;
                 if (fields.size() >= 3 && parse_number(fields[0], n) && parse_number(fields[1], f)) {
                     expected_rows = static_cast<long long>(n);
+                    expected_features = static_cast<long long>(f);
                     for (std::size_t i = 2; i < fields.size(); ++i)
                         data.class_names.emplace_back(fields[i]);
                 }
@@ -86,6 +88,9 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
             if (col < 0 || col >= static_cast<long long>(width))
                 fail(fmt::format("label column {} is outside the {} columns", options.label_column, width));
             label_index = static_cast<std::size_t>(col);
+            if (expected_features >= 0 && static_cast<long long>(width) - 1 != expected_features)
+                fail(fmt::format("the header promises {} features but rows have {} (plus the label)", expected_features,
+                                 width - 1));
         }
         if (fields.size() != width)
             fail(fmt::format("{} fields, but the first data row has {}", fields.size(), width));
@@ -93,7 +98,8 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
             fail(fmt::format("field {} ('{}') is not a number", bad + 1, fields[bad]));
 
         const double label = numbers[label_index];
-        if (label < 0 || label != static_cast<double>(static_cast<long long>(label)))
+        // NOTE: range first: casting a double beyond long long's range (1e300, inf) is undefined.
+        if (!(label >= 0.0 && label < 0x1p53) || label != static_cast<double>(static_cast<long long>(label)))
             fail(fmt::format("label '{}' is not a non-negative integer", fields[label_index]));
         const auto cls = static_cast<std::size_t>(label);
         if (!data.class_names.empty() && cls >= data.class_names.size())

@@ -88,7 +88,7 @@ public:
     const std::vector<Layer>& layers() const { return layers_; }
     /// All weights and biases, layer by layer, neuron by neuron (weights then bias).
     std::vector<Value> parameters() const;
-    /// The same, named "layers.0.neurons.3.w1", "layers.0.neurons.3.b".
+    /// The same, named by layer, neuron and weight: "l0.n3.w1", "l0.n3.b" (also their DOT labels).
     std::vector<std::pair<std::string, Value>> named_parameters() const;
     std::size_t num_parameters() const;
 
