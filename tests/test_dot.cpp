@@ -16,6 +16,8 @@
 #define BOOST_TEST_MODULE dot
 #include <boost/test/unit_test.hpp>
 
+#include "test_util.hpp"
+
 #include <autograd/dot.hpp>
 #include <autograd/value.hpp>
 
@@ -36,6 +38,9 @@
 namespace fs = std::filesystem;
 using autograd::DotOptions;
 using autograd::Value;
+
+using test_util::contains;
+using test_util::message_of;
 
 namespace {
 
@@ -104,17 +109,6 @@ struct TempDir {
         return out;
     }
 };
-
-template <class E, class F> std::string message_of(F&& f)
-{
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    BOOST_FAIL("expected an exception");
-    return {};
-}
 
 } // namespace
 

@@ -19,6 +19,8 @@
 #define BOOST_TEST_MODULE nn
 #include <boost/test/unit_test.hpp>
 
+#include "test_util.hpp"
+
 #include <autograd/random.hpp>
 #include <autograd/value.hpp>
 #include <nn/activation.hpp>
@@ -45,20 +47,10 @@ using autograd::Generator;
 using autograd::Value;
 namespace tt = boost::test_tools;
 
+using test_util::contains;
+using test_util::message_of;
+
 namespace {
-
-template <class E, class F> std::string message_of(F&& f)
-{
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    BOOST_FAIL("expected an exception");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
 double mean_of(const std::vector<double>& xs) { return std::accumulate(xs.begin(), xs.end(), 0.0) / static_cast<double>(xs.size()); }
 
