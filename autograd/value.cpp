@@ -209,13 +209,6 @@ void zero_grad(std::span<const Value> values)
         v.zero_grad();
 }
 
-std::ostream& operator<<(std::ostream& os, const Value& v)
-{
-    const std::string label = v.label();
-    os << "Value(";
-    if (!label.empty())
-        os << "label=" << label << ", ";
-    return os << "data=" << v.data() << ", grad=" << v.grad() << ')';
-}
+std::ostream& operator<<(std::ostream& os, const Value& v) { return os << fmt::format("{}", v); }
 
 } // namespace autograd

@@ -28,6 +28,8 @@
 #include "autograd/scalar_node.hpp"
 #include "autograd/scalar_ops.hpp"
 
+#include <fmt/format.h>
+
 #include <cstddef>
 #include <initializer_list>
 #include <iosfwd>
@@ -246,3 +248,15 @@ std::size_t graph_size(const Value& root);
 std::ostream& operator<<(std::ostream& os, const Value& v);
 
 } // namespace autograd
+
+/// fmt::print("{}", v) prints as operator<< does, with 6 significant digits: `Value(label=w, data=0.8, grad=2.1)`.
+template <> struct fmt::formatter<autograd::Value> {
+    constexpr auto parse(fmt::format_parse_context& ctx) { return ctx.begin(); }
+    template <class Context> auto format(const autograd::Value& v, Context& ctx) const
+    {
+        const std::string label = v.label();
+        if (!label.empty())
+            return fmt::format_to(ctx.out(), "Value(label={}, data={:g}, grad={:g})", label, v.data(), v.grad());
+        return fmt::format_to(ctx.out(), "Value(data={:g}, grad={:g})", v.data(), v.grad());
+    }
+};
