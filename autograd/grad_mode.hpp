@@ -22,16 +22,22 @@ inline bool is_grad_enabled() { return detail::grad_mode_enabled; }
 /// Turns graph recording on or off for this thread; prefer NoGradGuard, which restores the old mode.
 inline void set_grad_enabled(bool enabled) { detail::grad_mode_enabled = enabled; }
 
-/// RAII scope in which nothing is recorded (PyTorch's torch::NoGradGuard). Nests correctly.
-class NoGradGuard {
+/// RAII scope with grad mode set as given, restored on exit (PyTorch's torch::AutoGradMode).
+class AutoGradMode {
 public:
-    NoGradGuard() : previous_(detail::grad_mode_enabled) { detail::grad_mode_enabled = false; }
-    ~NoGradGuard() { detail::grad_mode_enabled = previous_; }
-    NoGradGuard(const NoGradGuard&) = delete;
-    NoGradGuard& operator=(const NoGradGuard&) = delete;
+    explicit AutoGradMode(bool enabled) : previous_(detail::grad_mode_enabled) { detail::grad_mode_enabled = enabled; }
+    ~AutoGradMode() { detail::grad_mode_enabled = previous_; }
+    AutoGradMode(const AutoGradMode&) = delete;
+    AutoGradMode& operator=(const AutoGradMode&) = delete;
 
 private:
     bool previous_;
+};
+
+/// RAII scope in which nothing is recorded (PyTorch's torch::NoGradGuard). Nests correctly.
+class NoGradGuard : public AutoGradMode {
+public:
+    NoGradGuard() : AutoGradMode(false) {}
 };
 
 } // namespace autograd

@@ -1,0 +1,59 @@
+#include "autograd/shape.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace autograd {
+
+std::string to_string(std::span<const std::int64_t> shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+
+std::int64_t shape_numel(std::span<const std::int64_t> shape)
+{
+    std::int64_t n = 1;
+    for (std::int64_t s : shape) {
+        if (s < 0)
+            throw std::invalid_argument("shape " + to_string(shape) + " has a negative size");
+        n *= s;
+    }
+    return n;
+}
+
+Shape contiguous_strides(std::span<const std::int64_t> shape)
+{
+    Shape strides(shape.size());
+    std::int64_t stride = 1;
+    for (std::size_t i = shape.size(); i-- > 0;) {
+        strides[i] = stride;
+        stride *= std::max<std::int64_t>(shape[i], 1);
+    }
+    return strides;
+}
+
+Shape broadcast_shapes(std::string_view op, std::span<const std::int64_t> a, std::span<const std::int64_t> b)
+{
+    const std::size_t n = std::max(a.size(), b.size());
+    Shape out(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t sa = i < n - a.size() ? 1 : a[i - (n - a.size())];
+        const std::int64_t sb = i < n - b.size() ? 1 : b[i - (n - b.size())];
+        if (sa != sb && sa != 1 && sb != 1)
+            throw std::invalid_argument(fmt::format("{}: shapes {} and {} cannot be broadcast together (dimension {}: {} vs {})",
+                                                    op, to_string(a), to_string(b), i, sa, sb));
+        out[i] = sa == 1 ? sb : sa;
+    }
+    return out;
+}
+
+std::int64_t normalize_axis(std::string_view op, std::int64_t axis, std::span<const std::int64_t> shape)
+{
+    const auto dim = static_cast<std::int64_t>(shape.size());
+    if (axis < -dim || axis >= dim || dim == 0)
+        throw std::invalid_argument(fmt::format("{}: axis {} is out of range for shape {} (valid: {} to {})", op, axis,
+                                                to_string(shape), -dim, dim - 1));
+    return axis < 0 ? axis + dim : axis;
+}
+
+} // namespace autograd

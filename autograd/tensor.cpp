@@ -1,0 +1,311 @@
+// Tensor's construction, accessors, autograd bookkeeping and printing.
+#include "autograd/tensor.hpp"
+
+#include "autograd/tensor_impl.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <cstring>
+#include <new>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+namespace autograd {
+
+Storage::Storage(Dtype d, std::size_t n) : dtype(d), numel(n), data(nullptr)
+{
+    const std::size_t bytes = ((std::max<std::size_t>(n, 1) * itemsize(d) + 63) / 64) * 64;
+    data = std::aligned_alloc(64, bytes);
+    if (data == nullptr)
+        throw std::bad_alloc();
+}
+
+namespace detail {
+
+Tensor empty(Shape shape, Dtype dtype)
+{
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = std::make_shared<Storage>(dtype, static_cast<std::size_t>(shape_numel(shape)));
+    impl->strides = contiguous_strides(shape);
+    impl->shape = std::move(shape);
+    impl->dtype = dtype;
+    return Tensor(std::move(impl));
+}
+
+void check_defined(std::string_view op, const Tensor& t)
+{
+    if (!t.defined())
+        throw std::invalid_argument(fmt::format("{}: an argument is an undefined tensor", op));
+}
+
+void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b)
+{
+    check_defined(op, a);
+    check_defined(op, b);
+    if (a.dtype() != b.dtype())
+        throw std::invalid_argument(fmt::format("{}: dtypes {} and {} differ (convert one with .to())", op,
+                                                to_string(a.dtype()), to_string(b.dtype())));
+}
+
+Tensor record(std::string_view op, Tensor out, std::initializer_list<const Tensor*> inputs, std::vector<Tensor> saved,
+              TensorBackward backward)
+{
+    if (!is_grad_enabled())
+        return out;
+    bool any = false;
+    for (const Tensor* t : inputs)
+        any = any || t->requires_grad();
+    if (!any)
+        return out;
+    auto node = std::make_shared<TensorNode>();
+    node->op = op;
+    node->inputs.reserve(inputs.size());
+    for (const Tensor* t : inputs) {
+        TensorEdge e;
+        if (t->requires_grad()) {
+            if (t->grad_fn())
+                e.fn = t->grad_fn();
+            else
+                e.leaf = t->impl();
+        }
+        node->inputs.push_back(std::move(e));
+    }
+    node->saved = std::move(saved);
+    node->backward = std::move(backward);
+    node->shape = out.shape();
+    node->dtype = out.dtype();
+    node->output = out.impl();
+    out.impl()->grad_fn = std::move(node);
+    out.impl()->requires_grad = true;
+    return out;
+}
+
+const Tensor& saved(const TensorNode& node, std::size_t i)
+{
+    if (node.released)
+        throw std::logic_error(fmt::format(
+            "backward: the saved tensors of '{}' were freed by an earlier backward(); pass retain_graph=true to the "
+            "first backward() to go through the graph twice",
+            node.op));
+    return node.saved[i];
+}
+
+} // namespace detail
+
+namespace {
+
+template <class T> Tensor from_vector(std::vector<T> data, Shape shape)
+{
+    const std::int64_t n = shape_numel(shape);
+    if (n != static_cast<std::int64_t>(data.size()))
+        throw std::invalid_argument(fmt::format("Tensor: {} values do not fill shape {} ({} elements)", data.size(),
+                                                to_string(shape), n));
+    Tensor t = detail::empty(std::move(shape), dtype_of<T>);
+    std::memcpy(t.impl()->data<T>(), data.data(), data.size() * sizeof(T));
+    return t;
+}
+
+template <class F> Tensor generate(Shape shape, Dtype dtype, F&& value_at)
+{
+    Tensor t = detail::empty(std::move(shape), dtype);
+    dispatch(dtype, [&]<class T>() {
+        T* p = t.impl()->data<T>();
+        for (std::int64_t i = 0; i < t.numel(); ++i)
+            p[i] = static_cast<T>(value_at(i));
+    });
+    return t;
+}
+
+} // namespace
+
+Tensor::Tensor(std::vector<float> data, Shape shape) : Tensor(from_vector(std::move(data), std::move(shape))) {}
+Tensor::Tensor(std::vector<double> data, Shape shape) : Tensor(from_vector(std::move(data), std::move(shape))) {}
+
+Tensor Tensor::scalar(double value, Dtype dtype) { return full({}, value, dtype); }
+Tensor Tensor::zeros(Shape shape, Dtype dtype) { return full(std::move(shape), 0.0, dtype); }
+Tensor Tensor::ones(Shape shape, Dtype dtype) { return full(std::move(shape), 1.0, dtype); }
+
+Tensor Tensor::full(Shape shape, double value, Dtype dtype)
+{
+    return generate(std::move(shape), dtype, [&](std::int64_t) { return value; });
+}
+
+Tensor Tensor::arange(double start, double end, double step, Dtype dtype)
+{
+    if (step == 0.0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
+        throw std::invalid_argument(fmt::format("arange: bad range start={} end={} step={}", start, end, step));
+    const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil((end - start) / step)));
+    return generate({n}, dtype, [&](std::int64_t i) { return start + static_cast<double>(i) * step; });
+}
+
+Tensor Tensor::linspace(double start, double end, std::int64_t steps, Dtype dtype)
+{
+    if (steps < 0)
+        throw std::invalid_argument(fmt::format("linspace: steps must be >= 0 (got {})", steps));
+    const double delta = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+    return generate({steps}, dtype, [&](std::int64_t i) {
+        return i == steps - 1 && steps > 1 ? end : start + static_cast<double>(i) * delta;
+    });
+}
+
+Tensor Tensor::rand(Shape shape, Generator& gen, double low, double high, Dtype dtype)
+{
+    return generate(std::move(shape), dtype, [&](std::int64_t) { return gen.uniform(low, high); });
+}
+
+Tensor Tensor::randn(Shape shape, Generator& gen, double mean, double stddev, Dtype dtype)
+{
+    return generate(std::move(shape), dtype, [&](std::int64_t) { return gen.normal(mean, stddev); });
+}
+
+TensorImpl& Tensor::checked() const
+{
+    if (impl_ == nullptr)
+        throw std::logic_error("Tensor: use of an undefined tensor");
+    return *impl_;
+}
+
+const Shape& Tensor::shape() const { return checked().shape; }
+const Shape& Tensor::strides() const { return checked().strides; }
+std::int64_t Tensor::numel() const { return checked().numel(); }
+Dtype Tensor::dtype() const { return checked().dtype; }
+bool Tensor::is_contiguous() const { return strides() == contiguous_strides(shape()); }
+
+std::int64_t Tensor::size(std::int64_t axis) const { return shape()[normalize_axis("size", axis, shape())]; }
+
+double Tensor::item() const
+{
+    if (numel() != 1)
+        throw std::invalid_argument(fmt::format("item: the tensor has {} elements (shape {}); item() needs exactly one",
+                                                numel(), to_string(shape())));
+    return dispatch(dtype(), [&]<class T>() { return static_cast<double>(impl_->data<T>()[0]); });
+}
+
+double Tensor::at(std::initializer_list<std::int64_t> index) const
+{
+    const Shape& s = shape();
+    if (index.size() != s.size())
+        throw std::invalid_argument(fmt::format("at: {} indices for a tensor of shape {}", index.size(), to_string(s)));
+    std::int64_t offset = 0;
+    std::size_t d = 0;
+    for (std::int64_t i : index) {
+        if (i < -s[d] || i >= s[d])
+            throw std::out_of_range(fmt::format("at: index {} is out of range for dimension {} of shape {}", i, d,
+                                                to_string(s)));
+        offset += (i < 0 ? i + s[d] : i) * impl_->strides[d];
+        ++d;
+    }
+    return dispatch(dtype(), [&]<class T>() { return static_cast<double>(impl_->data<T>()[offset]); });
+}
+
+std::vector<double> Tensor::to_vector() const { return to_vector_as<double>(); }
+
+template <class U> std::vector<U> Tensor::to_vector_as() const
+{
+    const TensorImpl& impl = checked();
+    return dispatch(impl.dtype, [&]<class T>() {
+        const T* p = impl.storage->as<T>();
+        return std::vector<U>(p, p + impl.numel());
+    });
+}
+template std::vector<float> Tensor::to_vector_as<float>() const;
+template std::vector<double> Tensor::to_vector_as<double>() const;
+
+bool Tensor::requires_grad() const { return impl_ != nullptr && impl_->requires_grad; }
+
+Tensor& Tensor::requires_grad_(bool on)
+{
+    TensorImpl& impl = checked();
+    if (impl.grad_fn)
+        throw std::logic_error("requires_grad_: only leaves can be marked; this tensor comes from op '" +
+                               std::string(impl.grad_fn->op) + "' (use detach() for a new leaf)");
+    impl.requires_grad = on;
+    return *this;
+}
+
+bool Tensor::is_leaf() const { return checked().grad_fn == nullptr; }
+Tensor Tensor::grad() const { return checked().grad; }
+void Tensor::set_grad(const Tensor& grad) const { checked().grad = grad; }
+void Tensor::zero_grad() const { checked().grad = Tensor(); }
+const std::shared_ptr<TensorNode>& Tensor::grad_fn() const { return checked().grad_fn; }
+
+Tensor Tensor::detach() const
+{
+    const TensorImpl& impl = checked();
+    auto out = std::make_shared<TensorImpl>();
+    out->storage = impl.storage;
+    out->shape = impl.shape;
+    out->strides = impl.strides;
+    out->dtype = impl.dtype;
+    return Tensor(std::move(out));
+}
+
+const Tensor& Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const
+{
+    TensorImpl& impl = checked();
+    if (!impl.requires_grad)
+        throw std::logic_error("register_hook: the tensor does not require a gradient");
+    impl.hooks.push_back(std::move(hook));
+    return *this;
+}
+
+std::string Tensor::label() const { return checked().label; }
+const Tensor& Tensor::set_label(std::string label) const
+{
+    checked().label = std::move(label);
+    return *this;
+}
+
+Tensor Tensor::contiguous() const { return *this; } // every tensor is contiguous in this version
+
+// Printing in PyTorch's layout. Integral data prints as "1.", other data with 4 decimals.
+std::string to_string(const Tensor& t)
+{
+    if (!t.defined())
+        return "tensor(undefined)";
+    const std::vector<double> v = t.to_vector();
+    bool integral = true;
+    for (double x : v)
+        integral = integral && std::isfinite(x) && x == std::floor(x) && std::abs(x) < 1e8;
+    const auto number = [&](double x) {
+        if (std::isnan(x))
+            return std::string("nan");
+        if (std::isinf(x))
+            return std::string(x > 0 ? "inf" : "-inf");
+        return integral ? fmt::format("{}.", static_cast<long long>(x)) : fmt::format("{:.4f}", x);
+    };
+    const Shape& s = t.shape();
+    std::string out = "tensor(";
+    if (s.empty()) {
+        out += number(v[0]);
+    } else {
+        std::size_t i = 0;
+        // Nested brackets, one row per line for 2-d and up, aligned under "tensor(".
+        const std::function<void(std::size_t, std::size_t)> print = [&](std::size_t d, std::size_t indent) {
+            out += '[';
+            for (std::int64_t k = 0; k < s[d]; ++k) {
+                if (k > 0)
+                    out += d + 1 == s.size() ? ", " : ",\n" + std::string(indent + 1, ' ');
+                if (d + 1 == s.size())
+                    out += number(v[i++]);
+                else
+                    print(d + 1, indent + 1);
+            }
+            out += ']';
+        };
+        print(0, 7);
+    }
+    if (t.dtype() == Dtype::Float64)
+        out += ", dtype=float64";
+    if (t.requires_grad())
+        out += t.is_leaf() ? ", requires_grad=True" : fmt::format(", grad_fn=<{}>", t.grad_fn()->op);
+    return out + ")";
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << to_string(t); }
+
+} // namespace autograd

@@ -1,0 +1,190 @@
+// Tensor: an n-d array in a computation graph, PyTorch's semantics in C++.
+//
+//   #include <autograd/tensor.hpp>
+//   using autograd::Tensor;
+//   Tensor w = Tensor::randn({3, 2}, gen).requires_grad_();
+//   Tensor x({1.f, 2.f, 3.f, 4.f, 5.f, 6.f}, {2, 3});
+//   Tensor loss = matmul(x, w).relu().sum();
+//   loss.backward();
+//   w.grad();                                  // d loss / d w, shape [3, 2]
+//
+// Semantics (PyTorch's unless said otherwise):
+// - A Tensor is a handle: copies share data, gradient and graph. Element type float32 by default,
+//   float64 on request; ops never mix dtypes (a clear error instead of a silent promotion).
+// - Leaves require a gradient only when asked (requires_grad_()); ops on them are recorded.
+// - backward() ADDS into the .grad() of leaves; interior tensors keep no gradient.
+//   The graph's saved tensors are freed after backward() unless retain_graph is set, and a
+//   second backward() through a freed graph throws.
+// - create_graph records the backward pass itself, so gradients can be differentiated again
+//   (and implies retain_graph, as in PyTorch).
+// - Errors are exceptions naming the op and the shapes: `add: shapes [3, 4] and [5] cannot be
+//   broadcast together (dimension 1: 4 vs 5)`.
+#pragma once
+
+#include "autograd/dtype.hpp"
+#include "autograd/grad_mode.hpp"
+#include "autograd/random.hpp"
+#include "autograd/shape.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace autograd {
+
+struct TensorImpl;
+struct TensorNode;
+
+class Tensor {
+public:
+    /// An undefined tensor (like a default torch::Tensor): defined() is false.
+    Tensor() = default;
+    /// A contiguous tensor of the given shape from row-major data (float32 or float64).
+    Tensor(std::vector<float> data, Shape shape);
+    Tensor(std::vector<double> data, Shape shape);
+    /// Tensor({1.f, 2.f}, {2}) is float32, Tensor({1.0, 2.0}, {2}) float64.
+    Tensor(std::initializer_list<float> data, Shape shape) : Tensor(std::vector<float>(data), std::move(shape)) {}
+    Tensor(std::initializer_list<double> data, Shape shape) : Tensor(std::vector<double>(data), std::move(shape)) {}
+    /// A 0-d tensor holding one number.
+    static Tensor scalar(double value, Dtype dtype = Dtype::Float32);
+
+    static Tensor zeros(Shape shape, Dtype dtype = Dtype::Float32);
+    static Tensor ones(Shape shape, Dtype dtype = Dtype::Float32);
+    static Tensor full(Shape shape, double value, Dtype dtype = Dtype::Float32);
+    /// start, start + step, ... below end (1-d).
+    static Tensor arange(double start, double end, double step = 1.0, Dtype dtype = Dtype::Float32);
+    /// `steps` evenly spaced values from start to end inclusive (1-d).
+    static Tensor linspace(double start, double end, std::int64_t steps, Dtype dtype = Dtype::Float32);
+    /// Uniform in [low, high), from the generator (reproducible for a seed).
+    static Tensor rand(Shape shape, Generator& gen, double low = 0.0, double high = 1.0, Dtype dtype = Dtype::Float32);
+    /// Normal with mean and standard deviation, from the generator.
+    static Tensor randn(Shape shape, Generator& gen, double mean = 0.0, double stddev = 1.0,
+                        Dtype dtype = Dtype::Float32);
+
+    bool defined() const { return impl_ != nullptr; }
+    const Shape& shape() const;
+    std::int64_t dim() const { return static_cast<std::int64_t>(shape().size()); }
+    std::int64_t size(std::int64_t axis) const;
+    std::int64_t numel() const;
+    Dtype dtype() const;
+    const Shape& strides() const;
+    bool is_contiguous() const;
+
+    /// The value of a one-element tensor; throws std::invalid_argument otherwise.
+    double item() const;
+    /// One element by its index in every dimension (negative counts from the end).
+    double at(std::initializer_list<std::int64_t> index) const;
+    /// All elements in row-major order, as doubles or as the element type T.
+    std::vector<double> to_vector() const;
+    template <class T> std::vector<T> to_vector_as() const;
+
+    // Autograd.
+    bool requires_grad() const;
+    /// Marks a leaf as needing a gradient (returns *this, as PyTorch's requires_grad_()).
+    /// Throws for a non-leaf: its requirement comes from its inputs.
+    Tensor& requires_grad_(bool on = true);
+    bool is_leaf() const;
+    /// The accumulated gradient of a leaf (undefined until a backward() reaches it).
+    Tensor grad() const;
+    void set_grad(const Tensor& grad) const;
+    void zero_grad() const; // drops the gradient (PyTorch's set_to_none)
+    /// Gradient of this one-element tensor (or with `gradient` of the same shape for others)
+    /// with respect to every leaf it was computed from, added into their grad().
+    void backward(const Tensor& gradient = {}, bool retain_graph = false, bool create_graph = false) const;
+    /// The same data, cut from the graph: no gradient flows through it.
+    Tensor detach() const;
+    /// Calls hook(grad) when this tensor's gradient is computed; if it returns a defined tensor,
+    /// that replaces the gradient. Returns *this.
+    const Tensor& register_hook(std::function<Tensor(const Tensor&)> hook) const;
+    /// The node that made this tensor (null for leaves), for graph tools.
+    const std::shared_ptr<TensorNode>& grad_fn() const;
+
+    std::string label() const;
+    const Tensor& set_label(std::string label) const;
+
+    // Shape.
+    Tensor reshape(Shape shape) const;
+    Tensor flatten() const;
+    Tensor transpose(std::int64_t a, std::int64_t b) const;
+    /// 2-d transpose (PyTorch's .t()).
+    Tensor t() const { return transpose(0, 1); }
+    Tensor contiguous() const;
+    Tensor to(Dtype dtype) const;
+
+    // Members mirroring the free functions, so chains read naturally.
+    Tensor relu() const;
+    Tensor sigmoid() const;
+    Tensor tanh() const;
+    Tensor exp() const;
+    Tensor log() const;
+    Tensor pow(double exponent) const;
+    Tensor sum() const;
+    Tensor sum(std::int64_t axis, bool keepdim = false) const;
+    Tensor mean() const;
+    Tensor mean(std::int64_t axis, bool keepdim = false) const;
+
+    /// Identity of the underlying tensor: equal for handles that alias.
+    const void* id() const { return impl_.get(); }
+    const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
+    explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+private:
+    TensorImpl& checked() const;
+    std::shared_ptr<TensorImpl> impl_;
+};
+
+// Elementwise arithmetic with broadcasting; a double operand is a scalar of the tensor's dtype.
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator/(double a, const Tensor& b);
+
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor pow(const Tensor& x, double exponent);
+
+/// Sum of all elements (0-d), or over one axis.
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim = false);
+/// Sums `x` down to `shape` over the dimensions broadcasting added or stretched (the backward of
+/// a broadcast).
+Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape);
+
+/// `x` stretched to `shape` by broadcasting (a copy in this version).
+Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape);
+
+/// Matrix product of 2-d tensors through BLAS ([n, k] x [k, m] -> [n, m]).
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+/// Gradients of `outputs` with respect to `inputs` (PyTorch's torch.autograd.grad): returned,
+/// not accumulated into grad(). An input the outputs do not depend on gets an undefined tensor.
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
+                         bool create_graph = false);
+
+/// Prints in PyTorch's layout: `tensor([[1., 2.], [3., 4.]], requires_grad=True)`.
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+std::string to_string(const Tensor& t);
+
+} // namespace autograd

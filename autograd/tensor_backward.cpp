@@ -1,0 +1,171 @@
+// Reverse mode over tensor graphs: Tensor::backward() and autograd::grad().
+//
+// The nodes above the outputs are put in topological order (the shared iterative sort), then
+// visited outputs-first: each node's incoming gradients are summed, its hooks run, its backward
+// formula gives its inputs' gradients, which go to the nodes that made those inputs or, for
+// leaves, into their grad() (or, for grad(), into the returned list).
+#include "autograd/tensor_impl.hpp"
+#include "autograd/topo.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <unordered_map>
+
+namespace autograd {
+namespace {
+
+// Marks for the topological sort, beside the nodes.
+struct NodeMarks {
+    std::unordered_map<const TensorNode*, bool> emitted_; // present once entered
+    bool entered(const TensorNode* n) const { return emitted_.contains(n); }
+    bool emitted(const TensorNode* n) const
+    {
+        auto it = emitted_.find(n);
+        return it != emitted_.end() && it->second;
+    }
+    void enter(const TensorNode* n) { emitted_.emplace(n, false); }
+    void emit(const TensorNode* n) { emitted_[n] = true; }
+    template <class F> void for_each_input_reversed(const TensorNode* n, F&& f) const
+    {
+        for (auto it = n->inputs.rbegin(); it != n->inputs.rend(); ++it)
+            if (it->fn)
+                f(static_cast<const TensorNode*>(it->fn.get()));
+    }
+};
+
+Tensor run_hooks(const std::vector<std::function<Tensor(const Tensor&)>>& hooks, Tensor g)
+{
+    for (const auto& hook : hooks) {
+        Tensor replaced = hook(g);
+        if (replaced.defined())
+            g = std::move(replaced);
+    }
+    return g;
+}
+
+void add_into(Tensor& slot, const Tensor& g) { slot = slot.defined() ? slot + g : g; }
+
+// Where grad() wants gradients: its inputs, by the node that made them or by the leaf itself.
+struct Capture {
+    std::unordered_map<const TensorNode*, std::size_t> nodes;
+    std::unordered_map<const TensorImpl*, std::size_t> leaves;
+    std::vector<Tensor> result;
+};
+
+void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads, bool retain_graph,
+                  bool create_graph, Capture* capture)
+{
+    AutoGradMode mode(create_graph); // backward is recorded only under create_graph
+    // As in PyTorch, create_graph keeps the graph: the recorded backward refers to its saved tensors.
+    retain_graph = retain_graph || create_graph;
+    std::unordered_map<const TensorNode*, Tensor> grads;
+
+    const auto deliver_to_leaf = [&](const std::shared_ptr<TensorImpl>& leaf, const Tensor& g_in) {
+        const Tensor g = run_hooks(leaf->hooks, g_in);
+        if (capture != nullptr) {
+            auto it = capture->leaves.find(leaf.get());
+            if (it != capture->leaves.end())
+                add_into(capture->result[it->second], g);
+            return;
+        }
+        add_into(leaf->grad, create_graph ? g : g.detach());
+    };
+
+    NodeMarks marks;
+    std::vector<const TensorNode*> order, stack;
+    for (std::size_t i = 0; i < roots.size(); ++i) {
+        if (const auto& fn = roots[i].grad_fn()) {
+            add_into(grads[fn.get()], root_grads[i]);
+            detail::topological_order(static_cast<const TensorNode*>(fn.get()), order, stack, marks);
+        } else {
+            deliver_to_leaf(roots[i].impl(), root_grads[i]);
+        }
+    }
+
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        auto* node = const_cast<TensorNode*>(*it);
+        auto found = grads.find(node);
+        if (found == grads.end())
+            continue;
+        Tensor g = std::move(found->second);
+        grads.erase(found);
+        if (auto out = node->output.lock())
+            g = run_hooks(out->hooks, std::move(g));
+        if (capture != nullptr) {
+            auto c = capture->nodes.find(node);
+            if (c != capture->nodes.end())
+                add_into(capture->result[c->second], g);
+        }
+        const std::vector<Tensor> input_grads = node->backward(g, *node);
+        for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+            const TensorEdge& e = node->inputs[i];
+            if (!e.needed() || i >= input_grads.size() || !input_grads[i].defined())
+                continue;
+            if (e.fn)
+                add_into(grads[e.fn.get()], input_grads[i]);
+            else
+                deliver_to_leaf(e.leaf, input_grads[i]);
+        }
+        if (!retain_graph) {
+            node->saved.clear();
+            node->released = true;
+        }
+    }
+}
+
+// The gradient to start from at `output`: the given one (same shape and dtype) or, for a
+// one-element output, 1.
+Tensor seed_gradient(std::string_view op, const Tensor& output, const Tensor& given)
+{
+    if (!output.requires_grad())
+        throw std::logic_error(fmt::format("{}: the tensor does not require a gradient (no input of it was marked "
+                                           "with requires_grad_(), or it was computed under NoGradGuard)",
+                                           op));
+    if (!given.defined()) {
+        if (output.numel() != 1)
+            throw std::invalid_argument(fmt::format("{}: a gradient can be implied only for a one-element tensor; this "
+                                                    "one has shape {} (pass a gradient of that shape)",
+                                                    op, to_string(output.shape())));
+        return Tensor::ones(output.shape(), output.dtype());
+    }
+    if (given.shape() != output.shape() || given.dtype() != output.dtype())
+        throw std::invalid_argument(fmt::format("{}: the gradient has shape {} ({}) but the tensor has shape {} ({})", op,
+                                                to_string(given.shape()), to_string(given.dtype()),
+                                                to_string(output.shape()), to_string(output.dtype())));
+    return given;
+}
+
+} // namespace
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const
+{
+    checked();
+    const Tensor seed = seed_gradient("backward", *this, gradient);
+    run_backward({*this}, {seed}, retain_graph, create_graph, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, bool retain_graph, bool create_graph)
+{
+    if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
+        throw std::invalid_argument(fmt::format("grad: {} outputs but {} grad_outputs", outputs.size(), grad_outputs.size()));
+    std::vector<Tensor> seeds;
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+        seeds.push_back(seed_gradient("grad", outputs[i], grad_outputs.empty() ? Tensor() : grad_outputs[i]));
+    Capture capture;
+    capture.result.resize(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        detail::check_defined("grad", inputs[i]);
+        if (!inputs[i].requires_grad())
+            throw std::invalid_argument(fmt::format("grad: input {} does not require a gradient", i));
+        if (inputs[i].grad_fn())
+            capture.nodes.emplace(inputs[i].grad_fn().get(), i);
+        else
+            capture.leaves.emplace(inputs[i].impl().get(), i);
+    }
+    run_backward(outputs, seeds, retain_graph, create_graph, &capture);
+    return capture.result;
+}
+
+} // namespace autograd

@@ -1,0 +1,279 @@
+// Elementwise tensor ops with broadcasting: each op's forward and, under it, its backward.
+//
+// Conventions: g is the gradient of the output. A broadcast input's gradient is summed back to
+// its shape (sum_to). Backward formulas are Tensor expressions, so create_graph records them;
+// where a formula reuses the output (exp, tanh, sigmoid), the output is saved detached (a saved
+// output with its graph would own itself), and under create_graph the formula is recomputed from
+// the input instead so that second derivatives see the dependence.
+#include "autograd/tensor_impl.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace autograd {
+using detail::saved;
+
+namespace {
+
+// out[i] = f(a[i], b[i]) over the broadcast shape.
+template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a, const Tensor& b, F f)
+{
+    detail::check_same_dtype(op, a, b);
+    Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(op, a.shape(), b.shape());
+    Tensor out = detail::empty(shape, a.dtype());
+    dispatch(a.dtype(), [&]<class T>() {
+        const T* pa = a.impl()->data<T>();
+        const T* pb = b.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        const std::int64_t n = out.numel();
+        if (a.numel() == n && b.numel() == n) { // same shape: the loop the compiler vectorises
+            for (std::int64_t i = 0; i < n; ++i)
+                po[i] = f(pa[i], pb[i]);
+        } else if (b.numel() == 1 && a.numel() == n) {
+            const T s = pb[0];
+            for (std::int64_t i = 0; i < n; ++i)
+                po[i] = f(pa[i], s);
+        } else if (a.numel() == 1 && b.numel() == n) {
+            const T s = pa[0];
+            for (std::int64_t i = 0; i < n; ++i)
+                po[i] = f(s, pb[i]);
+        } else {
+            // General broadcast: strides of 0 along stretched dimensions; walk the output with a
+            // multi-index, innermost dimension in a tight loop.
+            const std::size_t d = shape.size();
+            Shape sa(d, 0), sb(d, 0);
+            const Shape ca = contiguous_strides(a.shape()), cb = contiguous_strides(b.shape());
+            for (std::size_t i = 0; i < d; ++i) {
+                const std::size_t ia = i + a.shape().size(), ib = i + b.shape().size();
+                if (ia >= d && a.shape()[ia - d] != 1)
+                    sa[i] = ca[ia - d];
+                if (ib >= d && b.shape()[ib - d] != 1)
+                    sb[i] = cb[ib - d];
+            }
+            Shape index(d, 0);
+            const std::int64_t inner = shape[d - 1], ia = sa[d - 1], ib = sb[d - 1];
+            std::int64_t oa = 0, ob = 0;
+            for (std::int64_t o = 0; o < n; o += inner) {
+                for (std::int64_t k = 0; k < inner; ++k)
+                    po[o + k] = f(pa[oa + k * ia], pb[ob + k * ib]);
+                for (std::size_t dim = d - 1; dim-- > 0;) { // advance the outer multi-index
+                    oa += sa[dim];
+                    ob += sb[dim];
+                    if (++index[dim] < shape[dim])
+                        break;
+                    oa -= sa[dim] * shape[dim];
+                    ob -= sb[dim] * shape[dim];
+                    index[dim] = 0;
+                }
+            }
+        }
+    });
+    return out;
+}
+
+template <class F> Tensor map_unary(const Tensor& x, F f)
+{
+    Tensor out = detail::empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
+            po[i] = f(px[i]);
+    });
+    return out;
+}
+
+Tensor scalar_like(const Tensor& t, double value)
+{
+    detail::check_defined("scalar operand", t);
+    return Tensor::scalar(value, t.dtype());
+}
+
+} // namespace
+
+// Broadcasting forward, and its backward: sum_to and broadcast_to are each other's gradient.
+Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape)
+{
+    detail::check_defined("sum_to", x);
+    if (std::equal(x.shape().begin(), x.shape().end(), shape.begin(), shape.end()))
+        return x;
+    const Shape target(shape.begin(), shape.end());
+    if (broadcast_shapes("sum_to", x.shape(), target) != x.shape())
+        throw std::invalid_argument(fmt::format("sum_to: shape {} does not broadcast to {}", to_string(target),
+                                                to_string(x.shape())));
+    // Sum over the leading dimensions broadcasting added, then over stretched ones (kept as 1).
+    const std::size_t lead = x.shape().size() - target.size();
+    Tensor out = x;
+    {
+        NoGradGuard no_grad; // the whole reduction is recorded as one sum_to node below
+        for (std::size_t i = 0; i < lead; ++i)
+            out = sum(out, 0);
+        for (std::size_t i = 0; i < target.size(); ++i)
+            if (target[i] == 1 && out.shape()[i] != 1)
+                out = sum(out, static_cast<std::int64_t>(i), true);
+        out = out.reshape(target).detach();
+    }
+    const Shape from = x.shape();
+    return detail::record("sum_to", out, {&x}, {}, [from](const Tensor& g, const TensorNode&) {
+        return std::vector<Tensor>{broadcast_to(g, from)};
+    });
+}
+
+Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
+{
+    detail::check_defined("broadcast_to", x);
+    if (std::equal(x.shape().begin(), x.shape().end(), shape.begin(), shape.end()))
+        return x;
+    const Shape target(shape.begin(), shape.end());
+    if (broadcast_shapes("broadcast_to", x.shape(), target) != target)
+        throw std::invalid_argument(fmt::format("broadcast_to: shape {} cannot be broadcast to {}", to_string(x.shape()),
+                                                to_string(target)));
+    Tensor zeros = Tensor::zeros(target, x.dtype());
+    Tensor out = broadcast_binary("broadcast_to", zeros, x, [](auto, auto v) { return v; });
+    const Shape from = x.shape();
+    return detail::record("broadcast_to", out, {&x}, {}, [from](const Tensor& g, const TensorNode&) {
+        return std::vector<Tensor>{sum_to(g, from)};
+    });
+}
+
+// y = a + b;  da = g,  db = g   (summed to each input's shape)
+Tensor operator+(const Tensor& a, const Tensor& b)
+{
+    Tensor out = broadcast_binary("add", a, b, [](auto x, auto y) { return x + y; });
+    const Shape sa = a.shape(), sb = b.shape();
+    return detail::record("add", out, {&a, &b}, {}, [sa, sb](const Tensor& g, const TensorNode&) {
+        return std::vector<Tensor>{sum_to(g, sa), sum_to(g, sb)};
+    });
+}
+
+// y = a - b;  da = g,  db = -g
+Tensor operator-(const Tensor& a, const Tensor& b)
+{
+    Tensor out = broadcast_binary("sub", a, b, [](auto x, auto y) { return x - y; });
+    const Shape sa = a.shape(), sb = b.shape();
+    return detail::record("sub", out, {&a, &b}, {}, [sa, sb](const Tensor& g, const TensorNode&) {
+        return std::vector<Tensor>{sum_to(g, sa), sum_to(-g, sb)};
+    });
+}
+
+// y = a * b;  da = g*b,  db = g*a
+Tensor operator*(const Tensor& a, const Tensor& b)
+{
+    Tensor out = broadcast_binary("mul", a, b, [](auto x, auto y) { return x * y; });
+    return detail::record("mul", out, {&a, &b}, {a, b}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor& a = saved(n, 0);
+        const Tensor& b = saved(n, 1);
+        return std::vector<Tensor>{sum_to(g * b, a.shape()), sum_to(g * a, b.shape())};
+    });
+}
+
+// y = a / b;  da = g/b,  db = -g*a/b^2
+Tensor operator/(const Tensor& a, const Tensor& b)
+{
+    Tensor out = broadcast_binary("div", a, b, [](auto x, auto y) { return x / y; });
+    return detail::record("div", out, {&a, &b}, {a, b}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor& a = saved(n, 0);
+        const Tensor& b = saved(n, 1);
+        return std::vector<Tensor>{sum_to(g / b, a.shape()), sum_to(-g * a / (b * b), b.shape())};
+    });
+}
+
+// y = -a;  da = -g
+Tensor operator-(const Tensor& a)
+{
+    detail::check_defined("neg", a);
+    Tensor out = map_unary(a, [](auto x) { return -x; });
+    return detail::record("neg", out, {&a}, {}, [](const Tensor& g, const TensorNode&) { return std::vector<Tensor>{-g}; });
+}
+
+Tensor operator+(const Tensor& a, double b) { return a + scalar_like(a, b); }
+Tensor operator+(double a, const Tensor& b) { return scalar_like(b, a) + b; }
+Tensor operator-(const Tensor& a, double b) { return a - scalar_like(a, b); }
+Tensor operator-(double a, const Tensor& b) { return scalar_like(b, a) - b; }
+Tensor operator*(const Tensor& a, double b) { return a * scalar_like(a, b); }
+Tensor operator*(double a, const Tensor& b) { return scalar_like(b, a) * b; }
+Tensor operator/(const Tensor& a, double b) { return a / scalar_like(a, b); }
+Tensor operator/(double a, const Tensor& b) { return scalar_like(b, a) / b; }
+
+// y = e^x;  dx = g*y
+Tensor exp(const Tensor& x)
+{
+    detail::check_defined("exp", x);
+    Tensor out = map_unary(x, [](auto v) { return std::exp(v); });
+    return detail::record("exp", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
+        return std::vector<Tensor>{g * (is_grad_enabled() ? exp(saved(n, 0)) : saved(n, 1))};
+    });
+}
+
+// y = ln x;  dx = g/x
+Tensor log(const Tensor& x)
+{
+    detail::check_defined("log", x);
+    Tensor out = map_unary(x, [](auto v) { return std::log(v); });
+    return detail::record("log", out, {&x}, {x}, [](const Tensor& g, const TensorNode& n) {
+        return std::vector<Tensor>{g / saved(n, 0)};
+    });
+}
+
+// y = tanh x;  dx = g*(1 - y^2)
+Tensor tanh(const Tensor& x)
+{
+    detail::check_defined("tanh", x);
+    Tensor out = map_unary(x, [](auto v) { return std::tanh(v); });
+    return detail::record("tanh", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor y = is_grad_enabled() ? tanh(saved(n, 0)) : saved(n, 1);
+        return std::vector<Tensor>{g * (1.0 - y * y)};
+    });
+}
+
+// y = 1/(1 + e^-x);  dx = g*y*(1 - y)
+Tensor sigmoid(const Tensor& x)
+{
+    detail::check_defined("sigmoid", x);
+    Tensor out = map_unary(x, [](auto v) {
+        using T = decltype(v);
+        if (v >= T(0))
+            return T(1) / (T(1) + std::exp(-v));
+        const T e = std::exp(v);
+        return e / (T(1) + e);
+    });
+    return detail::record("sigmoid", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor y = is_grad_enabled() ? sigmoid(saved(n, 0)) : saved(n, 1);
+        return std::vector<Tensor>{g * y * (1.0 - y)};
+    });
+}
+
+// y = max(x, 0);  dx = g where x > 0, else 0 (the mask is a constant: relu'' = 0)
+Tensor relu(const Tensor& x)
+{
+    detail::check_defined("relu", x);
+    Tensor out = map_unary(x, [](auto v) { return v < decltype(v)(0) ? decltype(v)(0) : v; });
+    return detail::record("relu", out, {&x}, {x}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor mask = map_unary(saved(n, 0), [](auto v) { return v > decltype(v)(0) ? decltype(v)(1) : decltype(v)(0); });
+        return std::vector<Tensor>{g * mask};
+    });
+}
+
+// y = x^c;  dx = g*c*x^(c-1), and 0 where c == 0 (PyTorch's rule)
+Tensor pow(const Tensor& x, double c)
+{
+    detail::check_defined("pow", x);
+    Tensor out = map_unary(x, [c](auto v) { return static_cast<decltype(v)>(std::pow(v, c)); });
+    return detail::record("pow", out, {&x}, {x}, [c](const Tensor& g, const TensorNode& n) {
+        const Tensor& x = saved(n, 0);
+        if (c == 0.0)
+            return std::vector<Tensor>{g * 0.0};
+        return std::vector<Tensor>{g * c * pow(x, c - 1.0)};
+    });
+}
+
+Tensor Tensor::relu() const { return autograd::relu(*this); }
+Tensor Tensor::sigmoid() const { return autograd::sigmoid(*this); }
+Tensor Tensor::tanh() const { return autograd::tanh(*this); }
+Tensor Tensor::exp() const { return autograd::exp(*this); }
+Tensor Tensor::log() const { return autograd::log(*this); }
+Tensor Tensor::pow(double exponent) const { return autograd::pow(*this, exponent); }
+
+} // namespace autograd

@@ -1,0 +1,89 @@
+// The insides of Tensor: storage, the tensor record, and graph nodes. Internal to the engine and
+// to ops; users see tensor.hpp.
+//
+// Ownership mirrors the scalar engine: a tensor owns the node that made it (grad_fn), a node owns
+// the nodes of its inputs and the tensors it saved, never its output (a weak pointer), so graphs
+// cannot form ownership cycles. Saved outputs are stored detached for the same reason.
+#pragma once
+
+#include "autograd/tensor.hpp"
+
+#include <cstddef>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace autograd {
+
+/// A buffer of numel elements of one dtype, 64-byte aligned for the vector units.
+struct Storage {
+    Dtype dtype;
+    std::size_t numel;
+    void* data;
+
+    Storage(Dtype d, std::size_t n);
+    ~Storage() { std::free(data); }
+    Storage(const Storage&) = delete;
+    Storage& operator=(const Storage&) = delete;
+    template <class T> T* as() { return static_cast<T*>(data); }
+};
+
+struct TensorImpl {
+    std::shared_ptr<Storage> storage;
+    Shape shape;
+    Shape strides; // always contiguous in this version: ops return fresh contiguous tensors
+    Dtype dtype = Dtype::Float32;
+    bool requires_grad = false;
+    Tensor grad;
+    std::shared_ptr<TensorNode> grad_fn;
+    std::string label;
+    std::vector<std::function<Tensor(const Tensor&)>> hooks;
+
+    template <class T> T* data() { return storage->as<T>(); }
+    std::int64_t numel() const { return static_cast<std::int64_t>(storage->numel); }
+};
+
+/// Where the gradient of one input of a node goes: the node that made it, or the leaf itself.
+/// Both empty when that input needs no gradient.
+struct TensorEdge {
+    std::shared_ptr<TensorNode> fn;
+    std::shared_ptr<TensorImpl> leaf;
+    bool needed() const { return fn != nullptr || leaf != nullptr; }
+};
+
+/// Computes the gradients of a node's inputs from the gradient of its output. Written with
+/// Tensor ops, so that under create_graph the backward pass is itself recorded.
+using TensorBackward = std::function<std::vector<Tensor>(const Tensor& grad, const TensorNode& node)>;
+
+struct TensorNode {
+    std::string_view op; // the op's name, for DOT, traces and errors
+    std::vector<TensorEdge> inputs;
+    std::vector<Tensor> saved; // what backward needs; freed after backward unless retain_graph
+    TensorBackward backward;
+    Shape shape; // of the output
+    Dtype dtype = Dtype::Float32;
+    std::weak_ptr<TensorImpl> output; // for hooks on interior tensors
+    bool released = false;
+};
+
+namespace detail {
+
+/// A fresh contiguous tensor (uninitialised data).
+Tensor empty(Shape shape, Dtype dtype);
+
+/// Records `out` as the result of op over `inputs` when grad mode is on and an input requires a
+/// gradient; otherwise returns it as a plain tensor. `saved` is kept for `backward`.
+Tensor record(std::string_view op, Tensor out, std::initializer_list<const Tensor*> inputs, std::vector<Tensor> saved,
+              TensorBackward backward);
+
+/// Throws std::invalid_argument unless both tensors are defined and of one dtype.
+void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b);
+void check_defined(std::string_view op, const Tensor& t);
+
+/// Saved tensor i of a node; throws std::logic_error naming the op if backward already freed it.
+const Tensor& saved(const TensorNode& node, std::size_t i);
+
+} // namespace detail
+} // namespace autograd

@@ -1,0 +1,108 @@
+// Reductions: sum and mean over all elements or one axis, each with its backward.
+#include "autograd/tensor_impl.hpp"
+
+#include <fmt/format.h>
+
+namespace autograd {
+namespace {
+
+// Sums x over `axis` (viewed as [outer, n, inner]), accumulating in double.
+Tensor sum_axis_kernel(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    const Shape& s = x.shape();
+    std::int64_t outer = 1, inner = 1;
+    for (std::int64_t i = 0; i < axis; ++i)
+        outer *= s[i];
+    for (std::size_t i = static_cast<std::size_t>(axis) + 1; i < s.size(); ++i)
+        inner *= s[i];
+    const std::int64_t n = s[axis];
+    Shape out_shape = s;
+    if (keepdim)
+        out_shape[axis] = 1;
+    else
+        out_shape.erase(out_shape.begin() + axis);
+    Tensor out = detail::empty(out_shape, x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        std::vector<double> acc(static_cast<std::size_t>(inner));
+        for (std::int64_t o = 0; o < outer; ++o) {
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (std::int64_t k = 0; k < n; ++k) {
+                const T* row = px + (o * n + k) * inner;
+                for (std::int64_t i = 0; i < inner; ++i)
+                    acc[i] += row[i];
+            }
+            for (std::int64_t i = 0; i < inner; ++i)
+                po[o * inner + i] = static_cast<T>(acc[i]);
+        }
+    });
+    return out;
+}
+
+// The gradient of a reduction over `axis`: g with the axis put back, stretched to `shape`.
+Tensor unreduce(const Tensor& g, const Shape& shape, std::int64_t axis, bool keepdim)
+{
+    if (keepdim)
+        return broadcast_to(g, shape);
+    Shape kept = shape;
+    kept[axis] = 1;
+    return broadcast_to(g.reshape(kept), shape);
+}
+
+} // namespace
+
+// y = sum_i x_i;  dx = g (stretched to x's shape)
+Tensor sum(const Tensor& x)
+{
+    detail::check_defined("sum", x);
+    Tensor out = detail::empty({}, x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        double acc = 0.0;
+        for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
+            acc += px[i];
+        out.impl()->data<T>()[0] = static_cast<T>(acc);
+    });
+    const Shape shape = x.shape();
+    return detail::record("sum", out, {&x}, {}, [shape](const Tensor& g, const TensorNode&) {
+        return std::vector<Tensor>{broadcast_to(g, shape)};
+    });
+}
+
+// y_j = sum_k x_jk (over one axis);  dx = g with the axis restored, stretched
+Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    detail::check_defined("sum", x);
+    const std::int64_t a = normalize_axis("sum", axis, x.shape());
+    Tensor out = sum_axis_kernel(x, a, keepdim);
+    const Shape shape = x.shape();
+    return detail::record("sum", out, {&x}, {}, [shape, a, keepdim](const Tensor& g, const TensorNode&) {
+        return std::vector<Tensor>{unreduce(g, shape, a, keepdim)};
+    });
+}
+
+// y = sum(x) / n;  dx = g / n
+Tensor mean(const Tensor& x)
+{
+    detail::check_defined("mean", x);
+    if (x.numel() == 0)
+        throw std::invalid_argument(fmt::format("mean: the tensor of shape {} is empty", to_string(x.shape())));
+    return sum(x) * (1.0 / static_cast<double>(x.numel()));
+}
+
+Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    detail::check_defined("mean", x);
+    const std::int64_t a = normalize_axis("mean", axis, x.shape());
+    if (x.shape()[a] == 0)
+        throw std::invalid_argument(fmt::format("mean: axis {} of shape {} is empty", axis, to_string(x.shape())));
+    return sum(x, a, keepdim) * (1.0 / static_cast<double>(x.shape()[a]));
+}
+
+Tensor Tensor::sum() const { return autograd::sum(*this); }
+Tensor Tensor::sum(std::int64_t axis, bool keepdim) const { return autograd::sum(*this, axis, keepdim); }
+Tensor Tensor::mean() const { return autograd::mean(*this); }
+Tensor Tensor::mean(std::int64_t axis, bool keepdim) const { return autograd::mean(*this, axis, keepdim); }
+
+} // namespace autograd

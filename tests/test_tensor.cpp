@@ -1,0 +1,260 @@
+// The tensor engine: values of ops (derived by hand in comments), every differentiable op through
+// tensor_gradcheck in float64 at several shapes (broadcasting, size-1 dimensions, 0-d), second
+// derivatives through tensor_gradgradcheck, graph semantics (accumulation, retain_graph,
+// create_graph, detach, NoGradGuard, hooks, grad()), and the error messages of bad input.
+#define BOOST_TEST_MODULE tensor
+#include <boost/test/unit_test.hpp>
+
+#include "test_util.hpp"
+
+#include <autograd/tensor.hpp>
+#include <autograd/tensor_gradcheck.hpp>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+using autograd::Dtype;
+using autograd::Shape;
+using autograd::Tensor;
+using test_util::contains;
+using test_util::message_of;
+namespace tt = boost::test_tools;
+
+namespace {
+
+Tensor leaf(Shape shape, autograd::Generator& gen, double low = -1.0, double high = 1.0)
+{
+    return Tensor::rand(std::move(shape), gen, low, high, Dtype::Float64).requires_grad_();
+}
+
+void check_grad(const std::string& name, const autograd::TensorFunction& f, const std::vector<Tensor>& inputs)
+{
+    BOOST_TEST_CONTEXT(name)
+    {
+        const auto r = autograd::tensor_gradcheck(f, inputs);
+        BOOST_TEST(r.passed, r.report());
+        BOOST_TEST(r.checked > 0u);
+    }
+}
+
+void check_gradgrad(const std::string& name, const autograd::TensorFunction& f, const std::vector<Tensor>& inputs)
+{
+    BOOST_TEST_CONTEXT(name)
+    {
+        const auto r = autograd::tensor_gradgradcheck(f, inputs);
+        BOOST_TEST(r.passed, r.report());
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(construction_and_access)
+{
+    const Tensor t({1.f, 2.f, 3.f, 4.f, 5.f, 6.f}, {2, 3});
+    BOOST_TEST(t.dtype() == Dtype::Float32);
+    BOOST_TEST(t.shape() == (Shape{2, 3}), tt::per_element());
+    BOOST_TEST(t.numel() == 6);
+    BOOST_TEST(t.at({1, 2}) == 6.0);
+    BOOST_TEST(t.at({-1, 0}) == 4.0);
+    BOOST_TEST(Tensor({1.0, 2.0}, {2}).dtype() == Dtype::Float64);
+    BOOST_TEST(Tensor::arange(0, 5).to_vector() == (std::vector<double>{0, 1, 2, 3, 4}), tt::per_element());
+    BOOST_TEST(Tensor::linspace(0, 1, 5).to_vector() == (std::vector<double>{0, 0.25, 0.5, 0.75, 1}), tt::per_element());
+    BOOST_TEST(Tensor::full({2}, 7.0).to_vector() == (std::vector<double>{7, 7}), tt::per_element());
+    autograd::Generator g1(3), g2(3);
+    BOOST_TEST(Tensor::randn({4}, g1).to_vector() == Tensor::randn({4}, g2).to_vector(), tt::per_element());
+    BOOST_TEST(contains(message_of<std::invalid_argument>([] { Tensor({1.f, 2.f, 3.f}, {2, 2}); }), "[2, 2]"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)t.item(); }), "shape [2, 3]"));
+    BOOST_TEST(contains(message_of<std::out_of_range>([&] { (void)t.at({2, 0}); }), "index 2"));
+    BOOST_TEST(contains(message_of<std::logic_error>([] { (void)Tensor().shape(); }), "undefined"));
+}
+
+BOOST_AUTO_TEST_CASE(printing_follows_pytorch)
+{
+    BOOST_TEST(autograd::to_string(Tensor({1.f, 2.f, 3.f, 4.f}, {2, 2})) == "tensor([[1., 2.],\n        [3., 4.]])");
+    BOOST_TEST(autograd::to_string(Tensor({0.5f, 1.25f}, {2})) == "tensor([0.5000, 1.2500])");
+    BOOST_TEST(autograd::to_string(Tensor::scalar(3.0, Dtype::Float64)) == "tensor(3., dtype=float64)");
+    Tensor w = Tensor::ones({2}).requires_grad_();
+    BOOST_TEST(autograd::to_string(w) == "tensor([1., 1.], requires_grad=True)");
+    BOOST_TEST(autograd::to_string(w * 2.0) == "tensor([2., 2.], grad_fn=<mul>)");
+}
+
+BOOST_AUTO_TEST_CASE(broadcasting_values)
+{
+    // [2, 1] + [3] -> [2, 3]: row i is a[i] + b
+    const Tensor a({10.f, 20.f}, {2, 1});
+    const Tensor b({1.f, 2.f, 3.f}, {3});
+    const Tensor c = a + b;
+    BOOST_TEST(c.shape() == (Shape{2, 3}), tt::per_element());
+    BOOST_TEST(c.to_vector() == (std::vector<double>{11, 12, 13, 21, 22, 23}), tt::per_element());
+    // [2, 1, 3] * [4, 1] -> [2, 4, 3]
+    autograd::Generator gen(1);
+    const Tensor x = Tensor::rand({2, 1, 3}, gen), y = Tensor::rand({4, 1}, gen);
+    const Tensor z = x * y;
+    BOOST_TEST(z.shape() == (Shape{2, 4, 3}), tt::per_element());
+    BOOST_TEST(z.at({1, 2, 0}) == x.at({1, 0, 0}) * y.at({2, 0}), tt::tolerance(1e-6));
+    BOOST_TEST((2.0 - b).to_vector() == (std::vector<double>{1, 0, -1}), tt::per_element());
+    BOOST_TEST((1.0 / Tensor({2.f, 4.f}, {2})).to_vector() == (std::vector<double>{0.5, 0.25}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(reductions_and_matmul_values)
+{
+    const Tensor t({1.f, 2.f, 3.f, 4.f, 5.f, 6.f}, {2, 3});
+    BOOST_TEST(t.sum().item() == 21.0);
+    BOOST_TEST(t.sum(0).to_vector() == (std::vector<double>{5, 7, 9}), tt::per_element());
+    BOOST_TEST(t.sum(1, true).shape() == (Shape{2, 1}), tt::per_element());
+    BOOST_TEST(t.mean(-1).to_vector() == (std::vector<double>{2, 5}), tt::per_element());
+    // [[1,2,3],[4,5,6]] x [[1],[0],[-1]] = [[-2],[-2]]
+    const Tensor m = matmul(t, Tensor({1.f, 0.f, -1.f}, {3, 1}));
+    BOOST_TEST(m.to_vector() == (std::vector<double>{-2, -2}), tt::per_element());
+    BOOST_TEST(t.t().to_vector() == (std::vector<double>{1, 4, 2, 5, 3, 6}), tt::per_element());
+    BOOST_TEST(t.reshape({3, -1}).shape() == (Shape{3, 2}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(every_op_passes_gradcheck)
+{
+    autograd::Generator gen(7);
+    using V = std::vector<Tensor>;
+    // Elementwise binary ops at equal shapes, broadcast shapes, size-1 and 0-d operands.
+    const std::vector<std::pair<Shape, Shape>> shapes = {
+        {{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 1, 3}, {4, 1}}, {{3, 1}, {1, 5}}, {{3}, {}}, {{}, {2, 2}}};
+    for (const auto& [sa, sb] : shapes) {
+        const std::string at = autograd::to_string(sa) + " with " + autograd::to_string(sb);
+        check_grad("add " + at, [](const V& x) { return x[0] + x[1]; }, {leaf(sa, gen), leaf(sb, gen)});
+        check_grad("sub " + at, [](const V& x) { return x[0] - x[1]; }, {leaf(sa, gen), leaf(sb, gen)});
+        check_grad("mul " + at, [](const V& x) { return x[0] * x[1]; }, {leaf(sa, gen), leaf(sb, gen)});
+        check_grad("div " + at, [](const V& x) { return x[0] / x[1]; }, {leaf(sa, gen), leaf(sb, gen, 0.5, 2.0)});
+    }
+    for (const Shape& s : {Shape{5}, Shape{2, 3}, Shape{}}) {
+        const std::string at = autograd::to_string(s);
+        check_grad("neg " + at, [](const V& x) { return -x[0]; }, {leaf(s, gen)});
+        check_grad("exp " + at, [](const V& x) { return exp(x[0]); }, {leaf(s, gen)});
+        check_grad("log " + at, [](const V& x) { return log(x[0]); }, {leaf(s, gen, 0.2, 2.0)});
+        check_grad("tanh " + at, [](const V& x) { return tanh(x[0]); }, {leaf(s, gen)});
+        check_grad("sigmoid " + at, [](const V& x) { return sigmoid(x[0]); }, {leaf(s, gen, -3, 3)});
+        check_grad("relu " + at, [](const V& x) { return relu(x[0]); }, {leaf(s, gen, 0.05, 1.0)});
+        check_grad("relu negative " + at, [](const V& x) { return relu(x[0]); }, {leaf(s, gen, -1.0, -0.05)});
+        check_grad("pow 3 " + at, [](const V& x) { return pow(x[0], 3.0); }, {leaf(s, gen)});
+        check_grad("pow -1.5 " + at, [](const V& x) { return pow(x[0], -1.5); }, {leaf(s, gen, 0.3, 2.0)});
+        check_grad("scalar ops " + at, [](const V& x) { return 2.0 - x[0] * 3.0 + 1.0 / (x[0] + 4.0); }, {leaf(s, gen)});
+    }
+    check_grad("sum", [](const V& x) { return x[0].sum(); }, {leaf({3, 4}, gen)});
+    check_grad("sum axis 0", [](const V& x) { return x[0].sum(0); }, {leaf({3, 4}, gen)});
+    check_grad("sum axis -1 keepdim", [](const V& x) { return x[0].sum(-1, true); }, {leaf({2, 3, 4}, gen)});
+    check_grad("mean", [](const V& x) { return x[0].mean(); }, {leaf({3, 4}, gen)});
+    check_grad("mean axis 1", [](const V& x) { return x[0].mean(1); }, {leaf({2, 3, 4}, gen)});
+    check_grad("matmul", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({3, 4}, gen), leaf({4, 2}, gen)});
+    check_grad("matmul 1x1", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({1, 1}, gen), leaf({1, 1}, gen)});
+    check_grad("reshape", [](const V& x) { return x[0].reshape({4, 3}) * x[1]; }, {leaf({3, 4}, gen), leaf({3}, gen)});
+    check_grad("flatten", [](const V& x) { return x[0].flatten(); }, {leaf({2, 3}, gen)});
+    check_grad("transpose", [](const V& x) { return x[0].transpose(0, 2); }, {leaf({2, 3, 4}, gen)});
+    check_grad("sum_to", [](const V& x) { return sum_to(x[0], Shape{3, 1}); }, {leaf({2, 3, 4}, gen)});
+    check_grad("broadcast_to", [](const V& x) { return broadcast_to(x[0], Shape{2, 3, 4}); }, {leaf({3, 1}, gen)});
+    check_grad("mlp", [](const V& x) { return matmul(tanh(matmul(x[0], x[1]) + x[2]), x[3]).sigmoid().sum(); },
+               {leaf({5, 3}, gen), leaf({3, 4}, gen), leaf({4}, gen), leaf({4, 2}, gen)});
+}
+
+BOOST_AUTO_TEST_CASE(gradcheck_detects_a_wrong_gradient)
+{
+    // x * detach(x): backward sees d/dx = detach(x) = x, the true derivative of x^2 is 2x.
+    autograd::Generator gen(5);
+    const auto r = autograd::tensor_gradcheck([](const std::vector<Tensor>& x) { return x[0] * x[0].detach(); },
+                                              {leaf({3}, gen, 0.5, 1.0)});
+    BOOST_TEST(!r.passed);
+    BOOST_TEST(contains(r.report(), "FAILED"));
+    BOOST_TEST(contains(r.report(), "input 0"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] {
+                            (void)autograd::tensor_gradcheck([](const std::vector<Tensor>& x) { return x[0]; },
+                                                             {Tensor::ones({2}).requires_grad_()});
+                        }),
+                        "float64"));
+}
+
+BOOST_AUTO_TEST_CASE(second_derivatives_pass_gradgradcheck)
+{
+    autograd::Generator gen(11);
+    using V = std::vector<Tensor>;
+    check_gradgrad("mul", [](const V& x) { return x[0] * x[1]; }, {leaf({3}, gen), leaf({3}, gen)});
+    check_gradgrad("div", [](const V& x) { return x[0] / x[1]; }, {leaf({3}, gen), leaf({3}, gen, 0.5, 2.0)});
+    check_gradgrad("exp", [](const V& x) { return exp(x[0]); }, {leaf({4}, gen)});
+    check_gradgrad("log", [](const V& x) { return log(x[0]); }, {leaf({4}, gen, 0.3, 2.0)});
+    check_gradgrad("tanh", [](const V& x) { return tanh(x[0]); }, {leaf({4}, gen)});
+    check_gradgrad("sigmoid", [](const V& x) { return sigmoid(x[0]); }, {leaf({4}, gen)});
+    check_gradgrad("pow", [](const V& x) { return pow(x[0], 3.0); }, {leaf({4}, gen)});
+    check_gradgrad("broadcast mul", [](const V& x) { return x[0] * x[1]; }, {leaf({2, 3}, gen), leaf({3}, gen)});
+    check_gradgrad("matmul tanh",
+                   [](const V& x) { return tanh(matmul(x[0], x[1])).sum(0); }, {leaf({2, 3}, gen), leaf({3, 2}, gen)});
+}
+
+BOOST_AUTO_TEST_CASE(second_derivative_by_hand)
+{
+    // f = sum(x^3): df/dx = 3x^2, d(sum df/dx)/dx = 6x
+    Tensor x = Tensor({1.0, -2.0}, {2}).requires_grad_();
+    const Tensor f = pow(x, 3.0).sum();
+    const Tensor g = autograd::grad({f}, {x}, {}, false, true)[0];
+    BOOST_TEST(g.to_vector() == (std::vector<double>{3, 12}), tt::per_element());
+    const Tensor h = autograd::grad({g.sum()}, {x})[0];
+    BOOST_TEST(h.to_vector() == (std::vector<double>{6, -12}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(graph_semantics)
+{
+    Tensor w = Tensor({1.0, 2.0}, {2}).requires_grad_();
+    const Tensor y = (w * w).sum(); // dy/dw = 2w
+    y.backward({}, /*retain_graph=*/true);
+    BOOST_TEST(w.grad().to_vector() == (std::vector<double>{2, 4}), tt::per_element());
+    y.backward(); // accumulates
+    BOOST_TEST(w.grad().to_vector() == (std::vector<double>{4, 8}), tt::per_element());
+    BOOST_TEST(contains(message_of<std::logic_error>([&] { y.backward(); }), "retain_graph"));
+    w.zero_grad();
+    BOOST_TEST(!w.grad().defined());
+
+    // autograd::grad returns gradients and leaves grad() alone.
+    const Tensor z = (w * 3.0).sum();
+    const auto gz = autograd::grad({z}, {w});
+    BOOST_TEST(gz[0].to_vector() == (std::vector<double>{3, 3}), tt::per_element());
+    BOOST_TEST(!w.grad().defined());
+
+    // detach cuts the graph; NoGradGuard records nothing.
+    BOOST_TEST(!(w.detach() * 2.0).requires_grad());
+    {
+        autograd::NoGradGuard no_grad;
+        BOOST_TEST(!(w * 2.0).requires_grad());
+    }
+    BOOST_TEST((w * 2.0).requires_grad());
+
+    // A hook sees the gradient and may replace it.
+    Tensor seen;
+    Tensor v = Tensor({1.0, 1.0}, {2}).requires_grad_();
+    const Tensor mid = v * 5.0;
+    mid.register_hook([&](const Tensor& g) {
+        seen = g;
+        return g * 2.0;
+    });
+    mid.sum().backward();
+    BOOST_TEST(seen.to_vector() == (std::vector<double>{1, 1}), tt::per_element());
+    BOOST_TEST(v.grad().to_vector() == (std::vector<double>{10, 10}), tt::per_element());
+
+    // A gradient for a non-scalar output.
+    Tensor a = Tensor({1.0, 2.0, 3.0}, {3}).requires_grad_();
+    (a * a).backward(Tensor({1.0, 0.0, 2.0}, {3}));
+    BOOST_TEST(a.grad().to_vector() == (std::vector<double>{2, 0, 12}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors)
+{
+    const Tensor a = Tensor::ones({3, 4}), b = Tensor::ones({5});
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)(a + b); }) ==
+               "add: shapes [3, 4] and [5] cannot be broadcast together (dimension 1: 4 vs 5)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)matmul(a, Tensor::ones({5, 2})); }) ==
+               "matmul: shapes [3, 4] and [5, 2] do not chain (need [n, k] and [k, m])");
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)a.sum(2); }), "axis 2 is out of range for shape [3, 4]"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)(a * Tensor::ones({3, 4}, Dtype::Float64)); }),
+                        "mul: dtypes float32 and float64 differ"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)a.reshape({5, -1}); }), "reshape"));
+    Tensor w = Tensor::ones({2, 2}).requires_grad_();
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (w * 2.0).backward(); }), "shape [2, 2]"));
+    BOOST_TEST(contains(message_of<std::logic_error>([&] { a.sum().backward(); }), "does not require a gradient"));
+    BOOST_TEST(contains(message_of<std::logic_error>([&] { Tensor y = w * 2.0; y.requires_grad_(); }), "only leaves"));
+}
