@@ -174,7 +174,9 @@ Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape);
 /// `x` stretched to `shape` by broadcasting (a copy in this version).
 Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape);
 
-/// Matrix product of 2-d tensors through BLAS ([n, k] x [k, m] -> [n, m]).
+/// Matrix product through BLAS, as torch.matmul for up to 3 dimensions: [n, k] x [k, m] -> [n, m];
+/// a 1-d left operand is a row, a 1-d right operand a column (both give a 1-d or 0-d result);
+/// [b, n, k] x [b, k, m] -> [b, n, m], and a 2-d operand is shared by every batch.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 /// Gradients of `outputs` with respect to `inputs` (PyTorch's torch.autograd.grad): returned,
@@ -188,3 +190,6 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t);
 std::string to_string(const Tensor& t);
 
 } // namespace autograd
+
+#include "autograd/tensor_index.hpp"
+#include "autograd/tensor_math.hpp"

@@ -1,36 +1,103 @@
-// Matrix product through CBLAS (OpenBLAS's sgemm/dgemm), with its backward.
+// Matrix products through CBLAS (OpenBLAS's sgemm/dgemm), with their backward.
+//
+// One recorded op does the work: Y = op(A) op(B), where op transposes or not. Its gradients are
+// products of the same kind (dA = G op(B)^T and so on), so transposes reach BLAS as flags and
+// are never copied, in the forward and in the backward alike. matmul() maps PyTorch's cases
+// (1-d, 2-d, batched 3-d) onto it.
 #include "autograd/tensor_impl.hpp"
 
 #include <cblas.h>
 #include <fmt/format.h>
 
 namespace autograd {
+namespace {
 
-// Y = A B  ([n, k] x [k, m]);  dA = G B^T,  dB = A^T G
+template <class T>
+void gemm(bool ta, bool tb, std::int64_t n, std::int64_t m, std::int64_t k, const T* a, const T* b, T* c)
+{
+    const auto N = static_cast<blasint>(n), M = static_cast<blasint>(m), K = static_cast<blasint>(k);
+    const blasint lda = ta ? N : K, ldb = tb ? K : M;
+    const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+    if constexpr (std::is_same_v<T, float>)
+        cblas_sgemm(CblasRowMajor, TA, TB, N, M, K, 1.0f, a, lda, b, ldb, 0.0f, c, M);
+    else
+        cblas_dgemm(CblasRowMajor, TA, TB, N, M, K, 1.0, a, lda, b, ldb, 0.0, c, M);
+}
+
+// Rows and columns of op(X) for the last two dimensions of X.
+std::pair<std::int64_t, std::int64_t> op_dims(const Tensor& x, bool trans)
+{
+    const std::int64_t r = x.shape()[x.dim() - 2], c = x.shape()[x.dim() - 1];
+    return trans ? std::pair{c, r} : std::pair{r, c};
+}
+
+// Y = op(A) op(B), for 2-d or 3-d operands (a 2-d operand is shared by every batch).
+//   dA = G op(B)^T   (or, if A is transposed, op(B) G^T),  summed over the batch if A is 2-d
+//   dB = op(A)^T G   (or, if B is transposed, G^T op(A)),  likewise
+Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
+{
+    const auto [n, k] = op_dims(a, ta);
+    const auto [k2, m] = op_dims(b, tb);
+    const std::int64_t batch_a = a.dim() == 3 ? a.shape()[0] : 1, batch_b = b.dim() == 3 ? b.shape()[0] : 1;
+    if (k != k2 || (a.dim() == 3 && b.dim() == 3 && batch_a != batch_b))
+        throw std::invalid_argument(fmt::format("matmul: shapes {}{} and {}{} do not chain", to_string(a.shape()),
+                                                ta ? " (transposed)" : "", to_string(b.shape()), tb ? " (transposed)" : ""));
+    const std::int64_t batch = std::max(batch_a, batch_b);
+    Shape out_shape = a.dim() == 3 || b.dim() == 3 ? Shape{batch, n, m} : Shape{n, m};
+    Tensor out = detail::empty(out_shape, a.dtype());
+    dispatch(a.dtype(), [&]<class T>() {
+        const T* pa = a.impl()->data<T>();
+        const T* pb = b.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        for (std::int64_t i = 0; i < batch; ++i) {
+            T* c = po + i * n * m;
+            if (k == 0)
+                std::fill(c, c + n * m, T(0));
+            else if (n > 0 && m > 0)
+                gemm<T>(ta, tb, n, m, k, pa + (a.dim() == 3 ? i * n * k : 0), pb + (b.dim() == 3 ? i * k * m : 0), c);
+        }
+    });
+    const bool a_shared = a.dim() == 2 && out.dim() == 3, b_shared = b.dim() == 2 && out.dim() == 3;
+    return detail::record("matmul", out, {&a, &b}, {a, b}, [=](const Tensor& g, const TensorNode& node) {
+        const Tensor& a = detail::saved(node, 0);
+        const Tensor& b = detail::saved(node, 1);
+        Tensor da = ta ? product(b, g, tb, true) : product(g, b, false, !tb);
+        Tensor db = tb ? product(g, a, true, ta) : product(a, g, !ta, false);
+        if (a_shared)
+            da = sum(da, 0);
+        if (b_shared)
+            db = sum(db, 0);
+        return std::vector<Tensor>{da, db};
+    });
+}
+
+} // namespace
+
 Tensor matmul(const Tensor& a, const Tensor& b)
 {
     detail::check_same_dtype("matmul", a, b);
-    if (a.dim() != 2 || b.dim() != 2 || a.shape()[1] != b.shape()[0])
-        throw std::invalid_argument(fmt::format("matmul: shapes {} and {} do not chain (need [n, k] and [k, m])",
+    const auto fail = [&] {
+        return std::invalid_argument(fmt::format("matmul: shapes {} and {} do not chain", to_string(a.shape()),
+                                                 to_string(b.shape())));
+    };
+    if (a.dim() == 0 || b.dim() == 0 || a.dim() > 3 || b.dim() > 3)
+        throw std::invalid_argument(fmt::format("matmul: shapes {} and {}: operands must have 1 to 3 dimensions",
                                                 to_string(a.shape()), to_string(b.shape())));
-    const std::int64_t n = a.shape()[0], k = a.shape()[1], m = b.shape()[1];
-    Tensor out = detail::empty({n, m}, a.dtype());
-    if (k == 0) {
-        out = Tensor::zeros({n, m}, a.dtype());
-    } else if (n > 0 && m > 0) {
-        const auto N = static_cast<blasint>(n), K = static_cast<blasint>(k), M = static_cast<blasint>(m);
-        if (a.dtype() == Dtype::Float32)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, M, K, 1.0f, a.impl()->data<float>(), K,
-                        b.impl()->data<float>(), M, 0.0f, out.impl()->data<float>(), M);
-        else
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, M, K, 1.0, a.impl()->data<double>(), K,
-                        b.impl()->data<double>(), M, 0.0, out.impl()->data<double>(), M);
+    // 1-d operands become a row (left) or a column (right), removed again from the result.
+    const Tensor a2 = a.dim() == 1 ? a.reshape({1, a.shape()[0]}) : a;
+    const Tensor b2 = b.dim() == 1 ? b.reshape({b.shape()[0], 1}) : b;
+    if (a2.shape()[a2.dim() - 1] != b2.shape()[b2.dim() - 2])
+        throw fail();
+    Tensor y = product(a2, b2, false, false);
+    if (a.dim() == 1 || b.dim() == 1) {
+        Shape s = y.shape();
+        if (b.dim() == 1)
+            s.pop_back();
+        if (a.dim() == 1)
+            s.erase(s.end() - (b.dim() == 1 ? 1 : 2));
+        y = y.reshape(s);
     }
-    return detail::record("matmul", out, {&a, &b}, {a, b}, [](const Tensor& g, const TensorNode& node) {
-        const Tensor& a = detail::saved(node, 0);
-        const Tensor& b = detail::saved(node, 1);
-        return std::vector<Tensor>{matmul(g, b.t()), matmul(a.t(), g)};
-    });
+    return y;
 }
 
 } // namespace autograd
