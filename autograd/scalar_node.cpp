@@ -102,29 +102,53 @@ ChunkHeader* take_chunk(ThreadArena* a)
     return ::new (static_cast<void*>(h)) ChunkHeader{};
 }
 
-// A thread's arena outlives the thread (other threads may still free its nodes); at exit the
-// thread gives its empty chunks back for others to use.
+// Moves an empty chunk of an exited thread to the global pool. Caller holds the global mutex.
+void give_back_orphan(Global& g, ThreadArena* a, ChunkHeader* h)
+{
+    if (h->prev != nullptr)
+        h->prev->next = h->next;
+    if (h->next != nullptr)
+        h->next->prev = h->prev;
+    if (a->newest == h)
+        a->newest = h->prev;
+    h->owner = nullptr; // no longer the orphan's: a late second look will not move it twice
+    h->prev = nullptr;
+    h->next = g.spare;
+    g.spare = h;
+}
+
+// A thread's arena outlives the thread (other threads may still free its nodes). At exit the
+// thread gives its empty chunks back, and marks the arena orphaned so that the chunks still in
+// use are given back by whichever thread frees their last node (free_node).
+thread_local bool tl_exited = false;
 struct ArenaExit {
     ~ArenaExit()
     {
+        tl_exited = true;
         ThreadArena* a = tl_arena;
         if (a == nullptr)
             return;
+        tl_arena = nullptr; // from here on, this thread frees its own nodes as a foreign one
         if (ChunkHeader* h = a->current) {
             h->allocated = static_cast<std::uint32_t>(a->bump - h->first());
             a->current = nullptr;
             a->bump = a->end = nullptr;
-            if (is_empty(h))
-                recycle(a, h);
         }
         Global& g = global();
         std::lock_guard lock(g.mutex);
+        a->orphaned.store(true, std::memory_order_release);
         while (ChunkHeader* h = a->spare) {
             a->spare = h->next;
+            h->owner = nullptr;
             h->next = g.spare;
             g.spare = h;
         }
-        tl_arena = nullptr;
+        for (ChunkHeader* h = a->newest; h != nullptr;) {
+            ChunkHeader* older = h->prev;
+            if (is_empty(h))
+                give_back_orphan(g, a, h);
+            h = older;
+        }
     }
 };
 thread_local ArenaExit tl_arena_exit;
@@ -134,6 +158,23 @@ thread_local ArenaExit tl_arena_exit;
 ScalarNode* allocate_node_slow()
 {
     ThreadArena* a = tl_arena;
+    if (a == nullptr && tl_exited) {
+        // A node made by a thread_local destroyed after this thread's exit hook (rare): it gets a
+        // chunk of its own, orphaned at once, so freeing the node gives the chunk back.
+        auto* orphan = new ThreadArena;
+        orphan->orphaned.store(true, std::memory_order_relaxed);
+        ChunkHeader* h = take_chunk(orphan);
+        h->owner = orphan;
+        h->allocated = 1;
+        h->freed = 0;
+        h->foreign_freed.store(0, std::memory_order_relaxed);
+        h->prev = h->next = nullptr;
+        orphan->newest = h;
+        Global& g = global();
+        std::lock_guard lock(g.mutex);
+        g.arenas.push_back(orphan);
+        return h->first();
+    }
     if (a == nullptr) {
         (void)&tl_arena_exit; // registers the exit hook of this thread
         a = new ThreadArena;
@@ -172,8 +213,15 @@ void free_node(ScalarNode* n)
         // Another thread's node: only count it. Its slot is not written, since the owner may be
         // reading the flags of its slots in a walk; a slot freed this way never carries kReached
         // or kDying, which only the owner's walks set and clear.
-        h->foreign_freed.fetch_add(1, std::memory_order_release);
-        global().foreign_frees.fetch_add(1, std::memory_order_release);
+        ThreadArena* owner = h->owner;
+        h->foreign_freed.fetch_add(1, std::memory_order_acq_rel);
+        Global& g = global();
+        g.foreign_frees.fetch_add(1, std::memory_order_release);
+        if (owner->orphaned.load(std::memory_order_acquire)) {
+            std::lock_guard lock(g.mutex);
+            if (h->owner == owner && is_empty(h))
+                give_back_orphan(g, owner, h);
+        }
         return;
     }
     // A freed slot reads as a dead leaf, which the walks skip.

@@ -76,6 +76,9 @@ struct ThreadArena {
     ChunkHeader* newest = nullptr; // tail of the owner's chunk list (the current chunk)
     ChunkHeader* spare = nullptr;  // empty chunks, linked through `next`
     std::uint64_t foreign_frees_seen = 0;
+    // Set (under the global mutex) when the thread has exited: from then on other threads hand
+    // its chunks back to the global pool as they empty.
+    std::atomic<bool> orphaned{false};
 };
 
 inline thread_local ThreadArena* tl_arena = nullptr;

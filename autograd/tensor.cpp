@@ -202,6 +202,17 @@ double Tensor::at(std::initializer_list<std::int64_t> index) const
     return dispatch(dtype(), [&]<class T>() { return static_cast<double>(impl_->data<T>()[offset]); });
 }
 
+template <class T> T* Tensor::data_ptr() const
+{
+    TensorImpl& impl = checked();
+    if (impl.dtype != dtype_of<T>)
+        throw std::invalid_argument(fmt::format("data_ptr: the tensor is {}, not {}", to_string(impl.dtype),
+                                                to_string(dtype_of<T>)));
+    return impl.data<T>();
+}
+template float* Tensor::data_ptr<float>() const;
+template double* Tensor::data_ptr<double>() const;
+
 std::vector<double> Tensor::to_vector() const { return to_vector_as<double>(); }
 
 template <class U> std::vector<U> Tensor::to_vector_as() const

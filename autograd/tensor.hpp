@@ -81,6 +81,10 @@ public:
     double item() const;
     /// One element by its index in every dimension (negative counts from the end).
     double at(std::initializer_list<std::int64_t> index) const;
+    /// The elements, row-major, for reading and writing in place (T must be the dtype's type;
+    /// throws std::invalid_argument otherwise). Writing is not recorded: use it for weight updates
+    /// and loading, as torch's data_ptr.
+    template <class T> T* data_ptr() const;
     /// All elements in row-major order, as doubles or as the element type T.
     std::vector<double> to_vector() const;
     template <class T> std::vector<T> to_vector_as() const;
@@ -117,6 +121,12 @@ public:
     Tensor t() const { return transpose(0, 1); }
     Tensor contiguous() const;
     Tensor to(Dtype dtype) const;
+    /// Members of the ops in tensor_index.hpp (which documents them).
+    Tensor permute(Shape dims) const;
+    Tensor squeeze() const;
+    Tensor squeeze(std::int64_t axis) const;
+    Tensor unsqueeze(std::int64_t axis) const;
+    Tensor expand(Shape shape) const;
 
     // Members mirroring the free functions, so chains read naturally.
     Tensor relu() const;

@@ -29,6 +29,10 @@ LabelTable& label_table()
 
 void set_label(ScalarNode* n, std::string_view label)
 {
+    // The label bit lives in the node's flags, which the owner thread's walks read: only the
+    // owner may write them.
+    if (chunk_of(n)->owner != tl_arena)
+        throw std::logic_error("set_label: this value was created on another thread; label it on that thread");
     LabelTable& t = label_table();
     std::lock_guard lock(t.mutex);
     if (label.empty()) {

@@ -21,7 +21,11 @@
 //   mode is on (see NoGradGuard); otherwise its result is a plain constant.
 // - The graph lives as long as some handle reaches it: destroying the last handle of the output
 //   frees the whole graph, iteratively, however long it is.
-// - A graph belongs to one thread at a time: handles are not atomically counted.
+// - A graph belongs to one thread at a time: handles are not atomically counted. A graph may be
+//   handed to another thread (or outlive its thread); backward() and destruction stay correct
+//   there. Labels are set on the thread that created the value.
+// - Memory: nodes live in 64 KiB chunks per thread, reused once all their nodes are gone. A Value
+//   kept alive keeps its chunk: across training steps keep numbers (loss.data()), not Values.
 #pragma once
 
 #include "autograd/grad_mode.hpp"

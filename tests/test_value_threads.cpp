@@ -101,3 +101,50 @@ BOOST_AUTO_TEST_CASE(memory_is_reused_across_training_steps)
         chain(x, 50000).backward();
     BOOST_TEST(autograd::detail::node_pool_bytes() == before);
 }
+
+BOOST_AUTO_TEST_CASE(chunks_of_exited_threads_are_reused)
+{
+    // Each thread leaves a live node behind (in a chunk of its own arena) and exits; the node is
+    // freed here later. Its chunk must go back to the pool, so memory stays flat.
+    const Value x = 1.0;
+    const auto round = [&] {
+        Value v;
+        std::thread([&] { v = x * 2.0; }).join();
+        BOOST_TEST(v.data() == 2.0);
+    }; // v freed here, after its thread has gone
+    for (int i = 0; i < 20; ++i)
+        round();
+    const std::size_t before = autograd::detail::node_pool_bytes();
+    for (int i = 0; i < 300; ++i)
+        round();
+    // 300 lost chunks would be 300 x 64 KiB; a reused pool stays within one 2 MiB slab.
+    BOOST_TEST(autograd::detail::node_pool_bytes() - before <= std::size_t{2} << 20);
+}
+
+BOOST_AUTO_TEST_CASE(thread_local_values_destroyed_after_the_arena)
+{
+    // A thread_local first used before the thread's first node is destroyed after the thread's
+    // arena hook: its nodes are then freed as foreign ones, and their chunks still come back.
+    const auto round = [] {
+        std::thread([] {
+            thread_local std::vector<Value> keep;
+            keep.push_back(Value(1.0) * 3.0);
+        }).join();
+    };
+    for (int i = 0; i < 20; ++i)
+        round();
+    const std::size_t before = autograd::detail::node_pool_bytes();
+    for (int i = 0; i < 300; ++i)
+        round();
+    BOOST_TEST(autograd::detail::node_pool_bytes() - before <= std::size_t{2} << 20);
+}
+
+BOOST_AUTO_TEST_CASE(labels_are_set_on_the_creating_thread)
+{
+    Value v;
+    std::thread([&] { v = Value(1.0) * 2.0; }).join();
+    BOOST_CHECK_THROW(v.set_label("y"), std::logic_error);
+    const Value here = v * 1.0;
+    BOOST_CHECK_NO_THROW(here.set_label("z"));
+    BOOST_TEST(here.label() == "z");
+}

@@ -1,0 +1,1 @@
+#include "autograd/tensor_impl.hpp"
