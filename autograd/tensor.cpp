@@ -1,6 +1,7 @@
 // Tensor's construction, accessors, autograd bookkeeping and printing.
 #include "autograd/tensor.hpp"
 
+#include "autograd/buffer_cache.hpp"
 #include "autograd/tensor_impl.hpp"
 
 #include <fmt/format.h>
@@ -16,13 +17,12 @@
 
 namespace autograd {
 
-Storage::Storage(Dtype d, std::size_t n) : dtype(d), numel(n), data(nullptr)
+Storage::Storage(Dtype d, std::size_t n) : dtype(d), numel(n), data(nullptr), capacity(0)
 {
-    const std::size_t bytes = ((std::max<std::size_t>(n, 1) * itemsize(d) + 63) / 64) * 64;
-    data = std::aligned_alloc(64, bytes);
-    if (data == nullptr)
-        throw std::bad_alloc();
+    data = detail::allocate_buffer(std::max<std::size_t>(n, 1) * itemsize(d), capacity);
 }
+
+Storage::~Storage() { detail::free_buffer(data, capacity); }
 
 namespace detail {
 

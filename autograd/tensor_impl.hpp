@@ -22,9 +22,10 @@ struct Storage {
     Dtype dtype;
     std::size_t numel;
     void* data;
+    std::size_t capacity; // bytes reserved (buffer_cache size class)
 
     Storage(Dtype d, std::size_t n);
-    ~Storage() { std::free(data); }
+    ~Storage();
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
     template <class T> T* as() { return static_cast<T*>(data); }
