@@ -9,23 +9,20 @@
 
 #include <fmt/format.h>
 
-#include <optional>
+#include <atomic>
 #include <unordered_map>
 
 namespace autograd {
 namespace {
 
-// Marks for the topological sort, beside the nodes.
+// Marks for the topological sort, in the nodes: `visit` is base (entered) or base + 1 (emitted)
+// for this pass, anything older otherwise. A fresh base per pass means nothing needs clearing.
 struct NodeMarks {
-    std::unordered_map<const TensorNode*, bool> emitted_; // present once entered
-    bool entered(const TensorNode* n) const { return emitted_.contains(n); }
-    bool emitted(const TensorNode* n) const
-    {
-        auto it = emitted_.find(n);
-        return it != emitted_.end() && it->second;
-    }
-    void enter(const TensorNode* n) { emitted_.emplace(n, false); }
-    void emit(const TensorNode* n) { emitted_[n] = true; }
+    std::uint64_t base;
+    bool entered(const TensorNode* n) const { return n->visit >= base; }
+    bool emitted(const TensorNode* n) const { return n->visit == base + 1; }
+    void enter(const TensorNode* n) const { n->visit = base; }
+    void emit(const TensorNode* n) const { n->visit = base + 1; }
     template <class F> void for_each_input_reversed(const TensorNode* n, F&& f) const
     {
         for (auto it = n->inputs.rbegin(); it != n->inputs.rend(); ++it)
@@ -33,6 +30,12 @@ struct NodeMarks {
                 f(static_cast<const TensorNode*>(it->fn.get()));
     }
 };
+
+std::uint64_t next_visit_base()
+{
+    static std::atomic<std::uint64_t> counter{2};
+    return counter.fetch_add(2, std::memory_order_relaxed);
+}
 
 Tensor run_hooks(const std::vector<std::function<Tensor(const Tensor&)>>& hooks, Tensor g)
 {
@@ -59,7 +62,6 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
     AutoGradMode mode(create_graph); // backward is recorded only under create_graph
     // As in PyTorch, create_graph keeps the graph: the recorded backward refers to its saved tensors.
     retain_graph = retain_graph || create_graph;
-    std::unordered_map<const TensorNode*, Tensor> grads;
 
     const auto deliver_to_leaf = [&](const std::shared_ptr<TensorImpl>& leaf, const Tensor& g_in) {
         const Tensor g = run_hooks(leaf->hooks, g_in);
@@ -72,12 +74,22 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
         add_into(leaf->grad, create_graph ? g : g.detach());
     };
 
-    NodeMarks marks;
+    NodeMarks marks{next_visit_base()};
     std::vector<const TensorNode*> order, stack;
+    // Pending gradients live in the nodes; if a backward formula throws, drop them all, so that
+    // the next backward does not start from half a pass.
+    struct ClearPending {
+        const std::vector<const TensorNode*>& order;
+        ~ClearPending()
+        {
+            for (const TensorNode* n : order)
+                n->pending_grad = Tensor();
+        }
+    } clear_pending{order};
     for (std::size_t i = 0; i < roots.size(); ++i) {
         if (const auto& fn = roots[i].grad_fn()) {
-            add_into(grads[fn.get()], root_grads[i]);
             detail::topological_order(static_cast<const TensorNode*>(fn.get()), order, stack, marks);
+            add_into(fn->pending_grad, root_grads[i]);
         } else {
             deliver_to_leaf(roots[i].impl(), root_grads[i]);
         }
@@ -85,11 +97,10 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
 
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         auto* node = const_cast<TensorNode*>(*it);
-        auto found = grads.find(node);
-        if (found == grads.end())
+        if (!node->pending_grad.defined())
             continue;
-        Tensor g = std::move(found->second);
-        grads.erase(found);
+        Tensor g = std::move(node->pending_grad);
+        node->pending_grad = Tensor();
         if (auto out = node->output.lock())
             g = run_hooks(out->hooks, std::move(g));
         if (capture != nullptr) {
@@ -103,7 +114,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
             if (!e.needed() || i >= input_grads.size() || !input_grads[i].defined())
                 continue;
             if (e.fn)
-                add_into(grads[e.fn.get()], input_grads[i]);
+                add_into(e.fn->pending_grad, input_grads[i]);
             else
                 deliver_to_leaf(e.leaf, input_grads[i]);
         }

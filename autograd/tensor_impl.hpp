@@ -67,6 +67,10 @@ struct TensorNode {
     Dtype dtype = Dtype::Float32;
     std::weak_ptr<TensorImpl> output; // for hooks on interior tensors
     bool released = false;
+    // Scratch of the backward pass running over this node (graphs are walked by one thread at a
+    // time): its marks for the topological sort, and the gradient summed so far.
+    mutable std::uint64_t visit = 0;
+    mutable Tensor pending_grad;
 };
 
 namespace detail {
