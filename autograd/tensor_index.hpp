@@ -1,6 +1,77 @@
 // Tensor ops that select, join and rearrange elements: slicing, indexing, concatenation,
 // stacking, permutation, (un)squeezing and expansion. Included by tensor.hpp.
+//
+//   Tensor x = Tensor::arange(0, 6).reshape({2, 3});   // [[0, 1, 2], [3, 4, 5]]
+//   slice(x, 1, 1, 3);                                  // x[:, 1:3]     -> [[1, 2], [4, 5]]
+//   index_select(x, 1, {2, 0});                         // x[:, [2, 0]]  -> [[2, 0], [5, 3]]
+//   gather(x, 1, {0, 0, 2, 1}, {2, 2});                 // -> [[0, 0], [5, 4]]
+//   autograd::concat({x, x}, 0);                        // shape [4, 3]
+//   x.permute({1, 0}).unsqueeze(0).expand({4, -1, -1}); // shape [4, 3, 2]
+//
+// Semantics are PyTorch's. In this version every result is a fresh contiguous tensor, except
+// squeeze and unsqueeze, which are reshapes (same storage). Each op's backward is made of
+// recorded ops too (slice's backward pads into zeros, and that op's backward is slice again;
+// index_select's and gather's are scatter-adds whose backward is index_select and gather), so
+// gradients of gradients work through all of them.
+//
+// Indices are integers: a std::vector<std::int64_t>, or for gather also a Tensor whose values are
+// integral (as argmax gives them; tensors hold floating point in this version). As in PyTorch, an index
+// must lie in [0, size): negative indices are out of range, and an out-of-range index throws
+// std::out_of_range naming the op, the index and the size. Slice bounds, in contrast, follow
+// Python slicing: negative counts from the end, and out-of-range bounds are clamped.
 #pragma once
 
+#include "autograd/shape.hpp"
+
+#include <cstdint>
+#include <vector>
+
 namespace autograd {
+
+class Tensor;
+
+/// The axes of `x` in the order `dims` gives: result axis i is input axis dims[i]
+/// (negative counts from the end). torch.permute.
+Tensor permute(const Tensor& x, const Shape& dims);
+
+/// `x` without its size-1 dimensions (a 0-d tensor stays 0-d).
+Tensor squeeze(const Tensor& x);
+/// `x` without dimension `axis` if its size is 1; otherwise `x` unchanged (as in PyTorch).
+Tensor squeeze(const Tensor& x, std::int64_t axis);
+/// `x` with a new size-1 dimension at `axis`, in [-dim - 1, dim] (negative counts from the end
+/// of the result's axes: unsqueeze(x, -1) appends).
+Tensor unsqueeze(const Tensor& x, std::int64_t axis);
+
+/// `x` repeated along its size-1 dimensions (and new leading ones) to `shape`; -1 keeps a
+/// dimension's size. A copy in this version. torch.Tensor.expand.
+Tensor expand(const Tensor& x, const Shape& shape);
+
+/// x[start:end:step] along `axis`, as Python slices it: negative bounds count from the end,
+/// bounds past either end are clamped (so the result may be empty), and step must be positive.
+/// For "to the end", pass an `end` of at least the size (std::numeric_limits<std::int64_t>::max()).
+Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step = 1);
+
+/// The entries `indices` of `x` along `axis`, in that order (repeats allowed):
+/// result[..., k, ...] = x[..., indices[k], ...]. torch.index_select.
+/// NOTE: no overload takes the indices as a Tensor: index_select(x, 0, {1}) would then be ambiguous
+/// (a braced list also makes a Tensor). For indices in a tensor, use gather or convert them.
+Tensor index_select(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& indices);
+
+/// Picks along `axis` by an index of x's number of dimensions: with axis 1 of a 3-d x,
+/// result[i][j][k] = x[i][index[i][j][k]][k]. The result has the index's shape, which may be
+/// smaller than x's in every dimension (and any size along `axis`). torch.gather.
+/// The index is a tensor of integral values...
+Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index);
+/// ... or its row-major values and its shape.
+Tensor gather(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& index, const Shape& index_shape);
+
+// NOTE: a braced list of tensors gives argument-dependent lookup nothing to go by: outside the
+// namespace write autograd::concat({a, b}) (or `using autograd::concat;`), likewise stack.
+
+/// The tensors joined along an existing `axis`; they share one dtype, one number of dimensions
+/// (at least 1) and every size except along `axis`. torch.cat.
+Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
+/// The tensors, all of one shape, joined along a new `axis` in [-dim - 1, dim]. torch.stack.
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
+
 } // namespace autograd
