@@ -51,7 +51,7 @@ void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b)
                                                 to_string(a.dtype()), to_string(b.dtype())));
 }
 
-Tensor record(std::string_view op, Tensor out, std::initializer_list<const Tensor*> inputs, std::vector<Tensor> saved,
+Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, std::vector<Tensor> saved,
               TensorBackward backward)
 {
     if (!is_grad_enabled())

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -80,8 +81,14 @@ Tensor empty(Shape shape, Dtype dtype);
 
 /// Records `out` as the result of op over `inputs` when grad mode is on and an input requires a
 /// gradient; otherwise returns it as a plain tensor. `saved` is kept for `backward`.
-Tensor record(std::string_view op, Tensor out, std::initializer_list<const Tensor*> inputs, std::vector<Tensor> saved,
+Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, std::vector<Tensor> saved,
               TensorBackward backward);
+inline Tensor record(std::string_view op, Tensor out, std::initializer_list<const Tensor*> inputs,
+                     std::vector<Tensor> saved, TensorBackward backward)
+{
+    return record(op, std::move(out), std::span<const Tensor* const>(inputs.begin(), inputs.size()), std::move(saved),
+                  std::move(backward));
+}
 
 /// Throws std::invalid_argument unless both tensors are defined and of one dtype.
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b);

@@ -235,32 +235,6 @@ Tensor gather_backward(const Tensor& g, const Shape& shape, std::int64_t axis, c
     });
 }
 
-// --- concat ---------------------------------------------------------------------------------
-
-// NOTE: detail::record takes its inputs as an initializer_list, whose length is fixed where it is
-// written; concat has any number of inputs. So the node is recorded on one input that needs a
-// gradient (record's checks and grad-mode rule apply unchanged) and then given every input.
-Tensor record_many(std::string_view op, Tensor out, const std::vector<Tensor>& inputs, TensorBackward backward)
-{
-    const auto first = std::find_if(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
-    if (first == inputs.end())
-        return out;
-    out = detail::record(op, std::move(out), {&*first}, {}, std::move(backward));
-    if (const std::shared_ptr<TensorNode>& node = out.grad_fn()) {
-        std::vector<TensorEdge> edges(inputs.size());
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            if (!inputs[i].requires_grad())
-                continue;
-            if (inputs[i].grad_fn())
-                edges[i].fn = inputs[i].grad_fn();
-            else
-                edges[i].leaf = inputs[i].impl();
-        }
-        node->inputs = std::move(edges);
-    }
-    return out;
-}
-
 } // namespace
 
 // y = x with axes reordered (y axis i = x axis dims[i]);  dx = g permuted by the inverse order
@@ -453,7 +427,10 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
         }
         offsets.push_back(offset);
     });
-    return record_many("concat", out, tensors, [a, offsets](const Tensor& g, const TensorNode& n) {
+    std::vector<const Tensor*> inputs;
+    for (const Tensor& t : tensors)
+        inputs.push_back(&t);
+    return detail::record("concat", out, inputs, {}, [a, offsets](const Tensor& g, const TensorNode& n) {
         std::vector<Tensor> grads(n.inputs.size());
         for (std::size_t i = 0; i < grads.size(); ++i)
             if (n.inputs[i].needed())
