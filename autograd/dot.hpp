@@ -20,6 +20,7 @@
 namespace autograd {
 
 class Value;
+class Tensor;
 
 enum class RankDir { LeftToRight, TopToBottom };
 
@@ -35,6 +36,14 @@ void write_dot(const Value& root, std::ostream& out, const DotOptions& options =
 void write_dot(const Value& root, const std::filesystem::path& file, const DotOptions& options = {});
 std::string to_dot(const Value& root, const DotOptions& options = {});
 
+/// The same for tensor graphs: a record per tensor (label, shape, dtype, and with show_data /
+/// show_grad the norms of its data and gradient), a node per op; leaves needing a gradient are
+/// drawn as parameters. Constants (inputs needing no gradient) are not part of the graph.
+void write_dot(const Tensor& root, std::ostream& out, const DotOptions& options = {});
+void write_dot(const Tensor& root, const std::filesystem::path& file, const DotOptions& options = {});
+std::string to_dot(const Tensor& root, const DotOptions& options = {});
+void render_graph(const Tensor& root, const std::filesystem::path& file, const DotOptions& options = {});
+
 /// True when this build can render DOT to SVG/PNG itself (built with Graphviz's libgvc).
 bool graphviz_available();
 
@@ -44,5 +53,7 @@ std::string render_dot(std::string_view dot, std::string_view format);
 
 /// Renders a graph to `file`, the format taken from its extension (.svg or .png); atomic write.
 void render_graph(const Value& root, const std::filesystem::path& file, const DotOptions& options = {});
+/// Renders DOT text to `file` the same way.
+void render_dot_file(std::string_view dot, const std::filesystem::path& file);
 
 } // namespace autograd

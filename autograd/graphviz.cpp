@@ -75,7 +75,7 @@ std::string render_dot(std::string_view dot, std::string_view format)
 #endif
 }
 
-void render_graph(const Value& root, const std::filesystem::path& file, const DotOptions& options)
+void render_dot_file(std::string_view dot, const std::filesystem::path& file)
 {
     std::string ext = file.extension().string();
     if (!ext.empty())
@@ -83,7 +83,12 @@ void render_graph(const Value& root, const std::filesystem::path& file, const Do
     if (ext != "svg" && ext != "png")
         throw std::invalid_argument("render_graph: cannot tell the image format of '" + file.string() +
                                     "' (use a .svg or .png extension)");
-    write_file_atomically(file, render_dot(to_dot(root, options), ext), true);
+    write_file_atomically(file, render_dot(dot, ext), true);
+}
+
+void render_graph(const Value& root, const std::filesystem::path& file, const DotOptions& options)
+{
+    render_dot_file(to_dot(root, options), file);
 }
 
 } // namespace autograd

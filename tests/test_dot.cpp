@@ -19,6 +19,7 @@
 #include "test_util.hpp"
 
 #include <autograd/dot.hpp>
+#include <autograd/tensor.hpp>
 #include <autograd/value.hpp>
 
 #include <fmt/format.h>
@@ -356,4 +357,31 @@ BOOST_AUTO_TEST_CASE(render_dot_with_bad_text_throws)
     BOOST_TEST(autograd::render_dot("digraph { a -> b; }", "svg").find("<svg") != std::string::npos);
     BOOST_CHECK_THROW(autograd::render_dot("digraph { a -> ; ", "svg"), std::runtime_error);
     BOOST_CHECK_THROW(autograd::render_dot("this is not dot", "svg"), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(tensor_graph_dot)
+{
+    // y = relu(x W + b).sum(): leaves W and b are parameters; x needs no gradient and is not drawn.
+    const autograd::Tensor x({1.f, 2.f, 3.f, 4.f}, {2, 2});
+    autograd::Tensor w = autograd::Tensor({1.f, 0.f, 0.f, 1.f}, {2, 2}).requires_grad_();
+    autograd::Tensor b = autograd::Tensor({0.5f, -0.5f}, {2}).requires_grad_();
+    w.set_label("W");
+    b.set_label("b");
+    const autograd::Tensor y = (matmul(x, w) + b).relu().sum();
+    y.set_label("loss");
+    y.backward();
+    const std::string dot = autograd::to_dot(y);
+    BOOST_TEST(dot == autograd::to_dot(y)); // deterministic
+    // Values: W, matmul, b, add, relu, sum (6 records); ops as their own nodes.
+    for (const char* expected : {"{ W | [2, 2] float32", "{ b | [2] float32", "label=\"matmul\"", "label=\"add\"",
+                                 "label=\"relu\"", "{ loss | [] float32", "grad norm ", "#ffd8a8", "#b2f2bb"})
+        BOOST_TEST(contains(dot, expected), "missing " << expected << " in\n" << dot);
+    BOOST_TEST(!contains(dot, "data norm 5.477")); // x (norm sqrt(30)) is not drawn
+    // |grad| of W: dy/dW = x^T 1 (relu is active everywhere here): [[4, 4], [6, 6]], norm sqrt(104)
+    BOOST_TEST(contains(dot, "grad norm 10.2"), dot);
+
+    autograd::DotOptions few;
+    few.max_nodes = 2;
+    const std::string cut = autograd::to_dot(y, few);
+    BOOST_TEST(contains(cut, "4 more values not shown (max_nodes = 2)"), cut);
 }
