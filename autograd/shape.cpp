@@ -50,7 +50,9 @@ Shape broadcast_shapes(std::string_view op, std::span<const std::int64_t> a, std
 std::int64_t normalize_axis(std::string_view op, std::int64_t axis, std::span<const std::int64_t> shape)
 {
     const auto dim = static_cast<std::int64_t>(shape.size());
-    if (axis < -dim || axis >= dim || dim == 0)
+    if (dim == 0)
+        throw std::invalid_argument(fmt::format("{}: axis {} given for a 0-d tensor, which has no axes", op, axis));
+    if (axis < -dim || axis >= dim)
         throw std::invalid_argument(fmt::format("{}: axis {} is out of range for shape {} (valid: {} to {})", op, axis,
                                                 to_string(shape), -dim, dim - 1));
     return axis < 0 ? axis + dim : axis;

@@ -1,6 +1,7 @@
 // Tensor's construction, accessors, autograd bookkeeping and printing.
 #include "autograd/tensor.hpp"
 
+#include "autograd/anomaly.hpp"
 #include "autograd/buffer_cache.hpp"
 #include "autograd/tensor_impl.hpp"
 
@@ -51,9 +52,38 @@ void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b)
                                                 to_string(a.dtype()), to_string(b.dtype())));
 }
 
+std::string_view first_nonfinite(const Tensor& t)
+{
+    return dispatch(t.dtype(), [&]<class T>() -> std::string_view {
+        const T* p = t.impl()->data<T>();
+        for (std::int64_t i = 0, n = t.numel(); i < n; ++i) {
+            if (std::isnan(p[i]))
+                return "NaN";
+            if (std::isinf(p[i]))
+                return "Inf";
+        }
+        return {};
+    });
+}
+
+std::string describe_tensor(const Tensor& t)
+{
+    const std::string label = t.label();
+    return label.empty() ? to_string(t.shape()) : label + " " + to_string(t.shape());
+}
+
 Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, std::vector<Tensor> saved,
               TensorBackward backward)
 {
+    if (is_anomaly_enabled() && !in_backward_formula) {
+        if (const std::string_view bad = first_nonfinite(out); !bad.empty()) {
+            std::string names;
+            for (const Tensor* t : inputs)
+                names += (names.empty() ? "" : ", ") + describe_tensor(*t);
+            throw std::runtime_error(fmt::format("anomaly: {} produced {} in its output of shape {} (inputs: {})", op,
+                                                 bad, to_string(out.shape()), names));
+        }
+    }
     if (!is_grad_enabled())
         return out;
     bool any = false;

@@ -21,6 +21,7 @@
 //   broadcast together (dimension 1: 4 vs 5)`.
 #pragma once
 
+#include "autograd/anomaly.hpp"
 #include "autograd/dtype.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/random.hpp"

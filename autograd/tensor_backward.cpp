@@ -4,6 +4,7 @@
 // visited outputs-first: each node's incoming gradients are summed, its hooks run, its backward
 // formula gives its inputs' gradients, which go to the nodes that made those inputs or, for
 // leaves, into their grad() (or, for grad(), into the returned list).
+#include "autograd/anomaly.hpp"
 #include "autograd/tensor_impl.hpp"
 #include "autograd/topo.hpp"
 
@@ -48,6 +49,29 @@ Tensor run_hooks(const std::vector<std::function<Tensor(const Tensor&)>>& hooks,
 }
 
 void add_into(Tensor& slot, const Tensor& g) { slot = slot.defined() ? slot + g : g; }
+
+// Anomaly mode: the first NaN or Inf in a gradient names the op whose backward made it, the
+// input it was for, and that input's label.
+void check_gradients(const TensorNode& node, const std::vector<Tensor>& grads)
+{
+    for (std::size_t i = 0; i < grads.size() && i < node.inputs.size(); ++i) {
+        if (!grads[i].defined())
+            continue;
+        const std::string_view bad = detail::first_nonfinite(grads[i]);
+        if (bad.empty())
+            continue;
+        const TensorEdge& e = node.inputs[i];
+        std::string input = "[?]";
+        if (e.leaf)
+            input = detail::describe_tensor(Tensor(e.leaf));
+        else if (e.fn)
+            if (const auto out = e.fn->output.lock())
+                input = detail::describe_tensor(Tensor(out));
+        throw std::runtime_error(fmt::format("anomaly: the backward of {} (output shape {}) produced {} in the gradient "
+                                             "of input {} ({})",
+                                             node.op, to_string(node.shape), bad, i, input));
+    }
+}
 
 // Where grad() wants gradients: its inputs, by the node that made them or by the leaf itself.
 struct Capture {
@@ -108,7 +132,18 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
             if (c != capture->nodes.end())
                 add_into(capture->result[c->second], g);
         }
-        const std::vector<Tensor> input_grads = node->backward(g, *node);
+        std::vector<Tensor> input_grads;
+        {
+            const bool outer = detail::in_backward_formula;
+            detail::in_backward_formula = true;
+            struct Restore {
+                bool value;
+                ~Restore() { detail::in_backward_formula = value; }
+            } restore{outer};
+            input_grads = node->backward(g, *node);
+        }
+        if (is_anomaly_enabled())
+            check_gradients(*node, input_grads);
         for (std::size_t i = 0; i < node->inputs.size(); ++i) {
             const TensorEdge& e = node->inputs[i];
             if (!e.needed() || i >= input_grads.size() || !input_grads[i].defined())

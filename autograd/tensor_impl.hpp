@@ -94,6 +94,11 @@ inline Tensor record(std::string_view op, Tensor out, std::initializer_list<cons
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b);
 void check_defined(std::string_view op, const Tensor& t);
 
+/// "NaN" or "Inf" for the first non-finite element of t, empty if all are finite.
+std::string_view first_nonfinite(const Tensor& t);
+/// "label [3, 4]", or just the shape for an unlabelled tensor.
+std::string describe_tensor(const Tensor& t);
+
 /// Saved tensor i of a node; throws std::logic_error naming the op if backward already freed it.
 const Tensor& saved(const TensorNode& node, std::size_t i);
 

@@ -270,3 +270,22 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors)
     BOOST_TEST(contains(message_of<std::logic_error>([&] { a.sum().backward(); }), "does not require a gradient"));
     BOOST_TEST(contains(message_of<std::logic_error>([&] { Tensor y = w * 2.0; y.requires_grad_(); }), "only leaves"));
 }
+
+BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op)
+{
+    Tensor x = Tensor({1.0, -1.0, 2.0}, {3}).requires_grad_();
+    x.set_label("x");
+    BOOST_TEST(std::isnan(log(x).to_vector()[1])); // off by default: NaN passes through
+    {
+        autograd::DetectAnomalyGuard detect;
+        BOOST_TEST(message_of<std::runtime_error>([&] { (void)log(x); }) ==
+                   "anomaly: log produced NaN in its output of shape [3] (inputs: x [3])");
+        // Forward is finite, backward is not: d sqrt(u)/du = inf at u = 0.
+        Tensor z = Tensor({0.0, 4.0}, {2}).requires_grad_();
+        z.set_label("z");
+        const Tensor y = pow(z, 0.5).sum();
+        BOOST_TEST(message_of<std::runtime_error>([&] { y.backward(); }) ==
+                   "anomaly: the backward of pow (output shape [2]) produced Inf in the gradient of input 0 (z [2])");
+    }
+    BOOST_TEST(!autograd::is_anomaly_enabled());
+}
