@@ -3,6 +3,7 @@
 
 #include "autograd/anomaly.hpp"
 #include "autograd/buffer_cache.hpp"
+#include "autograd/object_cache.hpp"
 #include "autograd/tensor_impl.hpp"
 
 #include <fmt/format.h>
@@ -29,8 +30,8 @@ namespace detail {
 
 Tensor empty(Shape shape, Dtype dtype)
 {
-    auto impl = std::make_shared<TensorImpl>();
-    impl->storage = std::make_shared<Storage>(dtype, static_cast<std::size_t>(shape_numel(shape)));
+    auto impl = std::allocate_shared<TensorImpl>(detail::CachingAllocator<TensorImpl>{});
+    impl->storage = std::allocate_shared<Storage>(detail::CachingAllocator<Storage>{}, dtype, static_cast<std::size_t>(shape_numel(shape)));
     impl->strides = contiguous_strides(shape);
     impl->shape = std::move(shape);
     impl->dtype = dtype;
@@ -91,7 +92,7 @@ Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> in
         any = any || t->requires_grad();
     if (!any)
         return out;
-    auto node = std::make_shared<TensorNode>();
+    auto node = std::allocate_shared<TensorNode>(detail::CachingAllocator<TensorNode>{});
     node->op = op;
     node->inputs.reserve(inputs.size());
     for (const Tensor* t : inputs) {
@@ -277,7 +278,7 @@ const std::shared_ptr<TensorNode>& Tensor::grad_fn() const { return checked().gr
 Tensor Tensor::detach() const
 {
     const TensorImpl& impl = checked();
-    auto out = std::make_shared<TensorImpl>();
+    auto out = std::allocate_shared<TensorImpl>(detail::CachingAllocator<TensorImpl>{});
     out->storage = impl.storage;
     out->shape = impl.shape;
     out->strides = impl.strides;

@@ -1,5 +1,6 @@
 // Shape ops: reshape (a view of the same data), transpose (a copy in this version), dtype
 // conversion. Each with its backward.
+#include "autograd/object_cache.hpp"
 #include "autograd/tensor_impl.hpp"
 
 #include <fmt/format.h>
@@ -35,7 +36,7 @@ Tensor Tensor::reshape(Shape new_shape) const
         throw std::invalid_argument(fmt::format("reshape: shape {} has {} elements, shape {} has {}",
                                                 autograd::to_string(x.shape), x.numel(), autograd::to_string(new_shape),
                                                 shape_numel(new_shape)));
-    auto impl = std::make_shared<TensorImpl>();
+    auto impl = std::allocate_shared<TensorImpl>(detail::CachingAllocator<TensorImpl>{});
     impl->storage = x.storage;
     impl->strides = contiguous_strides(new_shape);
     impl->shape = std::move(new_shape);
