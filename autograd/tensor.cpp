@@ -136,7 +136,8 @@ template <class T> Tensor from_vector(std::vector<T> data, Shape shape)
         throw std::invalid_argument(fmt::format("Tensor: {} values do not fill shape {} ({} elements)", data.size(),
                                                 to_string(shape), n));
     Tensor t = detail::empty(std::move(shape), dtype_of<T>);
-    std::memcpy(t.impl()->data<T>(), data.data(), data.size() * sizeof(T));
+    if (!data.empty()) // an empty vector's data() may be null, which memcpy must not get
+        std::memcpy(t.impl()->data<T>(), data.data(), data.size() * sizeof(T));
     return t;
 }
 

@@ -289,3 +289,12 @@ BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op)
     }
     BOOST_TEST(!autograd::is_anomaly_enabled());
 }
+
+BOOST_AUTO_TEST_CASE(empty_tensors)
+{
+    // Zero-element tensors are legal (PyTorch's too): built from an empty vector, summed to 0.
+    const Tensor e(std::vector<double>{}, {0, 3});
+    BOOST_TEST(e.numel() == 0);
+    BOOST_TEST(e.sum().item() == 0.0);
+    BOOST_TEST((e + 1.0).shape() == (Shape{0, 3}), tt::per_element());
+}

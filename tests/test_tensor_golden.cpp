@@ -1,13 +1,17 @@
-// The tensor ops against PyTorch in float64: values, gradients and Hessian-vector products.
+// The tensor ops against PyTorch in float64 and float32: values, gradients and Hessian-vector
+// products.
 //
 // tests/fixtures/tensor_golden.txt is written by tools/golden_tensor.py (PyTorch; the test never
 // needs it). Each fixture case is a function f of some inputs, with a weight w for its output and
 // a direction v_i for each differentiable input; PyTorch recorded f, the gradients
 // d sum(f w) / d in_i and the Hessian-vector products d/d in_j sum_i <d sum(f w) / d in_i, v_i>.
-// Here every case name maps to the same function written with Backprop's ops (the table below);
-// a fixture case without an entry, or an entry without a fixture case, fails. Every value must
-// agree within 1e-12 relative (with a floor of 1e-15 times the tensor's largest magnitude, for
-// values that are zero up to rounding), NaN with NaN and infinities with the same infinity.
+// Every row names its dtype: a case is computed by PyTorch in that dtype and here on tensors of
+// that dtype (every case in float64, a subset of every op family again in float32).
+// Every case name maps to the same function written with Backprop's ops (the table below, one
+// function for both dtypes). A fixture case without an entry, an entry without a float64 case,
+// or a float32 case missing from the fixture or from float32_cases() fails. Every value must
+// agree within the tolerance of its dtype (see `tolerance`), NaN with NaN and infinities with the
+// same infinity, and have the case's dtype.
 #define BOOST_TEST_MODULE tensor_golden
 #include <boost/test/unit_test.hpp>
 
@@ -18,7 +22,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,7 +36,11 @@ using V = std::vector<Tensor>;
 
 namespace {
 
+// The `end` of a slice to the end of its axis (Python's x[a:]).
+constexpr std::int64_t to_end = std::numeric_limits<std::int64_t>::max();
+
 struct Case {
+    Dtype dtype = Dtype::Float64;
     V in, constant, vec, grad, hvp;
     Tensor gout, out;
 };
@@ -46,7 +56,22 @@ Shape parse_shape(const std::string& text)
     return shape;
 }
 
-// Case name -> its rows, in the fixture's order of names.
+Dtype parse_dtype(const std::string& text)
+{
+    if (text == "float64")
+        return Dtype::Float64;
+    BOOST_REQUIRE_MESSAGE(text == "float32", "unknown dtype " << text);
+    return Dtype::Float32;
+}
+
+// "name (dtype)", how the test names a case.
+std::string case_id(const std::string& name, Dtype dtype)
+{
+    return name + " (" + std::string(autograd::to_string(dtype)) + ")";
+}
+
+// Case name -> its rows, in the fixture's order (a case is its name and dtype; its rows are
+// consecutive).
 std::vector<std::pair<std::string, Case>> load_fixture()
 {
     std::ifstream file(BACKPROP_FIXTURES "/tensor_golden.txt");
@@ -57,18 +82,24 @@ std::vector<std::pair<std::string, Case>> load_fixture()
         if (line.empty() || line[0] == '#')
             continue;
         std::istringstream fields(line);
-        std::string name, field, shape_text, number;
-        fields >> name >> field >> shape_text;
+        std::string name, dtype_text, field, shape_text, number;
+        fields >> name >> dtype_text >> field >> shape_text;
         BOOST_REQUIRE_MESSAGE(fields, "malformed fixture line: " << line);
+        const Dtype dtype = parse_dtype(dtype_text);
         std::vector<double> values;
         while (fields >> number) {
             char* end = nullptr;
             values.push_back(std::strtod(number.c_str(), &end)); // strtod reads inf and nan too
             BOOST_REQUIRE_MESSAGE(*end == '\0', "bad number " << number << " in: " << line);
         }
-        const Tensor t(values, parse_shape(shape_text));
-        if (cases.empty() || cases.back().first != name)
+        // A float32 value is written as the shortest decimal whose double rounds to it.
+        const Shape shape = parse_shape(shape_text);
+        const Tensor t = dtype == Dtype::Float64 ? Tensor(values, shape)
+                                                 : Tensor(std::vector<float>(values.begin(), values.end()), shape);
+        if (cases.empty() || cases.back().first != name || cases.back().second.dtype != dtype) {
             cases.emplace_back(name, Case{});
+            cases.back().second.dtype = dtype;
+        }
         Case& c = cases.back().second;
         if (field == "in")
             c.in.push_back(t);
@@ -91,12 +122,15 @@ std::vector<std::pair<std::string, Case>> load_fixture()
 }
 
 // The function of each case: f(differentiable inputs, constant inputs), as golden_tensor.py
-// writes it with PyTorch.
+// writes it with PyTorch. The same function serves both dtypes: it must build no tensor of a
+// fixed dtype (the inputs' dtype carries through).
 using CaseFunction = std::function<Tensor(const V& x, const V& c)>;
 
 const std::map<std::string, CaseFunction>& table()
 {
     using autograd::Correction;
+    using autograd::concat;
+    using autograd::stack;
     static const std::map<std::string, CaseFunction> cases = {
         // Broadcasting arithmetic
         {"add", [](const V& x, const V&) { return x[0] + x[1]; }},
@@ -197,18 +231,123 @@ const std::map<std::string, CaseFunction>& table()
              const Tensor d = matmul(tanh(matmul(c[0], x[0]) + x[1]), x[2]) + x[3] - c[1];
              return (d * d).mean();
          }},
+        // Select, join and rearrange (tensor_index.hpp); the `_hvp` cases go through a nonlinear
+        // function, so that their Hessian-vector products differentiate each op's backward.
+        {"permute", [](const V& x, const V&) { return x[0].permute({2, 0, 1}); }},
+        {"permute_negative", [](const V& x, const V&) { return permute(x[0], {1, -1, 0}); }},
+        {"permute_hvp", [](const V& x, const V&) { return tanh(x[0].permute({1, 0})) * x[1]; }},
+        {"squeeze", [](const V& x, const V&) { return x[0].squeeze(); }},
+        {"squeeze_to_0d", [](const V& x, const V&) { return squeeze(x[0]); }},
+        {"squeeze_axis", [](const V& x, const V&) { return x[0].squeeze(1); }},
+        {"squeeze_axis_negative", [](const V& x, const V&) { return squeeze(x[0], -1); }},
+        {"squeeze_axis_not_one", [](const V& x, const V&) { return x[0].squeeze(0); }},
+        {"unsqueeze", [](const V& x, const V&) { return x[0].unsqueeze(0); }},
+        {"unsqueeze_middle", [](const V& x, const V&) { return unsqueeze(x[0], 1); }},
+        {"unsqueeze_negative", [](const V& x, const V&) { return x[0].unsqueeze(-1); }},
+        {"squeeze_unsqueeze_hvp", [](const V& x, const V&) { return exp(x[0].squeeze(1)).unsqueeze(-1) * x[1]; }},
+        {"expand", [](const V& x, const V&) { return x[0].expand({2, 3, 4}); }},
+        {"expand_keep", [](const V& x, const V&) { return expand(x[0], {3, -1}); }},
+        {"expand_same", [](const V& x, const V&) { return x[0].expand({2, 3}); }},
+        {"expand_hvp", [](const V& x, const V&) { return tanh(x[0].expand({2, -1, 3})) * x[1]; }},
+        {"slice", [](const V& x, const V&) { return slice(x[0], 0, 1, 3); }},
+        {"slice_axis1", [](const V& x, const V&) { return slice(x[0], 1, 1, to_end); }},
+        {"slice_negative", [](const V& x, const V&) { return slice(x[0], 1, -3, -1); }},
+        {"slice_clamped", [](const V& x, const V&) { return slice(x[0], 1, -10, 100); }},
+        {"slice_clamped_start", [](const V& x, const V&) { return slice(x[0], 0, -100, 2); }},
+        {"slice_step", [](const V& x, const V&) { return slice(x[0], 1, 0, to_end, 2); }},
+        {"slice_step_offset", [](const V& x, const V&) { return slice(x[0], 2, 1, 100, 3); }},
+        {"slice_negative_bounds_step", [](const V& x, const V&) { return slice(x[0], 0, -4, -1, 2); }},
+        {"slice_empty", [](const V& x, const V&) { return slice(x[0], 0, 3, 1); }},
+        {"slice_hvp",
+         [](const V& x, const V&) { return tanh(slice(x[0], 1, 1, to_end, 2)) * slice(x[0], 1, 0, to_end, 2); }},
+        {"index_select", [](const V& x, const V&) { return index_select(x[0], 1, {2, 0, 2}); }},
+        {"index_select_axis0", [](const V& x, const V&) { return index_select(x[0], 0, {1, 1, 0, 2}); }},
+        {"index_select_3d", [](const V& x, const V&) { return index_select(x[0], -1, {3, 1}); }},
+        {"index_select_hvp", [](const V& x, const V&) { return exp(index_select(x[0], 0, {1, 1, 0})) * x[0]; }},
+        {"gather", [](const V& x, const V&) { return gather(x[0], 1, {0, 0, 3, 1, 2, 2}, {3, 2}); }},
+        {"gather_axis0", [](const V& x, const V&) { return gather(x[0], 0, {2, 0, 1, 2, 2, 0}, {2, 3}); }},
+        {"gather_3d", [](const V& x, const V&) { return gather(x[0], 1, {1, 0, 2, 2, 0, 0, 1, 2}, {2, 2, 2}); }},
+        {"gather_tensor_index", [](const V& x, const V& c) { return gather(x[0], -1, c[0]); }},
+        {"gather_hvp", [](const V& x, const V&) { return exp(gather(x[0], 1, {1, 1, 0, 2, 0, 0}, {2, 3})); }},
+        {"concat", [](const V& x, const V&) { return concat({x[0], x[1]}, 0); }},
+        {"concat_axis1_three", [](const V& x, const V&) { return concat({x[0], x[1], x[2]}, 1); }},
+        {"concat_negative_axis", [](const V& x, const V&) { return concat({x[0], x[1]}, -1); }},
+        {"concat_const", [](const V& x, const V& c) { return concat({c[0], x[0]}); }},
+        {"concat_one", [](const V& x, const V&) { return concat({x[0]}, 1); }},
+        {"concat_hvp",
+         [](const V& x, const V&) { return tanh(concat({x[0], x[1]}, -1)) * concat({x[1], x[0]}, -1); }},
+        {"stack", [](const V& x, const V&) { return stack({x[0], x[1]}); }},
+        {"stack_axis1_three", [](const V& x, const V&) { return stack({x[0], x[1], x[2]}, 1); }},
+        {"stack_axis_last", [](const V& x, const V&) { return stack({x[0], x[1]}, -1); }},
+        {"stack_hvp",
+         [](const V& x, const V&) {
+             const Tensor s = stack({x[0], x[1]}, 1); // s[:, 0] * tanh(s[:, 1])
+             return slice(s, 1, 0, 1).squeeze(1) * tanh(index_select(s, 1, {1}).squeeze(1));
+         }},
+        {"index_chain",
+         [](const V& x, const V&) {
+             const Tensor e = x[0].permute({1, 0}).unsqueeze(0).expand({4, -1, -1});
+             return pow(slice(slice(e, 0, 1, 3), 2, 0, to_end, 2), 2.0); // e[1:3, :, ::2] ** 2
+         }},
     };
     return cases;
 }
 
-// |got - want| <= 1e-12 |want| + 1e-15 max|want|, element by element.
+// The cases the fixture also has in float32 (FLOAT32 in golden_tensor.py): every op family.
+// Every case is in float64.
+const std::set<std::string>& float32_cases()
+{
+    static const std::set<std::string> names = {
+        // elementwise
+        "add_broadcast", "div_broadcast", "scalar_ops", "exp", "log", "tanh", "sigmoid", "relu_grad",
+        "pow_scalar_negative", "sqrt", "abs", "leaky_relu_slope", "clamp", "pow_tensor_broadcast",
+        // reductions
+        "sum", "sum_axis_keepdim", "mean_axis", "sum_to", "broadcast_to", "max_ties", "max_axis", "min_axis",
+        "argmax_axis", "var_axis", "std_axis",
+        // matrix products and shape
+        "matmul", "matmul_vector_vector", "matmul_matrix_vector", "matmul_batched", "matmul_batch_shared",
+        "matmul_shared_batch", "matmul_transposed", "reshape", "transpose",
+        // normalisation, comparisons, where
+        "softmax", "softmax_3d", "log_softmax", "log_softmax_axis0", "log_softmax_large", "cross_entropy", "lt",
+        "where_broadcast",
+        // select, join, rearrange
+        "permute_hvp", "squeeze_unsqueeze_hvp", "expand_hvp", "slice_negative", "slice_step_offset", "slice_hvp",
+        "index_select_hvp", "gather_tensor_index", "gather_hvp", "concat_const", "concat_hvp", "stack_hvp",
+        "index_chain",
+        // the MLP
+        "mlp_mse"};
+    return names;
+}
+
+// The tolerance of a value `want` of a tensor whose largest magnitude is `scale`:
+// |got - want| <= rel |want| + floor scale, element by element.
+// - float64: rel 1e-12, floor 1e-15. Both sides compute in double; the results differ by a few
+//   roundings (summation order, BLAS blocking, exp/log/tanh of different libms), far below 1e-12
+//   relative; the floor covers values that are zero up to rounding (sums that cancel).
+// - float32: rel 1e-5, floor 1e-6. float32's epsilon is 1.2e-7, and PyTorch rounds every
+//   intermediate result to float32 (its sums and its sgemm accumulate in float32, in an order of
+//   their own) while Backprop accumulates float32 sums in double and rounds once, so the two
+//   differ by some ulps per op along a case's chain (up to about ten ops in the MLP's
+//   Hessian-vector product): 1e-5 is about 80 ulps. Where terms cancel, an element can be much
+//   smaller than the roundings of the terms it is made of, so the relative bound alone cannot
+//   hold; the floor, 1e-6 (about 8 ulps) of the tensor's largest magnitude, bounds those. A
+//   wrong formula, index or broadcast still gives errors of order 1 relative, far beyond either.
+struct Tolerance {
+    double rel, floor;
+};
+Tolerance tolerance(Dtype dtype)
+{
+    return dtype == Dtype::Float64 ? Tolerance{1e-12, 1e-15} : Tolerance{1e-5, 1e-6};
+}
+
 void expect_close(const std::string& what, const Tensor& got, const Tensor& want)
 {
     BOOST_TEST_CONTEXT(what)
     {
         BOOST_TEST_REQUIRE(got.defined());
-        BOOST_TEST(got.dtype() == Dtype::Float64);
+        BOOST_TEST(got.dtype() == want.dtype());
         BOOST_TEST_REQUIRE(autograd::to_string(got.shape()) == autograd::to_string(want.shape()));
+        const Tolerance tol = tolerance(want.dtype());
         const std::vector<double> a = got.to_vector(), b = want.to_vector();
         double scale = 0.0;
         for (double v : b)
@@ -216,7 +355,7 @@ void expect_close(const std::string& what, const Tensor& got, const Tensor& want
                 scale = std::max(scale, std::abs(v));
         for (std::size_t i = 0; i < a.size(); ++i) {
             const bool same_special = (std::isnan(a[i]) && std::isnan(b[i])) || (std::isinf(b[i]) && a[i] == b[i]);
-            const bool close = std::abs(a[i] - b[i]) <= 1e-12 * std::abs(b[i]) + 1e-15 * scale;
+            const bool close = std::abs(a[i] - b[i]) <= tol.rel * std::abs(b[i]) + tol.floor * scale;
             BOOST_TEST((same_special || close), "element " << i << ": got " << a[i] << ", PyTorch " << b[i]
                                                            << " (difference " << a[i] - b[i] << ")");
         }
@@ -227,15 +366,23 @@ void expect_all_close(const std::string& what, const V& got, const V& want)
 {
     BOOST_TEST_REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < got.size(); ++i)
-        expect_close(what + " " + std::to_string(i), got[i].defined() ? got[i] : Tensor::zeros(want[i].shape(), Dtype::Float64),
-                     want[i]);
+        expect_close(what + " " + std::to_string(i),
+                     got[i].defined() ? got[i] : Tensor::zeros(want[i].shape(), want[i].dtype()), want[i]);
+}
+
+// A fresh leaf with t's values and dtype.
+Tensor leaf_copy(const Tensor& t)
+{
+    if (t.dtype() == Dtype::Float64)
+        return Tensor(t.to_vector(), t.shape()).requires_grad_();
+    return Tensor(t.to_vector_as<float>(), t.shape()).requires_grad_();
 }
 
 void run_case(const CaseFunction& f, const Case& c)
 {
     V leaves;
     for (const Tensor& t : c.in)
-        leaves.push_back(Tensor(t.to_vector(), t.shape()).requires_grad_());
+        leaves.push_back(leaf_copy(t));
     BOOST_TEST_REQUIRE(c.out.defined());
     const Tensor y = f(leaves, c.constant);
     expect_close("out", y, c.out);
@@ -264,34 +411,48 @@ void run_case(const CaseFunction& f, const Case& c)
 BOOST_AUTO_TEST_CASE(every_case_matches_pytorch)
 {
     const auto cases = load_fixture();
-    BOOST_TEST(cases.size() >= 80u);
-    std::map<std::string, int> seen;
+    std::map<std::string, int> seen; // by case_id: a name once per dtype
+    std::set<std::string> names, names32;
     for (const auto& [name, c] : cases) {
-        BOOST_TEST_CONTEXT("case " << name)
+        const std::string id = case_id(name, c.dtype);
+        BOOST_TEST_CONTEXT("case " << id)
         {
-            BOOST_TEST(++seen[name] == 1, "the fixture has case " << name << " twice");
+            BOOST_TEST(++seen[id] == 1, "the fixture has case " << id << " twice");
+            (c.dtype == Dtype::Float64 ? names : names32).insert(name);
             const auto it = table().find(name);
             if (it == table().end()) {
-                BOOST_ERROR("fixture case " << name << " has no function in this test's table");
+                BOOST_ERROR("fixture case " << id << " has no function in this test's table");
                 continue;
             }
             run_case(it->second, c);
         }
     }
     for (const auto& [name, f] : table())
-        BOOST_TEST(seen.contains(name), "table entry " << name << " has no case in the fixture");
+        BOOST_TEST(names.contains(name), "table entry " << name << " has no float64 case in the fixture");
+    for (const std::string& name : float32_cases())
+        BOOST_TEST(names32.contains(name), "the fixture has no float32 case " << name);
+    for (const std::string& name : names32)
+        BOOST_TEST(float32_cases().contains(name), "float32 case " << name << " is not in this test's float32_cases()");
 }
 
 BOOST_AUTO_TEST_CASE(the_fixture_has_an_mlp_hessian_vector_product)
 {
-    // The second-derivative golden value the issue asks for: a 2-layer tanh MLP's MSE loss.
+    // The second-derivative golden value the issue asks for: a 2-layer tanh MLP's MSE loss, in
+    // both dtypes.
     const auto cases = load_fixture();
-    const auto it = std::find_if(cases.begin(), cases.end(), [](const auto& c) { return c.first == "mlp_mse"; });
-    BOOST_TEST_REQUIRE((it != cases.end()));
-    BOOST_TEST(it->second.hvp.size() == 4u);
-    double norm = 0.0;
-    for (const Tensor& h : it->second.hvp)
-        for (double v : h.to_vector())
-            norm += v * v;
-    BOOST_TEST(norm > 0.1); // not trivially zero
+    for (const Dtype dtype : {Dtype::Float64, Dtype::Float32}) {
+        BOOST_TEST_CONTEXT(dtype)
+        {
+            const auto it = std::find_if(cases.begin(), cases.end(), [dtype](const auto& c) {
+                return c.first == "mlp_mse" && c.second.dtype == dtype;
+            });
+            BOOST_TEST_REQUIRE((it != cases.end()));
+            BOOST_TEST(it->second.hvp.size() == 4u);
+            double norm = 0.0;
+            for (const Tensor& h : it->second.hvp)
+                for (double v : h.to_vector())
+                    norm += v * v;
+            BOOST_TEST(norm > 0.1); // not trivially zero
+        }
+    }
 }

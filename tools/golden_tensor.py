@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes tests/fixtures/tensor_golden.txt: PyTorch's float64 values, gradients and second
-derivatives for the tensor ops, the reference for tests/test_tensor_golden.cpp.
+"""Writes tests/fixtures/tensor_golden.txt: PyTorch's values, gradients and second derivatives
+for the tensor ops, in float64 and (a subset) in float32, the reference for
+tests/test_tensor_golden.cpp.
 
 Every case is a function of some tensors. The inputs are fixed by the formula in `values` (a
 deterministic hash of the position, no random generator), so the fixture is reproducible with
@@ -9,12 +10,21 @@ any PyTorch version. For each case the fixture holds:
     gout   the output's gradient w                vec    one direction v_i per differentiable input
     out    f(inputs)                              grad   d sum(f * w) / d in_i, one per input
     hvp    d/d in_j  sum_i <d sum(f * w) / d in_i, v_i>  (a Hessian-vector product), one per input
-one line each: `case field [shape] value value ...`, values as Python's repr (round-trip exact).
+one line each: `case dtype field [shape] value value ...`, dtype `float64` or `float32`: the
+dtype of every tensor of that line and the one PyTorch computed in. A case is identified by its
+name and dtype (the same name may appear in both). float64 values are written as Python's repr
+(round-trip exact); float32 values as the shortest decimal that gives the same float32 back when
+read as a double and rounded to float32 (what the C++ test does).
+Every case of CASES is written in float64; the cases named in FLOAT32 again in float32: the
+inputs, w and v are the float64 ones rounded to float32, and PyTorch computes in torch.float32.
 A case marked False in CASES has no vec and hvp lines (first derivatives only).
-The C++ test has one lambda per case name and must agree within 1e-12 relative.
+The C++ test has one lambda per case name, applied to tensors of the row's dtype, and its own
+copy of FLOAT32 (float32_cases()); it must agree within 1e-12 relative in float64 and within a
+float32 tolerance in float32 (see the test).
 usage: /usr/bin/python3 tools/golden_tensor.py [OUT]   (needs python3-torch)
 """
 import math
+import struct
 import sys
 
 import torch
@@ -154,56 +164,164 @@ CASES = [
     # A small MLP: 2-layer tanh, MSE; its gradient and a Hessian-vector product.
     ('mlp_mse', mlp_mse, [C(values([5, 3], 85)), C(values([5, 2], 86)), I([3, 4], 87), I([4], 88),
                           I([4, 2], 89), I([2], 90)]),
+    # Select, join and rearrange (tensor_index.hpp). These ops are linear, so each has a case
+    # through a nonlinear function too (`_hvp`): its Hessian-vector product differentiates the
+    # op's recorded backward (slice's pad, index_select's and gather's scatter-add, ...).
+    ('permute', lambda a: a.permute(2, 0, 1), [I([2, 3, 4], 91)]),
+    ('permute_negative', lambda a: a.permute(1, -1, 0), [I([2, 3, 4], 92)]),
+    ('permute_hvp', lambda a, b: torch.tanh(a.permute(1, 0)) * b, [I([3, 2], 93), I([2, 3], 94)]),
+    ('squeeze', lambda a: a.squeeze(), [I([2, 1, 3, 1], 95)]),
+    ('squeeze_to_0d', lambda a: a.squeeze(), [I([1, 1], 96)]),
+    ('squeeze_axis', lambda a: a.squeeze(1), [I([2, 1, 3, 1], 97)]),
+    ('squeeze_axis_negative', lambda a: a.squeeze(-1), [I([2, 1, 3, 1], 98)]),
+    ('squeeze_axis_not_one', lambda a: a.squeeze(0), [I([2, 1, 3], 99)]),
+    ('unsqueeze', lambda a: a.unsqueeze(0), [I([2, 3], 100)]),
+    ('unsqueeze_middle', lambda a: a.unsqueeze(1), [I([2, 3], 101)]),
+    ('unsqueeze_negative', lambda a: a.unsqueeze(-1), [I([2, 3], 102)]),
+    ('squeeze_unsqueeze_hvp', lambda a, b: torch.exp(a.squeeze(1)).unsqueeze(-1) * b,
+     [I([3, 1], 103), I([3, 2], 104)]),
+    ('expand', lambda a: a.expand(2, 3, 4), [I([3, 1], 105)]),
+    ('expand_keep', lambda a: a.expand(3, -1), [I([1, 4], 106)]),
+    ('expand_same', lambda a: a.expand(2, 3), [I([2, 3], 107)]),
+    ('expand_hvp', lambda a, b: torch.tanh(a.expand(2, -1, 3)) * b, [I([4, 1], 108), I([2, 4, 3], 109)]),
+    ('slice', lambda a: a[1:3], [I([4, 3], 110)]),
+    ('slice_axis1', lambda a: a[:, 1:], [I([3, 4], 111)]),
+    ('slice_negative', lambda a: a[:, -3:-1], [I([2, 5], 112)]),
+    ('slice_clamped', lambda a: a[:, -10:100], [I([2, 4], 113)]),
+    ('slice_clamped_start', lambda a: a[-100:2], [I([3, 2], 114)]),
+    ('slice_step', lambda a: a[:, ::2], [I([2, 5], 115)]),
+    ('slice_step_offset', lambda a: a[:, :, 1:100:3], [I([2, 2, 7], 116)]),
+    ('slice_negative_bounds_step', lambda a: a[-4:-1:2], [I([5, 2], 117)]),
+    ('slice_empty', lambda a: a[3:1], [I([4, 3], 118)]),
+    ('slice_hvp', lambda a: torch.tanh(a[:, 1::2]) * a[:, ::2], [I([3, 6], 119, -2, 2)]),
+    ('index_select', lambda a: a.index_select(1, torch.tensor([2, 0, 2])), [I([3, 4], 120)]),
+    ('index_select_axis0', lambda a: a.index_select(0, torch.tensor([1, 1, 0, 2])), [I([3, 2], 121)]),
+    ('index_select_3d', lambda a: a.index_select(-1, torch.tensor([3, 1])), [I([2, 3, 4], 122)]),
+    ('index_select_hvp', lambda a: torch.exp(a.index_select(0, torch.tensor([1, 1, 0]))) * a,
+     [I([3, 2], 123)]),
+    ('gather', lambda a: a.gather(1, torch.tensor([[0, 0], [3, 1], [2, 2]])), [I([3, 4], 124)]),
+    ('gather_axis0', lambda a: a.gather(0, torch.tensor([[2, 0, 1], [2, 2, 0]])), [I([3, 3], 125)]),
+    ('gather_3d', lambda a: a.gather(1, torch.tensor([[[1, 0], [2, 2]], [[0, 0], [1, 2]]])), [I([2, 3, 4], 126)]),
+    ('gather_tensor_index', lambda a, idx: a.gather(-1, idx.long()),
+     [I([3, 4], 127), C(t([3.0, 0.0, 0.0, 1.0, 2.0, 1.0, 3.0, 2.0, 3.0], [3, 3]))]),
+    ('gather_hvp', lambda a: torch.exp(a.gather(1, torch.tensor([[1, 1, 0], [2, 0, 0]]))), [I([2, 3], 128)]),
+    ('concat', lambda a, b: torch.cat([a, b], 0), [I([2, 3], 129), I([1, 3], 130)]),
+    ('concat_axis1_three', lambda a, b, c: torch.cat([a, b, c], 1), [I([2, 1], 131), I([2, 3], 132), I([2, 2], 133)]),
+    ('concat_negative_axis', lambda a, b: torch.cat([a, b], -1), [I([2, 2, 1], 134), I([2, 2, 3], 135)]),
+    ('concat_const', lambda a, c: torch.cat([c, a], 0), [I([2, 2], 136), C(values([3, 2], 137))]),
+    ('concat_one', lambda a: torch.cat([a], 1), [I([2, 3], 138)]),
+    ('concat_hvp', lambda a, b: torch.tanh(torch.cat([a, b], -1)) * torch.cat([b, a], -1),
+     [I([2, 3], 139), I([2, 3], 140)]),
+    ('stack', lambda a, b: torch.stack([a, b]), [I([2, 3], 141), I([2, 3], 142)]),
+    ('stack_axis1_three', lambda a, b, c: torch.stack([a, b, c], 1), [I([2, 3], 143), I([2, 3], 144), I([2, 3], 145)]),
+    ('stack_axis_last', lambda a, b: torch.stack([a, b], -1), [I([3], 146), I([3], 147)]),
+    ('stack_hvp', lambda a, b: torch.stack([a, b], 1)[:, 0] * torch.tanh(torch.stack([a, b], 1)[:, 1]),
+     [I([3, 4], 148), I([3, 4], 149)]),
+    ('index_chain', lambda a: a.permute(1, 0).unsqueeze(0).expand(4, -1, -1)[1:3, :, ::2] ** 2, [I([2, 3], 150)]),
 ]
+
+# The cases also written in float32: every family (elementwise, reductions, matrix products,
+# softmax, index ops, the MLP), as Backprop's default dtype is float32.
+FLOAT32 = [
+    'add_broadcast', 'div_broadcast', 'scalar_ops', 'exp', 'log', 'tanh', 'sigmoid', 'relu_grad',
+    'pow_scalar_negative', 'sqrt', 'abs', 'leaky_relu_slope', 'clamp', 'pow_tensor_broadcast',
+    'sum', 'sum_axis_keepdim', 'mean_axis', 'sum_to', 'broadcast_to', 'max_ties', 'max_axis', 'min_axis',
+    'argmax_axis', 'var_axis', 'std_axis',
+    'matmul', 'matmul_vector_vector', 'matmul_matrix_vector', 'matmul_batched', 'matmul_batch_shared',
+    'matmul_shared_batch', 'matmul_transposed', 'reshape', 'transpose',
+    'softmax', 'softmax_3d', 'log_softmax', 'log_softmax_axis0', 'log_softmax_large', 'cross_entropy',
+    'lt', 'where_broadcast',
+    'permute_hvp', 'squeeze_unsqueeze_hvp', 'expand_hvp', 'slice_negative', 'slice_step_offset', 'slice_hvp',
+    'index_select_hvp', 'gather_tensor_index', 'gather_hvp', 'concat_const', 'concat_hvp', 'stack_hvp',
+    'index_chain',
+    'mlp_mse',
+]
+
+
+DTYPES = {torch.float64: 'float64', torch.float32: 'float32'}
 
 
 def fmt_shape(shape):
     return '[' + ','.join(str(s) for s in shape) + ']'
 
 
+def fmt_float32(v):
+    """The shortest decimal that, read as a double and rounded to float32, gives v back."""
+    if not math.isfinite(v):
+        return repr(v)
+    for digits in range(1, 10):
+        text = f'{v:.{digits}g}'
+        if struct.unpack('f', struct.pack('f', float(text)))[0] == v:
+            return text
+    raise AssertionError(f'{v!r} is not a float32')
+
+
 def line(name, field, tensor):
     if tensor._is_zerotensor():  # PyTorch's lazily allocated zeros in some second derivatives
-        tensor = torch.zeros(tensor.shape)
+        tensor = torch.zeros(tensor.shape, dtype=tensor.dtype)
+    fmt = repr if tensor.dtype == torch.float64 else fmt_float32
     flat = tensor.detach().reshape(-1).tolist()
-    return f'{name} {field} {fmt_shape(tensor.shape)} ' + ' '.join(repr(float(v)) for v in flat)
+    return ' '.join([name, DTYPES[tensor.dtype], field, fmt_shape(tensor.shape)] + [fmt(float(v)) for v in flat])
+
+
+def case_lines(case_no, name, f, inputs, second, dtype):
+    """The fixture lines of one case computed by PyTorch in `dtype`."""
+    lines = []
+    args = []
+    for kind, value in inputs:
+        x = value.to(dtype).clone().requires_grad_(kind == 'in')
+        args.append(x)
+        lines.append(line(name, kind, x))
+    diff = [x for (kind, _), x in zip(inputs, args) if kind == 'in']
+    y = f(*args)
+    if y.dtype != dtype:  # argmax and comparisons, written as float64 by the lambdas
+        assert not y.requires_grad, name
+        y = y.to(dtype)
+    assert y.dtype == dtype, name
+    if not diff:
+        return lines + [line(name, 'out', y)]
+    w = values(list(y.shape), 1000 + case_no, 0.5, 1.5).to(dtype)
+    lines += [line(name, 'gout', w), line(name, 'out', y)]
+    grads = torch.autograd.grad((y * w).sum(), diff, create_graph=True, allow_unused=True)
+    vs = [values(list(x.shape), 2000 + 10 * case_no + i).to(dtype) for i, x in enumerate(diff)]
+    dot = sum((g * v).sum() for g, v in zip(grads, vs) if g is not None and g.requires_grad)
+    hvps = [None] * len(diff)
+    if torch.is_tensor(dot) and dot.requires_grad:
+        hvps = torch.autograd.grad(dot, diff, allow_unused=True)
+    for x, g in zip(diff, grads):
+        assert g is None or g.dtype == dtype, name
+        lines.append(line(name, 'grad', g if g is not None else torch.zeros_like(x)))
+    if not second:
+        return lines
+    for v in vs:
+        lines.append(line(name, 'vec', v))
+    for x, h in zip(diff, hvps):
+        assert h is None or h.dtype == dtype, name
+        lines.append(line(name, 'hvp', h if h is not None else torch.zeros_like(x)))
+    return lines
 
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/fixtures/tensor_golden.txt'
-    lines = ['# PyTorch ' + torch.__version__ + ' tensor ops in float64 (tools/golden_tensor.py): for each case',
-             '# its inputs (in: differentiable, const: not), gout = w, out = f, grad = d sum(f w)/d in,',
-             '# vec = v, hvp = d/d in sum_i <grad_i, v_i>; line: case field [shape] values...']
-    for case_no, (name, f, inputs, *flags) in enumerate(CASES):
-        second = not flags or flags[0]
-        args = []
-        for kind, value in inputs:
-            x = value.clone().requires_grad_(kind == 'in')
-            args.append(x)
-            lines.append(line(name, kind, x))
-        diff = [x for (kind, _), x in zip(inputs, args) if kind == 'in']
-        y = f(*args)
-        lines.append(line(name, 'out', y))
-        if not diff:
-            continue
-        w = values(list(y.shape), 1000 + case_no, 0.5, 1.5)
-        lines.insert(len(lines) - 1, line(name, 'gout', w))
-        grads = torch.autograd.grad((y * w).sum(), diff, create_graph=True, allow_unused=True)
-        vs = [values(list(x.shape), 2000 + 10 * case_no + i) for i, x in enumerate(diff)]
-        dot = sum((g * v).sum() for g, v in zip(grads, vs) if g is not None and g.requires_grad)
-        hvps = [None] * len(diff)
-        if torch.is_tensor(dot) and dot.requires_grad:
-            hvps = torch.autograd.grad(dot, diff, allow_unused=True)
-        for x, g in zip(diff, grads):
-            lines.append(line(name, 'grad', g if g is not None else torch.zeros_like(x)))
-        if not second:
-            continue
-        for v in vs:
-            lines.append(line(name, 'vec', v))
-        for x, h in zip(diff, hvps):
-            lines.append(line(name, 'hvp', h if h is not None else torch.zeros_like(x)))
+    lines = ['# PyTorch ' + torch.__version__ + ' tensor ops in float64 and float32 (tools/golden_tensor.py):',
+             '# for each case its inputs (in: differentiable, const: not), gout = w, out = f,',
+             '# grad = d sum(f w)/d in, vec = v, hvp = d/d in sum_i <grad_i, v_i>;',
+             '# line: case dtype field [shape] values... (dtype float64 or float32: the dtype PyTorch',
+             '# computed the case in, and of its tensors; a case is its name and dtype).']
+    names = [case[0] for case in CASES]
+    assert len(set(names)) == len(names), 'duplicate case names'
+    unknown = set(FLOAT32) - set(names)
+    assert not unknown, f'FLOAT32 names unknown cases {unknown}'
+    count = {torch.float64: 0, torch.float32: 0}
+    for dtype in (torch.float64, torch.float32):
+        for case_no, (name, f, inputs, *flags) in enumerate(CASES):
+            if dtype == torch.float32 and name not in FLOAT32:
+                continue
+            lines += case_lines(case_no, name, f, inputs, not flags or flags[0], dtype)
+            count[dtype] += 1
     with open(out, 'w') as fh:
         fh.write('\n'.join(lines) + '\n')
-    print(f'wrote {out}: {len(CASES)} cases')
+    print(f'wrote {out}: {count[torch.float64]} float64 cases, {count[torch.float32]} float32 cases')
 
 
 if __name__ == '__main__':
