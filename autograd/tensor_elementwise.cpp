@@ -13,6 +13,7 @@
 #include <cmath>
 
 namespace autograd {
+using detail::map_unary;
 using detail::saved;
 
 namespace {
@@ -69,18 +70,6 @@ template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a,
                 }
             }
         }
-    });
-    return out;
-}
-
-template <class F> Tensor map_unary(const Tensor& x, F f)
-{
-    Tensor out = detail::empty(x.shape(), x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
-        const T* px = x.impl()->data<T>();
-        T* po = out.impl()->data<T>();
-        for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
-            po[i] = f(px[i]);
     });
     return out;
 }

@@ -94,6 +94,34 @@ inline Tensor record(std::string_view op, Tensor out, std::initializer_list<cons
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b);
 void check_defined(std::string_view op, const Tensor& t);
 
+/// out[i] = f(x[i]): the kernel of every elementwise unary op (f is called with float or double).
+template <class F> Tensor map_unary(const Tensor& x, F f)
+{
+    Tensor out = empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->template data<T>();
+        T* po = out.impl()->template data<T>();
+        for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
+            po[i] = f(px[i]);
+    });
+    return out;
+}
+
+/// A shape seen along one axis as [outer, size, inner]: how reductions and index ops walk it.
+struct AxisView {
+    std::int64_t outer = 1, size = 1, inner = 1;
+};
+inline AxisView axis_view(const Shape& shape, std::int64_t axis)
+{
+    AxisView v;
+    for (std::int64_t i = 0; i < axis; ++i)
+        v.outer *= shape[static_cast<std::size_t>(i)];
+    v.size = shape[static_cast<std::size_t>(axis)];
+    for (auto i = static_cast<std::size_t>(axis) + 1; i < shape.size(); ++i)
+        v.inner *= shape[i];
+    return v;
+}
+
 /// "NaN" or "Inf" for the first non-finite element of t, empty if all are finite.
 std::string_view first_nonfinite(const Tensor& t);
 /// "label [3, 4]", or just the shape for an unlabelled tensor.

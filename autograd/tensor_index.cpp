@@ -20,21 +20,8 @@ namespace {
 
 using Indices = std::shared_ptr<const std::vector<std::int64_t>>; // shared by forward and backward nodes
 
-// `shape` seen along `axis` as [outer, size, inner].
-struct AxisView {
-    std::int64_t outer = 1, size = 1, inner = 1;
-};
-
-AxisView axis_view(const Shape& shape, std::int64_t axis)
-{
-    AxisView v;
-    for (std::int64_t i = 0; i < axis; ++i)
-        v.outer *= shape[static_cast<std::size_t>(i)];
-    v.size = shape[static_cast<std::size_t>(axis)];
-    for (auto i = static_cast<std::size_t>(axis) + 1; i < shape.size(); ++i)
-        v.inner *= shape[i];
-    return v;
-}
+using detail::AxisView;
+using detail::axis_view;
 
 Shape with_size(Shape shape, std::int64_t axis, std::int64_t size)
 {

@@ -15,21 +15,11 @@
 #include <stdexcept>
 
 namespace autograd {
+using detail::map_unary;
 using detail::saved;
 
 namespace {
 
-template <class F> Tensor map_unary(const Tensor& x, F f)
-{
-    Tensor out = detail::empty(x.shape(), x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
-        const T* px = x.impl()->data<T>();
-        T* po = out.impl()->data<T>();
-        for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
-            po[i] = f(px[i]);
-    });
-    return out;
-}
 
 // Calls f(o, offsets) for every element o (row-major) of `shape`, with the offsets of the
 // elements of the inputs (whose shapes broadcast to `shape`) that meet there.
@@ -91,21 +81,9 @@ template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a,
 
 Tensor zero_like(const Tensor& t) { return Tensor::scalar(0.0, t.dtype()); }
 
-// A reduction over `axis` sees x as [outer, n, inner].
-struct Layout {
-    std::int64_t outer = 1, n = 1, inner = 1;
-};
-
-Layout layout_of(const Shape& s, std::int64_t axis)
-{
-    Layout l;
-    for (std::int64_t i = 0; i < axis; ++i)
-        l.outer *= s[static_cast<std::size_t>(i)];
-    l.n = s[static_cast<std::size_t>(axis)];
-    for (std::size_t i = static_cast<std::size_t>(axis) + 1; i < s.size(); ++i)
-        l.inner *= s[i];
-    return l;
-}
+// A reduction over `axis` sees x as [outer, size, inner].
+using Layout = detail::AxisView;
+inline Layout layout_of(const Shape& s, std::int64_t axis) { return detail::axis_view(s, axis); }
 
 Shape reduced_shape(Shape s, std::int64_t axis, bool keepdim)
 {
@@ -147,10 +125,10 @@ template <class Better> std::vector<std::int64_t> arg_extreme(const Tensor& x, c
         const T* px = x.impl()->data<T>();
         for (std::int64_t o = 0; o < l.outer; ++o)
             for (std::int64_t i = 0; i < l.inner; ++i) {
-                const T* row = px + o * l.n * l.inner + i;
+                const T* row = px + o * l.size * l.inner + i;
                 T best = row[0];
                 std::int64_t at = 0;
-                for (std::int64_t k = 1; k < l.n && !std::isnan(best); ++k) {
+                for (std::int64_t k = 1; k < l.size && !std::isnan(best); ++k) {
                     const T v = row[k * l.inner];
                     if (std::isnan(v) || better(v, best)) {
                         best = v;
@@ -173,7 +151,7 @@ Tensor gather_values(const Tensor& x, const Layout& l, const std::vector<std::in
         for (std::int64_t o = 0; o < l.outer; ++o)
             for (std::int64_t i = 0; i < l.inner; ++i) {
                 const std::int64_t k = index[static_cast<std::size_t>(o * l.inner + i)];
-                po[o * l.inner + i] = px[(o * l.n + k) * l.inner + i];
+                po[o * l.inner + i] = px[(o * l.size + k) * l.inner + i];
             }
     });
     return out;
@@ -188,7 +166,7 @@ Tensor index_mask(const std::vector<std::int64_t>& index, const Shape& shape, st
         T* pm = mask.impl()->data<T>();
         for (std::int64_t o = 0; o < l.outer; ++o)
             for (std::int64_t i = 0; i < l.inner; ++i)
-                pm[(o * l.n + index[static_cast<std::size_t>(o * l.inner + i)]) * l.inner + i] = T(1);
+                pm[(o * l.size + index[static_cast<std::size_t>(o * l.inner + i)]) * l.inner + i] = T(1);
     });
     return mask;
 }
@@ -279,15 +257,15 @@ Tensor normalize_kernel(const Tensor& x, std::int64_t axis, bool log)
         T* po = out.impl()->data<T>();
         for (std::int64_t o = 0; o < l.outer; ++o)
             for (std::int64_t i = 0; i < l.inner; ++i) {
-                const std::int64_t base = o * l.n * l.inner + i;
+                const std::int64_t base = o * l.size * l.inner + i;
                 T m = px[base]; // an infinite max gives NaN (inf - inf), as in PyTorch
-                for (std::int64_t k = 1; k < l.n; ++k)
+                for (std::int64_t k = 1; k < l.size; ++k)
                     m = std::max(m, px[base + k * l.inner]);
                 double s = 0.0;
-                for (std::int64_t k = 0; k < l.n; ++k)
+                for (std::int64_t k = 0; k < l.size; ++k)
                     s += std::exp(static_cast<double>(px[base + k * l.inner] - m));
                 const double log_s = std::log(s);
-                for (std::int64_t k = 0; k < l.n; ++k) {
+                for (std::int64_t k = 0; k < l.size; ++k) {
                     const std::int64_t at = base + k * l.inner;
                     po[at] = log ? static_cast<T>(static_cast<double>(px[at] - m) - log_s)
                                  : static_cast<T>(std::exp(static_cast<double>(px[at] - m)) / s);

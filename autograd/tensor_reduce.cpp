@@ -10,12 +10,7 @@ namespace {
 Tensor sum_axis_kernel(const Tensor& x, std::int64_t axis, bool keepdim)
 {
     const Shape& s = x.shape();
-    std::int64_t outer = 1, inner = 1;
-    for (std::int64_t i = 0; i < axis; ++i)
-        outer *= s[i];
-    for (std::size_t i = static_cast<std::size_t>(axis) + 1; i < s.size(); ++i)
-        inner *= s[i];
-    const std::int64_t n = s[axis];
+    const auto [outer, n, inner] = detail::axis_view(s, axis);
     Shape out_shape = s;
     if (keepdim)
         out_shape[axis] = 1;

@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE tensor
 #include <boost/test/unit_test.hpp>
 
+#include "tensor_test_util.hpp"
 #include "test_util.hpp"
 
 #include <autograd/tensor.hpp>
@@ -22,33 +23,9 @@ using test_util::contains;
 using test_util::message_of;
 namespace tt = boost::test_tools;
 
-namespace {
-
-Tensor leaf(Shape shape, autograd::Generator& gen, double low = -1.0, double high = 1.0)
-{
-    return Tensor::rand(std::move(shape), gen, low, high, Dtype::Float64).requires_grad_();
-}
-
-void check_grad(const std::string& name, const autograd::TensorFunction& f, const std::vector<Tensor>& inputs)
-{
-    BOOST_TEST_CONTEXT(name)
-    {
-        const auto r = autograd::tensor_gradcheck(f, inputs);
-        BOOST_TEST(r.passed, r.report());
-        BOOST_TEST(r.checked > 0u);
-    }
-}
-
-void check_gradgrad(const std::string& name, const autograd::TensorFunction& f, const std::vector<Tensor>& inputs)
-{
-    BOOST_TEST_CONTEXT(name)
-    {
-        const auto r = autograd::tensor_gradgradcheck(f, inputs);
-        BOOST_TEST(r.passed, r.report());
-    }
-}
-
-} // namespace
+using test_util::check_grad;
+using test_util::check_gradgrad;
+using test_util::leaf;
 
 BOOST_AUTO_TEST_CASE(construction_and_access)
 {

@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE tensor_index
 #include <boost/test/unit_test.hpp>
 
+#include "tensor_test_util.hpp"
 #include "test_util.hpp"
 
 #include <autograd/tensor.hpp>
@@ -26,37 +27,16 @@ namespace tt = boost::test_tools;
 using V = std::vector<Tensor>;
 using Values = std::vector<double>;
 
+using test_util::check_grad;
+using test_util::check_gradgrad;
+using test_util::leaf;
+
 namespace {
 
 constexpr std::int64_t to_end = std::numeric_limits<std::int64_t>::max();
 
-Tensor leaf(Shape shape, autograd::Generator& gen, double low = -1.0, double high = 1.0)
-{
-    return Tensor::rand(std::move(shape), gen, low, high, Dtype::Float64).requires_grad_();
-}
-
 // [[0, 1, 2], [3, 4, 5]] in float64
 Tensor x23() { return Tensor::arange(0, 6, 1, Dtype::Float64).reshape({2, 3}); }
-
-void check_grad(const std::string& name, const autograd::TensorFunction& f, const V& inputs)
-{
-    BOOST_TEST_CONTEXT(name)
-    {
-        const auto r = autograd::tensor_gradcheck(f, inputs);
-        BOOST_TEST(r.passed, r.report());
-        BOOST_TEST(r.checked > 0u);
-    }
-}
-
-void check_gradgrad(const std::string& name, const autograd::TensorFunction& f, const V& inputs)
-{
-    BOOST_TEST_CONTEXT(name)
-    {
-        const auto r = autograd::tensor_gradgradcheck(f, inputs);
-        BOOST_TEST(r.passed, r.report());
-        BOOST_TEST(r.checked > 0u);
-    }
-}
 
 } // namespace
 
