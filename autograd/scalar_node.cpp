@@ -38,8 +38,8 @@ Global& global()
     return *g;
 }
 
-// Takes an empty chunk off the owner's list and keeps it for reuse.
-void recycle(ThreadArena* a, ChunkHeader* h)
+// Takes a chunk off its owner's list and pushes it on a list of spare chunks (linked by `next`).
+void move_to_spare(ThreadArena* a, ChunkHeader* h, ChunkHeader*& spare)
 {
     if (h->prev != nullptr)
         h->prev->next = h->next;
@@ -48,9 +48,12 @@ void recycle(ThreadArena* a, ChunkHeader* h)
     if (a->newest == h)
         a->newest = h->prev;
     h->prev = nullptr;
-    h->next = a->spare;
-    a->spare = h;
+    h->next = spare;
+    spare = h;
 }
+
+// Keeps an empty chunk of this thread for its reuse.
+void recycle(ThreadArena* a, ChunkHeader* h) { move_to_spare(a, h, a->spare); }
 
 bool is_empty(ChunkHeader* h)
 {
@@ -105,16 +108,8 @@ ChunkHeader* take_chunk(ThreadArena* a)
 // Moves an empty chunk of an exited thread to the global pool. Caller holds the global mutex.
 void give_back_orphan(Global& g, ThreadArena* a, ChunkHeader* h)
 {
-    if (h->prev != nullptr)
-        h->prev->next = h->next;
-    if (h->next != nullptr)
-        h->next->prev = h->prev;
-    if (a->newest == h)
-        a->newest = h->prev;
+    move_to_spare(a, h, g.spare);
     h->owner = nullptr; // no longer the orphan's: a late second look will not move it twice
-    h->prev = nullptr;
-    h->next = g.spare;
-    g.spare = h;
 }
 
 // A thread's arena outlives the thread (other threads may still free its nodes). At exit the

@@ -25,6 +25,17 @@ Value chain(const Value& x, int length)
     return y;
 }
 
+// Bytes the node arenas grow by over 300 calls of `round`, after 20 to warm up.
+template <class F> std::size_t pool_growth(F&& round)
+{
+    for (int i = 0; i < 20; ++i)
+        round();
+    const std::size_t before = autograd::detail::node_pool_bytes();
+    for (int i = 0; i < 300; ++i)
+        round();
+    return autograd::detail::node_pool_bytes() - before;
+}
+
 double chain_grad(double x, int length)
 {
     double s = 0.0;
@@ -112,13 +123,8 @@ BOOST_AUTO_TEST_CASE(chunks_of_exited_threads_are_reused)
         std::thread([&] { v = x * 2.0; }).join();
         BOOST_TEST(v.data() == 2.0);
     }; // v freed here, after its thread has gone
-    for (int i = 0; i < 20; ++i)
-        round();
-    const std::size_t before = autograd::detail::node_pool_bytes();
-    for (int i = 0; i < 300; ++i)
-        round();
     // 300 lost chunks would be 300 x 64 KiB; a reused pool stays within one 2 MiB slab.
-    BOOST_TEST(autograd::detail::node_pool_bytes() - before <= std::size_t{2} << 20);
+    BOOST_TEST(pool_growth(round) <= std::size_t{2} << 20);
 }
 
 BOOST_AUTO_TEST_CASE(thread_local_values_destroyed_after_the_arena)
@@ -131,12 +137,7 @@ BOOST_AUTO_TEST_CASE(thread_local_values_destroyed_after_the_arena)
             keep.push_back(Value(1.0) * 3.0);
         }).join();
     };
-    for (int i = 0; i < 20; ++i)
-        round();
-    const std::size_t before = autograd::detail::node_pool_bytes();
-    for (int i = 0; i < 300; ++i)
-        round();
-    BOOST_TEST(autograd::detail::node_pool_bytes() - before <= std::size_t{2} << 20);
+    BOOST_TEST(pool_growth(round) <= std::size_t{2} << 20);
 }
 
 BOOST_AUTO_TEST_CASE(labels_are_set_on_the_creating_thread)
