@@ -32,6 +32,50 @@ struct NodeMarks {
     }
 };
 
+// The order and stack lists of a backward pass, reused from pass to pass on a thread (a pass may
+// start another one, from a hook: each takes its own pair from the spares).
+struct NodeLists {
+    std::vector<const TensorNode*> order, stack;
+};
+class ScratchLists {
+public:
+    ScratchLists()
+    {
+        if (!spares_gone && !spares().lists.empty()) {
+            lists_ = std::move(spares().lists.back());
+            spares().lists.pop_back();
+        }
+        lists_.order.clear();
+        lists_.stack.clear();
+    }
+    ~ScratchLists()
+    {
+        if (spares_gone) // a pass run by a thread_local destroyed after the spares
+            return;
+        try {
+            spares().lists.push_back(std::move(lists_));
+        } catch (...) { // no room to keep them: let them go
+        }
+    }
+    ScratchLists(const ScratchLists&) = delete;
+    ScratchLists& operator=(const ScratchLists&) = delete;
+    std::vector<const TensorNode*>& order() { return lists_.order; }
+    std::vector<const TensorNode*>& stack() { return lists_.stack; }
+
+private:
+    struct Spares {
+        std::vector<NodeLists> lists;
+        ~Spares() { spares_gone = true; }
+    };
+    static inline thread_local bool spares_gone = false;
+    static Spares& spares()
+    {
+        thread_local Spares s;
+        return s;
+    }
+    NodeLists lists_;
+};
+
 std::uint64_t next_visit_base()
 {
     static std::atomic<std::uint64_t> counter{2};
@@ -95,11 +139,14 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
                 add_into(capture->result[it->second], g);
             return;
         }
-        add_into(leaf->grad, create_graph ? g : g.detach());
+        // Without create_graph, g was computed unrecorded and is already a plain tensor.
+        add_into(leaf->grad, create_graph || !g.requires_grad() ? g : g.detach());
     };
 
     NodeMarks marks{next_visit_base()};
-    std::vector<const TensorNode*> order, stack;
+    ScratchLists scratch;
+    std::vector<const TensorNode*>& order = scratch.order();
+    std::vector<const TensorNode*>& stack = scratch.stack();
     // Pending gradients live in the nodes; if a backward formula throws, drop them all, so that
     // the next backward does not start from half a pass.
     struct ClearPending {
