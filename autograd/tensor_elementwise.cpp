@@ -13,66 +13,11 @@
 #include <cmath>
 
 namespace autograd {
+using detail::broadcast_binary;
 using detail::map_unary;
 using detail::saved;
 
 namespace {
-
-// out[i] = f(a[i], b[i]) over the broadcast shape.
-template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a, const Tensor& b, F f)
-{
-    detail::check_same_dtype(op, a, b);
-    Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(op, a.shape(), b.shape());
-    Tensor out = detail::empty(shape, a.dtype());
-    dispatch(a.dtype(), [&]<class T>() {
-        const T* pa = a.impl()->data<T>();
-        const T* pb = b.impl()->data<T>();
-        T* po = out.impl()->data<T>();
-        const std::int64_t n = out.numel();
-        if (a.numel() == n && b.numel() == n) { // same shape: the loop the compiler vectorises
-            for (std::int64_t i = 0; i < n; ++i)
-                po[i] = f(pa[i], pb[i]);
-        } else if (b.numel() == 1 && a.numel() == n) {
-            const T s = pb[0];
-            for (std::int64_t i = 0; i < n; ++i)
-                po[i] = f(pa[i], s);
-        } else if (a.numel() == 1 && b.numel() == n) {
-            const T s = pa[0];
-            for (std::int64_t i = 0; i < n; ++i)
-                po[i] = f(s, pb[i]);
-        } else {
-            // General broadcast: strides of 0 along stretched dimensions; walk the output with a
-            // multi-index, innermost dimension in a tight loop.
-            const std::size_t d = shape.size();
-            Shape sa(d, 0), sb(d, 0);
-            const Shape ca = contiguous_strides(a.shape()), cb = contiguous_strides(b.shape());
-            for (std::size_t i = 0; i < d; ++i) {
-                const std::size_t ia = i + a.shape().size(), ib = i + b.shape().size();
-                if (ia >= d && a.shape()[ia - d] != 1)
-                    sa[i] = ca[ia - d];
-                if (ib >= d && b.shape()[ib - d] != 1)
-                    sb[i] = cb[ib - d];
-            }
-            Shape index(d, 0);
-            const std::int64_t inner = shape[d - 1], ia = sa[d - 1], ib = sb[d - 1];
-            std::int64_t oa = 0, ob = 0;
-            for (std::int64_t o = 0; o < n; o += inner) {
-                for (std::int64_t k = 0; k < inner; ++k)
-                    po[o + k] = f(pa[oa + k * ia], pb[ob + k * ib]);
-                for (std::size_t dim = d - 1; dim-- > 0;) { // advance the outer multi-index
-                    oa += sa[dim];
-                    ob += sb[dim];
-                    if (++index[dim] < shape[dim])
-                        break;
-                    oa -= sa[dim] * shape[dim];
-                    ob -= sb[dim] * shape[dim];
-                    index[dim] = 0;
-                }
-            }
-        }
-    });
-    return out;
-}
 
 Tensor scalar_like(const Tensor& t, double value)
 {

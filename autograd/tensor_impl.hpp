@@ -8,6 +8,7 @@
 
 #include "autograd/tensor.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdlib>
 #include <functional>
@@ -120,6 +121,92 @@ inline AxisView axis_view(const Shape& shape, std::int64_t axis)
     for (auto i = static_cast<std::size_t>(axis) + 1; i < shape.size(); ++i)
         v.inner *= shape[i];
     return v;
+}
+
+/// Calls f(o, offsets) for every element o (row-major) of `shape`, with the offsets of the
+/// elements of the N inputs (whose shapes broadcast to `shape`) that meet there.
+template <std::size_t N, class F> void for_each_broadcast(const Shape& shape, const std::array<Shape, N>& in, F&& f)
+{
+    const std::size_t d = shape.size();
+    const std::int64_t total = shape_numel(shape);
+    std::array<Shape, N> strides;
+    bool simple = true; // every input has the output's shape or one element: no multi-index needed
+    std::array<std::int64_t, N> step{};
+    for (std::size_t k = 0; k < N; ++k) {
+        step[k] = in[k] == shape ? 1 : 0;
+        simple = simple && (step[k] == 1 || shape_numel(in[k]) == 1);
+        strides[k] = Shape(d, 0);
+        const Shape c = contiguous_strides(in[k]);
+        for (std::size_t i = 0; i < in[k].size(); ++i)
+            if (in[k][i] != 1)
+                strides[k][i + d - in[k].size()] = c[i];
+    }
+    std::array<std::int64_t, N> off{};
+    if (total == 0)
+        return;
+    if (simple) {
+        for (std::int64_t o = 0; o < total; ++o) {
+            for (std::size_t k = 0; k < N; ++k)
+                off[k] = o * step[k];
+            f(o, off);
+        }
+        return;
+    }
+    // Row by row: the innermost dimension in a tight loop, then advance the outer multi-index.
+    const std::int64_t inner = shape[d - 1];
+    std::array<std::int64_t, N> inner_stride{};
+    for (std::size_t k = 0; k < N; ++k)
+        inner_stride[k] = strides[k][d - 1];
+    Shape index(d, 0);
+    std::array<std::int64_t, N> at{};
+    for (std::int64_t o = 0; o < total; o += inner) {
+        for (std::int64_t j = 0; j < inner; ++j) {
+            for (std::size_t k = 0; k < N; ++k)
+                at[k] = off[k] + j * inner_stride[k];
+            f(o + j, at);
+        }
+        for (std::size_t dim = d - 1; dim-- > 0;) {
+            for (std::size_t k = 0; k < N; ++k)
+                off[k] += strides[k][dim];
+            if (++index[dim] < shape[dim])
+                break;
+            for (std::size_t k = 0; k < N; ++k)
+                off[k] -= strides[k][dim] * shape[dim];
+            index[dim] = 0;
+        }
+    }
+}
+
+
+/// out[i] = f(a[i], b[i]) over the broadcast shape, in a's dtype: the kernel of every binary op.
+/// Equal shapes and a one-element operand take flat loops the compiler vectorises.
+template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a, const Tensor& b, F f)
+{
+    check_same_dtype(op, a, b);
+    Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(op, a.shape(), b.shape());
+    Tensor out = empty(shape, a.dtype());
+    dispatch(a.dtype(), [&]<class T>() {
+        const T* pa = a.impl()->template data<T>();
+        const T* pb = b.impl()->template data<T>();
+        T* po = out.impl()->template data<T>();
+        const std::int64_t n = out.numel();
+        if (a.numel() == n && b.numel() == n) {
+            for (std::int64_t i = 0; i < n; ++i)
+                po[i] = f(pa[i], pb[i]);
+        } else if (b.numel() == 1 && a.numel() == n) {
+            const T s = pb[0];
+            for (std::int64_t i = 0; i < n; ++i)
+                po[i] = f(pa[i], s);
+        } else if (a.numel() == 1 && b.numel() == n) {
+            const T s = pa[0];
+            for (std::int64_t i = 0; i < n; ++i)
+                po[i] = f(s, pb[i]);
+        } else {
+            for_each_broadcast<2>(shape, {a.shape(), b.shape()},
+                                  [&](std::int64_t o, const std::array<std::int64_t, 2>& at) { po[o] = f(pa[at[0]], pb[at[1]]); });
+        }
+    });
+    return out;
 }
 
 /// "NaN" or "Inf" for the first non-finite element of t, empty if all are finite.

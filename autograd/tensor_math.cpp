@@ -15,69 +15,13 @@
 #include <stdexcept>
 
 namespace autograd {
+using detail::broadcast_binary;
+using detail::for_each_broadcast;
 using detail::map_unary;
 using detail::saved;
 
 namespace {
 
-
-// Calls f(o, offsets) for every element o (row-major) of `shape`, with the offsets of the
-// elements of the inputs (whose shapes broadcast to `shape`) that meet there.
-template <std::size_t N, class F> void for_each_broadcast(const Shape& shape, const std::array<Shape, N>& in, F&& f)
-{
-    const std::size_t d = shape.size();
-    const std::int64_t total = shape_numel(shape);
-    std::array<Shape, N> strides;
-    bool simple = true; // every input has the output's shape or one element: no multi-index needed
-    std::array<std::int64_t, N> step{};
-    for (std::size_t k = 0; k < N; ++k) {
-        step[k] = in[k] == shape ? 1 : 0;
-        simple = simple && (step[k] == 1 || shape_numel(in[k]) == 1);
-        strides[k] = Shape(d, 0);
-        const Shape c = contiguous_strides(in[k]);
-        for (std::size_t i = 0; i < in[k].size(); ++i)
-            if (in[k][i] != 1)
-                strides[k][i + d - in[k].size()] = c[i];
-    }
-    std::array<std::int64_t, N> off{};
-    if (simple) {
-        for (std::int64_t o = 0; o < total; ++o) {
-            for (std::size_t k = 0; k < N; ++k)
-                off[k] = o * step[k];
-            f(o, off);
-        }
-        return;
-    }
-    Shape index(d, 0);
-    for (std::int64_t o = 0; o < total; ++o) {
-        f(o, off);
-        for (std::size_t dim = d; dim-- > 0;) { // advance the multi-index, innermost first
-            for (std::size_t k = 0; k < N; ++k)
-                off[k] += strides[k][dim];
-            if (++index[dim] < shape[dim])
-                break;
-            for (std::size_t k = 0; k < N; ++k)
-                off[k] -= strides[k][dim] * shape[dim];
-            index[dim] = 0;
-        }
-    }
-}
-
-// out = f(a, b) elementwise over the broadcast shape, in a's dtype.
-template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a, const Tensor& b, F f)
-{
-    detail::check_same_dtype(op, a, b);
-    const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
-    Tensor out = detail::empty(shape, a.dtype());
-    dispatch(a.dtype(), [&]<class T>() {
-        const T* pa = a.impl()->data<T>();
-        const T* pb = b.impl()->data<T>();
-        T* po = out.impl()->data<T>();
-        for_each_broadcast<2>(shape, {a.shape(), b.shape()},
-                              [&](std::int64_t o, const std::array<std::int64_t, 2>& at) { po[o] = f(pa[at[0]], pb[at[1]]); });
-    });
-    return out;
-}
 
 Tensor zero_like(const Tensor& t) { return Tensor::scalar(0.0, t.dtype()); }
 
