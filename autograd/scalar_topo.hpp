@@ -8,23 +8,13 @@
 #include "autograd/scalar_ops.hpp"
 #include "autograd/topo.hpp"
 
-#include <unordered_map>
 #include <vector>
 
 namespace autograd::detail {
 
-// Marks for topological_order, in a side table.
-struct SideTableMarks {
-    std::unordered_map<const ScalarNode*, bool> emitted_; // present once entered
-    bool skip_leaves;
-    bool entered(const ScalarNode* n) const { return emitted_.contains(n); }
-    bool emitted(const ScalarNode* n) const
-    {
-        auto it = emitted_.find(n);
-        return it != emitted_.end() && it->second;
-    }
-    void enter(const ScalarNode* n) { emitted_.emplace(n, false); }
-    void emit(const ScalarNode* n) { emitted_[n] = true; }
+// Side-table marks over scalar nodes, optionally leaving leaves out.
+struct ScalarSideMarks : SideTableMarks<ScalarNode> {
+    bool skip_leaves = false;
     template <class F> void for_each_input_reversed(const ScalarNode* n, F&& f) const
     {
         for_each_parent_reversed(n, [&](const ScalarNode* p) {
@@ -38,7 +28,8 @@ struct SideTableMarks {
 /// leaves are left out (backward has nothing to do at a leaf).
 inline std::vector<const ScalarNode*> scalar_topological_order(const ScalarNode* root, bool skip_leaves)
 {
-    SideTableMarks marks{{}, skip_leaves};
+    ScalarSideMarks marks;
+    marks.skip_leaves = skip_leaves;
     std::vector<const ScalarNode*> order, stack;
     topological_order(root, order, stack, marks);
     return order;

@@ -15,16 +15,7 @@
 namespace autograd {
 namespace {
 
-struct SideMarks {
-    std::unordered_map<const TensorNode*, bool> emitted_;
-    bool entered(const TensorNode* n) const { return emitted_.contains(n); }
-    bool emitted(const TensorNode* n) const
-    {
-        auto it = emitted_.find(n);
-        return it != emitted_.end() && it->second;
-    }
-    void enter(const TensorNode* n) { emitted_.emplace(n, false); }
-    void emit(const TensorNode* n) { emitted_[n] = true; }
+struct SideMarks : detail::SideTableMarks<TensorNode> {
     template <class F> void for_each_input_reversed(const TensorNode* n, F&& f) const
     {
         for (auto it = n->inputs.rbegin(); it != n->inputs.rend(); ++it)

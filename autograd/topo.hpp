@@ -1,6 +1,7 @@
 // Topological order of a graph, iteratively: written once for the scalar and the tensor engine.
 #pragma once
 
+#include <unordered_map>
 #include <vector>
 
 namespace autograd::detail {
@@ -36,5 +37,19 @@ void topological_order(Node* root, std::vector<Node*>& order, std::vector<Node*>
         }
     }
 }
+
+/// Marks for topological_order kept in a side table, for walks that must not write into nodes
+/// (drawing, graphs other threads own). Derive and add for_each_input_reversed.
+template <class Node> struct SideTableMarks {
+    std::unordered_map<const Node*, bool> emitted_; // present once entered
+    bool entered(const Node* n) const { return emitted_.contains(n); }
+    bool emitted(const Node* n) const
+    {
+        auto it = emitted_.find(n);
+        return it != emitted_.end() && it->second;
+    }
+    void enter(const Node* n) { emitted_.emplace(n, false); }
+    void emit(const Node* n) { emitted_[n] = true; }
+};
 
 } // namespace autograd::detail
