@@ -321,10 +321,19 @@ std::string to_string(const Tensor& t)
             return std::string(x > 0 ? "inf" : "-inf");
         return integral ? fmt::format("{}.", static_cast<long long>(x)) : fmt::format("{:.4f}", x);
     };
+    // Every element takes the width of the widest, right-aligned, as PyTorch prints them.
+    std::vector<std::string> text;
+    std::size_t width = 0;
+    for (double x : v) {
+        text.push_back(number(x));
+        width = std::max(width, text.back().size());
+    }
+    for (std::string& e : text)
+        e.insert(0, width - e.size(), ' ');
     const Shape& s = t.shape();
     std::string out = "tensor(";
     if (s.empty()) {
-        out += number(v[0]);
+        out += text[0];
     } else {
         std::size_t i = 0;
         // Nested brackets, one row per line for 2-d and up, aligned under "tensor(".
@@ -334,7 +343,7 @@ std::string to_string(const Tensor& t)
                 if (k > 0)
                     out += d + 1 == s.size() ? ", " : ",\n" + std::string(indent + 1, ' ');
                 if (d + 1 == s.size())
-                    out += number(v[i++]);
+                    out += text[i++];
                 else
                     print(d + 1, indent + 1);
             }

@@ -51,6 +51,9 @@ BOOST_AUTO_TEST_CASE(printing_follows_pytorch)
 {
     BOOST_TEST(autograd::to_string(Tensor({1.f, 2.f, 3.f, 4.f}, {2, 2})) == "tensor([[1., 2.],\n        [3., 4.]])");
     BOOST_TEST(autograd::to_string(Tensor({0.5f, 1.25f}, {2})) == "tensor([0.5000, 1.2500])");
+    // Columns align, as torch.tensor([[-4.5, 1.0], [10.25, 0.0]]) prints
+    BOOST_TEST(autograd::to_string(Tensor({-4.5f, 1.f, 10.25f, 0.f}, {2, 2})) ==
+               "tensor([[-4.5000,  1.0000],\n        [10.2500,  0.0000]])");
     BOOST_TEST(autograd::to_string(Tensor::scalar(3.0, Dtype::Float64)) == "tensor(3., dtype=float64)");
     Tensor w = Tensor::ones({2}).requires_grad_();
     BOOST_TEST(autograd::to_string(w) == "tensor([1., 1.], requires_grad=True)");
