@@ -128,6 +128,9 @@ public:
     Tensor squeeze(std::int64_t axis) const;
     Tensor unsqueeze(std::int64_t axis) const;
     Tensor expand(Shape shape) const;
+    Tensor slice(std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
+    Tensor index_select(std::int64_t axis, const std::vector<std::int64_t>& indices) const;
+    Tensor gather(std::int64_t axis, const Tensor& index) const;
 
     // Members mirroring the free functions, so chains read naturally.
     Tensor relu() const;
@@ -140,6 +143,10 @@ public:
     Tensor sum(std::int64_t axis, bool keepdim = false) const;
     Tensor mean() const;
     Tensor mean(std::int64_t axis, bool keepdim = false) const;
+    Tensor sqrt() const;
+    Tensor abs() const;
+    Tensor softmax(std::int64_t axis) const;
+    Tensor log_softmax(std::int64_t axis) const;
 
     /// Identity of the underlying tensor: equal for handles that alias.
     const void* id() const { return impl_.get(); }

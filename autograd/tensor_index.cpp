@@ -455,4 +455,14 @@ Tensor Tensor::squeeze(std::int64_t axis) const { return autograd::squeeze(*this
 Tensor Tensor::unsqueeze(std::int64_t axis) const { return autograd::unsqueeze(*this, axis); }
 Tensor Tensor::expand(Shape shape) const { return autograd::expand(*this, shape); }
 
+Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step) const
+{
+    return autograd::slice(*this, axis, start, end, step);
+}
+Tensor Tensor::index_select(std::int64_t axis, const std::vector<std::int64_t>& indices) const
+{
+    return autograd::index_select(*this, axis, indices);
+}
+Tensor Tensor::gather(std::int64_t axis, const Tensor& index) const { return autograd::gather(*this, axis, index); }
+
 } // namespace autograd

@@ -463,4 +463,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b)
     });
 }
 
+Tensor Tensor::sqrt() const { return autograd::sqrt(*this); }
+Tensor Tensor::abs() const { return autograd::abs(*this); }
+Tensor Tensor::softmax(std::int64_t axis) const { return autograd::softmax(*this, axis); }
+Tensor Tensor::log_softmax(std::int64_t axis) const { return autograd::log_softmax(*this, axis); }
+
 } // namespace autograd

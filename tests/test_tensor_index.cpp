@@ -373,3 +373,11 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors)
     BOOST_TEST(invalid([] { (void)stack({Tensor::ones({2}), Tensor::ones({2})}, 2); }) ==
                "stack: axis 2 is out of range for stacking shape [2] (valid: -2 to 1)");
 }
+
+BOOST_AUTO_TEST_CASE(member_forms_match_the_free_functions)
+{
+    const Tensor x = x23(); // [[0, 1, 2], [3, 4, 5]]
+    BOOST_TEST(x.slice(1, 1, 3).to_vector() == (Values{1, 2, 4, 5}), tt::per_element());
+    BOOST_TEST(x.index_select(0, {1}).to_vector() == (Values{3, 4, 5}), tt::per_element());
+    BOOST_TEST(x.gather(1, Tensor({2.0, 0.0}, {2, 1})).to_vector() == (Values{2, 3}), tt::per_element());
+}

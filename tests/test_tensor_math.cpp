@@ -421,3 +421,12 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors)
     BOOST_TEST(contains(message_of<std::invalid_argument>([] { (void)where(Tensor(), Tensor(), Tensor()); }), "where: an argument"));
     BOOST_TEST(contains(message_of<std::invalid_argument>([] { (void)max(Tensor()); }), "max: an argument"));
 }
+
+BOOST_AUTO_TEST_CASE(member_forms_match_the_free_functions)
+{
+    const Tensor x({1.0, 4.0, 9.0}, {3});
+    BOOST_TEST(x.sqrt().to_vector() == (D{1, 2, 3}), tt::per_element());
+    BOOST_TEST((-x).abs().to_vector() == (D{1, 4, 9}), tt::per_element());
+    BOOST_TEST(x.softmax(0).to_vector() == softmax(x, 0).to_vector(), tt::per_element());
+    BOOST_TEST(x.log_softmax(-1).to_vector() == log_softmax(x, -1).to_vector(), tt::per_element());
+}
