@@ -15,6 +15,7 @@
 namespace autograd {
 using detail::broadcast_binary;
 using detail::map_unary;
+using detail::needs;
 using detail::saved;
 
 namespace {
@@ -77,8 +78,8 @@ Tensor operator+(const Tensor& a, const Tensor& b)
 {
     Tensor out = broadcast_binary("add", a, b, [](auto x, auto y) { return x + y; });
     const Shape sa = a.shape(), sb = b.shape();
-    return detail::record("add", out, {&a, &b}, {}, [sa, sb](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{sum_to(g, sa), sum_to(g, sb)};
+    return detail::record("add", out, {&a, &b}, {}, [sa, sb](const Tensor& g, const TensorNode& n) {
+        return std::vector<Tensor>{needs(n, 0) ? sum_to(g, sa) : Tensor(), needs(n, 1) ? sum_to(g, sb) : Tensor()};
     });
 }
 
@@ -87,8 +88,8 @@ Tensor operator-(const Tensor& a, const Tensor& b)
 {
     Tensor out = broadcast_binary("sub", a, b, [](auto x, auto y) { return x - y; });
     const Shape sa = a.shape(), sb = b.shape();
-    return detail::record("sub", out, {&a, &b}, {}, [sa, sb](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{sum_to(g, sa), sum_to(-g, sb)};
+    return detail::record("sub", out, {&a, &b}, {}, [sa, sb](const Tensor& g, const TensorNode& n) {
+        return std::vector<Tensor>{needs(n, 0) ? sum_to(g, sa) : Tensor(), needs(n, 1) ? sum_to(-g, sb) : Tensor()};
     });
 }
 
@@ -99,7 +100,8 @@ Tensor operator*(const Tensor& a, const Tensor& b)
     return detail::record("mul", out, {&a, &b}, {a, b}, [](const Tensor& g, const TensorNode& n) {
         const Tensor& a = saved(n, 0);
         const Tensor& b = saved(n, 1);
-        return std::vector<Tensor>{sum_to(g * b, a.shape()), sum_to(g * a, b.shape())};
+        return std::vector<Tensor>{needs(n, 0) ? sum_to(g * b, a.shape()) : Tensor(),
+                                   needs(n, 1) ? sum_to(g * a, b.shape()) : Tensor()};
     });
 }
 
@@ -110,7 +112,8 @@ Tensor operator/(const Tensor& a, const Tensor& b)
     return detail::record("div", out, {&a, &b}, {a, b}, [](const Tensor& g, const TensorNode& n) {
         const Tensor& a = saved(n, 0);
         const Tensor& b = saved(n, 1);
-        return std::vector<Tensor>{sum_to(g / b, a.shape()), sum_to(-g * a / (b * b), b.shape())};
+        return std::vector<Tensor>{needs(n, 0) ? sum_to(g / b, a.shape()) : Tensor(),
+                                   needs(n, 1) ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};
     });
 }
 

@@ -214,6 +214,10 @@ std::string_view first_nonfinite(const Tensor& t);
 /// "label [3, 4]", or just the shape for an unlabelled tensor.
 std::string describe_tensor(const Tensor& t);
 
+/// Whether input i of a node needs a gradient: backward formulas skip the others (a constant
+/// operand of mul, the data of matmul X W), as PyTorch's needs_input_grad does.
+inline bool needs(const TensorNode& node, std::size_t i) { return node.inputs[i].needed(); }
+
 /// Saved tensor i of a node; throws std::logic_error naming the op if backward already freed it.
 const Tensor& saved(const TensorNode& node, std::size_t i);
 

@@ -61,12 +61,17 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
     return detail::record("matmul", out, {&a, &b}, {a, b}, [=](const Tensor& g, const TensorNode& node) {
         const Tensor& a = detail::saved(node, 0);
         const Tensor& b = detail::saved(node, 1);
-        Tensor da = ta ? product(b, g, tb, true) : product(g, b, false, !tb);
-        Tensor db = tb ? product(g, a, true, ta) : product(a, g, !ta, false);
-        if (a_shared)
-            da = sum(da, 0);
-        if (b_shared)
-            db = sum(db, 0);
+        Tensor da, db; // only the products whose input needs them: X W needs no dX
+        if (detail::needs(node, 0)) {
+            da = ta ? product(b, g, tb, true) : product(g, b, false, !tb);
+            if (a_shared)
+                da = sum(da, 0);
+        }
+        if (detail::needs(node, 1)) {
+            db = tb ? product(g, a, true, ta) : product(a, g, !ta, false);
+            if (b_shared)
+                db = sum(db, 0);
+        }
         return std::vector<Tensor>{da, db};
     });
 }
