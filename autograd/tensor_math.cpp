@@ -18,6 +18,7 @@ namespace autograd {
 using detail::broadcast_binary;
 using detail::for_each_broadcast;
 using detail::map_unary;
+using detail::needs;
 using detail::saved;
 
 namespace {
@@ -290,11 +291,15 @@ Tensor pow(const Tensor& x, const Tensor& e)
     return detail::record("pow", out, {&x, &e}, {x, e, out.detach()}, [](const Tensor& g, const TensorNode& n) {
         const Tensor& x = saved(n, 0);
         const Tensor& e = saved(n, 1);
-        const Tensor y = is_grad_enabled() ? pow(x, e) : saved(n, 2);
         const Tensor zero = zero_like(g);
-        const Tensor dx = where(eq(e, 0.0), zero, g * e * pow(x, e - 1.0));
-        const Tensor de = where(eq(x, 0.0) * ge(e, 0.0), zero, g * y * log(x));
-        return std::vector<Tensor>{sum_to(dx, x.shape()), sum_to(de, e.shape())};
+        std::vector<Tensor> grads(2);
+        if (needs(n, 0))
+            grads[0] = sum_to(where(eq(e, 0.0), zero, g * e * pow(x, e - 1.0)), x.shape());
+        if (needs(n, 1)) {
+            const Tensor y = is_grad_enabled() ? pow(x, e) : saved(n, 2);
+            grads[1] = sum_to(where(eq(x, 0.0) * ge(e, 0.0), zero, g * y * log(x)), e.shape());
+        }
+        return grads;
     });
 }
 
@@ -459,7 +464,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b)
     return detail::record("where", out, {&a, &b}, {cond.detach()}, [sa, sb](const Tensor& g, const TensorNode& n) {
         const Tensor& c = saved(n, 0);
         const Tensor zero = zero_like(g);
-        return std::vector<Tensor>{sum_to(where(c, g, zero), sa), sum_to(where(c, zero, g), sb)};
+        return std::vector<Tensor>{needs(n, 0) ? sum_to(where(c, g, zero), sa) : Tensor(),
+                                   needs(n, 1) ? sum_to(where(c, zero, g), sb) : Tensor()};
     });
 }
 
