@@ -65,8 +65,13 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
     if (broadcast_shapes("broadcast_to", x.shape(), target) != target)
         throw std::invalid_argument(fmt::format("broadcast_to: shape {} cannot be broadcast to {}", to_string(x.shape()),
                                                 to_string(target)));
-    Tensor zeros = Tensor::zeros(target, x.dtype());
-    Tensor out = broadcast_binary("broadcast_to", zeros, x, [](auto, auto v) { return v; });
+    Tensor out = detail::empty(target, x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        detail::for_each_broadcast<1>(target, {x.shape()},
+                                      [&](std::int64_t o, const std::array<std::int64_t, 1>& at) { po[o] = px[at[0]]; });
+    });
     const Shape from = x.shape();
     return detail::record("broadcast_to", out, {&x}, {}, [from](const Tensor& g, const TensorNode&) {
         return std::vector<Tensor>{sum_to(g, from)};
