@@ -39,9 +39,9 @@ void* allocate_small(std::size_t bytes)
             list.pop_back();
             return p;
         }
-        return ::operator new((c + 1) * kGranule);
     }
-    return ::operator new(bytes);
+    // Always the full size of the class: a block freed on another thread is filed by its class.
+    return ::operator new(c < kClasses ? (c + 1) * kGranule : bytes);
 }
 
 void free_small(void* p, std::size_t bytes) noexcept

@@ -16,11 +16,12 @@ std::ostream& operator<<(std::ostream& os, const Shape& shape) { return os << to
 std::int64_t shape_numel(std::span<const std::int64_t> shape)
 {
     std::int64_t n = 1;
-    for (std::int64_t s : shape) {
+    for (std::int64_t s : shape)
         if (s < 0)
             throw std::invalid_argument("shape " + to_string(shape) + " has a negative size");
-        n *= s;
-    }
+    for (std::int64_t s : shape)
+        if (__builtin_mul_overflow(n, s, &n)) // a product past 2^63 would be undefined behaviour
+            throw std::invalid_argument("shape " + to_string(shape) + " has too many elements");
     return n;
 }
 

@@ -21,10 +21,75 @@ namespace autograd {
 
 Storage::Storage(Dtype d, std::size_t n) : dtype(d), numel(n), data(nullptr), capacity(0)
 {
-    data = detail::allocate_buffer(std::max<std::size_t>(n, 1) * itemsize(d), capacity);
+    std::size_t bytes = 0;
+    if (__builtin_mul_overflow(std::max<std::size_t>(n, 1), itemsize(d), &bytes) || bytes > (std::size_t{1} << 62))
+        throw std::length_error(fmt::format("tensor: {} elements of {} are more than memory can address", n,
+                                            to_string(d)));
+    data = detail::allocate_buffer(bytes, capacity);
 }
 
 Storage::~Storage() { detail::free_buffer(data, capacity); }
+
+namespace {
+
+// What is being freed on this thread: nodes, and tensors that nodes saved (a saved tensor may be
+// the last owner of its record, and so of the node that made it). The outermost ~TensorNode
+// drains the lists; nodes freed meanwhile only add their parts to them, so the depth of the C++
+// stack stays constant however long the graph.
+struct Dying {
+    std::vector<std::shared_ptr<TensorNode>> nodes;
+    std::vector<Tensor> tensors;
+    bool draining = false;
+    bool empty() const { return nodes.empty() && tensors.empty(); }
+    void take_parts_of(TensorNode& n)
+    {
+        for (std::size_t i = 0; i < n.inputs.size(); ++i)
+            if (n.inputs[i].fn)
+                nodes.push_back(std::move(n.inputs[i].fn));
+        for (std::size_t i = 0; i < n.saved.size(); ++i)
+            if (n.saved[i].defined())
+                tensors.push_back(std::move(n.saved[i]));
+    }
+    void drain()
+    {
+        while (!empty()) {
+            if (!tensors.empty()) {
+                Tensor t = std::move(tensors.back());
+                tensors.pop_back();
+            } else {
+                std::shared_ptr<TensorNode> n = std::move(nodes.back());
+                nodes.pop_back();
+            } // freeing it here may free a node, whose ~TensorNode adds its parts to the lists
+        }
+    }
+    ~Dying() { gone = true; }
+    static inline thread_local bool gone = false;
+};
+thread_local Dying tl_dying;
+
+} // namespace
+
+TensorNode::~TensorNode()
+{
+    if (Dying::gone) { // a graph freed after this thread's lists (at thread or program exit)
+        Dying local;
+        local.draining = true;
+        local.take_parts_of(*this);
+        local.drain();
+        return;
+    }
+    Dying& dying = tl_dying;
+    try {
+        dying.take_parts_of(*this);
+    } catch (...) { // no memory to queue them: they go the recursive way
+        return;
+    }
+    if (dying.draining)
+        return;
+    dying.draining = true;
+    dying.drain();
+    dying.draining = false;
+}
 
 namespace detail {
 
@@ -32,7 +97,6 @@ Tensor empty(Shape shape, Dtype dtype)
 {
     auto impl = std::allocate_shared<TensorImpl>(detail::CachingAllocator<TensorImpl>{});
     impl->storage = std::allocate_shared<Storage>(detail::CachingAllocator<Storage>{}, dtype, static_cast<std::size_t>(shape_numel(shape)));
-    impl->strides = contiguous_strides(shape);
     impl->shape = std::move(shape);
     impl->dtype = dtype;
     return Tensor(std::move(impl));
@@ -69,11 +133,13 @@ std::string_view first_nonfinite(const Tensor& t)
 
 std::string describe_tensor(const Tensor& t)
 {
+    if (!t.defined())
+        return "none";
     const std::string label = t.label();
     return label.empty() ? to_string(t.shape()) : label + " " + to_string(t.shape());
 }
 
-Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, std::vector<Tensor> saved,
+Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved,
               TensorBackward backward)
 {
     if (is_anomaly_enabled() && !in_backward_formula) {
@@ -170,7 +236,13 @@ Tensor Tensor::arange(double start, double end, double step, Dtype dtype)
 {
     if (step == 0.0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
         throw std::invalid_argument(fmt::format("arange: bad range start={} end={} step={}", start, end, step));
-    const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil((end - start) / step)));
+    if ((end - start) * step < 0.0) // PyTorch: the step must point from start towards end
+        throw std::invalid_argument(fmt::format("arange: step {} does not go from {} towards {}", step, start, end));
+    const double count = std::ceil((end - start) / step);
+    if (!(count < 9.0e18)) // the cast below would be undefined
+        throw std::invalid_argument(fmt::format("arange: start={} end={} step={} gives {} elements, too many", start,
+                                                end, step, count));
+    const auto n = static_cast<std::int64_t>(std::max(0.0, count));
     return generate({n}, dtype, [&](std::int64_t i) { return start + static_cast<double>(i) * step; });
 }
 
@@ -186,6 +258,8 @@ Tensor Tensor::linspace(double start, double end, std::int64_t steps, Dtype dtyp
 
 Tensor Tensor::rand(Shape shape, Generator& gen, double low, double high, Dtype dtype)
 {
+    if (!(low <= high) || !std::isfinite(low) || !std::isfinite(high))
+        throw std::invalid_argument(fmt::format("rand: bounds low={} high={} must be finite with low <= high", low, high));
     return generate(std::move(shape), dtype, [&](std::int64_t) { return gen.uniform(low, high); });
 }
 
@@ -202,10 +276,14 @@ TensorImpl& Tensor::checked() const
 }
 
 const Shape& Tensor::shape() const { return checked().shape; }
-const Shape& Tensor::strides() const { return checked().strides; }
+Shape Tensor::strides() const { return contiguous_strides(shape()); }
 std::int64_t Tensor::numel() const { return checked().numel(); }
 Dtype Tensor::dtype() const { return checked().dtype; }
-bool Tensor::is_contiguous() const { return strides() == contiguous_strides(shape()); }
+bool Tensor::is_contiguous() const
+{
+    checked();
+    return true;
+}
 
 std::int64_t Tensor::size(std::int64_t axis) const { return shape()[normalize_axis("size", axis, shape())]; }
 
@@ -222,13 +300,14 @@ double Tensor::at(std::initializer_list<std::int64_t> index) const
     const Shape& s = shape();
     if (index.size() != s.size())
         throw std::invalid_argument(fmt::format("at: {} indices for a tensor of shape {}", index.size(), to_string(s)));
+    const Shape strides = contiguous_strides(s);
     std::int64_t offset = 0;
     std::size_t d = 0;
     for (std::int64_t i : index) {
         if (i < -s[d] || i >= s[d])
             throw std::out_of_range(fmt::format("at: index {} is out of range for dimension {} of shape {}", i, d,
                                                 to_string(s)));
-        offset += (i < 0 ? i + s[d] : i) * impl_->strides[d];
+        offset += (i < 0 ? i + s[d] : i) * strides[d];
         ++d;
     }
     return dispatch(dtype(), [&]<class T>() { return static_cast<double>(impl_->data<T>()[offset]); });
@@ -272,7 +351,15 @@ Tensor& Tensor::requires_grad_(bool on)
 
 bool Tensor::is_leaf() const { return checked().grad_fn == nullptr; }
 Tensor Tensor::grad() const { return checked().grad; }
-void Tensor::set_grad(const Tensor& grad) const { checked().grad = grad; }
+void Tensor::set_grad(const Tensor& grad) const
+{
+    TensorImpl& impl = checked();
+    if (grad.defined() && (grad.shape() != impl.shape || grad.dtype() != impl.dtype))
+        throw std::invalid_argument(fmt::format("set_grad: a gradient of shape {} ({}) for a tensor of shape {} ({})",
+                                                to_string(grad.shape()), to_string(grad.dtype()),
+                                                to_string(impl.shape), to_string(impl.dtype)));
+    impl.grad = grad;
+}
 void Tensor::zero_grad() const { checked().grad = Tensor(); }
 const std::shared_ptr<TensorNode>& Tensor::grad_fn() const { return checked().grad_fn; }
 
@@ -282,7 +369,6 @@ Tensor Tensor::detach() const
     auto out = std::allocate_shared<TensorImpl>(detail::CachingAllocator<TensorImpl>{});
     out->storage = impl.storage;
     out->shape = impl.shape;
-    out->strides = impl.strides;
     out->dtype = impl.dtype;
     return Tensor(std::move(out));
 }
@@ -292,14 +378,21 @@ const Tensor& Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) c
     TensorImpl& impl = checked();
     if (!impl.requires_grad)
         throw std::logic_error("register_hook: the tensor does not require a gradient");
-    impl.hooks.push_back(std::move(hook));
+    if (impl.grad_fn)
+        impl.grad_fn->hooks.push_back(std::move(hook));
+    else
+        impl.extra().hooks.push_back(std::move(hook));
     return *this;
 }
 
-std::string Tensor::label() const { return checked().label; }
+std::string Tensor::label() const
+{
+    const TensorImpl& impl = checked();
+    return impl.extras ? impl.extras->label : std::string();
+}
 const Tensor& Tensor::set_label(std::string label) const
 {
-    checked().label = std::move(label);
+    checked().extra().label = std::move(label);
     return *this;
 }
 

@@ -75,7 +75,8 @@ public:
     std::int64_t size(std::int64_t axis) const;
     std::int64_t numel() const;
     Dtype dtype() const;
-    const Shape& strides() const;
+    /// Row-major strides (every tensor is contiguous in this version).
+    Shape strides() const;
     bool is_contiguous() const;
 
     /// The value of a one-element tensor; throws std::invalid_argument otherwise.
@@ -118,8 +119,8 @@ public:
     Tensor reshape(Shape shape) const;
     Tensor flatten() const;
     Tensor transpose(std::int64_t a, std::int64_t b) const;
-    /// 2-d transpose (PyTorch's .t()).
-    Tensor t() const { return transpose(0, 1); }
+    /// 2-d transpose (PyTorch's .t()); a 0-d or 1-d tensor is returned as it is.
+    Tensor t() const { return dim() < 2 ? *this : transpose(0, 1); }
     Tensor contiguous() const;
     Tensor to(Dtype dtype) const;
     /// Members of the ops in tensor_index.hpp (which documents them).
@@ -196,6 +197,10 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape);
 /// a 1-d left operand is a row, a 1-d right operand a column (both give a 1-d or 0-d result);
 /// [b, n, k] x [b, k, m] -> [b, n, m], and a 2-d operand is shared by every batch.
 Tensor matmul(const Tensor& a, const Tensor& b);
+
+/// y = x W^T + b, PyTorch's F.linear (and what torch.nn.Linear computes): x is [..., in], W is
+/// [out, in], the optional bias [out]; y is [..., out]. One fused op: cheaper than matmul + add.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 
 /// Gradients of `outputs` with respect to `inputs` (PyTorch's torch.autograd.grad): returned,
 /// not accumulated into grad(). An input the outputs do not depend on gets an undefined tensor.

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cstring>
+#include <span>
 #include <unordered_map>
 
 namespace autograd {
@@ -82,21 +84,95 @@ std::uint64_t next_visit_base()
     return counter.fetch_add(2, std::memory_order_relaxed);
 }
 
-Tensor run_hooks(const std::vector<std::function<Tensor(const Tensor&)>>& hooks, Tensor g)
+// Runs a tensor's gradient hooks in order; a hook may replace the gradient, but only with one of
+// the same shape and dtype (anything else would reach backward formulas sized for the original).
+Tensor run_hooks(const std::vector<TensorHook>* hooks, Tensor g)
 {
-    for (const auto& hook : hooks) {
+    if (hooks == nullptr)
+        return g;
+    for (const auto& hook : *hooks) {
         Tensor replaced = hook(g);
-        if (replaced.defined())
-            g = std::move(replaced);
+        if (!replaced.defined())
+            continue;
+        if (replaced.shape() != g.shape() || replaced.dtype() != g.dtype())
+            throw std::invalid_argument(fmt::format("register_hook: the hook returned a gradient of shape {} ({}) for "
+                                                    "a tensor whose gradient has shape {} ({})",
+                                                    to_string(replaced.shape()), to_string(replaced.dtype()),
+                                                    to_string(g.shape()), to_string(g.dtype())));
+        g = std::move(replaced);
     }
     return g;
 }
+const std::vector<TensorHook>* hooks_of(const TensorImpl& t) { return t.extras ? &t.extras->hooks : nullptr; }
 
-void add_into(Tensor& slot, const Tensor& g) { slot = slot.defined() ? slot + g : g; }
+// A tensor with data of its own: what a leaf's grad() starts as when the gradient that arrives
+// is also held elsewhere (handed to two inputs by an add, or the caller's seed), so that writing
+// into one leaf's grad() (clipping, an optimizer's in-place update) cannot change another's.
+Tensor own_copy(const Tensor& g)
+{
+    Tensor out = detail::empty(g.shape(), g.dtype());
+    std::memcpy(out.impl()->storage->data, g.impl()->storage->data,
+                static_cast<std::size_t>(g.numel()) * itemsize(g.dtype()));
+    return out;
+}
+bool is_shared(const Tensor& g) { return g.impl().use_count() > 1 || g.impl()->storage.use_count() > 1; }
+
+// The gradients summed so far for the nodes of a pass. The outermost pass keeps them in the
+// nodes (no lookups); a pass started from a hook while another runs keeps its own, so that the
+// two never mix even where their graphs overlap.
+thread_local int tl_pass_depth = 0;
+class PendingGrads {
+public:
+    PendingGrads() : nested_(tl_pass_depth++ > 0) {}
+    ~PendingGrads() { --tl_pass_depth; }
+    PendingGrads(const PendingGrads&) = delete;
+    PendingGrads& operator=(const PendingGrads&) = delete;
+    Tensor& of(const TensorNode* n) { return nested_ ? map_[n] : n->pending_grad; }
+    /// Drops what is left (a formula threw): the next pass must not start from half of this one.
+    void clear(const std::vector<const TensorNode*>& order)
+    {
+        if (nested_)
+            map_.clear();
+        else
+            for (const TensorNode* n : order)
+                n->pending_grad = Tensor();
+    }
+
+private:
+    bool nested_;
+    std::unordered_map<const TensorNode*, Tensor> map_;
+};
+
+// slot += g. The first gradient is taken as it is (no copy). Later ones are added in place when
+// nothing else can see the slot's data: its record and its storage have one owner each (a
+// gradient handed to two inputs, a reshape view, or a handle the user kept from grad() all
+// count), and no graph is being recorded. Otherwise the sum is a new tensor.
+void add_into(Tensor& slot, const Tensor& g)
+{
+    if (!slot.defined()) {
+        slot = g;
+        return;
+    }
+    const auto& impl = slot.impl();
+    if (!is_grad_enabled() && !impl->requires_grad && impl.use_count() == 1 && impl->storage.use_count() == 1 &&
+        impl->shape == g.shape() && impl->dtype == g.dtype()) {
+        dispatch(impl->dtype, [&]<class T>() {
+            T* ps = impl->template data<T>();
+            const T* pg = g.impl()->template data<T>();
+            for (std::int64_t i = 0, n = impl->numel(); i < n; ++i)
+                ps[i] += pg[i];
+        });
+        return;
+    }
+    if (impl->shape != g.shape())
+        throw std::logic_error(fmt::format("backward: a gradient of shape {} reached a tensor of shape {}",
+                                           to_string(g.shape()), to_string(impl->shape)));
+    slot = slot + g;
+}
 
 // Anomaly mode: the first NaN or Inf in a gradient names the op whose backward made it, the
 // input it was for, and that input's label.
-void check_gradients(const TensorNode& node, const std::vector<Tensor>& grads)
+void check_gradients(const TensorNode& node, const TensorList& grads)
 {
     for (std::size_t i = 0; i < grads.size() && i < node.inputs.size(); ++i) {
         if (!grads[i].defined())
@@ -122,45 +198,46 @@ struct Capture {
     std::unordered_map<const TensorNode*, std::size_t> nodes;
     std::unordered_map<const TensorImpl*, std::size_t> leaves;
     std::vector<Tensor> result;
+    static inline thread_local Tensor nowhere; // the slot of leaves grad() was not asked about
+    Tensor& slot_of(const TensorImpl* leaf)
+    {
+        auto it = leaves.find(leaf);
+        return it != leaves.end() ? result[it->second] : nowhere;
+    }
 };
 
-void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads, bool retain_graph,
+void run_backward(std::span<const Tensor> roots, std::span<const Tensor> root_grads, bool retain_graph,
                   bool create_graph, Capture* capture)
 {
     AutoGradMode mode(create_graph); // backward is recorded only under create_graph
     // As in PyTorch, create_graph keeps the graph: the recorded backward refers to its saved tensors.
     retain_graph = retain_graph || create_graph;
 
-    const auto deliver_to_leaf = [&](const std::shared_ptr<TensorImpl>& leaf, const Tensor& g_in) {
-        const Tensor g = run_hooks(leaf->hooks, g_in);
-        if (capture != nullptr) {
-            auto it = capture->leaves.find(leaf.get());
-            if (it != capture->leaves.end())
-                add_into(capture->result[it->second], g);
+    const auto deliver_to_leaf = [&](const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
+        g = run_hooks(hooks_of(*leaf), std::move(g));
+        Tensor& slot = capture != nullptr ? capture->slot_of(leaf.get()) : leaf->grad;
+        if (&slot == &Capture::nowhere)
             return;
-        }
         // Without create_graph, g was computed unrecorded and is already a plain tensor.
-        add_into(leaf->grad, create_graph || !g.requires_grad() ? g : g.detach());
+        if (!create_graph && !slot.defined() && is_shared(g))
+            g = own_copy(g);
+        add_into(slot, create_graph || !g.requires_grad() ? g : g.detach());
     };
 
     NodeMarks marks{next_visit_base()};
     ScratchLists scratch;
     std::vector<const TensorNode*>& order = scratch.order();
     std::vector<const TensorNode*>& stack = scratch.stack();
-    // Pending gradients live in the nodes; if a backward formula throws, drop them all, so that
-    // the next backward does not start from half a pass.
+    PendingGrads pending;
     struct ClearPending {
+        PendingGrads& pending;
         const std::vector<const TensorNode*>& order;
-        ~ClearPending()
-        {
-            for (const TensorNode* n : order)
-                n->pending_grad = Tensor();
-        }
-    } clear_pending{order};
+        ~ClearPending() { pending.clear(order); }
+    } clear_pending{pending, order};
     for (std::size_t i = 0; i < roots.size(); ++i) {
         if (const auto& fn = roots[i].grad_fn()) {
             detail::topological_order(static_cast<const TensorNode*>(fn.get()), order, stack, marks);
-            add_into(fn->pending_grad, root_grads[i]);
+            add_into(pending.of(fn.get()), root_grads[i]);
         } else {
             deliver_to_leaf(roots[i].impl(), root_grads[i]);
         }
@@ -168,18 +245,19 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
 
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         auto* node = const_cast<TensorNode*>(*it);
-        if (!node->pending_grad.defined())
+        Tensor& slot = pending.of(node);
+        if (!slot.defined())
             continue;
-        Tensor g = std::move(node->pending_grad);
-        node->pending_grad = Tensor();
-        if (auto out = node->output.lock())
-            g = run_hooks(out->hooks, std::move(g));
+        Tensor g = std::move(slot);
+        slot = Tensor();
+        if (!node->hooks.empty())
+            g = run_hooks(&node->hooks, std::move(g));
         if (capture != nullptr) {
             auto c = capture->nodes.find(node);
             if (c != capture->nodes.end())
                 add_into(capture->result[c->second], g);
         }
-        std::vector<Tensor> input_grads;
+        TensorList input_grads;
         {
             const bool outer = detail::in_backward_formula;
             detail::in_backward_formula = true;
@@ -196,9 +274,9 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& r
             if (!e.needed() || i >= input_grads.size() || !input_grads[i].defined())
                 continue;
             if (e.fn)
-                add_into(e.fn->pending_grad, input_grads[i]);
+                add_into(pending.of(e.fn.get()), input_grads[i]);
             else
-                deliver_to_leaf(e.leaf, input_grads[i]);
+                deliver_to_leaf(e.leaf, std::move(input_grads[i]));
         }
         if (!retain_graph) {
             node->saved.clear();
@@ -235,7 +313,7 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_gra
 {
     checked();
     const Tensor seed = seed_gradient("backward", *this, gradient);
-    run_backward({*this}, {seed}, retain_graph, create_graph, nullptr);
+    run_backward({this, 1}, {&seed, 1}, retain_graph, create_graph, nullptr);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,

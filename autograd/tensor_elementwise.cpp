@@ -15,18 +15,9 @@
 namespace autograd {
 using detail::broadcast_binary;
 using detail::map_unary;
+using detail::input_shape;
 using detail::needs;
 using detail::saved;
-
-namespace {
-
-Tensor scalar_like(const Tensor& t, double value)
-{
-    detail::check_defined("scalar operand", t);
-    return Tensor::scalar(value, t.dtype());
-}
-
-} // namespace
 
 // Broadcasting forward, and its backward: sum_to and broadcast_to are each other's gradient.
 Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape)
@@ -50,9 +41,8 @@ Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape)
                 out = sum(out, static_cast<std::int64_t>(i), true);
         out = out.reshape(target).detach();
     }
-    const Shape from = x.shape();
-    return detail::record("sum_to", out, {&x}, {}, [from](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{broadcast_to(g, from)};
+    return detail::record("sum_to", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
+        return TensorList{broadcast_to(g, input_shape(n, 0))};
     });
 }
 
@@ -72,9 +62,8 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
         detail::for_each_broadcast<1>(target, {x.shape()},
                                       [&](std::int64_t o, const std::array<std::int64_t, 1>& at) { po[o] = px[at[0]]; });
     });
-    const Shape from = x.shape();
-    return detail::record("broadcast_to", out, {&x}, {}, [from](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{sum_to(g, from)};
+    return detail::record("broadcast_to", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
+        return TensorList{sum_to(g, input_shape(n, 0))};
     });
 }
 
@@ -82,9 +71,9 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
 Tensor operator+(const Tensor& a, const Tensor& b)
 {
     Tensor out = broadcast_binary("add", a, b, [](auto x, auto y) { return x + y; });
-    const Shape sa = a.shape(), sb = b.shape();
-    return detail::record("add", out, {&a, &b}, {}, [sa, sb](const Tensor& g, const TensorNode& n) {
-        return std::vector<Tensor>{needs(n, 0) ? sum_to(g, sa) : Tensor(), needs(n, 1) ? sum_to(g, sb) : Tensor()};
+    return detail::record("add", out, {&a, &b}, {}, [](const Tensor& g, const TensorNode& n) {
+        return TensorList{needs(n, 0) ? sum_to(g, input_shape(n, 0)) : Tensor(),
+                          needs(n, 1) ? sum_to(g, input_shape(n, 1)) : Tensor()};
     });
 }
 
@@ -92,9 +81,9 @@ Tensor operator+(const Tensor& a, const Tensor& b)
 Tensor operator-(const Tensor& a, const Tensor& b)
 {
     Tensor out = broadcast_binary("sub", a, b, [](auto x, auto y) { return x - y; });
-    const Shape sa = a.shape(), sb = b.shape();
-    return detail::record("sub", out, {&a, &b}, {}, [sa, sb](const Tensor& g, const TensorNode& n) {
-        return std::vector<Tensor>{needs(n, 0) ? sum_to(g, sa) : Tensor(), needs(n, 1) ? sum_to(-g, sb) : Tensor()};
+    return detail::record("sub", out, {&a, &b}, {}, [](const Tensor& g, const TensorNode& n) {
+        return TensorList{needs(n, 0) ? sum_to(g, input_shape(n, 0)) : Tensor(),
+                          needs(n, 1) ? sum_to(-g, input_shape(n, 1)) : Tensor()};
     });
 }
 
@@ -105,7 +94,7 @@ Tensor operator*(const Tensor& a, const Tensor& b)
     return detail::record("mul", out, {&a, &b}, {a, b}, [](const Tensor& g, const TensorNode& n) {
         const Tensor& a = saved(n, 0);
         const Tensor& b = saved(n, 1);
-        return std::vector<Tensor>{needs(n, 0) ? sum_to(g * b, a.shape()) : Tensor(),
+        return TensorList{needs(n, 0) ? sum_to(g * b, a.shape()) : Tensor(),
                                    needs(n, 1) ? sum_to(g * a, b.shape()) : Tensor()};
     });
 }
@@ -117,7 +106,7 @@ Tensor operator/(const Tensor& a, const Tensor& b)
     return detail::record("div", out, {&a, &b}, {a, b}, [](const Tensor& g, const TensorNode& n) {
         const Tensor& a = saved(n, 0);
         const Tensor& b = saved(n, 1);
-        return std::vector<Tensor>{needs(n, 0) ? sum_to(g / b, a.shape()) : Tensor(),
+        return TensorList{needs(n, 0) ? sum_to(g / b, a.shape()) : Tensor(),
                                    needs(n, 1) ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};
     });
 }
@@ -127,17 +116,72 @@ Tensor operator-(const Tensor& a)
 {
     detail::check_defined("neg", a);
     Tensor out = map_unary(a, [](auto x) { return -x; });
-    return detail::record("neg", out, {&a}, {}, [](const Tensor& g, const TensorNode&) { return std::vector<Tensor>{-g}; });
+    return detail::record("neg", out, {&a}, {}, [](const Tensor& g, const TensorNode&) { return TensorList{-g}; });
 }
 
-Tensor operator+(const Tensor& a, double b) { return a + scalar_like(a, b); }
-Tensor operator+(double a, const Tensor& b) { return scalar_like(b, a) + b; }
-Tensor operator-(const Tensor& a, double b) { return a - scalar_like(a, b); }
-Tensor operator-(double a, const Tensor& b) { return scalar_like(b, a) - b; }
-Tensor operator*(const Tensor& a, double b) { return a * scalar_like(a, b); }
-Tensor operator*(double a, const Tensor& b) { return scalar_like(b, a) * b; }
-Tensor operator/(const Tensor& a, double b) { return a / scalar_like(a, b); }
-Tensor operator/(double a, const Tensor& b) { return scalar_like(b, a) / b; }
+// Arithmetic with a double: the number is held by the op (in the tensor's dtype), not made into a
+// 0-d tensor, so these cost one kernel and one node (the weight decay and loss terms of a training
+// step are full of them). Results are those of the tensor-tensor ops with a 0-d operand.
+namespace {
+
+template <class F> Tensor scalar_op(std::string_view op, const Tensor& x, F f, TensorBackward backward, bool save_x)
+{
+    detail::check_defined(op, x);
+    Tensor out = map_unary(x, f);
+    return detail::record(op, out, {&x}, save_x ? TensorList{x} : TensorList{}, std::move(backward));
+}
+
+template <class T> T as(double v, T) { return static_cast<T>(v); }
+
+} // namespace
+
+// y = a + s;  da = g
+Tensor operator+(const Tensor& a, double s)
+{
+    return scalar_op("add", a, [s](auto x) { return x + as(s, x); },
+                     [](const Tensor& g, const TensorNode&) { return TensorList{g}; }, false);
+}
+Tensor operator+(double s, const Tensor& b) { return b + s; }
+
+// y = a - s;  da = g
+Tensor operator-(const Tensor& a, double s)
+{
+    return scalar_op("sub", a, [s](auto x) { return x - as(s, x); },
+                     [](const Tensor& g, const TensorNode&) { return TensorList{g}; }, false);
+}
+
+// y = s - b;  db = -g
+Tensor operator-(double s, const Tensor& b)
+{
+    return scalar_op("sub", b, [s](auto x) { return as(s, x) - x; },
+                     [](const Tensor& g, const TensorNode&) { return TensorList{-g}; }, false);
+}
+
+// y = a * s;  da = g * s
+Tensor operator*(const Tensor& a, double s)
+{
+    return scalar_op("mul", a, [s](auto x) { return x * as(s, x); },
+                     [s](const Tensor& g, const TensorNode&) { return TensorList{g * s}; }, false);
+}
+Tensor operator*(double s, const Tensor& b) { return b * s; }
+
+// y = a / s;  da = g / s
+Tensor operator/(const Tensor& a, double s)
+{
+    return scalar_op("div", a, [s](auto x) { return x / as(s, x); },
+                     [s](const Tensor& g, const TensorNode&) { return TensorList{g / s}; }, false);
+}
+
+// y = s / b;  db = -g * s / b^2
+Tensor operator/(double s, const Tensor& b)
+{
+    return scalar_op("div", b, [s](auto x) { return as(s, x) / x; },
+                     [s](const Tensor& g, const TensorNode& n) {
+                         const Tensor& b = saved(n, 0);
+                         return TensorList{-g * s / (b * b)};
+                     },
+                     true);
+}
 
 // y = e^x;  dx = g*y
 Tensor exp(const Tensor& x)
@@ -145,7 +189,7 @@ Tensor exp(const Tensor& x)
     detail::check_defined("exp", x);
     Tensor out = map_unary(x, [](auto v) { return std::exp(v); });
     return detail::record("exp", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
-        return std::vector<Tensor>{g * (is_grad_enabled() ? exp(saved(n, 0)) : saved(n, 1))};
+        return TensorList{g * (is_grad_enabled() ? exp(saved(n, 0)) : saved(n, 1))};
     });
 }
 
@@ -155,7 +199,7 @@ Tensor log(const Tensor& x)
     detail::check_defined("log", x);
     Tensor out = map_unary(x, [](auto v) { return std::log(v); });
     return detail::record("log", out, {&x}, {x}, [](const Tensor& g, const TensorNode& n) {
-        return std::vector<Tensor>{g / saved(n, 0)};
+        return TensorList{g / saved(n, 0)};
     });
 }
 
@@ -166,7 +210,7 @@ Tensor tanh(const Tensor& x)
     Tensor out = map_unary(x, [](auto v) { return std::tanh(v); });
     return detail::record("tanh", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
         const Tensor y = is_grad_enabled() ? tanh(saved(n, 0)) : saved(n, 1);
-        return std::vector<Tensor>{g * (1.0 - y * y)};
+        return TensorList{g * (1.0 - y * y)};
     });
 }
 
@@ -183,18 +227,32 @@ Tensor sigmoid(const Tensor& x)
     });
     return detail::record("sigmoid", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
         const Tensor y = is_grad_enabled() ? sigmoid(saved(n, 0)) : saved(n, 1);
-        return std::vector<Tensor>{g * y * (1.0 - y)};
+        return TensorList{g * y * (1.0 - y)};
     });
 }
 
-// y = max(x, 0);  dx = g where x > 0, else 0 (the mask is a constant: relu'' = 0)
+namespace {
+
+// relu's backward, g where x > 0 and 0 elsewhere, as an op of its own: one pass and one tensor
+// instead of a mask and a product. Its input is g alone (the mask is a constant: relu'' = 0),
+// and its own gradient is the same masking, so create_graph works through it.
+Tensor relu_backward(const Tensor& g, const Tensor& x)
+{
+    Tensor out = broadcast_binary("relu_backward", g, x, [](auto gv, auto xv) { return xv > 0 ? gv : decltype(gv)(0); });
+    return detail::record("relu_backward", out, {&g}, {x}, [](const Tensor& gg, const TensorNode& n) {
+        return TensorList{relu_backward(gg, saved(n, 0))};
+    });
+}
+
+} // namespace
+
+// y = max(x, 0);  dx = g where x > 0, else 0
 Tensor relu(const Tensor& x)
 {
     detail::check_defined("relu", x);
     Tensor out = map_unary(x, [](auto v) { return v < decltype(v)(0) ? decltype(v)(0) : v; });
     return detail::record("relu", out, {&x}, {x}, [](const Tensor& g, const TensorNode& n) {
-        const Tensor mask = map_unary(saved(n, 0), [](auto v) { return v > decltype(v)(0) ? decltype(v)(1) : decltype(v)(0); });
-        return std::vector<Tensor>{g * mask};
+        return TensorList{relu_backward(g, saved(n, 0))};
     });
 }
 
@@ -206,8 +264,8 @@ Tensor pow(const Tensor& x, double c)
     return detail::record("pow", out, {&x}, {x}, [c](const Tensor& g, const TensorNode& n) {
         const Tensor& x = saved(n, 0);
         if (c == 0.0)
-            return std::vector<Tensor>{g * 0.0};
-        return std::vector<Tensor>{g * c * pow(x, c - 1.0)};
+            return TensorList{g * 0.0};
+        return TensorList{g * c * pow(x, c - 1.0)};
     });
 }
 

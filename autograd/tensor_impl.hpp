@@ -6,8 +6,10 @@
 // cannot form ownership cycles. Saved outputs are stored detached for the same reason.
 #pragma once
 
+#include "autograd/small_vector.hpp"
 #include "autograd/tensor.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdlib>
@@ -33,19 +35,38 @@ struct Storage {
     template <class T> T* as() { return static_cast<T*>(data); }
 };
 
+using TensorHook = std::function<Tensor(const Tensor&)>;
+
+/// What few tensors carry (a label, the gradient hooks of a leaf), kept out of line so that the
+/// record every op makes stays small.
+struct TensorExtras {
+    std::string label;
+    std::vector<TensorHook> hooks;
+};
+
+/// A tensor's record. Data is always contiguous in this version (ops return fresh contiguous
+/// tensors; reshape and squeeze share storage), so strides are computed, not stored.
 struct TensorImpl {
     std::shared_ptr<Storage> storage;
     Shape shape;
-    Shape strides; // always contiguous in this version: ops return fresh contiguous tensors
     Dtype dtype = Dtype::Float32;
     bool requires_grad = false;
     Tensor grad;
     std::shared_ptr<TensorNode> grad_fn;
-    std::string label;
-    std::vector<std::function<Tensor(const Tensor&)>> hooks;
+    std::unique_ptr<TensorExtras> extras;
+
+    // User-provided, so that allocate_shared does not zero the whole record before the member
+    // initialisers run (it is made once per op).
+    TensorImpl() {} // NOLINT(modernize-use-equals-default)
 
     template <class T> T* data() { return storage->as<T>(); }
     std::int64_t numel() const { return static_cast<std::int64_t>(storage->numel); }
+    TensorExtras& extra()
+    {
+        if (!extras)
+            extras = std::make_unique<TensorExtras>();
+        return *extras;
+    }
 };
 
 /// Where the gradient of one input of a node goes: the node that made it, or the leaf itself.
@@ -56,23 +77,36 @@ struct TensorEdge {
     bool needed() const { return fn != nullptr || leaf != nullptr; }
 };
 
+/// A short list of tensors kept inside the node (saved tensors, gradients of the inputs).
+using TensorList = SmallVector<Tensor, 3>;
+
 /// Computes the gradients of a node's inputs from the gradient of its output. Written with
 /// Tensor ops, so that under create_graph the backward pass is itself recorded.
-using TensorBackward = std::function<std::vector<Tensor>(const Tensor& grad, const TensorNode& node)>;
+using TensorBackward = std::function<TensorList(const Tensor& grad, const TensorNode& node)>;
 
 struct TensorNode {
     std::string_view op; // the op's name, for DOT, traces and errors
-    std::vector<TensorEdge> inputs;
-    std::vector<Tensor> saved; // what backward needs; freed after backward unless retain_graph
+    SmallVector<TensorEdge, 3> inputs;
+    TensorList saved; // what backward needs; freed after backward unless retain_graph
     TensorBackward backward;
     Shape shape; // of the output
     Dtype dtype = Dtype::Float32;
-    std::weak_ptr<TensorImpl> output; // for hooks on interior tensors
+    std::weak_ptr<TensorImpl> output; // for messages about the output, while it lives
+    // Hooks on the output's gradient live here, not on the output: they must run even when the
+    // caller's handle to the interior tensor is gone (PyTorch's rule).
+    std::vector<TensorHook> hooks;
     bool released = false;
     // Scratch of the backward pass running over this node (graphs are walked by one thread at a
     // time): its marks for the topological sort, and the gradient summed so far.
     mutable std::uint64_t visit = 0;
     mutable Tensor pending_grad;
+
+    TensorNode() = default;
+    TensorNode(const TensorNode&) = delete;
+    TensorNode& operator=(const TensorNode&) = delete;
+    /// Frees the graph above this node in a loop, not by recursion: a chain of a million ops must
+    /// not overflow the stack when it goes.
+    ~TensorNode();
 };
 
 namespace detail {
@@ -82,10 +116,10 @@ Tensor empty(Shape shape, Dtype dtype);
 
 /// Records `out` as the result of op over `inputs` when grad mode is on and an input requires a
 /// gradient; otherwise returns it as a plain tensor. `saved` is kept for `backward`.
-Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, std::vector<Tensor> saved,
+Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved,
               TensorBackward backward);
-inline Tensor record(std::string_view op, Tensor out, std::initializer_list<const Tensor*> inputs,
-                     std::vector<Tensor> saved, TensorBackward backward)
+inline Tensor record(std::string_view op, Tensor out, std::initializer_list<const Tensor*> inputs, TensorList saved,
+                     TensorBackward backward)
 {
     return record(op, std::move(out), std::span<const Tensor* const>(inputs.begin(), inputs.size()), std::move(saved),
                   std::move(backward));
@@ -178,6 +212,20 @@ template <std::size_t N, class F> void for_each_broadcast(const Shape& shape, co
 }
 
 
+/// Whether `part` (leading 1s aside) is the trailing dimensions of `whole`, so that broadcasting
+/// it repeats one contiguous block: a bias [16] against [100, 16].
+inline bool is_trailing_block(const Shape& part, const Shape& whole)
+{
+    std::size_t lead = 0;
+    while (lead < part.size() && part[lead] == 1)
+        ++lead;
+    const std::size_t k = part.size() - lead;
+    if (k > whole.size() || shape_numel(part) == 0)
+        return false;
+    return std::equal(part.begin() + static_cast<std::ptrdiff_t>(lead), part.end(),
+                      whole.end() - static_cast<std::ptrdiff_t>(k));
+}
+
 /// out[i] = f(a[i], b[i]) over the broadcast shape, in a's dtype: the kernel of every binary op.
 /// Equal shapes and a one-element operand take flat loops the compiler vectorises.
 template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a, const Tensor& b, F f)
@@ -201,6 +249,16 @@ template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a,
             const T s = pa[0];
             for (std::int64_t i = 0; i < n; ++i)
                 po[i] = f(s, pb[i]);
+        } else if (a.numel() == n && is_trailing_block(b.shape(), shape)) { // x + bias: row by row
+            const std::int64_t m = b.numel();
+            for (std::int64_t r = 0; r < n; r += m)
+                for (std::int64_t i = 0; i < m; ++i)
+                    po[r + i] = f(pa[r + i], pb[i]);
+        } else if (b.numel() == n && is_trailing_block(a.shape(), shape)) {
+            const std::int64_t m = a.numel();
+            for (std::int64_t r = 0; r < n; r += m)
+                for (std::int64_t i = 0; i < m; ++i)
+                    po[r + i] = f(pa[i], pb[r + i]);
         } else {
             for_each_broadcast<2>(shape, {a.shape(), b.shape()},
                                   [&](std::int64_t o, const std::array<std::int64_t, 2>& at) { po[o] = f(pa[at[0]], pb[at[1]]); });
@@ -217,6 +275,15 @@ std::string describe_tensor(const Tensor& t);
 /// Whether input i of a node needs a gradient: backward formulas skip the others (a constant
 /// operand of mul, the data of matmul X W), as PyTorch's needs_input_grad does.
 inline bool needs(const TensorNode& node, std::size_t i) { return node.inputs[i].needed(); }
+
+/// The shape of input i of a node that needs its gradient (so that backward formulas need not
+/// keep copies of their inputs' shapes): the output shape of the node that made it, or the
+/// leaf's own.
+inline const Shape& input_shape(const TensorNode& node, std::size_t i)
+{
+    const TensorEdge& e = node.inputs[i];
+    return e.fn ? e.fn->shape : e.leaf->shape;
+}
 
 /// Saved tensor i of a node; throws std::logic_error naming the op if backward already freed it.
 const Tensor& saved(const TensorNode& node, std::size_t i);

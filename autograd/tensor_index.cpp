@@ -97,7 +97,7 @@ Tensor slice_impl(const Tensor& x, std::int64_t axis, std::int64_t start, std::i
     });
     const Shape shape = x.shape();
     return detail::record("slice", out, {&x}, {}, [shape, axis, start, step](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{slice_backward(g, shape, axis, start, step)};
+        return TensorList{slice_backward(g, shape, axis, start, step)};
     });
 }
 
@@ -115,7 +115,7 @@ Tensor slice_backward(const Tensor& g, const Shape& shape, std::int64_t axis, st
                 std::copy_n(pg + (o * len + k) * v.inner, v.inner, po + (o * v.size + start + k * step) * v.inner);
     });
     return detail::record("slice_backward", out, {&g}, {}, [axis, start, len, step](const Tensor& gg, const TensorNode&) {
-        return std::vector<Tensor>{slice_impl(gg, axis, start, len, step)};
+        return TensorList{slice_impl(gg, axis, start, len, step)};
     });
 }
 
@@ -139,7 +139,7 @@ Tensor index_select_impl(const Tensor& x, std::int64_t axis, const Indices& indi
     });
     const Shape shape = x.shape();
     return detail::record("index_select", out, {&x}, {}, [shape, axis, indices](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{index_select_backward(g, shape, axis, indices)};
+        return TensorList{index_select_backward(g, shape, axis, indices)};
     });
 }
 
@@ -161,7 +161,7 @@ Tensor index_select_backward(const Tensor& g, const Shape& shape, std::int64_t a
             }
     });
     return detail::record("index_select_backward", out, {&g}, {}, [axis, indices](const Tensor& gg, const TensorNode&) {
-        return std::vector<Tensor>{index_select_impl(gg, axis, indices)};
+        return TensorList{index_select_impl(gg, axis, indices)};
     });
 }
 
@@ -203,7 +203,7 @@ Tensor gather_impl(const Tensor& x, std::int64_t axis, const Indices& index, con
     });
     const Shape shape = x.shape();
     return detail::record("gather", out, {&x}, {}, [shape, axis, index](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{gather_backward(g, shape, axis, index)};
+        return TensorList{gather_backward(g, shape, axis, index)};
     });
 }
 
@@ -218,7 +218,7 @@ Tensor gather_backward(const Tensor& g, const Shape& shape, std::int64_t axis, c
     });
     const Shape index_shape = g.shape();
     return detail::record("gather_backward", out, {&g}, {}, [axis, index, index_shape](const Tensor& gg, const TensorNode&) {
-        return std::vector<Tensor>{gather_impl(gg, axis, index, index_shape)};
+        return TensorList{gather_impl(gg, axis, index, index_shape)};
     });
 }
 
@@ -250,7 +250,7 @@ Tensor permute(const Tensor& x, const Shape& dims)
     Tensor out = detail::empty(out_shape, x.dtype());
     dispatch(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>(), out.impl()->data<T>(), out_shape, strides); });
     return detail::record("permute", out, {&x}, {}, [inverse](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{permute(g, inverse)};
+        return TensorList{permute(g, inverse)};
     });
 }
 
@@ -330,7 +330,7 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
     const auto clamp = [n](std::int64_t i) { return std::clamp(i < 0 ? i + n : i, std::int64_t{0}, n); };
     start = clamp(start);
     end = clamp(end);
-    const std::int64_t len = end > start ? (end - start + step - 1) / step : 0;
+    const std::int64_t len = end > start ? (end - start - 1) / step + 1 : 0; // no overflow for any step
     return slice_impl(x, a, start, len, step);
 }
 
@@ -432,7 +432,7 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis)
     if (tensors.empty())
         throw std::invalid_argument("stack: no tensors to join");
     for (const Tensor& t : tensors)
-        detail::check_defined("stack", t);
+        detail::check_same_dtype("stack", tensors[0], t);
     const Shape& s0 = tensors[0].shape();
     for (std::size_t i = 1; i < tensors.size(); ++i)
         if (tensors[i].shape() != s0)

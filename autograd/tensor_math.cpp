@@ -145,7 +145,7 @@ template <class Better> Tensor extreme_all(std::string_view op, const Tensor& x,
             using T = decltype(v);
             return v == static_cast<T>(y) || (std::isnan(v) && std::isnan(y)) ? T(1) : T(0);
         });
-        return std::vector<Tensor>{g * (mask / sum(mask).item())};
+        return TensorList{g * (mask / sum(mask).item())};
     });
 }
 
@@ -165,7 +165,7 @@ template <class Better> Tensor extreme_axis(std::string_view op, const Tensor& x
     Tensor out = gather_values(x, l, *index, reduced_shape(x.shape(), a, keepdim));
     const Shape shape = x.shape();
     return detail::record(op, out, {&x}, {}, [index, shape, a, keepdim](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{unreduce(g, shape, a, keepdim) * index_mask(*index, shape, a, g.dtype())};
+        return TensorList{unreduce(g, shape, a, keepdim) * index_mask(*index, shape, a, g.dtype())};
     });
 }
 
@@ -197,6 +197,8 @@ Tensor normalize_kernel(const Tensor& x, std::int64_t axis, bool log)
 {
     const Layout l = layout_of(x.shape(), axis);
     Tensor out = detail::empty(x.shape(), x.dtype());
+    if (l.size == 0) // nothing to normalise (and no first element to start the max from)
+        return out;
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
@@ -229,7 +231,7 @@ Tensor sqrt(const Tensor& x)
     Tensor out = map_unary(x, [](auto v) { return std::sqrt(v); });
     return detail::record("sqrt", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
         const Tensor y = is_grad_enabled() ? sqrt(saved(n, 0)) : saved(n, 1);
-        return std::vector<Tensor>{g / (2.0 * y)};
+        return TensorList{g / (2.0 * y)};
     });
 }
 
@@ -243,7 +245,7 @@ Tensor abs(const Tensor& x)
             using T = decltype(v);
             return v > T(0) ? T(1) : v < T(0) ? T(-1) : T(0);
         });
-        return std::vector<Tensor>{g * sign};
+        return TensorList{g * sign};
     });
 }
 
@@ -260,7 +262,7 @@ Tensor leaky_relu(const Tensor& x, double slope)
             using T = decltype(v);
             return v > T(0) ? T(1) : static_cast<T>(slope);
         });
-        return std::vector<Tensor>{g * factor};
+        return TensorList{g * factor};
     });
 }
 
@@ -280,7 +282,7 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
             using T = decltype(v);
             return v >= static_cast<T>(lo) && v <= static_cast<T>(hi) ? T(1) : T(0);
         });
-        return std::vector<Tensor>{where(inside, g, zero_like(g))};
+        return TensorList{where(inside, g, zero_like(g))};
     });
 }
 
@@ -355,7 +357,7 @@ Tensor softmax(const Tensor& x, std::int64_t axis)
     Tensor out = normalize_kernel(x, a, false);
     return detail::record("softmax", out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
         const Tensor y = is_grad_enabled() ? softmax(saved(n, 0), a) : saved(n, 1);
-        return std::vector<Tensor>{y * (g - sum(g * y, a, true))};
+        return TensorList{y * (g - sum(g * y, a, true))};
     });
 }
 
@@ -371,7 +373,7 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis)
     Tensor out = normalize_kernel(x, a, true);
     return detail::record("log_softmax", out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
         const Tensor p = is_grad_enabled() ? softmax(saved(n, 0), a) : exp(saved(n, 1));
-        return std::vector<Tensor>{g - p * sum(g, a, true)};
+        return TensorList{g - p * sum(g, a, true)};
     });
 }
 
@@ -464,7 +466,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b)
     return detail::record("where", out, {&a, &b}, {cond.detach()}, [sa, sb](const Tensor& g, const TensorNode& n) {
         const Tensor& c = saved(n, 0);
         const Tensor zero = zero_like(g);
-        return std::vector<Tensor>{needs(n, 0) ? sum_to(where(c, g, zero), sa) : Tensor(),
+        return TensorList{needs(n, 0) ? sum_to(where(c, g, zero), sa) : Tensor(),
                                    needs(n, 1) ? sum_to(where(c, zero, g), sb) : Tensor()};
     });
 }

@@ -12,6 +12,9 @@
 namespace autograd {
 namespace {
 
+// C += op(A) op(B), row-major. Callers set C first (zeros, or a bias): OpenBLAS's beta = 0 path
+// clears C one column at a time, which costs more than the product itself for the small
+// matrices of a small MLP, and beta = 1 skips it.
 template <class T>
 void gemm(bool ta, bool tb, std::int64_t n, std::int64_t m, std::int64_t k, const T* a, const T* b, T* c)
 {
@@ -19,9 +22,9 @@ void gemm(bool ta, bool tb, std::int64_t n, std::int64_t m, std::int64_t k, cons
     const blasint lda = ta ? N : K, ldb = tb ? K : M;
     const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
     if constexpr (std::is_same_v<T, float>)
-        cblas_sgemm(CblasRowMajor, TA, TB, N, M, K, 1.0f, a, lda, b, ldb, 0.0f, c, M);
+        cblas_sgemm(CblasRowMajor, TA, TB, N, M, K, 1.0f, a, lda, b, ldb, 1.0f, c, M);
     else
-        cblas_dgemm(CblasRowMajor, TA, TB, N, M, K, 1.0, a, lda, b, ldb, 0.0, c, M);
+        cblas_dgemm(CblasRowMajor, TA, TB, N, M, K, 1.0, a, lda, b, ldb, 1.0, c, M);
 }
 
 // Rows and columns of op(X) for the last two dimensions of X.
@@ -42,7 +45,7 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
     if (k != k2 || (a.dim() == 3 && b.dim() == 3 && batch_a != batch_b))
         throw std::invalid_argument(fmt::format("matmul: shapes {}{} and {}{} do not chain", to_string(a.shape()),
                                                 ta ? " (transposed)" : "", to_string(b.shape()), tb ? " (transposed)" : ""));
-    const std::int64_t batch = std::max(batch_a, batch_b);
+    const std::int64_t batch = a.dim() == 3 ? batch_a : batch_b; // a 2-d operand is shared, whatever the batch
     Shape out_shape = a.dim() == 3 || b.dim() == 3 ? Shape{batch, n, m} : Shape{n, m};
     Tensor out = detail::empty(out_shape, a.dtype());
     dispatch(a.dtype(), [&]<class T>() {
@@ -51,9 +54,8 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
         T* po = out.impl()->data<T>();
         for (std::int64_t i = 0; i < batch; ++i) {
             T* c = po + i * n * m;
-            if (k == 0)
-                std::fill(c, c + n * m, T(0));
-            else if (n > 0 && m > 0)
+            std::fill(c, c + n * m, T(0));
+            if (k > 0 && n > 0 && m > 0)
                 gemm<T>(ta, tb, n, m, k, pa + (a.dim() == 3 ? i * n * k : 0), pb + (b.dim() == 3 ? i * k * m : 0), c);
         }
     });
@@ -72,11 +74,61 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
             if (b_shared)
                 db = sum(db, 0);
         }
-        return std::vector<Tensor>{da, db};
+        return TensorList{da, db};
     });
 }
 
 } // namespace
+
+// y = x W^T + b (PyTorch's F.linear; W is [out, in] as in torch.nn.Linear). One op instead of a
+// matmul and a broadcast add: the bias is written into y first and the product added onto it.
+//   dx = g W,   dW = g^T x,   db = g summed over the rows
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
+{
+    detail::check_same_dtype("linear", x, weight);
+    if (bias.defined())
+        detail::check_same_dtype("linear", x, bias);
+    const std::int64_t in = x.dim() >= 1 ? x.shape()[x.dim() - 1] : -1;
+    if (weight.dim() != 2 || x.dim() < 1 || weight.shape()[1] != in ||
+        (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != weight.shape()[0])))
+        throw std::invalid_argument(fmt::format("linear: input {}, weight {} and bias {} do not fit (want input "
+                                                "[..., in], weight [out, in], bias [out])",
+                                                to_string(x.shape()), to_string(weight.shape()),
+                                                bias.defined() ? to_string(bias.shape()) : std::string("none")));
+    const std::int64_t out_features = weight.shape()[0];
+    const std::int64_t rows = in == 0 ? shape_numel(x.shape()) : x.numel() / in;
+    Shape out_shape = x.shape();
+    out_shape.back() = out_features;
+    Tensor out = detail::empty(out_shape, x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        T* po = out.impl()->data<T>();
+        if (bias.defined()) {
+            const T* pb = bias.impl()->data<T>();
+            for (std::int64_t r = 0; r < rows; ++r)
+                std::copy(pb, pb + out_features, po + r * out_features);
+        } else {
+            std::fill(po, po + rows * out_features, T(0));
+        }
+        if (in > 0 && rows > 0 && out_features > 0)
+            gemm<T>(false, true, rows, out_features, in, x.impl()->data<T>(), weight.impl()->data<T>(), po);
+    });
+    const bool has_bias = bias.defined();
+    const Tensor none;
+    return detail::record("linear", out, {&x, &weight, has_bias ? &bias : &none}, {x, weight},
+                          [rows, in, out_features](const Tensor& g, const TensorNode& node) {
+        const Tensor& x = detail::saved(node, 0);
+        const Tensor& w = detail::saved(node, 1);
+        const Tensor g2 = g.reshape({rows, out_features});
+        Tensor dx, dw, db;
+        if (detail::needs(node, 0))
+            dx = product(g2, w, false, false).reshape(x.shape());
+        if (detail::needs(node, 1))
+            dw = product(g2, x.reshape({rows, in}), true, false);
+        if (detail::needs(node, 2))
+            db = sum(g2, 0);
+        return TensorList{dx, dw, db};
+    });
+}
 
 Tensor matmul(const Tensor& a, const Tensor& b)
 {

@@ -59,9 +59,8 @@ Tensor sum(const Tensor& x)
             acc += px[i];
         out.impl()->data<T>()[0] = static_cast<T>(acc);
     });
-    const Shape shape = x.shape();
-    return detail::record("sum", out, {&x}, {}, [shape](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{broadcast_to(g, shape)};
+    return detail::record("sum", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
+        return TensorList{broadcast_to(g, detail::input_shape(n, 0))};
     });
 }
 
@@ -69,11 +68,14 @@ Tensor sum(const Tensor& x)
 Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim)
 {
     detail::check_defined("sum", x);
+    if (x.dim() == 0) { // PyTorch: a 0-d tensor has the one axis 0 (or -1), and its sum is itself
+        normalize_axis("sum", axis, Shape{1});
+        return sum(x);
+    }
     const std::int64_t a = normalize_axis("sum", axis, x.shape());
     Tensor out = sum_axis_kernel(x, a, keepdim);
-    const Shape shape = x.shape();
-    return detail::record("sum", out, {&x}, {}, [shape, a, keepdim](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{unreduce(g, shape, a, keepdim)};
+    return detail::record("sum", out, {&x}, {}, [a, keepdim](const Tensor& g, const TensorNode& n) {
+        return TensorList{unreduce(g, detail::input_shape(n, 0), a, keepdim)};
     });
 }
 
@@ -89,6 +91,10 @@ Tensor mean(const Tensor& x)
 Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim)
 {
     detail::check_defined("mean", x);
+    if (x.dim() == 0) {
+        normalize_axis("mean", axis, Shape{1});
+        return mean(x);
+    }
     const std::int64_t a = normalize_axis("mean", axis, x.shape());
     if (x.shape()[a] == 0)
         throw std::invalid_argument(fmt::format("mean: axis {} of shape {} is empty", axis, to_string(x.shape())));

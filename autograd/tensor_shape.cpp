@@ -22,8 +22,9 @@ Tensor Tensor::reshape(Shape new_shape) const
             infer = static_cast<int>(i);
         } else if (new_shape[i] < 0) {
             throw std::invalid_argument(fmt::format("reshape: negative size in {}", autograd::to_string(new_shape)));
-        } else {
-            known *= new_shape[i];
+        } else if (__builtin_mul_overflow(known, new_shape[i], &known)) {
+            throw std::invalid_argument(fmt::format("reshape: shape {} has too many elements",
+                                                    autograd::to_string(new_shape)));
         }
     }
     if (infer >= 0) {
@@ -38,12 +39,10 @@ Tensor Tensor::reshape(Shape new_shape) const
                                                 shape_numel(new_shape)));
     auto impl = std::allocate_shared<TensorImpl>(detail::CachingAllocator<TensorImpl>{});
     impl->storage = x.storage;
-    impl->strides = contiguous_strides(new_shape);
     impl->shape = std::move(new_shape);
     impl->dtype = x.dtype;
-    const Shape from = x.shape;
-    return detail::record("reshape", Tensor(std::move(impl)), {this}, {}, [from](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{g.reshape(from)};
+    return detail::record("reshape", Tensor(std::move(impl)), {this}, {}, [](const Tensor& g, const TensorNode& n) {
+        return TensorList{g.reshape(detail::input_shape(n, 0))};
     });
 }
 
@@ -78,7 +77,7 @@ Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const
         }
     });
     return detail::record("transpose", out, {this}, {}, [ia, ib](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{g.transpose(ia, ib)};
+        return TensorList{g.transpose(ia, ib)};
     });
 }
 
@@ -99,7 +98,7 @@ Tensor Tensor::to(Dtype target) const
     });
     const Dtype from = x.dtype;
     return detail::record("to", out, {this}, {}, [from](const Tensor& g, const TensorNode&) {
-        return std::vector<Tensor>{g.to(from)};
+        return TensorList{g.to(from)};
     });
 }
 

@@ -94,6 +94,10 @@ BOOST_AUTO_TEST_CASE(reductions_and_matmul_values)
     BOOST_TEST(matmul(Tensor::ones({4, 2, 3}), Tensor::ones({3, 5})).shape() == (Shape{4, 2, 5}), tt::per_element());
     BOOST_TEST(t.t().to_vector() == (std::vector<double>{1, 4, 2, 5, 3, 6}), tt::per_element());
     BOOST_TEST(t.reshape({3, -1}).shape() == (Shape{3, 2}), tt::per_element());
+    // linear: t W^T + b with W = [[1, 0, -1], [1, 1, 1]], b = [10, 20]: rows [-2 + 10, 6 + 20], [-2 + 10, 15 + 20]
+    const Tensor W({1.f, 0.f, -1.f, 1.f, 1.f, 1.f}, {2, 3});
+    BOOST_TEST(linear(t, W, Tensor({10.f, 20.f}, {2})).to_vector() == (std::vector<double>{8, 26, 8, 35}), tt::per_element());
+    BOOST_TEST(linear(t, W).to_vector() == (std::vector<double>{-2, 6, -2, 15}), tt::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(every_op_passes_gradcheck)
@@ -137,6 +141,11 @@ BOOST_AUTO_TEST_CASE(every_op_passes_gradcheck)
     check_grad("matmul batch x shared", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({2, 3, 4}, gen), leaf({4, 2}, gen)});
     check_grad("matmul shared x batch", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({3, 4}, gen), leaf({2, 4, 2}, gen)});
     check_grad("matmul of transposes", [](const V& x) { return matmul(x[0].t(), x[1].t()); }, {leaf({4, 3}, gen), leaf({2, 4}, gen)});
+    check_grad("linear", [](const V& x) { return linear(x[0], x[1], x[2]); }, {leaf({5, 3}, gen), leaf({4, 3}, gen), leaf({4}, gen)});
+    check_grad("linear without bias", [](const V& x) { return linear(x[0], x[1]); }, {leaf({5, 3}, gen), leaf({4, 3}, gen)});
+    check_grad("linear of a vector", [](const V& x) { return linear(x[0], x[1], x[2]); }, {leaf({3}, gen), leaf({2, 3}, gen), leaf({2}, gen)});
+    check_grad("linear batched", [](const V& x) { return linear(x[0], x[1], x[2]); }, {leaf({2, 5, 3}, gen), leaf({4, 3}, gen), leaf({4}, gen)});
+    check_grad("scalar operands", [](const V& x) { return (2.0 - x[0] * 3.0 + 1.5) / 2.0 + 1.0 / x[0]; }, {leaf({2, 3}, gen, 0.5, 2.0)});
     check_grad("reshape", [](const V& x) { return x[0].reshape({4, 3}) * x[1]; }, {leaf({3, 4}, gen), leaf({3}, gen)});
     check_grad("flatten", [](const V& x) { return x[0].flatten(); }, {leaf({2, 3}, gen)});
     check_grad("transpose", [](const V& x) { return x[0].transpose(0, 2); }, {leaf({2, 3, 4}, gen)});
@@ -174,6 +183,9 @@ BOOST_AUTO_TEST_CASE(second_derivatives_pass_gradgradcheck)
     check_gradgrad("sigmoid", [](const V& x) { return sigmoid(x[0]); }, {leaf({4}, gen)});
     check_gradgrad("pow", [](const V& x) { return pow(x[0], 3.0); }, {leaf({4}, gen)});
     check_gradgrad("broadcast mul", [](const V& x) { return x[0] * x[1]; }, {leaf({2, 3}, gen), leaf({3}, gen)});
+    check_gradgrad("linear", [](const V& x) { return tanh(linear(x[0], x[1], x[2])); }, {leaf({3, 2}, gen), leaf({2, 2}, gen), leaf({2}, gen)});
+    check_gradgrad("relu", [](const V& x) { return relu(x[0]) * x[0]; }, {leaf({4}, gen)});
+    check_gradgrad("scalar operands", [](const V& x) { return 2.0 / x[0] - 3.0 * x[0] * x[0]; }, {leaf({3}, gen, 0.5, 2.0)});
     check_gradgrad("batched matmul", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({2, 2, 3}, gen), leaf({3, 2}, gen)});
     check_gradgrad("matmul tanh",
                    [](const V& x) { return tanh(matmul(x[0], x[1])).sum(0); }, {leaf({2, 3}, gen), leaf({3, 2}, gen)});
@@ -245,6 +257,9 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors)
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)(a * Tensor::ones({3, 4}, Dtype::Float64)); }),
                         "mul: dtypes float32 and float64 differ"));
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)a.reshape({5, -1}); }), "reshape"));
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)linear(a, Tensor::ones({2, 3}), Tensor::ones({2})); }) ==
+               "linear: input [3, 4], weight [2, 3] and bias [2] do not fit (want input [..., in], weight [out, in], "
+               "bias [out])");
     Tensor w = Tensor::ones({2, 2}).requires_grad_();
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (w * 2.0).backward(); }), "shape [2, 2]"));
     BOOST_TEST(contains(message_of<std::logic_error>([&] { a.sum().backward(); }), "does not require a gradient"));

@@ -1,7 +1,8 @@
 // Workload W1t (DESIGN.md): the micrograd moons model on the tensor engine, timed per step,
 // the same computation as shared/bench/libtorch/moons.cpp: MLP 2-16-16-1 (ReLU) on 100 points,
 // loss = mean(relu(1 - y*score)) + 1e-4 * sum(p^2), SGD with lr = 1 - 0.9 k/steps, float32,
-// weights initialised as torch.nn.Linear does (uniform in +-1/sqrt(fan_in)).
+// weights initialised as torch.nn.Linear does (uniform in +-1/sqrt(fan_in)), layers computed
+// by linear() as torch.nn.Linear computes them.
 //
 // usage: bench_w1t [--steps N] [--warmup N] [--data moons.csv]
 #include <autograd/tensor.hpp>
@@ -44,15 +45,15 @@ int main(int argc, char** argv)
     const Tensor X(xs, {n, 2}), y(ys, {n});
 
     autograd::Generator gen(1337);
-    const auto linear = [&](std::int64_t in, std::int64_t out) {
+    const auto make_layer = [&](std::int64_t in, std::int64_t out) {
         const double bound = 1.0 / std::sqrt(static_cast<double>(in));
-        Tensor w = Tensor::rand({in, out}, gen, -bound, bound);
+        Tensor w = Tensor::rand({out, in}, gen, -bound, bound); // [out, in], as torch.nn.Linear
         Tensor b = Tensor::rand({out}, gen, -bound, bound);
         return std::pair{w.requires_grad_(), b.requires_grad_()};
     };
-    const auto [w1, b1] = linear(2, 16);
-    const auto [w2, b2] = linear(16, 16);
-    const auto [w3, b3] = linear(16, 1);
+    const auto [w1, b1] = make_layer(2, 16);
+    const auto [w2, b2] = make_layer(16, 16);
+    const auto [w3, b3] = make_layer(16, 1);
     const std::vector<Tensor> params = {w1, b1, w2, b2, w3, b3};
 
     double loss_value = 0.0;
@@ -60,9 +61,9 @@ int main(int argc, char** argv)
     const int total = warmup + steps;
     for (int k = 0; k < total; ++k) {
         const auto t0 = Clock::now();
-        const Tensor h1 = relu(matmul(X, w1) + b1);
-        const Tensor h2 = relu(matmul(h1, w2) + b2);
-        const Tensor scores = (matmul(h2, w3) + b3).reshape({n});
+        const Tensor h1 = relu(linear(X, w1, b1)); // torch.nn.Linear's addmm
+        const Tensor h2 = relu(linear(h1, w2, b2));
+        const Tensor scores = linear(h2, w3, b3).reshape({n});
         Tensor loss = relu(1.0 - y * scores).mean();
         for (const Tensor& p : params)
             loss = loss + 1e-4 * (p * p).sum();
