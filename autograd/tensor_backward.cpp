@@ -147,10 +147,10 @@ private:
 // nothing else can see the slot's data: its record and its storage have one owner each (a
 // gradient handed to two inputs, a reshape view, or a handle the user kept from grad() all
 // count), and no graph is being recorded. Otherwise the sum is a new tensor.
-void add_into(Tensor& slot, const Tensor& g)
+void add_into(Tensor& slot, Tensor g)
 {
     if (!slot.defined()) {
-        slot = g;
+        slot = std::move(g);
         return;
     }
     const auto& impl = slot.impl();
@@ -206,7 +206,7 @@ struct Capture {
     }
 };
 
-void run_backward(std::span<const Tensor> roots, std::span<const Tensor> root_grads, bool retain_graph,
+void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, bool retain_graph,
                   bool create_graph, Capture* capture)
 {
     AutoGradMode mode(create_graph); // backward is recorded only under create_graph
@@ -238,8 +238,9 @@ void run_backward(std::span<const Tensor> roots, std::span<const Tensor> root_gr
         if (const auto& fn = roots[i].grad_fn()) {
             detail::topological_order(static_cast<const TensorNode*>(fn.get()), order, stack, marks);
             add_into(pending.of(fn.get()), root_grads[i]);
+            root_grads[i] = Tensor(); // the pass owns it now (a gradient nothing else holds can be kept, not copied)
         } else {
-            deliver_to_leaf(roots[i].impl(), root_grads[i]);
+            deliver_to_leaf(roots[i].impl(), std::move(root_grads[i]));
         }
     }
 
@@ -267,6 +268,7 @@ void run_backward(std::span<const Tensor> roots, std::span<const Tensor> root_gr
             } restore{outer};
             input_grads = node->backward(g, *node);
         }
+        g = Tensor(); // a formula that passed g through (add) leaves it to the last input unshared
         if (is_anomaly_enabled())
             check_gradients(*node, input_grads);
         for (std::size_t i = 0; i < node->inputs.size(); ++i) {
@@ -274,7 +276,7 @@ void run_backward(std::span<const Tensor> roots, std::span<const Tensor> root_gr
             if (!e.needed() || i >= input_grads.size() || !input_grads[i].defined())
                 continue;
             if (e.fn)
-                add_into(pending.of(e.fn.get()), input_grads[i]);
+                add_into(pending.of(e.fn.get()), std::move(input_grads[i]));
             else
                 deliver_to_leaf(e.leaf, std::move(input_grads[i]));
         }
@@ -312,7 +314,7 @@ Tensor seed_gradient(std::string_view op, const Tensor& output, const Tensor& gi
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const
 {
     checked();
-    const Tensor seed = seed_gradient("backward", *this, gradient);
+    Tensor seed = seed_gradient("backward", *this, gradient);
     run_backward({this, 1}, {&seed, 1}, retain_graph, create_graph, nullptr);
 }
 

@@ -101,7 +101,8 @@ struct TensorNode {
     mutable std::uint64_t visit = 0;
     mutable Tensor pending_grad;
 
-    TensorNode() = default;
+    TensorNode() {} // NOLINT(modernize-use-equals-default): user-provided, so that allocate_shared
+                    // does not zero the whole node before the member initialisers run
     TensorNode(const TensorNode&) = delete;
     TensorNode& operator=(const TensorNode&) = delete;
     /// Frees the graph above this node in a loop, not by recursion: a chain of a million ops must

@@ -74,7 +74,7 @@ int main(int argc, char** argv)
         for (const Tensor& p : params) {
             float* w = p.data_ptr<float>();
             const float* g = p.grad().data_ptr<float>();
-            for (std::int64_t i = 0; i < p.numel(); ++i)
+            for (std::int64_t i = 0, n = p.numel(); i < n; ++i)
                 w[i] -= lr * g[i];
         }
         loss_value = loss.item();
