@@ -145,8 +145,11 @@ Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> in
     if (is_anomaly_enabled() && !in_backward_formula) {
         if (const std::string_view bad = first_nonfinite(out); !bad.empty()) {
             std::string names;
-            for (const Tensor* t : inputs)
-                names += (names.empty() ? "" : ", ") + describe_tensor(*t);
+            for (const Tensor* t : inputs) {
+                if (!names.empty())
+                    names += ", ";
+                names += describe_tensor(*t);
+            }
             throw std::runtime_error(fmt::format("anomaly: {} produced {} in its output of shape {} (inputs: {})", op,
                                                  bad, to_string(out.shape()), names));
         }

@@ -7,6 +7,7 @@ function(backprop_add_library name)
   add_library(backprop::${name} ALIAS ${name})
   set_target_properties(${name} PROPERTIES OUTPUT_NAME backprop_${name} EXPORT_NAME ${name})
   backprop_set_options(${name})
+  backprop_enable_lto(${name})
   target_include_directories(${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
