@@ -1,0 +1,158 @@
+#include "nn/module.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace nn {
+
+using autograd::Tensor;
+
+const Tensor& Module::register_parameter(std::string name, Tensor tensor)
+{
+    if (name.empty() || name.find('.') != std::string::npos)
+        throw std::invalid_argument(fmt::format("register_parameter: bad name '{}' (non-empty, without dots)", name));
+    if (!tensor.defined())
+        throw std::invalid_argument(fmt::format("register_parameter: '{}' is an undefined tensor", name));
+    for (const auto& p : parameters_)
+        if (p.first == name)
+            throw std::invalid_argument(fmt::format("register_parameter: '{}' is already registered", name));
+    if (!tensor.is_leaf())
+        throw std::invalid_argument(fmt::format("register_parameter: '{}' is not a leaf (detach() it first)", name));
+    tensor.requires_grad_();
+    parameters_.emplace_back(std::move(name), std::move(tensor));
+    return parameters_.back().second;
+}
+
+void Module::add_child(std::string name, std::shared_ptr<Module> module)
+{
+    if (name.empty() || name.find('.') != std::string::npos)
+        throw std::invalid_argument(fmt::format("register_module: bad name '{}' (non-empty, without dots)", name));
+    if (module == nullptr)
+        throw std::invalid_argument(fmt::format("register_module: '{}' is a null module", name));
+    for (const auto& c : children_)
+        if (c.first == name)
+            throw std::invalid_argument(fmt::format("register_module: '{}' is already registered", name));
+    children_.emplace_back(std::move(name), std::move(module));
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const
+{
+    std::vector<std::pair<std::string, Tensor>> out(parameters_.begin(), parameters_.end());
+    for (const auto& [child_name, child] : children_)
+        for (auto& [name, t] : child->named_parameters())
+            out.emplace_back(child_name + "." + name, std::move(t));
+    return out;
+}
+
+std::vector<Tensor> Module::parameters() const
+{
+    std::vector<Tensor> out;
+    for (auto& named : named_parameters())
+        out.push_back(std::move(named.second));
+    return out;
+}
+
+std::int64_t Module::num_parameters() const
+{
+    std::int64_t n = 0;
+    for (const Tensor& p : parameters())
+        n += p.numel();
+    return n;
+}
+
+StateDict Module::state_dict() const
+{
+    StateDict state;
+    for (auto& [name, t] : named_parameters())
+        state.insert(name, t);
+    return state;
+}
+
+void Module::load_state_dict(const StateDict& state, bool strict)
+{
+    const auto named = named_parameters();
+    std::vector<std::string> missing, unexpected;
+    for (const auto& [name, t] : named)
+        if (!state.contains(name))
+            missing.push_back(name);
+    for (const auto& [name, t] : state)
+        if (std::none_of(named.begin(), named.end(), [&](const auto& p) { return p.first == name; }))
+            unexpected.push_back(name);
+    if (strict && (!missing.empty() || !unexpected.empty()))
+        throw std::invalid_argument(fmt::format("load_state_dict: missing {}, unexpected {}",
+                                                missing.empty() ? "none" : fmt::format("{}", fmt::join(missing, ", ")),
+                                                unexpected.empty() ? "none" : fmt::format("{}", fmt::join(unexpected, ", "))));
+    // Check everything before writing anything, so a bad file leaves the model as it was.
+    for (const auto& [name, t] : named) {
+        const Tensor* src = state.find(name);
+        if (src == nullptr)
+            continue;
+        if (src->shape() != t.shape() || src->dtype() != t.dtype())
+            throw std::invalid_argument(fmt::format("load_state_dict: '{}' has shape {} ({}) in the state but {} ({}) "
+                                                    "in the model",
+                                                    name, autograd::to_string(src->shape()),
+                                                    autograd::to_string(src->dtype()), autograd::to_string(t.shape()),
+                                                    autograd::to_string(t.dtype())));
+    }
+    for (const auto& [name, t] : named) {
+        const Tensor* src = state.find(name);
+        if (src == nullptr || src->id() == t.id())
+            continue;
+        autograd::dispatch(t.dtype(), [&]<class T>() {
+            std::memcpy(t.data_ptr<T>(), src->data_ptr<T>(), static_cast<std::size_t>(t.numel()) * sizeof(T));
+        });
+    }
+}
+
+void Module::train(bool on)
+{
+    training_ = on;
+    for (auto& child : children_)
+        child.second->train(on);
+}
+
+void Module::zero_grad()
+{
+    for (const Tensor& p : parameters())
+        p.zero_grad();
+}
+
+void Module::print(std::string& out, int indent) const
+{
+    out += type_name() + "(";
+    if (children_.empty()) {
+        out += extra_repr() + ")";
+        return;
+    }
+    const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
+    out += "\n";
+    if (const std::string extra = extra_repr(); !extra.empty())
+        out += pad + extra + "\n";
+    for (const auto& [name, child] : children_) {
+        out += pad + "(" + name + "): ";
+        child->print(out, indent + 2);
+        out += "\n";
+    }
+    out += std::string(static_cast<std::size_t>(indent), ' ') + ")";
+}
+
+std::string Module::summary() const
+{
+    std::string out;
+    print(out, 0);
+    std::int64_t n = num_parameters();
+    // 109386 -> "109,386"
+    std::string digits = std::to_string(n), grouped;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            grouped += ',';
+        grouped += digits[i];
+    }
+    out += fmt::format("\nParameters: {} in {} tensors\n", grouped, parameters().size());
+    return out;
+}
+
+} // namespace nn

@@ -1,0 +1,167 @@
+// Tensor modules: Linear (PyTorch's layout and initialisation), Sequential (names, forward),
+// activation modules, Dropout (train/eval), parameters and state_dict (names, loading with
+// checks), the printed summary (PyTorch's format).
+#define BOOST_TEST_MODULE modules
+#include <boost/test/unit_test.hpp>
+
+#include "test_util.hpp"
+
+#include <nn/activation_modules.hpp>
+#include <nn/dropout.hpp>
+#include <nn/linear.hpp>
+#include <nn/sequential.hpp>
+
+#include <cmath>
+#include <vector>
+
+using autograd::Dtype;
+using autograd::Generator;
+using autograd::Shape;
+using autograd::Tensor;
+using test_util::contains;
+using test_util::message_of;
+namespace tt = boost::test_tools;
+
+BOOST_AUTO_TEST_CASE(linear_follows_pytorch_layout_and_initialisation)
+{
+    Generator gen(7);
+    nn::Linear layer(400, 30, gen);
+    BOOST_TEST(layer.weight().shape() == (Shape{30, 400}), tt::per_element());
+    BOOST_TEST(layer.bias().shape() == (Shape{30}), tt::per_element());
+    // Uniform in +-1/sqrt(400) = +-0.05: every draw inside, and the extremes near the bounds
+    // (a draw lands within 1e-4 of a given bound with probability 1e-3; none of 12000 does with
+    // probability e^-12).
+    const std::vector<double> w = layer.weight().to_vector();
+    double lo = 1, hi = -1, mean = 0;
+    for (double v : w) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+        mean += v / static_cast<double>(w.size());
+    }
+    BOOST_TEST(lo >= -0.05);
+    BOOST_TEST(hi < 0.05);
+    BOOST_TEST(lo < -0.0499);
+    BOOST_TEST(hi > 0.0499);
+    BOOST_TEST(std::abs(mean) < 4 * 0.05 / std::sqrt(3.0 * 12000)); // 4 standard errors
+    // The same seed gives the same layer.
+    Generator again(7);
+    nn::Linear twin(400, 30, again);
+    BOOST_TEST(twin.weight().to_vector() == w, tt::per_element());
+    BOOST_TEST(layer.weight().requires_grad());
+    BOOST_TEST(!nn::Linear(3, 2, gen, false).bias().defined());
+}
+
+BOOST_AUTO_TEST_CASE(linear_computes_x_wt_plus_b)
+{
+    Generator gen(1);
+    nn::Linear layer(3, 2, gen);
+    // Set W = [[1, 0, -1], [1, 1, 1]], b = [10, 20]: x = [1, 2, 3] gives [-2 + 10, 6 + 20].
+    const std::vector<float> w = {1, 0, -1, 1, 1, 1}, b = {10, 20};
+    std::copy(w.begin(), w.end(), layer.weight().data_ptr<float>());
+    std::copy(b.begin(), b.end(), layer.bias().data_ptr<float>());
+    const Tensor y = layer(Tensor({1.f, 2.f, 3.f}, {1, 3}));
+    BOOST_TEST(y.to_vector() == (std::vector<double>{8, 26}), tt::per_element());
+    y.sum().backward();
+    // d sum(y) / dW = x in each row; d / db = 1
+    BOOST_TEST(layer.weight().grad().to_vector() == (std::vector<double>{1, 2, 3, 1, 2, 3}), tt::per_element());
+    BOOST_TEST(layer.bias().grad().to_vector() == (std::vector<double>{1, 1}), tt::per_element());
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)layer(Tensor::ones({2, 4})); }) ==
+               "Linear(3, 2): input of shape [2, 4] does not end in 3 features");
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { nn::Linear(0, 2, gen); }), "must be positive"));
+}
+
+BOOST_AUTO_TEST_CASE(sequential_names_counts_and_prints_as_pytorch)
+{
+    Generator gen(0);
+    nn::Sequential model(nn::Linear(784, 128, gen), nn::ReLU(), nn::Linear(128, 64, gen), nn::ReLU(),
+                         nn::Linear(64, 10, gen));
+    std::vector<std::string> names;
+    for (const auto& [name, t] : model.named_parameters())
+        names.push_back(name);
+    BOOST_TEST(names == (std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"}),
+               tt::per_element());
+    // 784*128 + 128 + 128*64 + 64 + 64*10 + 10, what torch's sum(p.numel()) gives
+    BOOST_TEST(model.num_parameters() == 109386);
+    BOOST_TEST(model.summary() == "Sequential(\n"
+                                  "  (0): Linear(in_features=784, out_features=128, bias=True)\n"
+                                  "  (1): ReLU()\n"
+                                  "  (2): Linear(in_features=128, out_features=64, bias=True)\n"
+                                  "  (3): ReLU()\n"
+                                  "  (4): Linear(in_features=64, out_features=10, bias=True)\n"
+                                  ")\n"
+                                  "Parameters: 109,386 in 6 tensors\n");
+    const Tensor out = model(Tensor::ones({5, 784}));
+    BOOST_TEST(out.shape() == (Shape{5, 10}), tt::per_element());
+    model.push_back(std::make_shared<nn::LogSoftmax>(1));
+    // Rows of log-probabilities: exp sums to 1.
+    const Tensor p = model(Tensor::ones({2, 784})).exp().sum(1);
+    BOOST_TEST(p.to_vector() == (std::vector<double>{1, 1}), tt::tolerance(1e-5) << tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(activation_modules_match_the_ops)
+{
+    const Tensor x({-2.f, -0.5f, 0.f, 1.5f}, {4});
+    BOOST_TEST(nn::ReLU()(x).to_vector() == relu(x).to_vector(), tt::per_element());
+    BOOST_TEST(nn::Sigmoid()(x).to_vector() == sigmoid(x).to_vector(), tt::per_element());
+    BOOST_TEST(nn::Tanh()(x).to_vector() == tanh(x).to_vector(), tt::per_element());
+    BOOST_TEST(nn::LeakyReLU(0.1)(x).to_vector() == (std::vector<double>{-0.2, -0.05, 0, 1.5}),
+               tt::tolerance(1e-6) << tt::per_element());
+    BOOST_TEST(nn::Softmax(0)(x).sum().item() == 1.0, tt::tolerance(1e-6));
+    BOOST_TEST(nn::LeakyReLU(0.2).extra_repr() == "negative_slope=0.2");
+}
+
+BOOST_AUTO_TEST_CASE(dropout_honours_train_and_eval)
+{
+    Generator gen(3);
+    nn::Dropout drop(0.25, gen);
+    const Tensor x = Tensor::ones({100000}).requires_grad_();
+    const Tensor y = drop(x);
+    // Kept elements are scaled to 1/(1 - 0.25); about a quarter are zero (4 standard errors:
+    // sqrt(0.25 * 0.75 / 1e5) = 0.00137).
+    std::size_t zeros = 0;
+    for (double v : y.to_vector()) {
+        BOOST_TEST((v == 0.0 || std::abs(v - 4.0 / 3.0) < 1e-6));
+        zeros += v == 0.0 ? 1 : 0;
+    }
+    BOOST_TEST(std::abs(static_cast<double>(zeros) / 1e5 - 0.25) < 4 * 0.00137);
+    // The gradient is the mask.
+    y.sum().backward();
+    BOOST_TEST(x.grad().to_vector() == y.detach().to_vector(), tt::per_element());
+    drop.eval();
+    BOOST_TEST(!drop.is_training());
+    BOOST_TEST(drop(x).to_vector() == x.to_vector(), tt::per_element());
+    // train()/eval() reach modules inside a Sequential.
+    nn::Sequential model(nn::Linear(2, 2, gen), nn::Dropout(0.5, gen));
+    model.eval();
+    BOOST_TEST(!model[1]->is_training());
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::Dropout(1.5, gen); }) == "Dropout: p must be in [0, 1] (got 1.5)");
+}
+
+BOOST_AUTO_TEST_CASE(state_dict_round_trip_and_checks)
+{
+    Generator gen(5), other_gen(6);
+    nn::Sequential a(nn::Linear(3, 4, gen), nn::Tanh(), nn::Linear(4, 2, gen));
+    nn::Sequential b(nn::Linear(3, 4, other_gen), nn::Tanh(), nn::Linear(4, 2, other_gen));
+    const Tensor x = Tensor::rand({5, 3}, gen);
+    BOOST_TEST(a(x).to_vector() != b(x).to_vector());
+    b.load_state_dict(a.state_dict());
+    BOOST_TEST(a(x).to_vector() == b(x).to_vector(), tt::per_element());
+
+    // A different model: the names that are missing and unexpected are listed, nothing is written.
+    nn::Sequential c(nn::Linear(3, 4, gen), nn::Linear(4, 2, gen));
+    const std::vector<double> before = c.parameters()[0].to_vector();
+    BOOST_TEST(message_of<std::invalid_argument>([&] { c.load_state_dict(a.state_dict()); }) ==
+               "load_state_dict: missing 1.weight, 1.bias, unexpected 2.weight, 2.bias");
+    nn::Sequential d(nn::Linear(3, 5, gen), nn::Tanh(), nn::Linear(5, 2, gen));
+    BOOST_TEST(message_of<std::invalid_argument>([&] { d.load_state_dict(a.state_dict()); }) ==
+               "load_state_dict: '0.weight' has shape [4, 3] (float32) in the state but [5, 3] (float32) in the model");
+    BOOST_TEST(c.parameters()[0].to_vector() == before, tt::per_element());
+    // Not strict: what matches is loaded, the rest left alone.
+    c.load_state_dict(a.state_dict(), false);
+    BOOST_TEST(c.parameters()[0].to_vector() == a.parameters()[0].to_vector(), tt::per_element());
+
+    a(x).sum().backward();
+    BOOST_TEST(a.parameters()[0].grad().defined());
+    a.zero_grad();
+    BOOST_TEST(!a.parameters()[0].grad().defined());
+}
