@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <ostream>
@@ -92,6 +93,14 @@ TensorNode::~TensorNode()
 }
 
 namespace detail {
+
+bool cpu_has_avx2()
+{
+    // BACKPROP_KERNELS=baseline forces the baseline loops (CI runs the tests both ways).
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                            std::string_view(std::getenv("BACKPROP_KERNELS") ? std::getenv("BACKPROP_KERNELS") : "") != "baseline";
+    return has;
+}
 
 Tensor empty(Shape shape, Dtype dtype)
 {

@@ -38,6 +38,43 @@ static void add_fwd(benchmark::State& state)
 }
 BENCHMARK(add_fwd);
 
+// Elementwise kernels on large tensors (forward only): the flat loops and their vector width.
+static void add_large(benchmark::State& state)
+{
+    const Tensor a = Tensor::ones({state.range(0)}), b = Tensor::ones({state.range(0)});
+    for (auto _ : state)
+        benchmark::DoNotOptimize(a + b);
+    state.SetBytesProcessed(state.iterations() * state.range(0) * 3 * 4);
+}
+BENCHMARK(add_large)->Arg(1 << 14)->Arg(1 << 20);
+
+static void sigmoid_large(benchmark::State& state)
+{
+    const Tensor a = Tensor::ones({state.range(0)});
+    for (auto _ : state)
+        benchmark::DoNotOptimize(sigmoid(a));
+    state.SetBytesProcessed(state.iterations() * state.range(0) * 2 * 4);
+}
+BENCHMARK(sigmoid_large)->Arg(1 << 14)->Arg(1 << 20);
+
+static void relu_large(benchmark::State& state)
+{
+    const Tensor a = Tensor::ones({state.range(0)});
+    for (auto _ : state)
+        benchmark::DoNotOptimize(relu(a));
+    state.SetBytesProcessed(state.iterations() * state.range(0) * 2 * 4);
+}
+BENCHMARK(relu_large)->Arg(1 << 14)->Arg(1 << 20);
+
+static void sum_large(benchmark::State& state)
+{
+    const Tensor a = Tensor::ones({state.range(0)});
+    for (auto _ : state)
+        benchmark::DoNotOptimize(sum(a));
+    state.SetBytesProcessed(state.iterations() * state.range(0) * 4);
+}
+BENCHMARK(sum_large)->Arg(1 << 14)->Arg(1 << 20);
+
 static void matmul_engine(benchmark::State& state)
 {
     const auto n = state.range(0);
