@@ -6,6 +6,7 @@
 // cannot form ownership cycles. Saved outputs are stored detached for the same reason.
 #pragma once
 
+#include "autograd/parallel.hpp"
 #include "autograd/small_vector.hpp"
 #include "autograd/tensor.hpp"
 
@@ -146,6 +147,23 @@ template <class F> void run_vectorized(F&& loop)
         loop();
 }
 
+/// Elements per thread below which an elementwise loop stays on one thread (measured: waking
+/// the pool costs about what 64K additions do).
+constexpr std::int64_t kParallelGrain = std::int64_t{1} << 16;
+
+/// Runs loop(begin, end) over [0, n): vectorised as run_vectorized does, and split across
+/// threads when n is large (parallel_for).
+template <class F> void flat_loop(std::int64_t n, F&& loop)
+{
+    const auto run = [&](std::int64_t begin, std::int64_t end) {
+        run_vectorized([&]() [[gnu::always_inline]] { loop(begin, end); });
+    };
+    if (n < 2 * kParallelGrain)
+        run(0, n);
+    else
+        parallel_for(n, kParallelGrain, run);
+}
+
 /// out[i] = f(x[i]): the kernel of every elementwise unary op (f is called with float or double).
 template <class F> Tensor map_unary(const Tensor& x, F f)
 {
@@ -153,9 +171,8 @@ template <class F> Tensor map_unary(const Tensor& x, F f)
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->template data<T>();
         T* po = out.impl()->template data<T>();
-        const std::int64_t n = x.numel();
-        run_vectorized([&]() [[gnu::always_inline]] {
-            for (std::int64_t i = 0; i < n; ++i)
+        flat_loop(x.numel(), [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+            for (std::int64_t i = begin; i < end; ++i)
                 po[i] = f(px[i]);
         });
     });
@@ -259,20 +276,20 @@ template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a,
         T* po = out.impl()->template data<T>();
         const std::int64_t n = out.numel();
         if (a.numel() == n && b.numel() == n) {
-            run_vectorized([&]() [[gnu::always_inline]] {
-                for (std::int64_t i = 0; i < n; ++i)
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+                for (std::int64_t i = begin; i < end; ++i)
                     po[i] = f(pa[i], pb[i]);
             });
         } else if (b.numel() == 1 && a.numel() == n) {
             const T s = pb[0];
-            run_vectorized([&]() [[gnu::always_inline]] {
-                for (std::int64_t i = 0; i < n; ++i)
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+                for (std::int64_t i = begin; i < end; ++i)
                     po[i] = f(pa[i], s);
             });
         } else if (a.numel() == 1 && b.numel() == n) {
             const T s = pa[0];
-            run_vectorized([&]() [[gnu::always_inline]] {
-                for (std::int64_t i = 0; i < n; ++i)
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+                for (std::int64_t i = begin; i < end; ++i)
                     po[i] = f(s, pb[i]);
             });
         } else if (a.numel() == n && is_trailing_block(b.shape(), shape)) { // x + bias: row by row

@@ -7,7 +7,10 @@
 
 #include "test_util.hpp"
 
+#include <autograd/parallel.hpp>
 #include <autograd/tensor.hpp>
+
+#include <algorithm>
 
 #include <cstdint>
 #include <stdexcept>
@@ -160,4 +163,27 @@ BOOST_AUTO_TEST_CASE(stack_names_itself_in_dtype_errors)
                }) == "stack: dtypes float32 and float64 differ (convert one with .to())");
     autograd::Generator gen(1);
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)Tensor::rand({2}, gen, 1.0, 0.0); }), "low <= high"));
+}
+
+BOOST_AUTO_TEST_CASE(large_tensors_are_split_across_threads_correctly)
+{
+    // 300001 elements: several chunks with an uneven end. Every element is computed once and
+    // right (the values are exact in float32).
+    const std::int64_t n = 300001;
+    const Tensor x = Tensor::arange(0, static_cast<double>(n));
+    const std::vector<double> y = (x * 2.0 + x).to_vector();
+    bool all = true;
+    for (std::int64_t i = 0; i < n; ++i)
+        all = all && y[static_cast<std::size_t>(i)] == 3.0 * static_cast<double>(i);
+    BOOST_TEST(all);
+    const std::vector<double> r = relu(x - 150000.0).to_vector();
+    BOOST_TEST(r[0] == 0.0);
+    BOOST_TEST(r[static_cast<std::size_t>(n - 1)] == 150000.0);
+    // Ranges handed out by parallel_for cover [0, n) exactly once.
+    std::vector<int> hits(static_cast<std::size_t>(n), 0);
+    autograd::detail::parallel_for(n, 1000, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t i = b; i < e; ++i)
+            ++hits[static_cast<std::size_t>(i)];
+    });
+    BOOST_TEST(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
 }

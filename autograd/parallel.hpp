@@ -1,0 +1,23 @@
+// parallel_for: the one place where tensor kernels use more than one thread.
+//
+// Only large tensors are split: below `grain` elements per thread the cost of waking a thread
+// (a few microseconds) is more than the work, so small tensors (most of a small MLP's) run on the
+// caller's thread with no synchronisation at all. The workers are a pool made on first use;
+// their number is BACKPROP_NUM_THREADS, or the number of cores. Matrix products are threaded by
+// OpenBLAS itself (OPENBLAS_NUM_THREADS), not here.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace autograd::detail {
+
+/// Threads a parallel_for may use, the caller's included (at least 1).
+int max_threads();
+
+/// Calls body(begin, end) on disjoint ranges covering [0, n), in parallel when n is at least
+/// 2 * grain, and returns when every range is done. body must not throw. A parallel_for inside
+/// another one's body runs inline.
+void parallel_for(std::int64_t n, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& body);
+
+} // namespace autograd::detail
