@@ -2,15 +2,14 @@
 // op makes (its input edges, its saved tensors, the gradients its backward returns). Two or
 // three elements are the rule; a heap allocation for each list cost a fifth of a small op.
 //
-// Kept deliberately simple: the inline elements are an std::array of default-constructed T (T
-// must be cheap to default-construct and to move: a Tensor is a null pointer), and past N every
-// element moves to an std::vector. Copies, moves and exception safety are those of the members.
+// Only the elements in use are constructed and destroyed (the inline slots are raw storage), so
+// an empty list costs nothing to make or drop. Past N, every element moves to an std::vector.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <initializer_list>
 #include <iterator>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -18,7 +17,7 @@ namespace autograd {
 
 template <class T, std::size_t N> class SmallVector {
 public:
-    SmallVector() = default;
+    SmallVector() noexcept {} // NOLINT(modernize-use-equals-default): the union has no default
     SmallVector(std::initializer_list<T> items)
     {
         reserve(items.size());
@@ -35,11 +34,40 @@ public:
                 push_back(std::move(t));
         }
     }
+    SmallVector(const SmallVector& other)
+    {
+        if (other.on_heap()) {
+            heap_ = other.heap_;
+            size_ = other.size_;
+        } else {
+            for (const T& t : other)
+                push_back(t);
+        }
+    }
+    SmallVector(SmallVector&& other) noexcept { take(other); }
+    SmallVector& operator=(const SmallVector& other)
+    {
+        if (this != &other) {
+            SmallVector copy(other);
+            clear();
+            take(copy);
+        }
+        return *this;
+    }
+    SmallVector& operator=(SmallVector&& other) noexcept
+    {
+        if (this != &other) {
+            clear();
+            take(other);
+        }
+        return *this;
+    }
+    ~SmallVector() { destroy_inline(); }
 
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
-    T* data() { return size_ > N ? heap_.data() : inline_.data(); }
-    const T* data() const { return size_ > N ? heap_.data() : inline_.data(); }
+    T* data() { return on_heap() ? heap_.data() : inline_; }
+    const T* data() const { return on_heap() ? heap_.data() : inline_; }
     T* begin() { return data(); }
     T* end() { return data() + size_; }
     const T* begin() const { return data(); }
@@ -57,28 +85,52 @@ public:
     void push_back(T item)
     {
         if (size_ < N) {
-            inline_[size_] = std::move(item);
+            new (&inline_[size_]) T(std::move(item));
         } else {
             if (size_ == N) { // spill: every element moves to the heap
                 heap_.reserve(2 * N + 1);
-                for (T& t : inline_)
-                    heap_.push_back(std::exchange(t, T()));
+                for (std::size_t i = 0; i < N; ++i)
+                    heap_.push_back(std::move(inline_[i]));
+                destroy_inline();
             }
             heap_.push_back(std::move(item));
         }
         ++size_;
     }
     /// Drops every element (and the heap memory, so a released graph holds nothing).
-    void clear()
+    void clear() noexcept
     {
-        for (std::size_t i = 0; i < size_ && i < N; ++i)
-            inline_[i] = T();
+        destroy_inline();
         heap_ = std::vector<T>();
         size_ = 0;
     }
 
 private:
-    std::array<T, N> inline_{};
+    bool on_heap() const { return size_ > N; }
+    void destroy_inline() noexcept
+    {
+        if (!on_heap())
+            for (std::size_t i = 0; i < size_; ++i)
+                inline_[i].~T();
+    }
+    // Takes other's elements; other is left empty. *this must be empty.
+    void take(SmallVector& other) noexcept
+    {
+        if (other.on_heap()) {
+            heap_ = std::move(other.heap_);
+        } else {
+            for (std::size_t i = 0; i < other.size_; ++i)
+                new (&inline_[i]) T(std::move(other.inline_[i]));
+            other.destroy_inline();
+        }
+        size_ = other.size_;
+        other.size_ = 0;
+        other.heap_ = std::vector<T>();
+    }
+
+    union {
+        T inline_[N]; // the first size_ are alive while size_ <= N
+    };
     std::vector<T> heap_; // all the elements once there are more than N
     std::size_t size_ = 0;
 };

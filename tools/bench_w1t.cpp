@@ -89,7 +89,8 @@ int main(int argc, char** argv)
     getrusage(RUSAGE_SELF, &usage);
     fmt::print("W1t tensor moons: {:.1f} us/step over {} steps ({} warm-up), loss {:.4f}\n", total_us / steps, steps,
                warmup, loss_value);
-    fmt::print("  step time  median {:.1f} us, fastest {:.1f} us\n", step_us[step_us.size() / 2], step_us.front());
+    fmt::print("  step time  median {:.1f} us, fastest {:.1f} us, 99th percentile {:.1f} us, slowest {:.1f} us\n",
+               step_us[step_us.size() / 2], step_us.front(), step_us[step_us.size() * 99 / 100], step_us.back());
     fmt::print("  peak RSS   {:.1f} MiB\n", usage.ru_maxrss / 1024.0);
     return 0;
 }
