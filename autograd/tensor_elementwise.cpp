@@ -6,6 +6,7 @@
 // output with its graph would own itself), and under create_graph the formula is recomputed from
 // the input instead so that second derivatives see the dependence.
 #include "autograd/tensor_impl.hpp"
+#include "autograd/vec_math.hpp"
 
 #include <fmt/format.h>
 
@@ -187,7 +188,7 @@ Tensor operator/(double s, const Tensor& b)
 Tensor exp(const Tensor& x)
 {
     detail::check_defined("exp", x);
-    Tensor out = map_unary(x, [](auto v) { return std::exp(v); });
+    Tensor out = map_unary(x, [](auto v) { return detail::exp_of(v); });
     return detail::record("exp", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{g * (is_grad_enabled() ? exp(saved(n, 0)) : saved(n, 1))};
     });
@@ -207,7 +208,7 @@ Tensor log(const Tensor& x)
 Tensor tanh(const Tensor& x)
 {
     detail::check_defined("tanh", x);
-    Tensor out = map_unary(x, [](auto v) { return std::tanh(v); });
+    Tensor out = map_unary(x, [](auto v) { return detail::tanh_of(v); });
     return detail::record("tanh", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
         const Tensor y = is_grad_enabled() ? tanh(saved(n, 0)) : saved(n, 1);
         return TensorList{g * (1.0 - y * y)};
@@ -218,13 +219,7 @@ Tensor tanh(const Tensor& x)
 Tensor sigmoid(const Tensor& x)
 {
     detail::check_defined("sigmoid", x);
-    Tensor out = map_unary(x, [](auto v) {
-        using T = decltype(v);
-        if (v >= T(0))
-            return T(1) / (T(1) + std::exp(-v));
-        const T e = std::exp(v);
-        return e / (T(1) + e);
-    });
+    Tensor out = map_unary(x, [](auto v) { return detail::sigmoid_of(v); });
     return detail::record("sigmoid", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
         const Tensor y = is_grad_enabled() ? sigmoid(saved(n, 0)) : saved(n, 1);
         return TensorList{g * y * (1.0 - y)};

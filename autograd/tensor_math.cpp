@@ -5,6 +5,7 @@
 // recomputed from the input under create_graph (is_grad_enabled() in a backward). Masks that
 // select where a gradient flows (abs, clamp, max, ...) are constants: their derivative is 0.
 #include "autograd/tensor_impl.hpp"
+#include "autograd/vec_math.hpp"
 
 #include <fmt/format.h>
 
@@ -210,12 +211,12 @@ Tensor normalize_kernel(const Tensor& x, std::int64_t axis, bool log)
                     m = std::max(m, px[base + k * l.inner]);
                 double s = 0.0;
                 for (std::int64_t k = 0; k < l.size; ++k)
-                    s += std::exp(static_cast<double>(px[base + k * l.inner] - m));
+                    s += static_cast<double>(detail::exp_of(px[base + k * l.inner] - m));
                 const double log_s = std::log(s);
                 for (std::int64_t k = 0; k < l.size; ++k) {
                     const std::int64_t at = base + k * l.inner;
                     po[at] = log ? static_cast<T>(static_cast<double>(px[at] - m) - log_s)
-                                 : static_cast<T>(std::exp(static_cast<double>(px[at] - m)) / s);
+                                 : static_cast<T>(static_cast<double>(detail::exp_of(px[at] - m)) / s);
                 }
             }
     });
