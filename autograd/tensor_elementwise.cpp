@@ -91,6 +91,12 @@ Tensor operator-(const Tensor& a, const Tensor& b)
 // y = a * b;  da = g*b,  db = g*a
 Tensor operator*(const Tensor& a, const Tensor& b)
 {
+    if (a.defined() && a.id() == b.id()) { // x * x (squared errors, L2 terms): one gradient, 2 g x
+        Tensor out = map_unary(a, [](auto x) { return x * x; });
+        return detail::record("mul", out, {&a}, {a}, [](const Tensor& g, const TensorNode& n) {
+            return TensorList{g * saved(n, 0) * 2.0};
+        });
+    }
     Tensor out = broadcast_binary("mul", a, b, [](auto x, auto y) { return x * y; });
     return detail::record("mul", out, {&a, &b}, {a, b}, [](const Tensor& g, const TensorNode& n) {
         const Tensor& a = saved(n, 0);

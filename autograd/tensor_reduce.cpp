@@ -118,7 +118,15 @@ Tensor mean(const Tensor& x)
     detail::check_defined("mean", x);
     if (x.numel() == 0)
         throw std::invalid_argument(fmt::format("mean: the tensor of shape {} is empty", to_string(x.shape())));
-    return sum(x) * (1.0 / static_cast<double>(x.numel()));
+    // One op, not a sum and a product: y = sum(x) / n;  dx = g / n, stretched
+    const double n = static_cast<double>(x.numel());
+    Tensor out = detail::empty({}, x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        out.impl()->data<T>()[0] = static_cast<T>(sum_contiguous(x.impl()->data<T>(), x.numel()) / n);
+    });
+    return detail::record("mean", out, {&x}, {}, [n](const Tensor& g, const TensorNode& node) {
+        return TensorList{broadcast_to(g / n, detail::input_shape(node, 0))};
+    });
 }
 
 Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim)

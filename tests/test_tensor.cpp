@@ -145,6 +145,8 @@ BOOST_AUTO_TEST_CASE(every_op_passes_gradcheck)
     check_grad("linear without bias", [](const V& x) { return linear(x[0], x[1]); }, {leaf({5, 3}, gen), leaf({4, 3}, gen)});
     check_grad("linear of a vector", [](const V& x) { return linear(x[0], x[1], x[2]); }, {leaf({3}, gen), leaf({2, 3}, gen), leaf({2}, gen)});
     check_grad("linear batched", [](const V& x) { return linear(x[0], x[1], x[2]); }, {leaf({2, 5, 3}, gen), leaf({4, 3}, gen), leaf({4}, gen)});
+    check_grad("square (x * x)", [](const V& x) { return x[0] * x[0]; }, {leaf({2, 3}, gen)});
+    check_grad("mean", [](const V& x) { return x[0].mean(); }, {leaf({2, 3}, gen)});
     check_grad("scalar operands", [](const V& x) { return (2.0 - x[0] * 3.0 + 1.5) / 2.0 + 1.0 / x[0]; }, {leaf({2, 3}, gen, 0.5, 2.0)});
     check_grad("reshape", [](const V& x) { return x[0].reshape({4, 3}) * x[1]; }, {leaf({3, 4}, gen), leaf({3}, gen)});
     check_grad("flatten", [](const V& x) { return x[0].flatten(); }, {leaf({2, 3}, gen)});
@@ -184,6 +186,7 @@ BOOST_AUTO_TEST_CASE(second_derivatives_pass_gradgradcheck)
     check_gradgrad("pow", [](const V& x) { return pow(x[0], 3.0); }, {leaf({4}, gen)});
     check_gradgrad("broadcast mul", [](const V& x) { return x[0] * x[1]; }, {leaf({2, 3}, gen), leaf({3}, gen)});
     check_gradgrad("linear", [](const V& x) { return tanh(linear(x[0], x[1], x[2])); }, {leaf({3, 2}, gen), leaf({2, 2}, gen), leaf({2}, gen)});
+    check_gradgrad("square (x * x)", [](const V& x) { return (x[0] * x[0]).mean(); }, {leaf({4}, gen)});
     check_gradgrad("relu", [](const V& x) { return relu(x[0]) * x[0]; }, {leaf({4}, gen)});
     check_gradgrad("scalar operands", [](const V& x) { return 2.0 / x[0] - 3.0 * x[0] * x[0]; }, {leaf({3}, gen, 0.5, 2.0)});
     check_gradgrad("batched matmul", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({2, 2, 3}, gen), leaf({3, 2}, gen)});
