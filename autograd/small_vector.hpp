@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <iterator>
+#include <memory>
 #include <new>
 #include <utility>
 #include <vector>
@@ -27,8 +28,8 @@ public:
     SmallVector(std::vector<T>&& items) // NOLINT: implicit, so code returning a std::vector still fits
     {
         if (items.size() > N) {
-            heap_ = std::move(items);
-            size_ = heap_.size();
+            heap_ = new std::vector<T>(std::move(items));
+            size_ = heap_->size();
         } else {
             for (T& t : items)
                 push_back(std::move(t));
@@ -37,7 +38,7 @@ public:
     SmallVector(const SmallVector& other)
     {
         if (other.on_heap()) {
-            heap_ = other.heap_;
+            heap_ = new std::vector<T>(*other.heap_);
             size_ = other.size_;
         } else {
             for (const T& t : other)
@@ -62,12 +63,16 @@ public:
         }
         return *this;
     }
-    ~SmallVector() { destroy_inline(); }
+    ~SmallVector()
+    {
+        destroy_inline();
+        delete heap_;
+    }
 
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
-    T* data() { return on_heap() ? heap_.data() : inline_; }
-    const T* data() const { return on_heap() ? heap_.data() : inline_; }
+    T* data() { return on_heap() ? heap_->data() : inline_; }
+    const T* data() const { return on_heap() ? heap_->data() : inline_; }
     T* begin() { return data(); }
     T* end() { return data() + size_; }
     const T* begin() const { return data(); }
@@ -77,23 +82,21 @@ public:
     T& operator[](std::size_t i) { return data()[i]; }
     const T& operator[](std::size_t i) const { return data()[i]; }
 
-    void reserve(std::size_t n)
-    {
-        if (n > N)
-            heap_.reserve(n);
-    }
+    void reserve(std::size_t) {} // the inline slots, then the heap vector's own growth
     void push_back(T item)
     {
         if (size_ < N) {
             new (&inline_[size_]) T(std::move(item));
         } else {
             if (size_ == N) { // spill: every element moves to the heap
-                heap_.reserve(2 * N + 1);
+                auto heap = std::make_unique<std::vector<T>>();
+                heap->reserve(2 * N + 1);
                 for (std::size_t i = 0; i < N; ++i)
-                    heap_.push_back(std::move(inline_[i]));
+                    heap->push_back(std::move(inline_[i]));
                 destroy_inline();
+                heap_ = heap.release();
             }
-            heap_.push_back(std::move(item));
+            heap_->push_back(std::move(item));
         }
         ++size_;
     }
@@ -101,7 +104,8 @@ public:
     void clear() noexcept
     {
         destroy_inline();
-        heap_ = std::vector<T>();
+        delete heap_;
+        heap_ = nullptr;
         size_ = 0;
     }
 
@@ -117,7 +121,7 @@ private:
     void take(SmallVector& other) noexcept
     {
         if (other.on_heap()) {
-            heap_ = std::move(other.heap_);
+            heap_ = std::exchange(other.heap_, nullptr);
         } else {
             for (std::size_t i = 0; i < other.size_; ++i)
                 new (&inline_[i]) T(std::move(other.inline_[i]));
@@ -125,13 +129,12 @@ private:
         }
         size_ = other.size_;
         other.size_ = 0;
-        other.heap_ = std::vector<T>();
     }
 
     union {
         T inline_[N]; // the first size_ are alive while size_ <= N
     };
-    std::vector<T> heap_; // all the elements once there are more than N
+    std::vector<T>* heap_ = nullptr; // all the elements once there are more than N (else null)
     std::size_t size_ = 0;
 };
 

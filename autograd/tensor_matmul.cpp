@@ -104,8 +104,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
         T* po = out.impl()->data<T>();
         if (bias.defined()) {
             const T* pb = bias.impl()->data<T>();
-            for (std::int64_t r = 0; r < rows; ++r)
-                std::copy(pb, pb + out_features, po + r * out_features);
+            for (std::int64_t r = 0; r < rows; ++r) // an inline loop: rows are short, a memcpy call each costs more
+                for (std::int64_t j = 0; j < out_features; ++j)
+                    po[r * out_features + j] = pb[j];
         } else {
             std::fill(po, po + rows * out_features, T(0));
         }

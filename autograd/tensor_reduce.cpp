@@ -57,16 +57,18 @@ Tensor sum_axis_kernel(const Tensor& x, std::int64_t axis, bool keepdim)
             large.resize(static_cast<std::size_t>(inner));
             acc = large.data();
         }
-        for (std::int64_t o = 0; o < outer; ++o) {
-            std::fill(acc, acc + inner, 0.0);
-            for (std::int64_t k = 0; k < n; ++k) {
-                const T* __restrict row = px + (o * n + k) * inner;
+        detail::run_vectorized([&]() [[gnu::always_inline]] {
+            for (std::int64_t o = 0; o < outer; ++o) {
+                std::fill(acc, acc + inner, 0.0);
+                for (std::int64_t k = 0; k < n; ++k) {
+                    const T* __restrict row = px + (o * n + k) * inner;
+                    for (std::int64_t i = 0; i < inner; ++i)
+                        acc[i] += static_cast<double>(row[i]);
+                }
                 for (std::int64_t i = 0; i < inner; ++i)
-                    acc[i] += static_cast<double>(row[i]);
+                    po[o * inner + i] = static_cast<T>(acc[i]);
             }
-            for (std::int64_t i = 0; i < inner; ++i)
-                po[o * inner + i] = static_cast<T>(acc[i]);
-        }
+        });
     });
     return out;
 }
