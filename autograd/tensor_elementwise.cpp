@@ -94,7 +94,9 @@ Tensor operator*(const Tensor& a, const Tensor& b)
     if (a.defined() && a.id() == b.id()) { // x * x (squared errors, L2 terms): one gradient, 2 g x
         Tensor out = map_unary(a, [](auto x) { return x * x; });
         return detail::record("mul", out, {&a}, {a}, [](const Tensor& g, const TensorNode& n) {
-            return TensorList{g * saved(n, 0) * 2.0};
+            if (is_grad_enabled()) // create_graph: recorded ops, differentiable in g and x
+                return TensorList{g * saved(n, 0) * 2.0};
+            return TensorList{broadcast_binary("mul", g, saved(n, 0), [](auto gv, auto xv) { return 2 * gv * xv; })};
         });
     }
     Tensor out = broadcast_binary("mul", a, b, [](auto x, auto y) { return x * y; });
