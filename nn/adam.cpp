@@ -12,19 +12,31 @@ Adam::Adam(std::vector<ParamRef> params, AdamOptions options)
     require(options.beta2 >= 0.0 && options.beta2 < 1.0, "Adam", "beta2 must be in [0, 1)", options.beta2);
     require(options.eps >= 0.0, "Adam", "eps must be >= 0", options.eps);
     require(options.weight_decay >= 0.0, "Adam", "weight_decay must be >= 0", options.weight_decay);
+    register_state("exp_avg", m_);
+    register_state("exp_avg_sq", v_);
+}
+
+void Adam::set_lr(double lr)
+{
+    require(lr >= 0.0, "Adam", "lr must be >= 0", lr);
+    options_.lr = lr;
 }
 
 void Adam::step()
 {
-    const AdamOptions& o = options_;
-    const double t = static_cast<double>(steps() + 1);
-    const double step_size = o.lr / (1.0 - std::pow(o.beta1, t));
-    const double correction2_sqrt = std::sqrt(1.0 - std::pow(o.beta2, t));
-    for_each_element([&](std::size_t i, double& w, double grad) {
-        const double g = grad + o.weight_decay * w;
-        m_[i] += (g - m_[i]) * (1.0 - o.beta1); // PyTorch's lerp form of beta1*m + (1-beta1)*g
-        v_[i] = o.beta2 * v_[i] + (1.0 - o.beta2) * g * g;
-        w -= step_size * m_[i] / (std::sqrt(v_[i]) / correction2_sqrt + o.eps);
+    const AdamOptions o = options_; // a local copy: the loop's stores cannot alias it
+    for_each_param([&](const Slot& p, auto w, auto grad) {
+        const double t = static_cast<double>(p.step);
+        const double step_size = o.lr / (1.0 - std::pow(o.beta1, t));         // lr / (1 - beta1^t)
+        const double correction2_sqrt = std::sqrt(1.0 - std::pow(o.beta2, t)); // sqrt(1 - beta2^t)
+        double* m = m_.data() + p.offset;
+        double* v = v_.data() + p.offset;
+        for (std::size_t k = 0; k < w.size(); ++k) {
+            const double g = grad[k] + o.weight_decay * w[k];           // g = grad + wd w
+            m[k] = o.beta1 * m[k] + (1.0 - o.beta1) * g;                // m = beta1 m + (1 - beta1) g
+            v[k] = o.beta2 * v[k] + (1.0 - o.beta2) * g * g;            // v = beta2 v + (1 - beta2) g^2
+            w[k] -= step_size * (m[k] / (std::sqrt(v[k]) / correction2_sqrt + o.eps)); // w -= step m / denom
+        }
     });
 }
 

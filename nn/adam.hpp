@@ -1,9 +1,12 @@
-// Adam (Kingma & Ba), PyTorch's torch.optim.Adam without amsgrad:
+// Adam (Kingma & Ba), PyTorch's torch.optim.Adam without amsgrad. For parameter step t
+// (counted per parameter, from 1):
 //
-//   g = grad + weight_decay * w
+//   g = grad + weight_decay * w                (L2 penalty in the gradient; see AdamW for decoupled)
 //   m = beta1 * m + (1 - beta1) * g
 //   v = beta2 * v + (1 - beta2) * g^2
 //   w -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+//
+// State: "exp_avg" (m), "exp_avg_sq" (v).
 #pragma once
 
 #include "nn/optimizer.hpp"
@@ -24,6 +27,9 @@ public:
     void step() override;
 
     const AdamOptions& options() const { return options_; }
+    double lr() const override { return options_.lr; }
+    void set_lr(double lr) override;
+    std::string_view name() const override { return "Adam"; }
 
 private:
     AdamOptions options_;

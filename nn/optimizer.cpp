@@ -2,14 +2,29 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace nn {
 
-Optimizer::Optimizer(std::vector<ParamRef> params) : params_(std::move(params))
+using autograd::Dtype;
+using autograd::Tensor;
+
+Optimizer::Optimizer(std::vector<ParamRef> params) : params_(std::move(params)), param_steps_(params_.size(), 0)
 {
-    for (const ParamRef& p : params_)
+    // A parameter listed twice would be updated twice per step (PyTorch refuses it too).
+    std::unordered_map<const void*, std::size_t> seen;
+    for (std::size_t n = 0; n < params_.size(); ++n) {
+        const ParamRef& p = params_[n];
+        const void* id = p.is_tensor() ? p.tensor()->id() : static_cast<const void*>(&p.value()->node());
+        const auto [it, fresh] = seen.emplace(id, n);
+        if (!fresh)
+            throw std::invalid_argument(
+                fmt::format("optimizer: parameters {} and {} are the same {}", it->second, n, p.is_tensor() ? "tensor" : "Value"));
         numel_ += p.numel();
+    }
 }
 
 void Optimizer::zero_grad()
@@ -18,10 +33,113 @@ void Optimizer::zero_grad()
         p.zero_grad();
 }
 
+double Optimizer::lr() const
+{
+    throw std::logic_error(fmt::format("{}: this optimizer has no learning rate", name()));
+}
+
+void Optimizer::set_lr(double /*lr*/)
+{
+    throw std::logic_error(fmt::format("{}: this optimizer has no learning rate to set", name()));
+}
+
+void Optimizer::register_state(std::string name, std::vector<double>& buffer)
+{
+    state_.emplace_back(std::move(name), &buffer);
+}
+
 void Optimizer::require(bool ok, std::string_view optimizer, std::string_view what, double value)
 {
     if (!ok)
         throw std::invalid_argument(fmt::format("{}: {} (got {})", optimizer, what, value));
+}
+
+namespace {
+
+Tensor scalar64(double x) { return Tensor::scalar(x, Dtype::Float64); }
+
+std::string param_entry(std::size_t n, std::string_view what) { return fmt::format("state.{}.{}", n, what); }
+
+} // namespace
+
+StateDict Optimizer::state_dict() const
+{
+    StateDict out;
+    out.insert("step", scalar64(static_cast<double>(steps_)));
+    out.insert("lr", scalar64(lr()));
+    std::size_t offset = 0;
+    for (std::size_t n = 0; n < params_.size(); ++n) {
+        const std::size_t size = params_[n].numel();
+        out.insert(param_entry(n, "step"), scalar64(static_cast<double>(param_steps_[n])));
+        for (const auto& [buffer, values] : state_) {
+            const auto first = values->begin() + static_cast<std::ptrdiff_t>(offset);
+            out.insert(param_entry(n, buffer),
+                       Tensor(std::vector<double>(first, first + static_cast<std::ptrdiff_t>(size)), params_[n].shape()));
+        }
+        offset += size;
+    }
+    return out;
+}
+
+void Optimizer::load_state_dict(const StateDict& state)
+{
+    // Every name this optimizer expects, with the shape it must have.
+    std::vector<std::pair<std::string, autograd::Shape>> expected = {{"step", {}}, {"lr", {}}};
+    for (std::size_t n = 0; n < params_.size(); ++n) {
+        expected.emplace_back(param_entry(n, "step"), autograd::Shape{});
+        for (const auto& entry : state_)
+            expected.emplace_back(param_entry(n, entry.first), params_[n].shape());
+    }
+    const auto describe = [&] {
+        std::string buffers;
+        for (const auto& entry : state_)
+            buffers += (buffers.empty() ? "" : ", ") + entry.first;
+        return fmt::format("this {} has {} parameters and keeps per parameter: step{}{}", name(), params_.size(),
+                           buffers.empty() ? "" : ", ", buffers);
+    };
+
+    // Check everything first, so a bad dict leaves the optimizer as it was.
+    for (const auto& [entry, tensor] : state) {
+        const bool known = std::any_of(expected.begin(), expected.end(), [&](const auto& e) { return e.first == entry; });
+        if (!known)
+            throw std::invalid_argument(
+                fmt::format("{}: load_state_dict: unexpected entry '{}' ({})", name(), entry, describe()));
+    }
+    const auto count_of = [&](std::string_view entry) {
+        const double v = state.at(entry).item();
+        if (!(v >= 0.0 && v == std::floor(v) && v < 9007199254740992.0))
+            throw std::invalid_argument(
+                fmt::format("{}: load_state_dict: '{}' must be a count (a whole number >= 0), got {}", name(), entry, v));
+        return static_cast<std::size_t>(v);
+    };
+    for (const auto& [entry, shape] : expected) {
+        const Tensor* t = state.find(entry);
+        if (t == nullptr)
+            throw std::invalid_argument(fmt::format("{}: load_state_dict: no entry named '{}' ({})", name(), entry, describe()));
+        if (t->dtype() != Dtype::Float64)
+            throw std::invalid_argument(
+                fmt::format("{}: load_state_dict: '{}' is {}, expected float64", name(), entry, to_string(t->dtype())));
+        if (t->shape() != shape)
+            throw std::invalid_argument(fmt::format("{}: load_state_dict: '{}' has shape {}, expected {}", name(), entry,
+                                                    to_string(t->shape()), to_string(shape)));
+    }
+    const std::size_t steps = count_of("step");
+    std::vector<std::size_t> param_steps(params_.size());
+    for (std::size_t n = 0; n < params_.size(); ++n)
+        param_steps[n] = count_of(param_entry(n, "step"));
+    set_lr(state.at("lr").item()); // validates the value; the first change made
+
+    steps_ = steps;
+    param_steps_ = std::move(param_steps);
+    std::size_t offset = 0;
+    for (std::size_t n = 0; n < params_.size(); ++n) {
+        for (const auto& [buffer, values] : state_) {
+            const Tensor& t = state.at(param_entry(n, buffer));
+            const double* src = t.data_ptr<double>();
+            std::copy(src, src + t.numel(), values->begin() + static_cast<std::ptrdiff_t>(offset));
+        }
+        offset += params_[n].numel();
+    }
 }
 
 } // namespace nn

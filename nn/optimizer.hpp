@@ -1,20 +1,32 @@
 // Optimizer: the interface every update rule shares (PyTorch's torch.optim names).
 //
-//   nn::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});
+//   nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.1, .momentum = 0.9});
 //   for (...) {
 //       opt.zero_grad();
 //       loss(model).backward();
 //       opt.step();
 //   }
+//   nn::StateDict saved = opt.state_dict();   // momentum buffers, step counts, lr
+//   other.load_state_dict(saved);             // resumes exactly where opt was
 //
-// State (momentum buffers, RPROP step sizes, Adam moments) is one flat array per quantity over
-// all parameters in order, so step() is a plain loop a reader can check against the formula.
+// State (momentum buffers, RPROP step sizes, Adam moments) is one flat array of doubles per
+// quantity over all parameters in order; parameter n's elements start at its offset. step()
+// walks the parameters with for_each_param and runs a plain loop over each one's elements, a loop
+// a reader can check against the formula in the optimizer's header.
+//
+// As in PyTorch, each parameter counts its own updates (state['step']): a tensor that got no
+// gradient in a step is skipped, its state and count untouched, so Adam's bias correction for it
+// continues where it left off.
 #pragma once
 
 #include "nn/parameter.hpp"
+#include "nn/state_dict.hpp"
 
 #include <cstddef>
+#include <span>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace nn {
@@ -28,36 +40,87 @@ public:
 
     /// Applies one update from the gradients the last backward() left.
     virtual void step() = 0;
-    /// Sets every parameter's gradient to zero (before the next backward()).
+    /// Clears every parameter's gradient before the next backward(): a Value's becomes 0, a
+    /// tensor's is dropped (PyTorch's set_to_none=True).
     void zero_grad();
+
+    /// The learning rate schedulers read and set. The base class has none and throws
+    /// std::logic_error; every optimizer of this library overrides both.
+    virtual double lr() const;
+    /// Throws std::invalid_argument for a value the optimizer's constructor would reject.
+    virtual void set_lr(double lr);
+    /// "SGD", "Adam", ...: the name error messages start with.
+    virtual std::string_view name() const { return "Optimizer"; }
+
+    /// The state to resume from: float64 tensors "step" (0-d, completed step() calls), "lr" (0-d)
+    /// and, for parameter n, "state.<n>.step" (its own update count) and "state.<n>.<buffer>"
+    /// shaped like the parameter (PyTorch's names: "momentum_buffer", "exp_avg", ...). The
+    /// tensors are copies: later steps do not change them.
+    StateDict state_dict() const;
+    /// Restores what state_dict() saved, from an optimizer of the same kind and options over
+    /// parameters of the same shapes. Checks everything before changing anything; throws
+    /// std::invalid_argument naming the entry for a missing or unexpected name, a wrong shape or
+    /// a dtype other than float64.
+    void load_state_dict(const StateDict& state);
 
     const std::vector<ParamRef>& params() const { return params_; }
     std::size_t numel() const { return numel_; }
     /// Completed step() calls.
     std::size_t steps() const { return steps_; }
+    /// Updates parameter n has had (steps in which it had a gradient).
+    std::size_t param_steps(std::size_t n) const { return param_steps_.at(n); }
 
 protected:
-    /// Calls f(i, w, g) for every element, i counting over all parameters in order: the loop
-    /// every step() is written with.
-    template <class F> void for_each_element(F&& f)
+    /// Where one parameter's state lives and how many updates it has had, counting the one under
+    /// way: step == 1 is its first (PyTorch's lazily initialised state).
+    struct Slot {
+        std::size_t index;  // the parameter's position in params()
+        std::size_t offset; // its first element's position in the flat state arrays
+        std::size_t step;   // 1 on its first update
+    };
+
+    /// Calls f(slot, w, g) for every parameter that has a gradient, with w a std::span<T> of its
+    /// elements and g a std::span<const T> of its gradient (T float or double: f is a generic
+    /// lambda, instantiated for both), then counts the step. Parameters without a gradient are
+    /// skipped and keep their update count.
+    template <class F> void for_each_param(F&& f)
     {
-        std::size_t i = 0;
-        for (const ParamRef& p : params_) {
-            const std::span<double> w = p.data();
-            const std::span<const double> g = p.grad();
-            for (std::size_t k = 0; k < w.size(); ++k, ++i)
-                f(i, w[k], g[k]);
+        std::size_t offset = 0;
+        for (std::size_t n = 0; n < params_.size(); ++n) {
+            params_[n].visit([&](auto w, auto g) { f(Slot{n, offset, ++param_steps_[n]}, w, g); });
+            offset += params_[n].numel();
         }
         ++steps_;
     }
 
-    /// Throws std::invalid_argument "<optimizer>: <name> must be ... (got <value>)".
+    /// Calls f(i, w, g) for every element with a gradient, i counting over all parameters in
+    /// order, w a double& and g a double (a float32 tensor's elements pass through a double).
+    /// Simpler than for_each_param and slower for float32; for optimizers that need no
+    /// per-parameter step count.
+    template <class F> void for_each_element(F&& f)
+    {
+        for_each_param([&](const Slot& p, auto w, auto g) {
+            for (std::size_t k = 0; k < w.size(); ++k) {
+                double wk = w[k];
+                f(p.offset + k, wk, static_cast<double>(g[k]));
+                w[k] = static_cast<typename decltype(w)::value_type>(wk);
+            }
+        });
+    }
+
+    /// Registers a per-element state array (numel() doubles, a member of the derived class) under
+    /// its PyTorch name, for state_dict() and load_state_dict().
+    void register_state(std::string name, std::vector<double>& buffer);
+
+    /// Throws std::invalid_argument "<optimizer>: <what> (got <value>)".
     static void require(bool ok, std::string_view optimizer, std::string_view what, double value);
 
 private:
     std::vector<ParamRef> params_;
     std::size_t numel_ = 0;
     std::size_t steps_ = 0;
+    std::vector<std::size_t> param_steps_;
+    std::vector<std::pair<std::string, std::vector<double>*>> state_;
 };
 
 } // namespace nn

@@ -9,8 +9,10 @@ SGD::SGD(std::vector<ParamRef> params, SGDOptions options) : Optimizer(std::move
     require(options.weight_decay >= 0.0, "SGD", "weight_decay must be >= 0", options.weight_decay);
     require(!options.nesterov || (options.momentum > 0.0 && options.dampening == 0.0), "SGD",
             "nesterov needs momentum > 0 and dampening = 0; momentum is", options.momentum);
-    if (options.momentum != 0.0)
+    if (options.momentum != 0.0) {
         momentum_buffer_.assign(numel(), 0.0);
+        register_state("momentum_buffer", momentum_buffer_);
+    }
 }
 
 void SGD::set_lr(double lr)
@@ -21,16 +23,20 @@ void SGD::set_lr(double lr)
 
 void SGD::step()
 {
-    const SGDOptions& o = options_;
-    const bool first = steps() == 0;
-    for_each_element([&](std::size_t i, double& w, double grad) {
-        double g = grad + o.weight_decay * w;
-        if (o.momentum != 0.0) {
-            double& buf = momentum_buffer_[i];
-            buf = first ? g : o.momentum * buf + (1.0 - o.dampening) * g;
-            g = o.nesterov ? g + o.momentum * buf : buf;
+    const SGDOptions o = options_; // a local copy: the loop's stores cannot alias it
+    for_each_param([&](const Slot& p, auto w, auto grad) {
+        if (o.momentum == 0.0) {
+            for (std::size_t k = 0; k < w.size(); ++k)
+                w[k] -= o.lr * (grad[k] + o.weight_decay * w[k]); // w -= lr (grad + wd w)
+            return;
         }
-        w -= o.lr * g;
+        double* buf = momentum_buffer_.data() + p.offset;
+        const bool first = p.step == 1;
+        for (std::size_t k = 0; k < w.size(); ++k) {
+            const double g = grad[k] + o.weight_decay * w[k];                          // g = grad + wd w
+            buf[k] = first ? g : o.momentum * buf[k] + (1.0 - o.dampening) * g;       // buf = m buf + (1 - d) g
+            w[k] -= o.lr * (o.nesterov ? g + o.momentum * buf[k] : buf[k]);           // w -= lr (nesterov ? g + m buf : buf)
+        }
     });
 }
 

@@ -1,7 +1,7 @@
 // SGD with optional momentum, dampening, Nesterov momentum and weight decay (PyTorch's rule).
 //
 //   g = grad + weight_decay * w
-//   buf = g                                   on the first step
+//   buf = g                                   on the parameter's first step
 //   buf = momentum * buf + (1 - dampening) * g   afterwards
 //   g = nesterov ? g + momentum * buf : buf   (when momentum != 0)
 //   w = w - lr * g
@@ -9,6 +9,7 @@
 // With constant lr this is the tutorial's rule "the new change is minus the learning rate times
 // the gradient plus the momentum times the last change": change = -lr * buf, and
 // -lr * buf_t = -lr * g_t + momentum * (-lr * buf_{t-1}).
+// State: "momentum_buffer" (when momentum != 0).
 #pragma once
 
 #include "nn/optimizer.hpp"
@@ -29,7 +30,9 @@ public:
     void step() override;
 
     const SGDOptions& options() const { return options_; }
-    void set_lr(double lr);
+    double lr() const override { return options_.lr; }
+    void set_lr(double lr) override;
+    std::string_view name() const override { return "SGD"; }
 
 private:
     SGDOptions options_;

@@ -1,0 +1,394 @@
+// Optimizers on tensors, by hand: which tensors ParamRef takes, skipping tensors without a
+// gradient, zero_grad, float32, errors of load_state_dict and of the new optimizers' options,
+// gradient clipping, and the schedules against their closed forms. (Trajectories against
+// PyTorch are in test_optim_tensor_golden.cpp.)
+#define BOOST_TEST_MODULE optim
+#include <boost/test/unit_test.hpp>
+
+#include "test_util.hpp"
+
+#include <autograd/tensor.hpp>
+#include <autograd/value.hpp>
+#include <nn/adagrad.hpp>
+#include <nn/adam.hpp>
+#include <nn/adamw.hpp>
+#include <nn/clip_grad.hpp>
+#include <nn/lr_scheduler.hpp>
+#include <nn/reduce_lr_on_plateau.hpp>
+#include <nn/rmsprop.hpp>
+#include <nn/rprop.hpp>
+#include <nn/sgd.hpp>
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+namespace tt = boost::test_tools;
+using autograd::Dtype;
+using autograd::Tensor;
+using autograd::Value;
+using test_util::contains;
+using test_util::message_of;
+
+namespace {
+
+Tensor leaf(std::vector<double> v, autograd::Shape shape) { return Tensor(std::move(v), std::move(shape)).requires_grad_(); }
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// ParamRef
+
+BOOST_AUTO_TEST_CASE(param_ref_takes_leaves_that_require_grad)
+{
+    const Tensor w = leaf({1.0, 2.0}, {2});
+    const nn::ParamRef p(w);
+    BOOST_TEST(p.is_tensor());
+    BOOST_TEST(p.numel() == 2u);
+    BOOST_TEST(!p.has_grad());
+
+    std::string m = message_of<std::invalid_argument>([] { (void)nn::ParamRef(Tensor({1.f, 2.f}, {2})); });
+    BOOST_TEST(contains(m, "does not require grad"), m);
+    m = message_of<std::invalid_argument>([&] { (void)nn::ParamRef(w * 2.0); });
+    BOOST_TEST(contains(m, "leaf"), m);
+    BOOST_CHECK_THROW((void)nn::ParamRef(Tensor()), std::invalid_argument);
+    BOOST_CHECK_THROW(nn::param_refs(std::vector<Tensor>{w, w + 1.0}), std::invalid_argument);
+
+    // The same parameter twice would be updated twice a step.
+    m = message_of<std::invalid_argument>([&] { nn::SGD opt(nn::param_refs({w, leaf({1.0}, {1}), w}), {}); });
+    BOOST_TEST(contains(m, "parameters 0 and 2"), m);
+    const Value v = Value::parameter(1.0);
+    BOOST_CHECK_THROW((void)nn::SGD(nn::param_refs({v, v}), {}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(tensors_without_a_gradient_are_skipped)
+{
+    // PyTorch: a parameter whose grad is None is not updated, not even by weight decay or
+    // momentum, and its state (and step count) stays as it was.
+    const Tensor used = leaf({1.0, -2.0}, {2});
+    const Tensor unused = leaf({3.0, 4.0, 5.0}, {3});
+    nn::Adam opt(nn::param_refs({used, unused}), {.lr = 0.1, .weight_decay = 0.5});
+    for (int i = 0; i < 3; ++i) {
+        opt.zero_grad();
+        sum(used * used).backward();
+        opt.step();
+    }
+    BOOST_TEST(unused.to_vector() == (std::vector<double>{3.0, 4.0, 5.0}), tt::per_element());
+    BOOST_TEST(!unused.grad().defined());
+    BOOST_TEST(opt.param_steps(0) == 3u);
+    BOOST_TEST(opt.param_steps(1) == 0u);
+    const nn::StateDict s = opt.state_dict();
+    BOOST_TEST(s.at("state.1.exp_avg").to_vector() == (std::vector<double>{0.0, 0.0, 0.0}), tt::per_element());
+
+    // Its first update is a first step: Adam's bias correction starts at t = 1, so the move is lr.
+    opt.zero_grad();
+    sum(unused).backward();
+    opt.step();
+    BOOST_TEST(opt.param_steps(1) == 1u);
+    // g = 1 + 0.5 w; m / sqrt(v) = sign(g) after bias correction: every element moves by lr.
+    BOOST_TEST(unused.to_vector()[0] == 2.9, tt::tolerance(1e-6));
+}
+
+BOOST_AUTO_TEST_CASE(zero_grad_drops_tensor_gradients_and_zeroes_values)
+{
+    const Tensor w = leaf({1.0, 2.0}, {2});
+    const Value v = Value::parameter(3.0);
+    nn::SGD opt({nn::ParamRef(w), nn::ParamRef(v)}, {.lr = 0.1});
+    (sum(w) * 2.0).backward();
+    (v * v).backward();
+    BOOST_TEST(w.grad().defined());
+    BOOST_TEST(v.grad() == 6.0);
+    opt.step(); // one optimizer over a tensor and a Value
+    BOOST_TEST(w.to_vector()[0] == 0.8, tt::tolerance(1e-15));
+    BOOST_TEST(w.to_vector()[1] == 1.8, tt::tolerance(1e-15));
+    BOOST_TEST(v.data() == 2.4, tt::tolerance(1e-15));
+    opt.zero_grad();
+    BOOST_TEST(!w.grad().defined()); // set_to_none
+    BOOST_TEST(v.grad() == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(float32_tensors_follow_the_float64_run)
+{
+    autograd::Generator gen(3);
+    const Tensor w64 = Tensor::randn({1000}, gen, 0.0, 1.0, Dtype::Float64).requires_grad_();
+    const Tensor w32 = w64.detach().to(Dtype::Float32).requires_grad_();
+    nn::Adam a64(nn::param_refs({w64}), {.lr = 0.01, .weight_decay = 0.1});
+    nn::Adam a32(nn::param_refs({w32}), {.lr = 0.01, .weight_decay = 0.1});
+    for (int i = 0; i < 5; ++i) {
+        for (auto [w, opt] : {std::pair{w64, &a64}, std::pair{w32, &a32}}) {
+            opt->zero_grad();
+            sum(tanh(w) * w).backward();
+            opt->step();
+        }
+    }
+    BOOST_TEST(w32.dtype() == Dtype::Float32);
+    const std::vector<double> x = w64.to_vector(), y = w32.to_vector();
+    double worst = 0.0;
+    for (std::size_t i = 0; i < x.size(); ++i)
+        worst = std::max(worst, std::abs(x[i] - y[i]));
+    BOOST_TEST(worst < 1e-5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options and state dicts
+
+BOOST_AUTO_TEST_CASE(new_optimizers_validate_their_options)
+{
+    const std::vector<Tensor> w{leaf({1.0}, {1})};
+    const auto check = [](const std::string& m, const char* optimizer, const char* what, const char* value) {
+        BOOST_TEST(contains(m, optimizer), m);
+        BOOST_TEST(contains(m, what), m);
+        BOOST_TEST(contains(m, value), m);
+    };
+    const auto adamw = [&](nn::AdamWOptions o) {
+        return message_of<std::invalid_argument>([&] { nn::AdamW opt(nn::param_refs(w), o); });
+    };
+    check(adamw({.beta1 = 1.5}), "AdamW", "beta1", "1.5");
+    check(adamw({.beta2 = -0.25}), "AdamW", "beta2", "-0.25");
+    check(adamw({.lr = -2.0}), "AdamW", "lr", "-2");
+    check(adamw({.eps = -1.0}), "AdamW", "eps", "-1");
+    check(adamw({.weight_decay = -0.5}), "AdamW", "weight_decay", "-0.5");
+    BOOST_TEST(nn::AdamW(nn::param_refs(w), {}).options().weight_decay == 1e-2);
+    BOOST_TEST(nn::AdamW(nn::param_refs(w), {}).lr() == 1e-3);
+
+    const auto rms = [&](nn::RMSpropOptions o) {
+        return message_of<std::invalid_argument>([&] { nn::RMSprop opt(nn::param_refs(w), o); });
+    };
+    check(rms({.lr = -0.5}), "RMSprop", "lr", "-0.5");
+    check(rms({.alpha = -0.5}), "RMSprop", "alpha", "-0.5");
+    check(rms({.eps = -0.5}), "RMSprop", "eps", "-0.5");
+    check(rms({.weight_decay = -0.5}), "RMSprop", "weight_decay", "-0.5");
+    check(rms({.momentum = -0.5}), "RMSprop", "momentum", "-0.5");
+
+    const auto ada = [&](nn::AdagradOptions o) {
+        return message_of<std::invalid_argument>([&] { nn::Adagrad opt(nn::param_refs(w), o); });
+    };
+    check(ada({.lr = -0.5}), "Adagrad", "lr", "-0.5");
+    check(ada({.lr_decay = -0.5}), "Adagrad", "lr_decay", "-0.5");
+    check(ada({.weight_decay = -0.5}), "Adagrad", "weight_decay", "-0.5");
+    check(ada({.initial_accumulator_value = -0.5}), "Adagrad", "initial_accumulator_value", "-0.5");
+    check(ada({.eps = -0.5}), "Adagrad", "eps", "-0.5");
+
+    nn::RMSprop r(nn::param_refs(w), {});
+    check(message_of<std::invalid_argument>([&] { r.set_lr(-3.0); }), "RMSprop", "lr", "-3");
+    nn::Adam a(nn::param_refs(w), {});
+    check(message_of<std::invalid_argument>([&] { a.set_lr(-3.0); }), "Adam", "lr", "-3");
+}
+
+BOOST_AUTO_TEST_CASE(load_state_dict_reports_what_is_wrong_and_changes_nothing)
+{
+    const std::vector<Tensor> w{leaf({1.0, 2.0, 3.0, 4.0}, {2, 2}), leaf({1.0}, {1})};
+    nn::Adam opt(nn::param_refs(w), {.lr = 0.1});
+    opt.zero_grad();
+    sum(w[0] * w[0]).backward();
+    opt.step();
+    const nn::StateDict good = opt.state_dict();
+
+    const auto load_msg = [&](const nn::StateDict& s) {
+        return message_of<std::invalid_argument>([&] { opt.load_state_dict(s); });
+    };
+    const auto without = [&](const std::string& name) {
+        nn::StateDict s;
+        for (const auto& [n, t] : good)
+            if (n != name)
+                s.insert(n, t);
+        return s;
+    };
+    const auto replaced = [&](const std::string& name, const Tensor& by) {
+        nn::StateDict s;
+        for (const auto& [n, t] : good)
+            s.insert(n, n == name ? by : t);
+        return s;
+    };
+
+    std::string m = load_msg(without("state.1.exp_avg_sq"));
+    BOOST_TEST(contains(m, "Adam"), m);
+    BOOST_TEST(contains(m, "'state.1.exp_avg_sq'"), m);
+    m = load_msg(without("lr"));
+    BOOST_TEST(contains(m, "'lr'"), m);
+    m = load_msg(replaced("state.0.exp_avg", Tensor::zeros({4}, Dtype::Float64)));
+    BOOST_TEST(contains(m, "'state.0.exp_avg'"), m);
+    BOOST_TEST(contains(m, "[4]"), m);
+    BOOST_TEST(contains(m, "[2, 2]"), m);
+    m = load_msg(replaced("state.0.exp_avg", Tensor::zeros({2, 2}, Dtype::Float32)));
+    BOOST_TEST(contains(m, "float32"), m);
+    m = load_msg(replaced("state.0.step", Tensor::scalar(1.5, Dtype::Float64)));
+    BOOST_TEST(contains(m, "'state.0.step'"), m);
+    nn::StateDict extra = good;
+    extra.insert("state.2.exp_avg", Tensor::zeros({1}, Dtype::Float64));
+    m = load_msg(extra);
+    BOOST_TEST(contains(m, "unexpected"), m);
+    BOOST_TEST(contains(m, "'state.2.exp_avg'"), m);
+    // Another optimizer's state: SGD with momentum keeps momentum_buffer, not exp_avg.
+    nn::SGD sgd(nn::param_refs(w), {.lr = 0.1, .momentum = 0.9});
+    m = message_of<std::invalid_argument>([&] { sgd.load_state_dict(good); });
+    BOOST_TEST(contains(m, "SGD"), m);
+    BOOST_TEST(contains(m, "exp_avg"), m);
+    BOOST_TEST(sgd.steps() == 0u);
+
+    // After all those failures the state is still the one saved.
+    const nn::StateDict after = opt.state_dict();
+    for (const auto& [n, t] : good)
+        BOOST_TEST(after.at(n).to_vector() == t.to_vector(), tt::per_element());
+    BOOST_CHECK_NO_THROW(opt.load_state_dict(good));
+}
+
+BOOST_AUTO_TEST_CASE(rprop_set_lr_is_the_initial_step_size)
+{
+    const Tensor a = leaf({0.0}, {1});
+    const Tensor b = leaf({0.0}, {1});
+    nn::Rprop opt(nn::param_refs({a, b}), {.lr = 0.1});
+    opt.zero_grad();
+    sum(a).backward(); // b gets no gradient: not started
+    opt.step();
+    BOOST_TEST(a.item() == -0.1);
+    opt.set_lr(0.01);
+    opt.zero_grad();
+    sum(a + b).backward();
+    opt.step();
+    BOOST_TEST(a.item() == -0.1 - 0.1 * 1.2, tt::tolerance(1e-15)); // a's adapted step size goes on
+    BOOST_TEST(b.item() == -0.01, tt::tolerance(1e-15));            // b starts from the new lr
+    BOOST_CHECK_NO_THROW(opt.set_lr(0.0));
+    BOOST_CHECK_THROW(opt.set_lr(-1.0), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradient clipping
+
+BOOST_AUTO_TEST_CASE(clip_grad_norm_scales_to_max_norm)
+{
+    const Tensor a = leaf({0.0, 0.0}, {2});
+    const Tensor b = leaf({0.0}, {1});
+    const Tensor none = leaf({0.0}, {1});
+    const auto grads = [&] {
+        a.set_grad(Tensor({3.0, 0.0}, {2}));
+        b.set_grad(Tensor({-4.0}, {1}));
+        none.zero_grad();
+    };
+    const std::vector<nn::ParamRef> p = nn::param_refs({a, b, none});
+
+    grads();
+    BOOST_TEST(nn::clip_grad_norm_(p, 1.0) == 5.0); // sqrt(9 + 16)
+    const double coef = 1.0 / (5.0 + 1e-6);
+    BOOST_TEST(a.grad().to_vector()[0] == 3.0 * coef, tt::tolerance(1e-15));
+    BOOST_TEST(b.grad().to_vector()[0] == -4.0 * coef, tt::tolerance(1e-15));
+    BOOST_TEST(!none.grad().defined());
+
+    grads(); // below max_norm: untouched
+    BOOST_TEST(nn::clip_grad_norm_(p, 10.0) == 5.0);
+    BOOST_TEST(a.grad().to_vector()[0] == 3.0);
+
+    grads();
+    BOOST_TEST(nn::clip_grad_norm_(p, 2.0, nn::inf_norm) == 4.0);
+    BOOST_TEST(b.grad().to_vector()[0] == -4.0 * 2.0 / (4.0 + 1e-6), tt::tolerance(1e-15));
+
+    grads();
+    BOOST_TEST(nn::clip_grad_norm_(p, 100.0, 1.0) == 7.0, tt::tolerance(1e-15));
+
+    // Scalar Values are clipped the same way.
+    const Value v = Value::parameter(0.0);
+    v.set_grad(-8.0);
+    BOOST_TEST(nn::clip_grad_norm_({v}, 4.0) == 8.0);
+    BOOST_TEST(v.grad() == -8.0 * 4.0 / (8.0 + 1e-6), tt::tolerance(1e-15));
+
+    BOOST_TEST(nn::clip_grad_norm_(nn::param_refs({none}), 1.0) == 0.0); // no gradients at all
+
+    a.set_grad(Tensor({std::numeric_limits<double>::infinity(), 1.0}, {2}));
+    const std::string m = message_of<std::runtime_error>([&] { nn::clip_grad_norm_(p, 1.0, 2.0, true); });
+    BOOST_TEST(contains(m, "clip_grad_norm_"), m);
+    BOOST_TEST(contains(m, "inf"), m);
+    BOOST_TEST(a.grad().to_vector()[1] == 1.0); // left alone
+    BOOST_CHECK_THROW(nn::clip_grad_norm_(p, 1.0, 0.0), std::invalid_argument);
+    BOOST_CHECK_THROW(nn::clip_grad_norm_(p, -1.0), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedules
+
+BOOST_AUTO_TEST_CASE(schedules_follow_their_closed_forms)
+{
+    const std::vector<Tensor> w{leaf({1.0}, {1})};
+    {
+        nn::SGD opt(nn::param_refs(w), {.lr = 0.5});
+        nn::StepLR s(opt, 3, 0.1);
+        BOOST_TEST(s.base_lr() == 0.5);
+        for (int e = 1; e <= 10; ++e) {
+            s.step();
+            BOOST_TEST(opt.lr() == 0.5 * std::pow(0.1, e / 3), tt::tolerance(1e-14));
+        }
+        BOOST_TEST(s.last_epoch() == 10);
+    }
+    {
+        nn::Adagrad opt(nn::param_refs(w), {.lr = 0.5});
+        nn::ExponentialLR s(opt, 0.8);
+        for (int e = 1; e <= 10; ++e) {
+            s.step();
+            BOOST_TEST(s.last_lr() == 0.5 * std::pow(0.8, e), tt::tolerance(1e-14));
+        }
+    }
+    {
+        nn::AdamW opt(nn::param_refs(w), {.lr = 0.5});
+        nn::CosineAnnealingLR s(opt, 5, 0.01);
+        for (int e = 1; e <= 23; ++e) { // through the bottom (epoch 5) and back up, twice
+            s.step();
+            const double closed = 0.01 + (0.5 - 0.01) * (1.0 + std::cos(std::numbers::pi * e / 5.0)) / 2.0;
+            BOOST_TEST(opt.lr() == closed, tt::tolerance(1e-12));
+        }
+    }
+    nn::SGD opt(nn::param_refs(w), {});
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)nn::StepLR(opt, 0); }), "step_size"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)nn::ExponentialLR(opt, -0.5); }), "-0.5"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)nn::CosineAnnealingLR(opt, 0); }), "T_max"));
+}
+
+namespace {
+// An optimizer without a learning rate (the base class's default).
+class Frozen : public nn::Optimizer {
+public:
+    using Optimizer::Optimizer;
+    void step() override {}
+};
+} // namespace
+
+BOOST_AUTO_TEST_CASE(schedulers_need_an_optimizer_with_a_learning_rate)
+{
+    const std::vector<Tensor> w{leaf({1.0}, {1})};
+    Frozen frozen(nn::param_refs(w));
+    BOOST_CHECK_THROW((void)nn::ExponentialLR(frozen, 0.5), std::logic_error);
+    BOOST_CHECK_THROW((void)nn::ReduceLROnPlateau(frozen), std::logic_error);
+}
+
+BOOST_AUTO_TEST_CASE(reduce_lr_on_plateau_by_hand)
+{
+    const std::vector<Tensor> w{leaf({1.0}, {1})};
+    nn::SGD opt(nn::param_refs(w), {.lr = 1.0});
+    // min, rel: better means below best * 0.9. patience 1: the second bad epoch in a row reduces.
+    nn::ReduceLROnPlateau s(opt, {.factor = 0.5, .patience = 1, .threshold = 0.1, .cooldown = 1, .min_lr = 0.2});
+    const double metrics[] = {10.0, 9.5, 9.2, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0};
+    // epoch:                    1     2    3    4    5    6    7    8    9    10
+    // bad (vs best*0.9):        -     b    b    -    b    b    b(cd) b   b    b
+    // lr after:                 1     1   .5   .5   .5  .25  .25  .25  .2   .2
+    const double lrs[] = {1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.2, 0.2};
+    for (std::size_t e = 0; e < std::size(metrics); ++e) {
+        s.step(metrics[e]);
+        BOOST_TEST(opt.lr() == lrs[e], "epoch " << e + 1 << ": lr " << opt.lr());
+    }
+    BOOST_TEST(s.best() == 8.0);
+
+    nn::SGD opt2(nn::param_refs(w), {.lr = 1.0});
+    // max, abs: better means above best + 0.5; patience 0 reduces at the first bad epoch.
+    nn::ReduceLROnPlateau up(opt2, {.mode = nn::ReduceLROnPlateau::Mode::Max, .factor = 0.1, .patience = 0,
+                                    .threshold = 0.5, .threshold_mode = nn::ReduceLROnPlateau::ThresholdMode::Abs});
+    up.step(1.0);
+    BOOST_TEST(opt2.lr() == 1.0);
+    up.step(1.4); // not 0.5 above 1.0
+    BOOST_TEST(opt2.lr() == 0.1, tt::tolerance(1e-15));
+    up.step(2.0);
+    BOOST_TEST(opt2.lr() == 0.1, tt::tolerance(1e-15));
+
+    std::string m = message_of<std::invalid_argument>([&] { (void)nn::ReduceLROnPlateau(opt, {.factor = 1.0}); });
+    BOOST_TEST(contains(m, "ReduceLROnPlateau"), m);
+    BOOST_TEST(contains(m, "factor"), m);
+    BOOST_CHECK_THROW((void)nn::ReduceLROnPlateau(opt, {.patience = -1}), std::invalid_argument);
+}
