@@ -1,0 +1,15 @@
+// Reading a data file whole, gunzipped when it is gzip (by its first two bytes, 1f 8b, not its
+// name): data sets ship both ways (MNIST's .gz files, digits.csv.gz, plain copies).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace nn {
+
+/// The file's bytes, decompressed if it is gzip. Throws std::runtime_error naming the file and
+/// the reason: missing or unreadable, truncated or corrupt gzip data.
+std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path);
+
+} // namespace nn

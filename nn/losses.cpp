@@ -1,0 +1,80 @@
+#include "nn/losses.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+
+namespace nn {
+
+using autograd::Tensor;
+
+namespace {
+
+Tensor reduce(const Tensor& per_element, Reduction reduction)
+{
+    switch (reduction) {
+    case Reduction::Sum: return per_element.sum();
+    case Reduction::None: return per_element;
+    default: return per_element.mean();
+    }
+}
+
+void require_same_shape(const char* loss, const Tensor& a, const Tensor& b)
+{
+    if (!a.defined() || !b.defined() || a.shape() != b.shape())
+        throw std::invalid_argument(fmt::format("{}: input {} and target {} must have the same shape", loss,
+                                                a.defined() ? autograd::to_string(a.shape()) : "undefined",
+                                                b.defined() ? autograd::to_string(b.shape()) : "undefined"));
+}
+
+} // namespace
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction)
+{
+    require_same_shape("mse_loss", input, target);
+    const Tensor d = input - target;
+    return reduce(d * d, reduction);
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduction)
+{
+    return autograd::cross_entropy(logits, labels, reduction);
+}
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& labels, Reduction reduction)
+{
+    if (!log_probs.defined() || !labels.defined() || log_probs.dim() != 2 || labels.dim() != 1 ||
+        labels.size(0) != log_probs.size(0))
+        throw std::invalid_argument(fmt::format("nll_loss: log_probs {} and labels {} (want [N, C] and [N])",
+                                                log_probs.defined() ? autograd::to_string(log_probs.shape()) : "undefined",
+                                                labels.defined() ? autograd::to_string(labels.shape()) : "undefined"));
+    const std::int64_t c = log_probs.size(1);
+    for (double v : labels.to_vector())
+        if (!(v >= 0 && v < static_cast<double>(c) && v == std::floor(v)))
+            throw std::invalid_argument(fmt::format("nll_loss: label {} is not a class index in [0, {})", v, c));
+    const Tensor picked = autograd::gather(log_probs, 1, labels.unsqueeze(1)).squeeze(1);
+    return reduce(-picked, reduction);
+}
+
+Tensor binary_cross_entropy(const Tensor& p, const Tensor& target, Reduction reduction)
+{
+    require_same_shape("binary_cross_entropy", p, target);
+    return autograd::binary_cross_entropy(p, target, reduction);
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& target, Reduction reduction)
+{
+    require_same_shape("binary_cross_entropy_with_logits", x, target);
+    // max(x, 0) - x y + log(1 + e^-|x|): no exp of a large positive number on either side
+    return reduce(relu(x) - x * target + autograd::log(1.0 + exp(-autograd::abs(x))), reduction);
+}
+
+Tensor hinge_loss(const Tensor& scores, const Tensor& labels, Reduction reduction)
+{
+    require_same_shape("hinge_loss", scores, labels);
+    return reduce(relu(1.0 - labels * scores), reduction);
+}
+
+} // namespace nn

