@@ -239,6 +239,12 @@ Tensor Tensor::scalar(double value, Dtype dtype) { return full({}, value, dtype)
 Tensor Tensor::zeros(Shape shape, Dtype dtype) { return full(std::move(shape), 0.0, dtype); }
 Tensor Tensor::ones(Shape shape, Dtype dtype) { return full(std::move(shape), 1.0, dtype); }
 
+Tensor Tensor::empty(Shape shape, Dtype dtype)
+{
+    shape_numel(shape); // checks the sizes
+    return detail::empty(std::move(shape), dtype);
+}
+
 Tensor Tensor::full(Shape shape, double value, Dtype dtype)
 {
     return generate(std::move(shape), dtype, [&](std::int64_t) { return value; });

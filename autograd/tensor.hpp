@@ -56,6 +56,8 @@ public:
     /// A 0-d tensor holding one number.
     static Tensor scalar(double value, Dtype dtype = Dtype::Float32);
 
+    /// Uninitialised data (torch.empty): for buffers every element of which is written next.
+    static Tensor empty(Shape shape, Dtype dtype = Dtype::Float32);
     static Tensor zeros(Shape shape, Dtype dtype = Dtype::Float32);
     static Tensor ones(Shape shape, Dtype dtype = Dtype::Float32);
     static Tensor full(Shape shape, double value, Dtype dtype = Dtype::Float32);

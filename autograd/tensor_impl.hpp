@@ -7,6 +7,7 @@
 #pragma once
 
 #include "autograd/parallel.hpp"
+#include "autograd/simd.hpp"
 #include "autograd/small_vector.hpp"
 #include "autograd/tensor.hpp"
 
@@ -130,22 +131,6 @@ inline Tensor record(std::string_view op, Tensor out, std::initializer_list<cons
 /// Throws std::invalid_argument unless both tensors are defined and of one dtype.
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b);
 void check_defined(std::string_view op, const Tensor& t);
-
-/// Whether this CPU has AVX2 and FMA (asked once).
-bool cpu_has_avx2();
-
-/// Runs loop() compiled for AVX2 + FMA (32-byte vectors) when the CPU has them, and for the
-/// build's baseline otherwise: the flat loops of elementwise ops use the wider vectors of this
-/// machine without the build being tied to it (-march stays the default). loop is inlined into
-/// each version, so each gets its own vectorised copy of the loop.
-template <class F> [[gnu::target("avx2,fma")]] void run_avx2(F& loop) { loop(); }
-template <class F> void run_vectorized(F&& loop)
-{
-    if (cpu_has_avx2())
-        run_avx2(loop);
-    else
-        loop();
-}
 
 /// Elements per thread below which an elementwise loop stays on one thread (measured: waking
 /// the pool costs about what 64K additions do).

@@ -57,7 +57,7 @@ Batch DataLoader::gather(std::size_t b) const
     const auto take = [&](const Tensor& src) {
         autograd::Shape shape = src.shape();
         shape[0] = rows;
-        Tensor out = Tensor::zeros(shape, src.dtype());
+        Tensor out = Tensor::empty(shape, src.dtype()); // every row is copied in below
         const std::int64_t row_elems = src.size(0) == 0 ? 0 : src.numel() / src.size(0);
         autograd::dispatch(src.dtype(), [&]<class T>() {
             const T* ps = src.data_ptr<T>();

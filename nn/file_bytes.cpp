@@ -16,7 +16,14 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& in, const std:
     // 16 + MAX_WBITS: a gzip wrapper (header and CRC), not raw zlib.
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
         throw std::runtime_error(fmt::format("{}: cannot start gzip decompression", path.string()));
-    std::vector<std::uint8_t> out(in.size() * 4 + 1024);
+    // The gzip trailer's last four bytes are the uncompressed size (mod 2^32): allocate that, so
+    // a 25 MB data set does not pass through a buffer grown by doubling.
+    std::size_t expect = in.size() * 4 + 1024;
+    if (in.size() >= 18) {
+        const std::uint8_t* t = in.data() + in.size() - 4;
+        expect = (std::size_t{t[0]} | std::size_t{t[1]} << 8 | std::size_t{t[2]} << 16 | std::size_t{t[3]} << 24) + 1;
+    }
+    std::vector<std::uint8_t> out(expect);
     z.next_in = const_cast<Bytef*>(in.data()); // zlib's API is not const-correct; it only reads
     z.avail_in = static_cast<uInt>(in.size());
     int rc = Z_OK;

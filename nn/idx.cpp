@@ -89,7 +89,7 @@ Tensor load_idx(const std::filesystem::path& path, autograd::Dtype dtype)
     if (bytes.size() > want)
         throw std::runtime_error(fmt::format("{}: {} trailing bytes after the data, from offset {}", name,
                                              bytes.size() - want, want));
-    Tensor out = Tensor::zeros(shape, dtype);
+    Tensor out = Tensor::empty(shape, dtype); // every element is written below
     const std::uint8_t* data = bytes.data() + header;
     autograd::dispatch(dtype, [&]<class T>() {
         T* po = out.data_ptr<T>();

@@ -22,6 +22,8 @@
 #include "nn/parameter.hpp"
 #include "nn/state_dict.hpp"
 
+#include <autograd/simd.hpp>
+
 #include <cstddef>
 #include <span>
 #include <string>
@@ -87,7 +89,11 @@ protected:
     {
         std::size_t offset = 0;
         for (std::size_t n = 0; n < params_.size(); ++n) {
-            params_[n].visit([&](auto w, auto g) { f(Slot{n, offset, ++param_steps_[n]}, w, g); });
+            params_[n].visit([&](auto w, auto g) {
+                const Slot slot{n, offset, ++param_steps_[n]};
+                // the update loop compiled for AVX2 too, and run so where the CPU has it
+                autograd::detail::run_vectorized([&]() [[gnu::always_inline]] { f(slot, w, g); });
+            });
             offset += params_[n].numel();
         }
         ++steps_;
