@@ -3,8 +3,8 @@
 // rate annealed from 0.05 to 0 along a cosine.
 //
 // Shows a progress bar per epoch, the test accuracy after each, and leaves in OUT_DIR the
-// metrics (metrics.csv), the loss curve (loss.svg) and the model's graph (model.dot, and
-// model.svg when built with Graphviz).
+// weights (model.safetensors, readable by PyTorch's safetensors), the metrics (metrics.csv), the
+// loss curve (loss.svg) and the model's graph (model.dot, and model.svg when built with Graphviz).
 //
 // usage: mnist [EPOCHS] [OUT_DIR] [DATA_DIR]
 #include <autograd/dot.hpp>
@@ -17,6 +17,7 @@
 #include <nn/lr_scheduler.hpp>
 #include <nn/metrics_log.hpp>
 #include <nn/progress.hpp>
+#include <nn/safetensors.hpp>
 #include <nn/sequential.hpp>
 #include <nn/sgd.hpp>
 
@@ -92,6 +93,8 @@ try {
         log.add({static_cast<double>(epoch), loss_sum / static_cast<double>(step), acc, seconds});
         schedule.step();
     }
+    nn::save_safetensors(model.state_dict(), out_dir / "model.safetensors",
+                         {{"model", "784-128-64-10 ReLU"}, {"test_accuracy", fmt::format("{:.4f}", accuracy(model, test))}});
     log.save_csv(out_dir / "metrics.csv");
     log.save_svg(out_dir / "loss.svg", "epoch", {"train_loss"}, "MNIST-10k: training loss");
 
@@ -100,11 +103,13 @@ try {
     autograd::write_dot(one, out_dir / "model.dot");
     try {
         autograd::render_graph(one, out_dir / "model.svg");
-        fmt::print("wrote {}, {}, {} and {}\n", (out_dir / "metrics.csv").string(), (out_dir / "loss.svg").string(),
-                   (out_dir / "model.dot").string(), (out_dir / "model.svg").string());
+        fmt::print("wrote {}, {}, {}, {} and {}\n", (out_dir / "model.safetensors").string(),
+                   (out_dir / "metrics.csv").string(), (out_dir / "loss.svg").string(), (out_dir / "model.dot").string(),
+                   (out_dir / "model.svg").string());
     } catch (const std::exception& e) { // built without Graphviz: the DOT text is there
-        fmt::print("wrote {}, {} and {} ({})\n", (out_dir / "metrics.csv").string(), (out_dir / "loss.svg").string(),
-                   (out_dir / "model.dot").string(), e.what());
+        fmt::print("wrote {}, {}, {} and {} ({})\n", (out_dir / "model.safetensors").string(),
+                   (out_dir / "metrics.csv").string(), (out_dir / "loss.svg").string(), (out_dir / "model.dot").string(),
+                   e.what());
     }
     return 0;
 } catch (const std::exception& e) {

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev libcli11-dev
-          nlohmann-json3-dev zlib1g-dev graphviz libgraphviz-dev)
+          nlohmann-json3-dev zlib1g-dev graphviz libgraphviz-dev python3)
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(python3-torch python3-sklearn python3-numpy libtorch-dev time)
 fi
