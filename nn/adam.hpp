@@ -23,16 +23,22 @@ struct AdamOptions {
 
 class Adam : public Optimizer {
 public:
-    Adam(std::vector<ParamRef> params, AdamOptions options);
+    Adam(std::vector<ParamRef> params, AdamOptions options) : Adam(std::move(params), options, false, "Adam") {}
     void step() override;
 
     const AdamOptions& options() const { return options_; }
     double lr() const override { return options_.lr; }
     void set_lr(double lr) override;
-    std::string_view name() const override { return "Adam"; }
+    std::string_view name() const override { return name_; }
+
+protected:
+    /// AdamW is this update with the weight decay decoupled: w *= 1 - lr wd instead of g += wd w.
+    Adam(std::vector<ParamRef> params, AdamOptions options, bool decoupled, std::string_view name);
 
 private:
     AdamOptions options_;
+    bool decoupled_;
+    std::string_view name_;
     std::vector<double> m_;
     std::vector<double> v_;
 };

@@ -7,10 +7,10 @@
 //   v = beta2 * v + (1 - beta2) * grad^2
 //   w -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 //
-// State: "exp_avg" (m), "exp_avg_sq" (v).
+// State: "exp_avg" (m), "exp_avg_sq" (v). The update is Adam's (nn/adam.cpp), decoupled.
 #pragma once
 
-#include "nn/optimizer.hpp"
+#include "nn/adam.hpp"
 
 namespace nn {
 
@@ -22,20 +22,12 @@ struct AdamWOptions {
     double weight_decay = 1e-2; // PyTorch's default, unlike Adam's 0
 };
 
-class AdamW : public Optimizer {
+class AdamW : public Adam {
 public:
-    AdamW(std::vector<ParamRef> params, AdamWOptions options);
-    void step() override;
-
-    const AdamWOptions& options() const { return options_; }
-    double lr() const override { return options_.lr; }
-    void set_lr(double lr) override;
-    std::string_view name() const override { return "AdamW"; }
-
-private:
-    AdamWOptions options_;
-    std::vector<double> m_;
-    std::vector<double> v_;
+    AdamW(std::vector<ParamRef> params, AdamWOptions o)
+        : Adam(std::move(params), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}, true, "AdamW")
+    {
+    }
 };
 
 } // namespace nn

@@ -30,12 +30,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir()
-{
-    const fs::path dir = fs::temp_directory_path() / "backprop_test_data";
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path temp_dir() { return test_util::temp_dir("backprop_test_data"); }
 
 void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes)
 {

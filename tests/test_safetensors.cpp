@@ -29,12 +29,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir()
-{
-    const fs::path dir = fs::temp_directory_path() / "backprop_test_safetensors";
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path temp_dir() { return test_util::temp_dir("backprop_test_safetensors"); }
 
 nn::StateDict sample()
 {

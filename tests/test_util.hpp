@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <string>
 
 namespace test_util {
@@ -20,5 +21,13 @@ template <class E, class F> std::string message_of(F&& f)
 }
 
 inline bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+/// A scratch folder of the system's temporary directory, made if missing (tests remove it).
+inline std::filesystem::path temp_dir(const std::string& name)
+{
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / name;
+    std::filesystem::create_directories(dir);
+    return dir;
+}
 
 } // namespace test_util
