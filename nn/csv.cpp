@@ -1,6 +1,10 @@
 #include "nn/csv.hpp"
 
+#include "nn/file_bytes.hpp"
+
 #include <fmt/format.h>
+
+#include <sstream>
 
 #include <charconv>
 #include <fstream>
@@ -124,10 +128,28 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
 
 LabelledData load_csv(const std::filesystem::path& path, const CsvOptions& options)
 {
-    std::ifstream in(path);
-    if (!in)
+    if (!std::filesystem::exists(path))
         throw std::runtime_error(fmt::format("load_csv: cannot open '{}'", path.string()));
+    // Plain or gzipped (digits.csv.gz): read_file_bytes decides by the file's first bytes.
+    const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+    std::istringstream in(std::string(bytes.begin(), bytes.end()));
     return read_csv(in, path.string(), options);
+}
+
+LabelledTensors to_tensors(const LabelledData& data, autograd::Dtype dtype)
+{
+    const auto n = static_cast<std::int64_t>(data.size()), f = static_cast<std::int64_t>(data.num_features());
+    autograd::Tensor x = autograd::Tensor::empty({n, f}, dtype), y = autograd::Tensor::empty({n}, dtype);
+    autograd::dispatch(dtype, [&]<class T>() {
+        T* px = x.data_ptr<T>();
+        T* py = y.data_ptr<T>();
+        for (std::int64_t i = 0; i < n; ++i) {
+            for (std::int64_t j = 0; j < f; ++j)
+                px[i * f + j] = static_cast<T>(data.features[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
+            py[i] = static_cast<T>(data.labels[static_cast<std::size_t>(i)]);
+        }
+    });
+    return {x, y};
 }
 
 } // namespace nn

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "nn/dataset.hpp"
+#include "nn/idx.hpp" // LabelledTensors
 
 #include <filesystem>
 #include <istream>
@@ -21,8 +22,13 @@ struct CsvOptions {
     char delimiter = ',';
 };
 
+/// Plain or gzipped files alike (told apart by their first bytes, not their names).
 LabelledData load_csv(const std::filesystem::path& path, const CsvOptions& options = {});
 /// The same from a stream; `name` is used in error messages.
 LabelledData read_csv(std::istream& in, const std::string& name, const CsvOptions& options = {});
+
+/// The same data as tensors for the tensor engine: features [N, F] and labels [N] (class indices
+/// held as floats).
+LabelledTensors to_tensors(const LabelledData& data, autograd::Dtype dtype = autograd::Dtype::Float32);
 
 } // namespace nn

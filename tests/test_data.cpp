@@ -7,6 +7,7 @@
 
 #include "test_util.hpp"
 
+#include <nn/csv.hpp>
 #include <nn/data_loader.hpp>
 #include <nn/file_bytes.hpp>
 #include <nn/idx.hpp>
@@ -163,4 +164,18 @@ BOOST_AUTO_TEST_CASE(data_loader_batches_every_sample_once_per_epoch)
     BOOST_TEST(replay == epoch1, tt::per_element()); // the same seed, the same order
     BOOST_TEST(message_of<std::invalid_argument>([] { nn::TensorDataset(Tensor::zeros({3, 2}), Tensor::zeros({4})); }) ==
                "TensorDataset: features [3, 2] and targets [4] must have the same number of rows");
+}
+
+BOOST_AUTO_TEST_CASE(gzipped_csv_as_tensors)
+{
+    // scikit-learn's digits: 1797 samples of 64 pixel intensities 0-16, the label last. The
+    // first row's label is 0 and its first pixels 0, 0, 5, 13 (zcat data/digits.csv.gz | head -1).
+    const nn::LabelledData digits = nn::load_csv(BACKPROP_DATA "/digits.csv.gz");
+    BOOST_TEST(digits.size() == 1797u);
+    BOOST_TEST(digits.num_features() == 64u);
+    const nn::LabelledTensors t = nn::to_tensors(digits);
+    BOOST_TEST(t.features.shape() == (Shape{1797, 64}), tt::per_element());
+    BOOST_TEST(t.features.slice(1, 0, 4).slice(0, 0, 1).to_vector() == (std::vector<double>{0, 0, 5, 13}),
+               tt::per_element());
+    BOOST_TEST(t.labels.at({0}) == 0.0);
 }
