@@ -1,0 +1,102 @@
+// Workload W4, the first tutorial's network on real data: scikit-learn's 8x8 digits (1797
+// samples, pixels 0-16 scaled to [0, 1]), a sigmoid MLP 64-32-10, MSE against one-hot targets,
+// trained twice: RPROP on the full batch, and SGD with momentum on mini-batches of 32. The first
+// 1437 samples train, the last 360 test (the file's order, as tools/w4_torch.py does).
+//
+// usage: digits [RPROP_EPOCHS] [SGD_EPOCHS]
+#include <autograd/tensor.hpp>
+#include <nn/activation_modules.hpp>
+#include <nn/csv.hpp>
+#include <nn/data_loader.hpp>
+#include <nn/linear.hpp>
+#include <nn/losses.hpp>
+#include <nn/rprop.hpp>
+#include <nn/sequential.hpp>
+#include <nn/sgd.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+using autograd::Tensor;
+
+namespace {
+
+nn::Sequential make_model(std::uint64_t seed)
+{
+    autograd::Generator gen(seed);
+    return nn::Sequential(nn::Linear(64, 32, gen), nn::Sigmoid(), nn::Linear(32, 10, gen), nn::Sigmoid());
+}
+
+double accuracy(nn::Module& model, const Tensor& x, const Tensor& labels)
+{
+    autograd::NoGradGuard no_grad;
+    const std::vector<double> predicted = autograd::argmax(model(x), 1).to_vector(), y = labels.to_vector();
+    double right = 0;
+    for (std::size_t i = 0; i < y.size(); ++i)
+        right += predicted[i] == y[i] ? 1 : 0;
+    return right / static_cast<double>(y.size());
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+try {
+    const int rprop_epochs = argc > 1 ? std::atoi(argv[1]) : 300;
+    const int sgd_epochs = argc > 2 ? std::atoi(argv[2]) : 60;
+    const nn::LabelledTensors all = nn::to_tensors(nn::load_csv(BACKPROP_DATA "/digits.csv.gz"));
+    const Tensor x = all.features / 16.0;
+    const Tensor x_train = x.slice(0, 0, 1437), x_test = x.slice(0, 1437, 1797);
+    const Tensor y_train = all.labels.slice(0, 0, 1437), y_test = all.labels.slice(0, 1437, 1797);
+    const Tensor t_train = autograd::one_hot(y_train, 10);
+    using Clock = std::chrono::steady_clock;
+
+    { // RPROP, full batch: one step per epoch on all 1437 samples
+        nn::Sequential model = make_model(0);
+        nn::Rprop opt(nn::param_refs(model.parameters()), {.lr = 0.01});
+        const auto t0 = Clock::now();
+        double loss = 0;
+        for (int e = 1; e <= rprop_epochs; ++e) {
+            opt.zero_grad();
+            const Tensor l = nn::mse_loss(model(x_train), t_train);
+            l.backward();
+            opt.step();
+            loss = l.item();
+            if (e % 50 == 0)
+                fmt::print("rprop    epoch {:4}: loss {:.5f}, test accuracy {:.2f}%\n", e, loss, 100 * accuracy(model, x_test, y_test));
+        }
+        const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+        fmt::print("W4 rprop full batch: {} epochs in {:.3f} s ({:.2f} ms/epoch), loss {:.5f}, test accuracy {:.4f}\n",
+                   rprop_epochs, s, 1e3 * s / rprop_epochs, loss, accuracy(model, x_test, y_test));
+    }
+    { // SGD with momentum, mini-batches of 32
+        nn::Sequential model = make_model(0);
+        nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.5, .momentum = 0.9});
+        const nn::TensorDataset data(x_train, t_train);
+        nn::DataLoader loader(data, {.batch_size = 32, .shuffle = true, .seed = 0});
+        const auto t0 = Clock::now();
+        double loss = 0;
+        for (int e = 1; e <= sgd_epochs; ++e) {
+            loss = 0;
+            for (const nn::Batch& b : loader) {
+                opt.zero_grad();
+                const Tensor l = nn::mse_loss(model(b.features), b.targets);
+                l.backward();
+                opt.step();
+                loss += l.item() / static_cast<double>(loader.size());
+            }
+            if (e % 10 == 0)
+                fmt::print("sgd      epoch {:4}: loss {:.5f}, test accuracy {:.2f}%\n", e, loss, 100 * accuracy(model, x_test, y_test));
+        }
+        const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+        fmt::print("W4 sgd+momentum batch 32: {} epochs in {:.3f} s ({:.2f} ms/epoch), loss {:.5f}, test accuracy {:.4f}\n",
+                   sgd_epochs, s, 1e3 * s / sgd_epochs, loss, accuracy(model, x_test, y_test));
+    }
+    return 0;
+} catch (const std::exception& e) {
+    std::cerr << "digits: " << e.what() << '\n';
+    return 1;
+}
