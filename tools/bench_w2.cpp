@@ -12,6 +12,7 @@
 #include <nn/sequential.hpp>
 #include <nn/sgd.hpp>
 
+#include <cblas.h>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -32,6 +33,8 @@ int main(int argc, char** argv)
     app.add_option("--hidden", hidden, "hidden layer sizes");
     app.add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber);
     app.add_option("--epochs", epochs, "epochs")->check(CLI::PositiveNumber);
+    bool floor = false;
+    app.add_flag("--gemm-floor", floor, "also time the epoch's matrix products alone, as sgemm calls (W3)");
     CLI11_PARSE(app, argc, argv);
 
     const nn::LabelledTensors train = nn::load_mnist(data_dir, "train");
@@ -60,6 +63,36 @@ int main(int argc, char** argv)
             opt.step();
         }
         best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (floor) {
+        // The GEMM floor: per step, the forward products X W^T of every layer, dW = G^T X of
+        // every layer and dX = G W of all but the first, with OpenBLAS's sgemm on buffers of the
+        // same shapes; an epoch is 8000 / batch steps (the last one smaller).
+        const auto steps = (train.labels.numel() + batch - 1) / batch;
+        std::vector<std::vector<float>> act(sizes.size()), w(sizes.size());
+        for (std::size_t i = 0; i < sizes.size(); ++i)
+            act[i].assign(static_cast<std::size_t>(batch * sizes[i]), 0.5f);
+        for (std::size_t i = 0; i + 1 < sizes.size(); ++i)
+            w[i].assign(static_cast<std::size_t>(sizes[i] * sizes[i + 1]), 0.01f);
+        std::vector<float> dw(w[0].size() * 4);
+        double best_floor = 1e9;
+        for (int e = 0; e < epochs; ++e) {
+            const auto t0 = std::chrono::steady_clock::now();
+            for (std::int64_t s = 0; s < steps; ++s)
+                for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+                    const auto n = static_cast<int>(batch), k = static_cast<int>(sizes[i]), m = static_cast<int>(sizes[i + 1]);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, k, 1.f, act[i].data(), k, w[i].data(), k, 1.f,
+                                act[i + 1].data(), m); // forward
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, k, n, 1.f, act[i + 1].data(), m, act[i].data(), k,
+                                0.f, dw.data(), k); // dW
+                    if (i > 0)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, m, 1.f, act[i + 1].data(), m, w[i].data(),
+                                    k, 0.f, act[i].data(), k); // dX
+                }
+            best_floor = std::min(best_floor, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+        fmt::print("gemm floor {} batch={}: {:.4f} s/epoch (best of {}); Backprop at {:.0f}% of it\n", hidden, batch,
+                   best_floor, epochs, 100.0 * best_floor / best);
     }
     autograd::NoGradGuard no_grad;
     const std::vector<double> predicted = autograd::argmax(model(test.features), 1).to_vector();
