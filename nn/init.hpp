@@ -5,6 +5,8 @@
 // units out of saturation at the start (the first tutorial's reason for it):
 //   uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))
 //   normal:  N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))
+// These rules for the scalar engine's layers; nn/tensor_init.hpp applies them (and Kaiming's) to
+// tensors in place, as torch.nn.init does.
 #pragma once
 
 #include <autograd/random.hpp>

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace nn {
 
@@ -51,9 +52,11 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& labels, Reduction reducti
                                                 log_probs.defined() ? autograd::to_string(log_probs.shape()) : "undefined",
                                                 labels.defined() ? autograd::to_string(labels.shape()) : "undefined"));
     const std::int64_t c = log_probs.size(1);
-    for (double v : labels.to_vector())
-        if (!(v >= 0 && v < static_cast<double>(c) && v == std::floor(v)))
-            throw std::invalid_argument(fmt::format("nll_loss: label {} is not a class index in [0, {})", v, c));
+    const std::vector<double> ys = labels.to_vector();
+    for (std::size_t i = 0; i < ys.size(); ++i)
+        if (!(ys[i] >= 0 && ys[i] < static_cast<double>(c) && ys[i] == std::floor(ys[i])))
+            throw std::invalid_argument(
+                fmt::format("nll_loss: label {} of row {} is not a class index in [0, {})", ys[i], i, c));
     const Tensor picked = autograd::gather(log_probs, 1, labels.unsqueeze(1)).squeeze(1);
     return reduce(-picked, reduction);
 }
@@ -62,6 +65,19 @@ Tensor binary_cross_entropy(const Tensor& p, const Tensor& target, Reduction red
 {
     require_same_shape("binary_cross_entropy", p, target);
     return autograd::binary_cross_entropy(p, target, reduction);
+}
+
+Tensor binary_cross_entropy(const Tensor& p, const Tensor& target, const Tensor& weight, Reduction reduction)
+{
+    if (!weight.defined())
+        return nn::binary_cross_entropy(p, target, reduction);
+    require_same_shape("binary_cross_entropy", p, target);
+    // The weight may broadcast to p's shape, but must not widen it (PyTorch expands the weight).
+    if (autograd::broadcast_shapes("binary_cross_entropy", weight.shape(), p.shape()) != p.shape())
+        throw std::invalid_argument(fmt::format("binary_cross_entropy: weight {} does not broadcast to input {}",
+                                                autograd::to_string(weight.shape()), autograd::to_string(p.shape())));
+    // NOTE: weighting the unreduced fused loss keeps PyTorch's finite gradient at p = 0 and 1.
+    return reduce(autograd::binary_cross_entropy(p, target, Reduction::None) * weight, reduction);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& target, Reduction reduction)
@@ -74,6 +90,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& target, R
 Tensor hinge_loss(const Tensor& scores, const Tensor& labels, Reduction reduction)
 {
     require_same_shape("hinge_loss", scores, labels);
+    // A label of 0 or 2 would train silently towards the wrong margin: refuse it.
+    autograd::dispatch(labels.dtype(), [&]<class T>() {
+        const T* y = labels.data_ptr<T>();
+        for (std::int64_t i = 0, n = labels.numel(); i < n; ++i)
+            if (y[i] != T(1) && y[i] != T(-1))
+                throw std::invalid_argument(
+                    fmt::format("hinge_loss: label {} at index {} is not -1 or +1", static_cast<double>(y[i]), i));
+    });
     return reduce(relu(1.0 - labels * scores), reduction);
 }
 

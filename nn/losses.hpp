@@ -18,16 +18,21 @@ autograd::Tensor mse_loss(const autograd::Tensor& input, const autograd::Tensor&
 /// lse(logits_i) - logits_i[label_i]: one fused op (autograd/tensor_loss.hpp), stable for any logits.
 autograd::Tensor cross_entropy(const autograd::Tensor& logits, const autograd::Tensor& labels,
                                Reduction reduction = Reduction::Mean);
-/// -log_probs_i[label_i], for log-probabilities (a LogSoftmax output).
+/// -log_probs_i[label_i], for log-probabilities (a LogSoftmax output): a gather, no one-hot matrix.
 autograd::Tensor nll_loss(const autograd::Tensor& log_probs, const autograd::Tensor& labels,
                           Reduction reduction = Reduction::Mean);
 /// -(y log p + (1 - y) log(1 - p)) for probabilities p, each log clamped at -100 as in PyTorch.
 autograd::Tensor binary_cross_entropy(const autograd::Tensor& p, const autograd::Tensor& target,
                                       Reduction reduction = Reduction::Mean);
+/// The same with each element's loss multiplied by `weight` (broadcast to p's shape; PyTorch's
+/// `weight`, e.g. per-class rescaling of a multi-label output). The mean divides by the number of
+/// elements, not by the sum of the weights, as PyTorch does. An undefined weight means none.
+autograd::Tensor binary_cross_entropy(const autograd::Tensor& p, const autograd::Tensor& target,
+                                      const autograd::Tensor& weight, Reduction reduction = Reduction::Mean);
 /// The same from logits x, stably: max(x, 0) - x y + log(1 + e^-|x|).
 autograd::Tensor binary_cross_entropy_with_logits(const autograd::Tensor& x, const autograd::Tensor& target,
                                                   Reduction reduction = Reduction::Mean);
-/// relu(1 - y score) with labels y in {-1, +1}: micrograd's moons loss.
+/// relu(1 - y score) with labels y in {-1, +1} (anything else throws): micrograd's moons loss.
 autograd::Tensor hinge_loss(const autograd::Tensor& scores, const autograd::Tensor& labels,
                             Reduction reduction = Reduction::Mean);
 

@@ -1,5 +1,7 @@
 #include "nn/module.hpp"
 
+#include "nn/load_state_dict.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -73,38 +75,8 @@ StateDict Module::state_dict() const
 
 void Module::load_state_dict(const StateDict& state, bool strict)
 {
-    const auto named = named_parameters();
-    std::vector<std::string> missing, unexpected;
-    for (const auto& [name, t] : named)
-        if (!state.contains(name))
-            missing.push_back(name);
-    for (const auto& [name, t] : state)
-        if (std::none_of(named.begin(), named.end(), [&](const auto& p) { return p.first == name; }))
-            unexpected.push_back(name);
-    if (strict && (!missing.empty() || !unexpected.empty()))
-        throw std::invalid_argument(fmt::format("load_state_dict: missing {}, unexpected {}",
-                                                missing.empty() ? "none" : fmt::format("{}", fmt::join(missing, ", ")),
-                                                unexpected.empty() ? "none" : fmt::format("{}", fmt::join(unexpected, ", "))));
-    // Check everything before writing anything, so a bad file leaves the model as it was.
-    for (const auto& [name, t] : named) {
-        const Tensor* src = state.find(name);
-        if (src == nullptr)
-            continue;
-        if (src->shape() != t.shape() || src->dtype() != t.dtype())
-            throw std::invalid_argument(fmt::format("load_state_dict: '{}' has shape {} ({}) in the state but {} ({}) "
-                                                    "in the model",
-                                                    name, autograd::to_string(src->shape()),
-                                                    autograd::to_string(src->dtype()), autograd::to_string(t.shape()),
-                                                    autograd::to_string(t.dtype())));
-    }
-    for (const auto& [name, t] : named) {
-        const Tensor* src = state.find(name);
-        if (src == nullptr || src->id() == t.id())
-            continue;
-        autograd::dispatch(t.dtype(), [&]<class T>() {
-            std::memcpy(t.data_ptr<T>(), src->data_ptr<T>(), static_cast<std::size_t>(t.numel()) * sizeof(T));
-        });
-    }
+    // The module's own state dict holds handles to its parameters: copying into it loads them.
+    nn::load_state_dict(state_dict(), state, strict);
 }
 
 void Module::train(bool on)

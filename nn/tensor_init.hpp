@@ -25,9 +25,11 @@ enum class FanMode { FanIn, FanOut };
 /// PyTorch's recommended gains: linear/conv/sigmoid 1, tanh 5/3, relu sqrt(2),
 /// leaky_relu sqrt(2 / (1 + param^2)), selu 3/4. Throws std::invalid_argument for other names.
 double calculate_gain(std::string_view nonlinearity, double param = 0.01);
-/// (fan_in, fan_out) of a tensor of 2 or more dimensions; throws std::invalid_argument for fewer.
+/// (fan_in, fan_out) of a tensor of 2 or more dimensions; throws std::invalid_argument for fewer
+/// (so do the xavier and kaiming functions, naming themselves).
 std::pair<double, double> fans(const autograd::Tensor& t);
 
+/// U(a, b) and N(mean, std^2) in every element; a > b or std < 0 throws std::invalid_argument.
 const autograd::Tensor& uniform_(const autograd::Tensor& t, autograd::Generator& gen, double a = 0.0, double b = 1.0);
 const autograd::Tensor& normal_(const autograd::Tensor& t, autograd::Generator& gen, double mean = 0.0, double std = 1.0);
 const autograd::Tensor& zeros_(const autograd::Tensor& t);

@@ -1,6 +1,7 @@
 // Tensor losses: values and input gradients against PyTorch 1.13 in float64 for every loss and
-// reduction (tools/golden_losses.py, fixture committed; logits of 1e4 included), gradcheck of
-// each, cross_entropy's second derivatives, and the error messages.
+// reduction (tools/golden_losses.py, fixture committed; logits of +-1e4 for cross_entropy and
+// bce_with_logits, probabilities of 0 and 1 for bce, a broadcast bce weight), gradcheck of each,
+// cross_entropy's second derivatives, and the error messages.
 #define BOOST_TEST_MODULE losses
 #include <boost/test/unit_test.hpp>
 
@@ -32,6 +33,9 @@ const Tensor labels = f64({2, 0, 1, 1}, {4});
 const Tensor x = f64({0.5, -1.5, 2.0, 0.25, -3.0, 40.0}, {3, 2});
 const Tensor target = f64({1.0, 0.0, 0.5, 1.0, 0.0, 1.0}, {3, 2});
 const Tensor probs = f64({0.9, 0.2, 0.5, 1.0, 1e-60, 0.7}, {3, 2});
+const Tensor xl = f64({0.5, -1.5, 1e4, -1e4, 1e4, -1e4, 1e4, -1e4, -3.0, 40.0}, {5, 2});
+const Tensor targetl = f64({1.0, 0.0, 0.5, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0}, {5, 2});
+const Tensor bce_weight = f64({0.5, 2.0}, {2});
 const Tensor scores = f64({0.5, -2.0, 1.5, 0.9}, {4});
 const Tensor signs = f64({1.0, -1.0, -1.0, 1.0}, {4});
 
@@ -49,8 +53,10 @@ std::map<std::string, Case> cases()
         {"mse_loss", {x, [](const Tensor& a, Reduction r) { return nn::mse_loss(a, target, r); }}},
         {"binary_cross_entropy",
          {probs, [](const Tensor& a, Reduction r) { return nn::binary_cross_entropy(a, target, r); }}},
+        {"binary_cross_entropy_weighted",
+         {probs, [](const Tensor& a, Reduction r) { return nn::binary_cross_entropy(a, target, bce_weight, r); }}},
         {"binary_cross_entropy_with_logits",
-         {x, [](const Tensor& a, Reduction r) { return nn::binary_cross_entropy_with_logits(a, target, r); }}},
+         {xl, [](const Tensor& a, Reduction r) { return nn::binary_cross_entropy_with_logits(a, targetl, r); }}},
         {"hinge_loss", {scores, [](const Tensor& a, Reduction r) { return nn::hinge_loss(a, signs, r); }}},
     };
 }
@@ -88,7 +94,7 @@ BOOST_AUTO_TEST_CASE(values_and_gradients_match_pytorch)
             ++checked;
         }
     }
-    BOOST_TEST(checked == 18);
+    BOOST_TEST(checked == 21);
 }
 
 BOOST_AUTO_TEST_CASE(every_loss_passes_gradcheck)
@@ -108,6 +114,12 @@ BOOST_AUTO_TEST_CASE(every_loss_passes_gradcheck)
                               {test_util::leaf({3, 2}, gen, -3.0, 3.0)});
         test_util::check_grad("nll_loss", [&](const std::vector<Tensor>& v) { return nn::nll_loss(v[0], l3, r); },
                               {test_util::leaf({3, 4}, gen)});
+        test_util::check_grad("bce_weighted",
+                              [&](const std::vector<Tensor>& v) { return nn::binary_cross_entropy(v[0], target, v[1], r); },
+                              {test_util::leaf({3, 2}, gen, 0.1, 0.9), test_util::leaf({2}, gen, 0.5, 2.0)});
+        // scores within (-0.9, 0.9) keep 1 - y s away from relu's kink at 0
+        test_util::check_grad("hinge_loss", [&](const std::vector<Tensor>& v) { return nn::hinge_loss(v[0], signs, r); },
+                              {test_util::leaf({4}, gen, -0.9, 0.9)});
     }
     // cross_entropy's backward under create_graph is itself differentiable.
     test_util::check_gradgrad("cross_entropy", [&](const std::vector<Tensor>& v) { return nn::cross_entropy(v[0], l3); },
@@ -131,6 +143,38 @@ BOOST_AUTO_TEST_CASE(bad_input_is_a_clear_error)
                "cross_entropy: logits [4, 3] and labels [2] (want [N, C] and [N])");
     BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::mse_loss(x, scores); }) ==
                "mse_loss: input [3, 2] and target [4] must have the same shape");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::cross_entropy(logits, f64({0, -1, 2, 1}, {4})); }) ==
+               "cross_entropy: label -1 of row 1 is not a class index in [0, 3)");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::cross_entropy(logits, Tensor({0.f, 1.f, 2.f, 1.f}, {4})); }) ==
+               "cross_entropy: dtypes float64 and float32 differ (convert one with .to())");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::cross_entropy(labels, labels); }) ==
+               "cross_entropy: logits [4] and labels [4] (want [N, C] and [N])");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::mse_loss(x, scores); }) ==
+               "mse_loss: input [3, 2] and target [4] must have the same shape");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::mse_loss(x, Tensor()); }) ==
+               "mse_loss: input [3, 2] and target undefined must have the same shape");
     BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::nll_loss(logits, f64({0, 1, 7, 1}, {4})); }) ==
-               "nll_loss: label 7 is not a class index in [0, 3)");
+               "nll_loss: label 7 of row 2 is not a class index in [0, 3)");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::nll_loss(logits, f64({0, 1, 2, 1.5}, {4})); }) ==
+               "nll_loss: label 1.5 of row 3 is not a class index in [0, 3)");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::nll_loss(logits, f64({0, 1, 2}, {3})); }) ==
+               "nll_loss: log_probs [4, 3] and labels [3] (want [N, C] and [N])");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::binary_cross_entropy(probs, scores); }) ==
+               "binary_cross_entropy: input [3, 2] and target [4] must have the same shape");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::binary_cross_entropy(probs, target, scores); }) ==
+               "binary_cross_entropy: shapes [4] and [3, 2] cannot be broadcast together (dimension 1: 4 vs 2)");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::binary_cross_entropy(probs, target, Tensor::ones({2, 3, 2}, Dtype::Float64)); }) ==
+               "binary_cross_entropy: weight [2, 3, 2] does not broadcast to input [3, 2]");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::binary_cross_entropy_with_logits(xl, target); }) ==
+               "binary_cross_entropy_with_logits: input [5, 2] and target [3, 2] must have the same shape");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::hinge_loss(scores, target); }) ==
+               "hinge_loss: input [4] and target [3, 2] must have the same shape");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)nn::hinge_loss(scores, f64({1, -1, 0, 1}, {4})); }) ==
+               "hinge_loss: label 0 at index 2 is not -1 or +1");
+}
+
+BOOST_AUTO_TEST_CASE(an_undefined_weight_is_no_weight)
+{
+    const Tensor a = nn::binary_cross_entropy(probs, target, Tensor(), Reduction::Sum);
+    BOOST_TEST(a.item() == nn::binary_cross_entropy(probs, target, Reduction::Sum).item());
 }

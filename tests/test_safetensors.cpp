@@ -1,7 +1,15 @@
-// safetensors: round trips (float32 and float64, 0-d, empty and 3-d tensors, metadata), a file
-// written by an independent writer (tools/read_safetensors.py --write, committed fixture), our
-// files read by an independent reader (the same script, when python3 is installed), every
-// malformed case with its message, and a failed save that leaves the earlier file whole.
+// safetensors (nn/safetensors.hpp) and copying a state dict in place (nn/load_state_dict.hpp).
+//
+// Where the expected bytes and numbers come from:
+// - the exact file of one small tensor is spelled out here from the format's description
+//   (8-byte little-endian length, JSON padded with spaces to 8 bytes, little-endian data);
+// - tests/fixtures/reference*.safetensors are written by tools/golden_safetensors.py, the
+//   standard library only (struct, json): an independent writer. Its values are repeated here;
+// - files we write are read back by tools/read_safetensors.py (NumPy), an independent reader,
+//   when a python3 with NumPy is installed (tools/install-deps.sh installs it);
+// - every malformed case is a header written here, with the message it must produce;
+// - a save that fails part way (the process may not write past 64 KiB, as on a full disk)
+//   must leave the earlier file whole.
 #define BOOST_TEST_MODULE safetensors
 #include <boost/test/unit_test.hpp>
 
@@ -9,15 +17,24 @@
 
 #include <nn/activation_modules.hpp>
 #include <nn/linear.hpp>
+#include <nn/load_state_dict.hpp>
 #include <nn/safetensors.hpp>
 #include <nn/sequential.hpp>
 
-#include <cstdio>
-#include <cstring>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 using autograd::Dtype;
 using autograd::Shape;
@@ -29,7 +46,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir() { return test_util::temp_dir("backprop_test_safetensors"); }
+// Per process, so a sanitizer build and a normal build can run the suite at the same time.
+fs::path temp_dir() { return test_util::temp_dir("backprop_test_safetensors_" + std::to_string(::getpid())); }
 
 nn::StateDict sample()
 {
@@ -38,17 +56,46 @@ nn::StateDict sample()
     d.insert("b", Tensor({0.25, -0.5}, {2}));
     d.insert("s", Tensor::scalar(7.0));
     d.insert("empty", Tensor::zeros({0, 4}));
+    d.insert("d3", Tensor({0.1, -1e300, 3.0, 4.5}, {2, 1, 2}));
     return d;
+}
+
+std::vector<std::string> names_of(const nn::StateDict& d)
+{
+    std::vector<std::string> names;
+    for (const auto& [name, t] : d)
+        names.push_back(name);
+    return names;
+}
+
+std::string read_all(const fs::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string u64_le(std::uint64_t n)
+{
+    std::string bytes(8, '\0');
+    for (int i = 0; i < 8; ++i)
+        bytes[static_cast<std::size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+    return bytes;
 }
 
 // A file made of a header text and `data_bytes` zero bytes of data.
 void write_raw(const fs::path& path, const std::string& header, std::size_t data_bytes)
 {
-    std::string file(8, '\0');
-    const std::uint64_t n = header.size();
-    std::memcpy(file.data(), &n, 8);
-    file += header + std::string(data_bytes, '\0');
-    std::ofstream(path, std::ios::binary) << file;
+    std::ofstream(path, std::ios::binary) << u64_le(header.size()) << header << std::string(data_bytes, '\0');
+}
+
+// The first python3 with NumPy: the one on PATH, else the system's (a pyenv or virtual
+// environment first on PATH may lack NumPy while Debian's python3-numpy is installed).
+std::optional<std::string> python_with_numpy()
+{
+    for (const std::string python : {"python3", "/usr/bin/python3"})
+        if (std::system((python + " -c 'import numpy' > /dev/null 2>&1").c_str()) == 0)
+            return python;
+    return std::nullopt;
 }
 
 } // namespace
@@ -58,51 +105,117 @@ BOOST_AUTO_TEST_CASE(round_trip_with_metadata)
     const fs::path path = temp_dir() / "a.safetensors";
     nn::save_safetensors(sample(), path, {{"format", "pt"}, {"epoch", "3"}});
     const nn::SafetensorsFile f = nn::read_safetensors(path);
+    BOOST_TEST(f.metadata.size() == 2u);
     BOOST_TEST(f.metadata.at("epoch") == "3");
-    BOOST_TEST(f.tensors.size() == 4u);
+    BOOST_TEST(f.metadata.at("format") == "pt");
+    // The data is written in the order of the dict and read back in the order of the data.
+    BOOST_TEST(names_of(f.tensors) == names_of(sample()), tt::per_element());
     for (const auto& [name, t] : sample()) {
         const Tensor& got = f.tensors.at(name);
-        BOOST_TEST(got.shape() == t.shape(), tt::per_element());
-        BOOST_TEST(got.dtype() == t.dtype());
-        BOOST_TEST(got.to_vector() == t.to_vector(), tt::per_element());
+        BOOST_TEST_CONTEXT(name)
+        {
+            BOOST_TEST(got.shape() == t.shape(), tt::per_element());
+            BOOST_TEST(got.dtype() == t.dtype());
+            BOOST_TEST(got.to_vector() == t.to_vector(), tt::per_element());
+        }
     }
     // The header length is a multiple of 8, as the reference writer makes it.
-    std::ifstream in(path, std::ios::binary);
+    const std::string bytes = read_all(path);
     std::uint64_t n = 0;
-    in.read(reinterpret_cast<char*>(&n), 8);
+    for (int i = 7; i >= 0; --i)
+        n = n << 8 | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
     BOOST_TEST(n % 8 == 0u);
+    BOOST_TEST(bytes.size() == 8 + n + 4 * 6 + 8 * 2 + 4 + 0 + 8 * 4);
+
+    // No tensors and no metadata: the smallest file, "{}" padded to 8 bytes.
+    nn::save_safetensors(nn::StateDict{}, path);
+    BOOST_TEST(read_all(path) == u64_le(8) + "{}      ");
+    BOOST_TEST(nn::load_safetensors(path).empty());
+    fs::remove_all(temp_dir());
+}
+
+BOOST_AUTO_TEST_CASE(the_exact_bytes_of_a_small_file)
+{
+    const fs::path path = temp_dir() / "exact.safetensors";
+    nn::StateDict d;
+    d.insert("a", Tensor({1.f, -2.f}, {2}));
+    d.insert("b", Tensor({0.5}, {1}));
+    nn::save_safetensors(d, path, {{"k", "v"}});
+    // nlohmann-json writes the keys sorted, without spaces; 133 bytes of JSON are padded to 136.
+    const std::string json = R"({"__metadata__":{"k":"v"},"a":{"data_offsets":[0,8],"dtype":"F32","shape":[2]},)"
+                             R"("b":{"data_offsets":[8,16],"dtype":"F64","shape":[1]}})";
+    BOOST_TEST_REQUIRE(json.size() == 133u);
+    const std::string header = json + std::string(3, ' ');
+    const std::string data("\x00\x00\x80\x3f"  // 1.0f
+                           "\x00\x00\x00\xc0"  // -2.0f
+                           "\x00\x00\x00\x00\x00\x00\xe0\x3f", // 0.5
+                           16);
+    BOOST_TEST(read_all(path) == u64_le(136) + header + data);
+    fs::remove_all(temp_dir());
 }
 
 BOOST_AUTO_TEST_CASE(reads_a_file_from_an_independent_writer)
 {
     const nn::SafetensorsFile f = nn::read_safetensors(BACKPROP_FIXTURES "/reference.safetensors");
     BOOST_TEST(f.metadata.at("format") == "pt");
+    BOOST_TEST(names_of(f.tensors) == (std::vector<std::string>{"layer.weight", "layer.bias", "scale"}),
+               tt::per_element());
     BOOST_TEST(f.tensors.at("layer.weight").shape() == (Shape{2, 3}), tt::per_element());
+    BOOST_TEST(f.tensors.at("layer.weight").dtype() == Dtype::Float32);
     BOOST_TEST(f.tensors.at("layer.weight").to_vector() ==
                    (std::vector<double>{0.5, -1.25, 2.0, 3.0, static_cast<double>(1e-3f), -7.5}),
                tt::per_element());
     BOOST_TEST(f.tensors.at("layer.bias").dtype() == Dtype::Float64);
     BOOST_TEST(f.tensors.at("layer.bias").to_vector() == (std::vector<double>{0.1, -0.2}), tt::per_element());
     BOOST_TEST(f.tensors.at("scale").dim() == 0);
+    BOOST_TEST(f.tensors.at("scale").item() == 4.0);
+}
+
+BOOST_AUTO_TEST_CASE(reads_half_and_bfloat16_as_float32)
+{
+    const nn::SafetensorsFile f = nn::read_safetensors(BACKPROP_FIXTURES "/reference_half.safetensors");
+    BOOST_TEST(f.metadata.at("writer") == "tools/golden_safetensors.py");
+    // The order of the data, not of the names; the empty tensor sits where m.bf16 starts.
+    BOOST_TEST(names_of(f.tensors) == (std::vector<std::string>{"z.half", "nothing", "m.bf16", "a.f32"}),
+               tt::per_element());
+    for (const auto& [name, t] : f.tensors)
+        BOOST_TEST(t.dtype() == Dtype::Float32);
+    const double inf = std::numeric_limits<double>::infinity();
+    const Tensor& half = f.tensors.at("z.half");
+    BOOST_TEST(half.shape() == (Shape{2, 4}), tt::per_element());
+    // one, a fraction, the largest half, the smallest subnormal, the smallest normal, -0, +-inf
+    BOOST_TEST(half.to_vector() == (std::vector<double>{1.0, -2.5, 65504.0, std::ldexp(1.0, -24), std::ldexp(1.0, -14),
+                                                        0.0, inf, -inf}),
+               tt::per_element());
+    BOOST_TEST(std::signbit(half.to_vector()[5]));
+    BOOST_TEST(f.tensors.at("nothing").shape() == (Shape{0, 3}), tt::per_element());
+    BOOST_TEST(f.tensors.at("m.bf16").to_vector() ==
+                   (std::vector<double>{1.0, -3.140625, std::ldexp(1.0, 100), std::ldexp(1.0, -130)}),
+               tt::per_element());
+    BOOST_TEST(f.tensors.at("a.f32").item() == static_cast<double>(0.1f));
 }
 
 BOOST_AUTO_TEST_CASE(our_files_read_by_an_independent_reader)
 {
-    if (std::system("python3 -c 'import json, struct' > /dev/null 2>&1") != 0) {
-        BOOST_TEST_MESSAGE("python3 is not installed: the independent reader is skipped");
+    const std::optional<std::string> python = python_with_numpy();
+    if (!python) {
+        BOOST_TEST_MESSAGE("SKIPPED: no python3 with NumPy (apt-get install python3-numpy, or run "
+                           "tools/install-deps.sh): files we write are not checked by an independent reader");
         return;
     }
     const fs::path path = temp_dir() / "b.safetensors", out = temp_dir() / "b.txt";
     nn::save_safetensors(sample(), path, {{"format", "pt"}});
-    const std::string cmd = "python3 " BACKPROP_TOOLS "/read_safetensors.py " + path.string() + " > " + out.string();
+    const std::string cmd =
+        *python + " " BACKPROP_TOOLS "/read_safetensors.py '" + path.string() + "' > '" + out.string() + "'";
     BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0);
-    std::ifstream in(out);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    BOOST_TEST(text == "b F64 2 0.25 -0.5\n"
-                       "empty F32 0x4 \n"
-                       "s F32 scalar 7.0\n"
-                       "w F32 1x2x3 1.0 -2.0 3.5 4.0 5.0 6.0\n"
-                       "meta format pt\n");
+    // Sorted by name; values are Python's repr of each element as a double.
+    BOOST_TEST(read_all(out) == "b F64 2 0.25 -0.5\n"
+                                "d3 F64 2x1x2 0.1 -1e+300 3.0 4.5\n"
+                                "empty F32 0x4 \n"
+                                "s F32 scalar 7.0\n"
+                                "w F32 1x2x3 1.0 -2.0 3.5 4.0 5.0 6.0\n"
+                                "meta format pt\n");
+    fs::remove_all(temp_dir());
 }
 
 BOOST_AUTO_TEST_CASE(a_model_saves_and_loads)
@@ -112,63 +225,229 @@ BOOST_AUTO_TEST_CASE(a_model_saves_and_loads)
     nn::Sequential b(nn::Linear(4, 3, g2), nn::ReLU(), nn::Linear(3, 2, g2));
     const fs::path path = temp_dir() / "model.safetensors";
     nn::save_safetensors(a.state_dict(), path);
-    b.load_state_dict(nn::load_safetensors(path));
     const Tensor x = Tensor::ones({2, 4});
+    autograd::Generator g3(3);
+    nn::Sequential c(nn::Linear(4, 3, g3), nn::ReLU(), nn::Linear(3, 2, g3));
+    BOOST_TEST(a(x).to_vector() != b(x).to_vector());
+    nn::load_state_dict(b.state_dict(), nn::load_safetensors(path)); // the free function
     BOOST_TEST(a(x).to_vector() == b(x).to_vector(), tt::per_element());
+    c.load_state_dict(nn::load_safetensors(path)); // the module's own
+    BOOST_TEST(a(x).to_vector() == c(x).to_vector(), tt::per_element());
+    fs::remove_all(temp_dir());
 }
 
-BOOST_AUTO_TEST_CASE(a_failed_save_leaves_the_earlier_file)
+BOOST_AUTO_TEST_CASE(load_state_dict_copies_in_place_without_a_graph)
+{
+    const Tensor w = Tensor::zeros({2, 2}).requires_grad_(), b = Tensor::zeros({2}, Dtype::Float64);
+    nn::StateDict model;
+    model.insert("w", w);
+    model.insert("b", b);
+    nn::StateDict file;
+    file.insert("b", Tensor({1.0, 2.0}, {2}));
+    file.insert("w", Tensor({1.f, 2.f, 3.f, 4.f}, {2, 2}));
+    const nn::IncompatibleKeys keys = nn::load_state_dict(model, file);
+    BOOST_TEST(keys.missing_keys.empty());
+    BOOST_TEST(keys.unexpected_keys.empty());
+    // The model's own tensors changed, and they are still leaves that require a gradient.
+    BOOST_TEST(w.to_vector() == (std::vector<double>{1, 2, 3, 4}), tt::per_element());
+    BOOST_TEST(b.to_vector() == (std::vector<double>{1, 2}), tt::per_element());
+    BOOST_TEST(w.is_leaf());
+    BOOST_TEST(w.requires_grad());
+    BOOST_TEST(!w.grad_fn());
+    BOOST_TEST(!w.grad().defined());
+    // The source is a copy, not an alias.
+    file.at("w").data_ptr<float>()[0] = 9.f;
+    BOOST_TEST(w.at({0, 0}) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(load_state_dict_checks_names_shapes_and_dtypes)
+{
+    nn::StateDict model;
+    model.insert("0.weight", Tensor::zeros({3, 4}));
+    model.insert("0.bias", Tensor::zeros({3}));
+    model.insert("2.weight", Tensor::zeros({1, 3}));
+    nn::StateDict file;
+    file.insert("0.weight", Tensor::ones({3, 4}));
+    file.insert("extra", Tensor::ones({1}));
+    file.insert("more", Tensor::ones({1}));
+
+    // Strict: every missing and every unexpected name, and nothing written.
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::load_state_dict(model, file); }) ==
+               "load_state_dict: the names differ: missing 2 ('0.bias', '2.weight'); unexpected 2 ('extra', 'more')");
+    BOOST_TEST(model.at("0.weight").sum().item() == 0.0);
+
+    // Not strict: the matching names are copied, the others returned.
+    const nn::IncompatibleKeys keys = nn::load_state_dict(model, file, false);
+    BOOST_TEST(keys.missing_keys == (std::vector<std::string>{"0.bias", "2.weight"}), tt::per_element());
+    BOOST_TEST(keys.unexpected_keys == (std::vector<std::string>{"extra", "more"}), tt::per_element());
+    BOOST_TEST(model.at("0.weight").sum().item() == 12.0);
+
+    nn::StateDict small;
+    small.insert("0.weight", Tensor::full({3, 4}, 2.0));
+    small.insert("0.bias", Tensor::ones({3}));
+    small.insert("2.weight", Tensor::ones({3, 1}));
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::load_state_dict(model, small); }) ==
+               "load_state_dict: '2.weight' is float32 [3, 1] in the source but float32 [1, 3] in the destination");
+    BOOST_TEST(model.at("0.weight").sum().item() == 12.0); // checked before anything was written
+
+    nn::StateDict doubles;
+    doubles.insert("0.weight", Tensor::zeros({3, 4}, Dtype::Float64));
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::load_state_dict(model, doubles, false); }) ==
+               "load_state_dict: '0.weight' is float64 [3, 4] in the source but float32 [3, 4] in the destination");
+
+    nn::StateDict undefined;
+    undefined.insert("0.weight", Tensor());
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::load_state_dict(model, undefined, false); }) ==
+               "load_state_dict: '0.weight' is an undefined tensor in the source");
+}
+
+BOOST_AUTO_TEST_CASE(bad_saves_are_refused_before_writing)
 {
     const fs::path path = temp_dir() / "keep.safetensors";
     nn::save_safetensors(sample(), path);
-    const auto size = fs::file_size(path);
+    const std::string before = read_all(path);
+    const auto error_of = [&](const nn::StateDict& d) {
+        return message_of<std::invalid_argument>([&] { nn::save_safetensors(d, path); });
+    };
     nn::StateDict bad = sample();
     bad.insert("undefined", Tensor());
-    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::save_safetensors(bad, path); }) ==
-               "save_safetensors: 'undefined' is an undefined tensor");
-    BOOST_TEST(fs::file_size(path) == size);
-    BOOST_TEST(nn::load_safetensors(path).size() == 4u);
+    BOOST_TEST(error_of(bad) == "save_safetensors: 'undefined' is an undefined tensor");
+    nn::StateDict unnamed;
+    unnamed.insert("", Tensor::ones({1}));
+    BOOST_TEST(error_of(unnamed) == "save_safetensors: bad tensor name ''");
+    nn::StateDict reserved;
+    reserved.insert("__metadata__", Tensor::ones({1}));
+    BOOST_TEST(error_of(reserved) == "save_safetensors: bad tensor name '__metadata__'");
+    nn::StateDict not_utf8;
+    not_utf8.insert("\xff", Tensor::ones({1}));
+    BOOST_TEST(contains(error_of(not_utf8), "save_safetensors: [json.exception.type_error.316] invalid UTF-8"));
+    BOOST_TEST(read_all(path) == before);
     // A directory that does not exist: an error naming it, nothing else touched.
     BOOST_TEST(contains(message_of<std::runtime_error>([&] { nn::save_safetensors(sample(), temp_dir() / "no/such/x"); }),
                         "no/such"));
+    fs::remove_all(temp_dir());
+}
+
+BOOST_AUTO_TEST_CASE(a_save_failing_mid_write_leaves_the_earlier_file)
+{
+    const fs::path path = temp_dir() / "keep.safetensors";
+    nn::save_safetensors(sample(), path, {{"version", "1"}});
+    const std::string before = read_all(path);
+    nn::StateDict big = sample();
+    big.insert("big", Tensor::ones({256, 1024})); // 1 MiB of data
+
+    // NOTE: RLIMIT_FSIZE binds root too (unlike permissions): with it at 64 KiB, writing the
+    // temporary file fails part way through the data, as on a full disk. SIGXFSZ is ignored so
+    // that the write returns EFBIG instead of the signal ending the process.
+    rlimit old{};
+    BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+    if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 64 * 1024) {
+        BOOST_TEST_MESSAGE("SKIPPED: the file size limit is already below 64 KiB");
+        return;
+    }
+    rlimit limited = old;
+    limited.rlim_cur = 64 * 1024;
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    std::string message;
+    if (::setrlimit(RLIMIT_FSIZE, &limited) == 0) {
+        try {
+            nn::save_safetensors(big, path, {{"version", "2"}});
+        } catch (const std::runtime_error& e) {
+            message = e.what();
+        }
+        ::setrlimit(RLIMIT_FSIZE, &old);
+    }
+    std::signal(SIGXFSZ, old_handler);
+
+    BOOST_TEST(message == "write_file_atomically: cannot write '" + path.string() + "': write failed (disk full?)");
+    BOOST_TEST(read_all(path) == before);
+    BOOST_TEST(nn::read_safetensors(path).metadata.at("version") == "1");
+    std::vector<std::string> left;
+    for (const fs::directory_entry& e : fs::directory_iterator(temp_dir()))
+        left.push_back(e.path().filename().string());
+    BOOST_TEST(left == std::vector<std::string>{"keep.safetensors"}, tt::per_element()); // no temporary left
+
+    // And without the limit the same save succeeds.
+    nn::save_safetensors(big, path, {{"version", "2"}});
+    BOOST_TEST(nn::read_safetensors(path).tensors.at("big").sum().item() == 256.0 * 1024);
+    fs::remove_all(temp_dir());
 }
 
 BOOST_AUTO_TEST_CASE(malformed_files_are_clear_errors)
 {
     const fs::path p = temp_dir() / "bad.safetensors";
     const std::string name = p.string();
+    const auto load_error = [&] { return message_of<std::runtime_error>([&] { (void)nn::load_safetensors(p); }); };
     const auto error_of = [&](const std::string& header, std::size_t data) {
         write_raw(p, header, data);
-        return message_of<std::runtime_error>([&] { (void)nn::load_safetensors(p); });
+        return load_error();
     };
+    // A tensor entry with the given dtype, shape and offsets.
+    const auto entry = [](const std::string& dtype, const std::string& shape, const std::string& offsets) {
+        return R"({"dtype": ")" + dtype + R"(", "shape": )" + shape + R"(, "data_offsets": )" + offsets + "}";
+    };
+    const auto one = [&](const std::string& dtype, const std::string& shape, const std::string& offsets) {
+        return R"({"a": )" + entry(dtype, shape, offsets) + "}";
+    };
+
+    // The file and its header length.
+    BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_safetensors(temp_dir() / "none"); }) ==
+               (temp_dir() / "none").string() + ": cannot open the file (No such file or directory)");
+    BOOST_TEST(contains(message_of<std::runtime_error>([&] { (void)nn::load_safetensors(temp_dir()); }),
+                        temp_dir().string() + ": cannot read the file's size"));
     std::ofstream(p, std::ios::binary) << "abc";
-    BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_safetensors(p); }) ==
-               name + ": 3 bytes, too short for a safetensors header length");
-    {
-        std::string file(8, '\0');
-        file[0] = 100;
-        std::ofstream(p, std::ios::binary) << file << "{}";
-    }
-    BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_safetensors(p); }) ==
-               name + ": the header length 100 runs past the end of the file (10 bytes)");
-    BOOST_TEST(contains(error_of("{not json", 0), ": the header is not valid JSON"));
+    BOOST_TEST(load_error() == name + ": 3 bytes, too short for a safetensors header length");
+    std::ofstream(p, std::ios::binary) << u64_le(100) << "{}";
+    BOOST_TEST(load_error() == name + ": the header length 100 runs past the end of the file (10 bytes)");
+    std::ofstream(p, std::ios::binary) << u64_le(std::uint64_t{1} << 63) << "{}      ";
+    BOOST_TEST(load_error() == name + ": the header length 9223372036854775808 is over the format's limit of "
+                                      "100000000 bytes (not a safetensors file?)");
+
+    // The JSON.
+    BOOST_TEST(contains(error_of("{not json", 0), name + ": the header is not valid JSON ("));
+    BOOST_TEST(contains(error_of("{\"\xff\": 1}", 0), name + ": the header is not valid JSON ("));
     BOOST_TEST(error_of("[1, 2]", 0) == name + ": the header is not a JSON object");
-    BOOST_TEST(error_of(R"({"a": 3})", 0) == name + ": tensor 'a': not an object with dtype, shape and data_offsets");
-    BOOST_TEST(error_of(R"({"a": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}})", 2) ==
-               name + ": tensor 'a': dtype BF16 is not supported (F32 and F64 are)");
-    BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})", 4) ==
-               name + ": tensor 'a': shape [-1] has an entry that is not a non-negative integer");
-    BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}})", 4) ==
-               name + ": tensor 'a': data_offsets [0, 4] hold 4 bytes, shape [2] of F32 needs 8");
-    BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", 4) ==
-               name + ": tensor 'a': data_offsets [0, 8] are outside the 4 bytes of data");
-    BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
-                        R"( "b": {"dtype": "F32", "shape": [1], "data_offsets": [2, 6]}})", 6) ==
-               name + ": tensor 'b' starts at data offset 2, expected 4 (overlap)");
-    BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", 8) ==
-               name + ": tensor 'a' starts at data offset 4, expected 0 (gap)");
-    BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", 6) ==
-               name + ": 2 bytes of data after the last tensor");
+    BOOST_TEST(error_of(R"({"a": )" + entry("F32", "[1]", "[0, 4]") + R"(, "a": )" + entry("F32", "[1]", "[4, 8]") + "}",
+                        8) == name + ": the header names 'a' twice");
+    BOOST_TEST(error_of(R"({"": )" + entry("F32", "[1]", "[0, 4]") + "}", 4) == name + ": a tensor has an empty name");
     BOOST_TEST(error_of(R"({"__metadata__": {"k": 1}})", 0) == name + ": metadata 'k' is not a string");
+    BOOST_TEST(error_of(R"({"__metadata__": ["k"]})", 0) == name + ": __metadata__ is not an object");
+
+    // An entry.
+    const std::string a = name + ": tensor 'a': ";
+    BOOST_TEST(error_of(R"({"a": 3})", 0) == a + "not an object with dtype, shape and data_offsets");
+    BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": [1]}})", 0) ==
+               a + "not an object with dtype, shape and data_offsets");
+    BOOST_TEST(error_of(R"({"a": {"dtype": 32, "shape": [1], "data_offsets": [0, 4]}})", 4) == a + "dtype is not a string");
+    BOOST_TEST(error_of(one("I64", "[1]", "[0, 8]"), 8) ==
+               a + "dtype I64 is not supported: tensors here are floating-point (F32 and F64 are read as they are, "
+                   "F16 and BF16 as float32)");
+    BOOST_TEST(error_of(one("F128", "[1]", "[0, 16]"), 16) == a + "unknown dtype 'F128' (F32, F64, F16 and BF16 are read)");
+    BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": 1, "data_offsets": [0, 4]}})", 4) == a + "shape is not an array");
+    BOOST_TEST(error_of(one("F32", "[-1]", "[0, 4]"), 4) == a + "shape [-1] has a negative size");
+    BOOST_TEST(error_of(one("F32", "[1.5]", "[0, 4]"), 4) == a + "shape [1.5] has an entry that is not an integer");
+    BOOST_TEST(error_of(one("F32", "[0, 4611686018427387904, 4]", "[0, 0]"), 0) ==
+               a + "shape [0,4611686018427387904,4] has too many elements");
+    BOOST_TEST(error_of(one("F64", "[4611686018427387904]", "[0, 8]"), 8) ==
+               a + "data_offsets [0, 8] hold 8 bytes, shape [4611686018427387904] of F64 needs more than 2^64");
+    BOOST_TEST(error_of(one("F32", "[2]", "[0, 4]"), 4) == a + "data_offsets [0, 4] hold 4 bytes, shape [2] of F32 needs 8");
+    BOOST_TEST(error_of(one("F32", "[2]", "[0, 8]"), 4) == a + "data_offsets [0, 8] are outside the 4 bytes of data");
+    BOOST_TEST(error_of(one("F32", "[1]", "[4, 0]"), 4) == a + "data_offsets [4, 0] end before they begin");
+    BOOST_TEST(error_of(one("F32", "[1]", "[0]"), 4) == a + "data_offsets [0] is not a pair of non-negative integers");
+    BOOST_TEST(error_of(one("F32", "[1]", "[0, -4]"), 4) == a + "data_offsets [0,-4] is not a pair of non-negative integers");
+
+    // The data as a whole: covered exactly.
+    BOOST_TEST(error_of(R"({"a": )" + entry("F32", "[1]", "[0, 4]") + R"(, "b": )" + entry("F32", "[1]", "[2, 6]") + "}",
+                        6) == name + ": tensor 'b' starts at data offset 2, expected 4 (overlap)");
+    BOOST_TEST(error_of(one("F32", "[1]", "[4, 8]"), 8) == name + ": tensor 'a' starts at data offset 4, expected 0 (gap)");
+    BOOST_TEST(error_of(one("F32", "[1]", "[0, 4]"), 6) == name + ": 2 bytes of data after the last tensor");
+    BOOST_TEST(error_of("{}", 1) == name + ": 1 bytes of data after the last tensor");
+
+    // Still a valid file after all this: two empty tensors at the end of the data.
+    write_raw(p,
+              R"({"a": )" + entry("F32", "[1]", "[0, 4]") + R"(, "b": )" + entry("F32", "[0]", "[4, 4]") +
+                  R"(, "c": )" + entry("F64", "[2, 0]", "[4, 4]") + "}",
+              4);
+    BOOST_TEST(names_of(nn::load_safetensors(p)) == (std::vector<std::string>{"a", "b", "c"}), tt::per_element());
     fs::remove_all(temp_dir());
 }

@@ -7,9 +7,10 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev libcli11-dev
-          nlohmann-json3-dev zlib1g-dev graphviz libgraphviz-dev python3)
+          nlohmann-json3-dev zlib1g-dev graphviz libgraphviz-dev python3
+          python3-numpy)  # NumPy: the independent safetensors reader of test_safetensors
 if [[ "${1:-}" == "--peers" ]]; then
-  packages+=(python3-torch python3-sklearn python3-numpy libtorch-dev time)
+  packages+=(python3-torch python3-sklearn libtorch-dev time)
 fi
 
 missing=()
