@@ -8,8 +8,10 @@
 
 namespace nn {
 
-/// The file's bytes, decompressed if it is gzip. Throws std::runtime_error naming the file and
-/// the reason: missing or unreadable, truncated or corrupt gzip data.
+/// The file's bytes, decompressed if it is gzip (several gzip members one after another are
+/// read as one stream, as gzip -d does). Throws std::runtime_error naming the file and the
+/// reason: missing, a directory or unreadable; truncated or corrupt gzip data, bytes after it
+/// that are not gzip.
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path);
 
 } // namespace nn
