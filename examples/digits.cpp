@@ -5,6 +5,7 @@
 //
 // usage: digits [RPROP_EPOCHS] [SGD_EPOCHS]
 #include <autograd/tensor.hpp>
+#include <nn/accuracy.hpp>
 #include <nn/activation_modules.hpp>
 #include <nn/csv.hpp>
 #include <nn/data_loader.hpp>
@@ -29,16 +30,6 @@ nn::Sequential make_model(std::uint64_t seed)
 {
     autograd::Generator gen(seed);
     return nn::Sequential(nn::Linear(64, 32, gen), nn::Sigmoid(), nn::Linear(32, 10, gen), nn::Sigmoid());
-}
-
-double accuracy(nn::Module& model, const Tensor& x, const Tensor& labels)
-{
-    autograd::NoGradGuard no_grad;
-    const std::vector<double> predicted = autograd::argmax(model(x), 1).to_vector(), y = labels.to_vector();
-    double right = 0;
-    for (std::size_t i = 0; i < y.size(); ++i)
-        right += predicted[i] == y[i] ? 1 : 0;
-    return right / static_cast<double>(y.size());
 }
 
 } // namespace
@@ -66,11 +57,11 @@ try {
             opt.step();
             loss = l.item();
             if (e % 50 == 0)
-                fmt::print("rprop    epoch {:4}: loss {:.5f}, test accuracy {:.2f}%\n", e, loss, 100 * accuracy(model, x_test, y_test));
+                fmt::print("rprop    epoch {:4}: loss {:.5f}, test accuracy {:.2f}%\n", e, loss, 100 * nn::accuracy(model, x_test, y_test));
         }
         const double s = std::chrono::duration<double>(Clock::now() - t0).count();
         fmt::print("W4 rprop full batch: {} epochs in {:.3f} s ({:.2f} ms/epoch), loss {:.5f}, test accuracy {:.4f}\n",
-                   rprop_epochs, s, 1e3 * s / rprop_epochs, loss, accuracy(model, x_test, y_test));
+                   rprop_epochs, s, 1e3 * s / rprop_epochs, loss, nn::accuracy(model, x_test, y_test));
     }
     { // SGD with momentum, mini-batches of 32
         nn::Sequential model = make_model(0);
@@ -89,11 +80,11 @@ try {
                 loss += l.item() / static_cast<double>(loader.size());
             }
             if (e % 10 == 0)
-                fmt::print("sgd      epoch {:4}: loss {:.5f}, test accuracy {:.2f}%\n", e, loss, 100 * accuracy(model, x_test, y_test));
+                fmt::print("sgd      epoch {:4}: loss {:.5f}, test accuracy {:.2f}%\n", e, loss, 100 * nn::accuracy(model, x_test, y_test));
         }
         const double s = std::chrono::duration<double>(Clock::now() - t0).count();
         fmt::print("W4 sgd+momentum batch 32: {} epochs in {:.3f} s ({:.2f} ms/epoch), loss {:.5f}, test accuracy {:.4f}\n",
-                   sgd_epochs, s, 1e3 * s / sgd_epochs, loss, accuracy(model, x_test, y_test));
+                   sgd_epochs, s, 1e3 * s / sgd_epochs, loss, nn::accuracy(model, x_test, y_test));
     }
     return 0;
 } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 // usage: mnist [EPOCHS] [OUT_DIR] [DATA_DIR]
 #include <autograd/dot.hpp>
 #include <autograd/tensor.hpp>
+#include <nn/accuracy.hpp>
 #include <nn/activation_modules.hpp>
 #include <nn/data_loader.hpp>
 #include <nn/idx.hpp>
@@ -31,22 +32,6 @@
 #include <string>
 
 using autograd::Tensor;
-
-namespace {
-
-// The share of rows whose largest logit is at the label.
-double accuracy(nn::Module& model, const nn::LabelledTensors& data)
-{
-    autograd::NoGradGuard no_grad;
-    const std::vector<double> predicted = autograd::argmax(model(data.features), 1).to_vector();
-    const std::vector<double> labels = data.labels.to_vector();
-    std::size_t right = 0;
-    for (std::size_t i = 0; i < labels.size(); ++i)
-        right += predicted[i] == labels[i] ? 1 : 0;
-    return static_cast<double>(right) / static_cast<double>(labels.size());
-}
-
-} // namespace
 
 int main(int argc, char** argv)
 try {
@@ -71,6 +56,7 @@ try {
     nn::DataLoader loader(dataset, {.batch_size = 32, .shuffle = true, .seed = 0});
 
     nn::MetricsLog log({"epoch", "train_loss", "test_accuracy", "seconds"});
+    double acc = 0.0;
     for (int epoch = 1; epoch <= epochs; ++epoch) {
         nn::ProgressBar bar(std::cout, loader.size(), fmt::format("epoch {}/{}", epoch, epochs));
         const auto t0 = std::chrono::steady_clock::now();
@@ -87,14 +73,14 @@ try {
         }
         bar.finish();
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const double acc = accuracy(model, test);
+        acc = nn::accuracy(model, test.features, test.labels);
         fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%\n", epoch, loss_sum / static_cast<double>(step),
                    100.0 * acc);
         log.add({static_cast<double>(epoch), loss_sum / static_cast<double>(step), acc, seconds});
         schedule.step();
     }
     nn::save_safetensors(model.state_dict(), out_dir / "model.safetensors",
-                         {{"model", "784-128-64-10 ReLU"}, {"test_accuracy", fmt::format("{:.4f}", accuracy(model, test))}});
+                         {{"model", "784-128-64-10 ReLU"}, {"test_accuracy", fmt::format("{:.4f}", acc)}});
     log.save_csv(out_dir / "metrics.csv");
     log.save_svg(out_dir / "loss.svg", "epoch", {"train_loss"}, "MNIST-10k: training loss");
 

@@ -1,6 +1,7 @@
 #include "nn/module.hpp"
 
 #include "nn/load_state_dict.hpp"
+#include "nn/progress.hpp" // group_thousands
 
 #include <fmt/format.h>
 
@@ -115,15 +116,7 @@ std::string Module::summary() const
 {
     std::string out;
     print(out, 0);
-    std::int64_t n = num_parameters();
-    // 109386 -> "109,386"
-    std::string digits = std::to_string(n), grouped;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0)
-            grouped += ',';
-        grouped += digits[i];
-    }
-    out += fmt::format("\nParameters: {} in {} tensors\n", grouped, parameters().size());
+    out += fmt::format("\nParameters: {} in {} tensors\n", group_thousands(num_parameters()), parameters().size());
     return out;
 }
 

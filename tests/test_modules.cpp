@@ -6,6 +6,7 @@
 
 #include "test_util.hpp"
 
+#include <nn/accuracy.hpp>
 #include <nn/activation_modules.hpp>
 #include <nn/dropout.hpp>
 #include <nn/linear.hpp>
@@ -164,4 +165,19 @@ BOOST_AUTO_TEST_CASE(state_dict_round_trip_and_checks)
     BOOST_TEST(a.parameters()[0].grad().defined());
     a.zero_grad();
     BOOST_TEST(!a.parameters()[0].grad().defined());
+}
+
+BOOST_AUTO_TEST_CASE(accuracy_of_a_classifier)
+{
+    // A Linear layer with W = I and no bias scores each row by itself: argmax is the position of
+    // the largest feature. Rows: argmax 0, 1, 1; labels 0, 1, 0 -> 2 of 3 right.
+    Generator gen(0);
+    nn::Linear layer(2, 2, gen, false);
+    const std::vector<float> identity = {1, 0, 0, 1};
+    std::copy(identity.begin(), identity.end(), layer.weight().data_ptr<float>());
+    const Tensor x({3.f, 1.f, 0.f, 2.f, 1.f, 5.f}, {3, 2});
+    BOOST_TEST(nn::accuracy(layer, x, Tensor({0.f, 1.f, 0.f}, {3})) == 2.0 / 3.0);
+    BOOST_TEST(!layer.weight().grad().defined()); // no graph, no gradient
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)nn::accuracy(layer, x, Tensor({0.f}, {1})); }) ==
+               "accuracy: scores [3, 2] and labels [1] (want [N, C] and [N])");
 }

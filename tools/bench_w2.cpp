@@ -4,6 +4,7 @@
 // and the test accuracy in the same format.
 //
 // usage: bench_w2 [--data DIR] [--hidden 128,64] [--batch 64] [--epochs 3]
+#include <nn/accuracy.hpp>
 #include <nn/activation_modules.hpp>
 #include <nn/data_loader.hpp>
 #include <nn/idx.hpp>
@@ -94,14 +95,8 @@ int main(int argc, char** argv)
         fmt::print("gemm floor {} batch={}: {:.4f} s/epoch (best of {}); Backprop at {:.0f}% of it\n", hidden, batch,
                    best_floor, epochs, 100.0 * best_floor / best);
     }
-    autograd::NoGradGuard no_grad;
-    const std::vector<double> predicted = autograd::argmax(model(test.features), 1).to_vector();
-    const std::vector<double> labels = test.labels.to_vector();
-    double right = 0;
-    for (std::size_t i = 0; i < labels.size(); ++i)
-        right += predicted[i] == labels[i] ? 1 : 0;
     const auto n = static_cast<double>(train.labels.numel());
     fmt::print("backprop mlp {} batch={}: {:.4f} s/epoch (best of {}), {:.0f} samples/s, test acc {:.4f}\n", hidden,
-               batch, best, epochs, n / best, right / static_cast<double>(labels.size()));
+               batch, best, epochs, n / best, nn::accuracy(model, test.features, test.labels));
     return 0;
 }

@@ -9,6 +9,7 @@
 // the optimizer's state under "optimizer.", and the epoch and seed in the metadata. With idx,
 // --data is an MNIST folder (train and test splits); with csv, a file whose last column is the
 // label, whose rows are shuffled (by --seed) and the last --test-fraction held out.
+#include <nn/accuracy.hpp>
 #include <nn/activation_modules.hpp>
 #include <nn/adam.hpp>
 #include <nn/csv.hpp>
@@ -80,16 +81,6 @@ std::unique_ptr<nn::Optimizer> optimizer(const std::string& name, nn::Module& mo
     if (name == "rprop")
         return std::make_unique<nn::Rprop>(params, nn::RpropOptions{.lr = lr});
     throw std::invalid_argument("--optimizer: sgd, adam or rprop (got " + name + ")");
-}
-
-double accuracy(nn::Module& model, const nn::LabelledTensors& data)
-{
-    autograd::NoGradGuard no_grad;
-    const std::vector<double> p = autograd::argmax(model(data.features), 1).to_vector(), y = data.labels.to_vector();
-    double right = 0;
-    for (std::size_t i = 0; i < y.size(); ++i)
-        right += p[i] == y[i] ? 1 : 0;
-    return y.empty() ? 0.0 : right / static_cast<double>(y.size());
 }
 
 } // namespace
@@ -176,7 +167,7 @@ try {
             bar.update(step, static_cast<std::size_t>(b.features.size(0)), {{"loss", total / static_cast<double>(step)}});
         }
         bar.finish();
-        const double acc = accuracy(model, split.test);
+        const double acc = nn::accuracy(model, split.test.features, split.test.labels);
         fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%\n", epoch, total / static_cast<double>(step), 100 * acc);
         log.add({static_cast<double>(epoch), total / static_cast<double>(step), acc});
         if (!save.empty()) {

@@ -1,0 +1,24 @@
+#include "nn/accuracy.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace nn {
+
+double accuracy(Module& model, const autograd::Tensor& features, const autograd::Tensor& labels)
+{
+    autograd::NoGradGuard no_grad;
+    const autograd::Tensor scores = model(features);
+    if (scores.dim() != 2 || labels.dim() != 1 || scores.size(0) != labels.size(0))
+        throw std::invalid_argument(fmt::format("accuracy: scores {} and labels {} (want [N, C] and [N])",
+                                                autograd::to_string(scores.shape()), autograd::to_string(labels.shape())));
+    const std::vector<double> predicted = autograd::argmax(scores, 1).to_vector(), y = labels.to_vector();
+    std::size_t right = 0;
+    for (std::size_t i = 0; i < y.size(); ++i)
+        right += predicted[i] == y[i] ? 1 : 0;
+    return y.empty() ? 0.0 : static_cast<double>(right) / static_cast<double>(y.size());
+}
+
+} // namespace nn
