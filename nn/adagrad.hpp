@@ -33,7 +33,7 @@ public:
 
 private:
     AdagradOptions options_;
-    std::vector<double> sum_;
+    StateArray sum_;
 };
 
 } // namespace nn

@@ -5,8 +5,7 @@
 namespace nn {
 
 Adam::Adam(std::vector<ParamRef> params, AdamOptions options, bool decoupled, std::string_view name)
-    : Optimizer(std::move(params)), options_(options), decoupled_(decoupled), name_(name), m_(numel(), 0.0),
-      v_(numel(), 0.0)
+    : Optimizer(std::move(params)), options_(options), decoupled_(decoupled), name_(name)
 {
     require(options.lr >= 0.0, name, "lr must be >= 0", options.lr);
     require(options.beta1 >= 0.0 && options.beta1 < 1.0, name, "beta1 must be in [0, 1)", options.beta1);
@@ -26,20 +25,24 @@ void Adam::set_lr(double lr)
 void Adam::step()
 {
     const AdamOptions o = options_; // a local copy: the loop's stores cannot alias it
-    const double l2 = decoupled_ ? 0.0 : o.weight_decay;          // Adam: in the gradient
-    const double decay = decoupled_ ? 1.0 - o.lr * o.weight_decay : 1.0; // AdamW: on the weight
     for_each_param([&](const Slot& p, auto w, auto grad) {
+        using T = typename decltype(w)::value_type; // the parameter's dtype: the arithmetic's too
         const double t = static_cast<double>(p.step);
-        const double step_size = o.lr / (1.0 - std::pow(o.beta1, t));         // lr / (1 - beta1^t)
-        const double correction2_sqrt = std::sqrt(1.0 - std::pow(o.beta2, t)); // sqrt(1 - beta2^t)
-        double* m = m_.data() + p.offset;
-        double* v = v_.data() + p.offset;
+        // Coefficients in double, as PyTorch computes them in Python, then in the parameter's dtype.
+        const T l2 = static_cast<T>(decoupled_ ? 0.0 : o.weight_decay);              // Adam: in the gradient
+        const T decay = static_cast<T>(decoupled_ ? 1.0 - o.lr * o.weight_decay : 1.0); // AdamW: on the weight
+        const T step_size = static_cast<T>(o.lr / (1.0 - std::pow(o.beta1, t)));      // lr / (1 - beta1^t)
+        const T correction2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(o.beta2, t))); // sqrt(1 - beta2^t)
+        const T b1 = static_cast<T>(o.beta1), b2 = static_cast<T>(o.beta2), eps = static_cast<T>(o.eps);
+        const T c1 = static_cast<T>(1.0 - o.beta1), c2 = static_cast<T>(1.0 - o.beta2);
+        T* m = m_.data<T>() + p.offset;
+        T* v = v_.data<T>() + p.offset;
         for (std::size_t k = 0; k < w.size(); ++k) {
-            w[k] *= decay;                                              // AdamW: w *= 1 - lr wd
-            const double g = grad[k] + l2 * w[k];                       // Adam: g = grad + wd w
-            m[k] = o.beta1 * m[k] + (1.0 - o.beta1) * g;                // m = beta1 m + (1 - beta1) g
-            v[k] = o.beta2 * v[k] + (1.0 - o.beta2) * g * g;            // v = beta2 v + (1 - beta2) g^2
-            w[k] -= step_size * (m[k] / (std::sqrt(v[k]) / correction2_sqrt + o.eps)); // w -= step m / denom
+            w[k] *= decay;                                            // AdamW: w *= 1 - lr wd
+            const T g = grad[k] + l2 * w[k];                          // Adam: g = grad + wd w
+            m[k] = b1 * m[k] + c1 * g;                                // m = beta1 m + (1 - beta1) g
+            v[k] = b2 * v[k] + c2 * g * g;                            // v = beta2 v + (1 - beta2) g^2
+            w[k] -= step_size * (m[k] / (std::sqrt(v[k]) / correction2_sqrt + eps)); // w -= step m / denom
         }
     });
 }

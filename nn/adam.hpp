@@ -39,8 +39,8 @@ private:
     AdamOptions options_;
     bool decoupled_;
     std::string_view name_;
-    std::vector<double> m_;
-    std::vector<double> v_;
+    StateArray m_;
+    StateArray v_;
 };
 
 } // namespace nn

@@ -24,6 +24,9 @@ Optimizer::Optimizer(std::vector<ParamRef> params) : params_(std::move(params)),
             throw std::invalid_argument(
                 fmt::format("optimizer: parameters {} and {} are the same {}", it->second, n, p.is_tensor() ? "tensor" : "Value"));
         numel_ += p.numel();
+        std::size_t& of_dtype = p.dtype() == Dtype::Float32 ? numel_f32_ : numel_f64_;
+        offsets_.push_back(of_dtype);
+        of_dtype += p.numel();
     }
 }
 
@@ -43,8 +46,11 @@ void Optimizer::set_lr(double /*lr*/)
     throw std::logic_error(fmt::format("{}: this optimizer has no learning rate to set", name()));
 }
 
-void Optimizer::register_state(std::string name, std::vector<double>& buffer)
+void Optimizer::register_state(std::string name, StateArray& buffer, double initial)
 {
+    buffer.f32_.assign(numel_f32_, static_cast<float>(initial));
+    buffer.f64_.assign(numel_f64_, initial);
+    buffer.registered_ = true;
     state_.emplace_back(std::move(name), &buffer);
 }
 
@@ -67,28 +73,31 @@ StateDict Optimizer::state_dict() const
     StateDict out;
     out.insert("step", scalar64(static_cast<double>(steps_)));
     out.insert("lr", scalar64(lr()));
-    std::size_t offset = 0;
     for (std::size_t n = 0; n < params_.size(); ++n) {
         const std::size_t size = params_[n].numel();
         out.insert(param_entry(n, "step"), scalar64(static_cast<double>(param_steps_[n])));
-        for (const auto& [buffer, values] : state_) {
-            const auto first = values->begin() + static_cast<std::ptrdiff_t>(offset);
-            out.insert(param_entry(n, buffer),
-                       Tensor(std::vector<double>(first, first + static_cast<std::ptrdiff_t>(size)), params_[n].shape()));
-        }
-        offset += size;
+        for (const auto& [buffer, values] : state_)
+            out.insert(param_entry(n, buffer), autograd::dispatch(params_[n].dtype(), [&]<class T>() {
+                const T* first = values->data<T>() + offsets_[n];
+                return Tensor(std::vector<T>(first, first + size), params_[n].shape());
+            }));
     }
     return out;
 }
 
 void Optimizer::load_state_dict(const StateDict& state)
 {
-    // Every name this optimizer expects, with the shape it must have.
-    std::vector<std::pair<std::string, autograd::Shape>> expected = {{"step", {}}, {"lr", {}}};
+    // Every name this optimizer expects, with the shape and dtype it must have.
+    struct Expected {
+        std::string name;
+        autograd::Shape shape;
+        Dtype dtype;
+    };
+    std::vector<Expected> expected = {{"step", {}, Dtype::Float64}, {"lr", {}, Dtype::Float64}};
     for (std::size_t n = 0; n < params_.size(); ++n) {
-        expected.emplace_back(param_entry(n, "step"), autograd::Shape{});
+        expected.push_back({param_entry(n, "step"), autograd::Shape{}, Dtype::Float64});
         for (const auto& entry : state_)
-            expected.emplace_back(param_entry(n, entry.first), params_[n].shape());
+            expected.push_back({param_entry(n, entry.first), params_[n].shape(), params_[n].dtype()});
     }
     const auto describe = [&] {
         std::string buffers;
@@ -100,7 +109,7 @@ void Optimizer::load_state_dict(const StateDict& state)
 
     // Check everything first, so a bad dict leaves the optimizer as it was.
     for (const auto& [entry, tensor] : state) {
-        const bool known = std::any_of(expected.begin(), expected.end(), [&](const auto& e) { return e.first == entry; });
+        const bool known = std::any_of(expected.begin(), expected.end(), [&](const Expected& e) { return e.name == entry; });
         if (!known)
             throw std::invalid_argument(
                 fmt::format("{}: load_state_dict: unexpected entry '{}' ({})", name(), entry, describe()));
@@ -112,13 +121,13 @@ void Optimizer::load_state_dict(const StateDict& state)
                 fmt::format("{}: load_state_dict: '{}' must be a count (a whole number >= 0), got {}", name(), entry, v));
         return static_cast<std::size_t>(v);
     };
-    for (const auto& [entry, shape] : expected) {
+    for (const auto& [entry, shape, dtype] : expected) {
         const Tensor* t = state.find(entry);
         if (t == nullptr)
             throw std::invalid_argument(fmt::format("{}: load_state_dict: no entry named '{}' ({})", name(), entry, describe()));
-        if (t->dtype() != Dtype::Float64)
-            throw std::invalid_argument(
-                fmt::format("{}: load_state_dict: '{}' is {}, expected float64", name(), entry, to_string(t->dtype())));
+        if (t->dtype() != dtype)
+            throw std::invalid_argument(fmt::format("{}: load_state_dict: '{}' is {}, expected {}", name(), entry,
+                                                    to_string(t->dtype()), to_string(dtype)));
         if (t->shape() != shape)
             throw std::invalid_argument(fmt::format("{}: load_state_dict: '{}' has shape {}, expected {}", name(), entry,
                                                     to_string(t->shape()), to_string(shape)));
@@ -131,15 +140,14 @@ void Optimizer::load_state_dict(const StateDict& state)
 
     steps_ = steps;
     param_steps_ = std::move(param_steps);
-    std::size_t offset = 0;
-    for (std::size_t n = 0; n < params_.size(); ++n) {
+    for (std::size_t n = 0; n < params_.size(); ++n)
         for (const auto& [buffer, values] : state_) {
             const Tensor& t = state.at(param_entry(n, buffer));
-            const double* src = t.data_ptr<double>();
-            std::copy(src, src + t.numel(), values->begin() + static_cast<std::ptrdiff_t>(offset));
+            autograd::dispatch(t.dtype(), [&]<class T>() {
+                const T* src = t.data_ptr<T>();
+                std::copy(src, src + t.numel(), values->data<T>() + offsets_[n]);
+            });
         }
-        offset += params_[n].numel();
-    }
 }
 
 } // namespace nn

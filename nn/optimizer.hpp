@@ -9,10 +9,11 @@
 //   nn::StateDict saved = opt.state_dict();   // momentum buffers, step counts, lr
 //   other.load_state_dict(saved);             // resumes exactly where opt was
 //
-// State (momentum buffers, RPROP step sizes, Adam moments) is one flat array of doubles per
-// quantity over all parameters in order; parameter n's elements start at its offset. step()
-// walks the parameters with for_each_param and runs a plain loop over each one's elements, a loop
-// a reader can check against the formula in the optimizer's header.
+// State (momentum buffers, RPROP step sizes, Adam moments) is a StateArray per quantity over all
+// parameters in order, kept in each parameter's own dtype as PyTorch keeps it: a float32
+// tensor's momentum is float32 and updated in float32 arithmetic, a float64 tensor's or a
+// Value's is float64. step() walks the parameters with for_each_param and runs a plain loop over
+// each one's elements, a loop a reader can check against the formula in the optimizer's header.
 //
 // As in PyTorch, each parameter counts its own updates (state['step']): a tensor that got no
 // gradient in a step is skipped, its state and count untouched, so Adam's bias correction for it
@@ -28,10 +29,34 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace nn {
+
+/// One per-element state quantity over all of an optimizer's parameters: the float32
+/// parameters' elements in one array, the float64 ones' in another. An optimizer declares it
+/// as a member and sizes it with Optimizer::register_state.
+class StateArray {
+public:
+    /// The array of T's dtype (float or double).
+    template <class T> T* data()
+    {
+        if constexpr (std::is_same_v<T, float>)
+            return f32_.data();
+        else
+            return f64_.data();
+    }
+    /// Whether register_state has sized it (buffers an option leaves out stay empty).
+    bool registered() const { return registered_; }
+
+private:
+    friend class Optimizer;
+    std::vector<float> f32_;
+    std::vector<double> f64_;
+    bool registered_ = false;
+};
 
 class Optimizer {
 public:
@@ -55,9 +80,9 @@ public:
     virtual std::string_view name() const { return "Optimizer"; }
 
     /// The state to resume from: float64 tensors "step" (0-d, completed step() calls), "lr" (0-d)
-    /// and, for parameter n, "state.<n>.step" (its own update count) and "state.<n>.<buffer>"
-    /// shaped like the parameter (PyTorch's names: "momentum_buffer", "exp_avg", ...). The
-    /// tensors are copies: later steps do not change them.
+    /// and, for parameter n, "state.<n>.step" (its own update count), and "state.<n>.<buffer>"
+    /// shaped like the parameter and of its dtype (PyTorch's names: "momentum_buffer",
+    /// "exp_avg", ...). The tensors are copies: later steps do not change them.
     StateDict state_dict() const;
     /// Restores what state_dict() saved, from an optimizer of the same kind and options over
     /// parameters of the same shapes. Checks everything before changing anything; throws
@@ -77,46 +102,29 @@ protected:
     /// way: step == 1 is its first (PyTorch's lazily initialised state).
     struct Slot {
         std::size_t index;  // the parameter's position in params()
-        std::size_t offset; // its first element's position in the flat state arrays
+        std::size_t offset; // its first element's position in the state arrays of its dtype
         std::size_t step;   // 1 on its first update
     };
 
     /// Calls f(slot, w, g) for every parameter that has a gradient, with w a std::span<T> of its
     /// elements and g a std::span<const T> of its gradient (T float or double: f is a generic
-    /// lambda, instantiated for both), then counts the step. Parameters without a gradient are
-    /// skipped and keep their update count.
+    /// lambda, instantiated for both; its state is at StateArray::data<T>() + slot.offset), then
+    /// counts the step. Parameters without a gradient are skipped and keep their update count.
     template <class F> void for_each_param(F&& f)
     {
-        std::size_t offset = 0;
         for (std::size_t n = 0; n < params_.size(); ++n) {
             params_[n].visit([&](auto w, auto g) {
-                const Slot slot{n, offset, ++param_steps_[n]};
+                const Slot slot{n, offsets_[n], ++param_steps_[n]};
                 // the update loop compiled for AVX2 too, and run so where the CPU has it
                 autograd::detail::run_vectorized([&]() [[gnu::always_inline]] { f(slot, w, g); });
             });
-            offset += params_[n].numel();
         }
         ++steps_;
     }
 
-    /// Calls f(i, w, g) for every element with a gradient, i counting over all parameters in
-    /// order, w a double& and g a double (a float32 tensor's elements pass through a double).
-    /// Simpler than for_each_param and slower for float32; for optimizers that need no
-    /// per-parameter step count.
-    template <class F> void for_each_element(F&& f)
-    {
-        for_each_param([&](const Slot& p, auto w, auto g) {
-            for (std::size_t k = 0; k < w.size(); ++k) {
-                double wk = w[k];
-                f(p.offset + k, wk, static_cast<double>(g[k]));
-                w[k] = static_cast<typename decltype(w)::value_type>(wk);
-            }
-        });
-    }
-
-    /// Registers a per-element state array (numel() doubles, a member of the derived class) under
-    /// its PyTorch name, for state_dict() and load_state_dict().
-    void register_state(std::string name, std::vector<double>& buffer);
+    /// Sizes a per-element state array (a member of the derived class), every element `initial`,
+    /// and registers it under its PyTorch name for state_dict() and load_state_dict().
+    void register_state(std::string name, StateArray& buffer, double initial = 0.0);
 
     /// Throws std::invalid_argument "<optimizer>: <what> (got <value>)".
     static void require(bool ok, std::string_view optimizer, std::string_view what, double value);
@@ -126,7 +134,9 @@ private:
     std::size_t numel_ = 0;
     std::size_t steps_ = 0;
     std::vector<std::size_t> param_steps_;
-    std::vector<std::pair<std::string, std::vector<double>*>> state_;
+    std::vector<std::size_t> offsets_; // parameter n's first element in the state arrays of its dtype
+    std::size_t numel_f32_ = 0, numel_f64_ = 0;
+    std::vector<std::pair<std::string, StateArray*>> state_;
 };
 
 } // namespace nn

@@ -37,9 +37,9 @@ public:
 
 private:
     RMSpropOptions options_;
-    std::vector<double> square_avg_;
-    std::vector<double> momentum_buffer_;
-    std::vector<double> grad_avg_;
+    StateArray square_avg_;
+    StateArray momentum_buffer_;
+    StateArray grad_avg_;
 };
 
 } // namespace nn

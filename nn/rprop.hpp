@@ -44,8 +44,8 @@ public:
 
 private:
     RpropOptions options_;
-    std::vector<double> prev_grad_;
-    std::vector<double> step_size_;
+    StateArray prev_grad_;
+    StateArray step_size_;
 };
 
 } // namespace nn

@@ -36,7 +36,7 @@ public:
 
 private:
     SGDOptions options_;
-    std::vector<double> momentum_buffer_;
+    StateArray momentum_buffer_;
 };
 
 } // namespace nn

@@ -102,7 +102,7 @@ public:
     void step() override
     {
         std::vector<double> g;
-        for_each_element([&](std::size_t, double&, double grad) { g.push_back(grad); });
+        for_each_param([&](const Slot&, auto, auto grad) { g.insert(g.end(), grad.begin(), grad.end()); });
         grads.push_back(std::move(g));
     }
     std::vector<std::vector<double>> grads;

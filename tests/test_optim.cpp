@@ -130,6 +130,44 @@ BOOST_AUTO_TEST_CASE(float32_tensors_follow_the_float64_run)
     BOOST_TEST(worst < 1e-5);
 }
 
+// State is kept in each parameter's dtype, as PyTorch keeps it, and updated in that dtype's
+// arithmetic: SGD's momentum for a float32 weight, worked by hand in float32 over two steps from
+// the gradients backward gave (equal up to a last-bit difference: the compiler may fuse a
+// multiply and an add in one and not the other).
+BOOST_AUTO_TEST_CASE(float32_parameters_keep_float32_state)
+{
+    const Tensor w32 = Tensor({1.0f, -2.0f}, {2}).requires_grad_();
+    const Tensor w64 = Tensor({0.5}, {1}).requires_grad_();
+    nn::SGD opt(nn::param_refs({w32, w64}), {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01});
+    float w[2] = {1.0f, -2.0f}, buf[2] = {0.f, 0.f};
+    for (int step = 0; step < 2; ++step) {
+        opt.zero_grad();
+        sum(w32 * w32 * 3.0).backward();
+        sum(w64 * w64).backward();
+        const float grad[2] = {w32.grad().data_ptr<float>()[0], w32.grad().data_ptr<float>()[1]};
+        opt.step();
+        for (int k = 0; k < 2; ++k) {
+            const float g = grad[k] + 0.01f * w[k];
+            buf[k] = step == 0 ? g : 0.9f * buf[k] + 1.0f * g;
+            w[k] -= 0.1f * buf[k];
+        }
+    }
+    BOOST_TEST(w32.data_ptr<float>()[0] == w[0], tt::tolerance(1e-6f));
+    BOOST_TEST(w32.data_ptr<float>()[1] == w[1], tt::tolerance(1e-6f));
+    const nn::StateDict state = opt.state_dict();
+    BOOST_TEST(state.at("state.0.momentum_buffer").dtype() == Dtype::Float32);
+    BOOST_TEST(state.at("state.0.momentum_buffer").data_ptr<float>()[1] == buf[1], tt::tolerance(1e-6f));
+    BOOST_TEST(state.at("state.1.momentum_buffer").dtype() == Dtype::Float64);
+    BOOST_TEST(state.at("step").dtype() == Dtype::Float64);
+
+    // A float64 buffer for the float32 weight is refused, naming both dtypes.
+    nn::StateDict wrong;
+    for (const auto& [n, t] : state)
+        wrong.insert(n, n == "state.0.momentum_buffer" ? t.to(Dtype::Float64) : t);
+    const std::string m = message_of<std::invalid_argument>([&] { opt.load_state_dict(wrong); });
+    BOOST_TEST(contains(m, "'state.0.momentum_buffer' is float64, expected float32"), m);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Options and state dicts
 

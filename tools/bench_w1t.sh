@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 shared=${SHARED:-$here/../shared}
 rounds=${ROUNDS:-5}
-export OPENBLAS_NUM_THREADS=1
+source "$here/tools/blas-env.sh" "$build/tools/bench_w1t"
 lt=${LIBTORCH_BUILD:-/tmp/backprop-libtorch-bench}
 if [[ ! -x "$lt/libtorch_moons" ]]; then
   cmake -S "$shared/bench/libtorch" -B "$lt" -DCMAKE_BUILD_TYPE=Release > /dev/null

@@ -5,6 +5,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
-export OPENBLAS_NUM_THREADS=1
+source "$here/tools/blas-env.sh" "$build/tools/bench_w2"
 "${PYTHON:-/usr/bin/python3}" "$here/tools/w4_torch.py" "$here/data/digits.csv.gz"
 "$build/examples/digits" | grep '^W4'
