@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <stdexcept>
+#include <vector>
 
 namespace autograd {
 
@@ -26,12 +28,20 @@ Tensor cross_entropy_backward(const Tensor& logits, const Tensor& labels, const 
         const T* pw = w.impl()->data<T>();
         T* po = out.impl()->data<T>();
         const bool one_weight = w.numel() == 1;
+        // softmax = exp(x - lse), as in the forward: the exponentials in one flat loop
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t j = 0; j < c; ++j)
+                po[i * c + j] = px[i * c + j] - ps[i];
+        const std::int64_t total = n * c;
+        detail::run_vectorized([&]() [[gnu::always_inline]] {
+            for (std::int64_t k = 0; k < total; ++k)
+                po[k] = detail::exp_of(po[k]);
+        });
         for (std::int64_t i = 0; i < n; ++i) {
             const T wi = pw[one_weight ? 0 : i];
-            const T* row = px + i * c;
             T* orow = po + i * c;
             for (std::int64_t j = 0; j < c; ++j)
-                orow[j] = wi * detail::exp_of(row[j] - ps[i]);
+                orow[j] *= wi;
             orow[static_cast<std::int64_t>(pl[i])] -= wi;
         }
     });
@@ -54,21 +64,39 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduc
     dispatch(logits.dtype(), [&]<class T>() {
         const T* px = logits.impl()->data<T>();
         const T* pl = labels.impl()->data<T>();
-        for (std::int64_t i = 0; i < n; ++i) {
-            const T label = pl[i];
-            if (!(label >= 0 && label < static_cast<T>(c) && label == std::floor(label)))
+        for (std::int64_t i = 0; i < n; ++i)
+            if (!(pl[i] >= 0 && pl[i] < static_cast<T>(c) && pl[i] == std::floor(pl[i])))
                 throw std::invalid_argument(fmt::format("cross_entropy: label {} of row {} is not a class index "
-                                                        "in [0, {})", label, i, c));
+                                                        "in [0, {})", pl[i], i, c));
+        // exp(x - max of the row) for every element: the rows are short (10 classes), so the
+        // exponentials run as one flat loop over the whole block, where they vectorise, between
+        // the per-row maxima and the per-row sums.
+        std::vector<T> row_max(static_cast<std::size_t>(n));
+        const Tensor shifted = detail::empty(logits.shape(), logits.dtype());
+        T* e = shifted.impl()->data<T>();
+        for (std::int64_t i = 0; i < n; ++i) {
             const T* row = px + i * c;
             T m = row[0]; // an infinite max gives NaN, as in PyTorch
             for (std::int64_t j = 1; j < c; ++j)
                 m = std::max(m, row[j]);
+            row_max[static_cast<std::size_t>(i)] = m;
+            for (std::int64_t j = 0; j < c; ++j)
+                e[i * c + j] = row[j] - m;
+        }
+        const std::int64_t total = n * c;
+        detail::run_vectorized([&]() [[gnu::always_inline]] {
+            for (std::int64_t k = 0; k < total; ++k)
+                e[k] = detail::exp_of(e[k]);
+        });
+        T* pse = lse.impl()->data<T>();
+        T* pr = per_row.impl()->data<T>();
+        for (std::int64_t i = 0; i < n; ++i) {
             double s = 0.0;
             for (std::int64_t j = 0; j < c; ++j)
-                s += static_cast<double>(detail::exp_of(row[j] - m));
-            const double l = static_cast<double>(m) + std::log(s);
-            lse.impl()->data<T>()[i] = static_cast<T>(l);
-            per_row.impl()->data<T>()[i] = static_cast<T>(l - static_cast<double>(row[static_cast<std::int64_t>(label)]));
+                s += static_cast<double>(e[i * c + j]);
+            const double l = static_cast<double>(row_max[static_cast<std::size_t>(i)]) + std::log(s);
+            pse[i] = static_cast<T>(l);
+            pr[i] = static_cast<T>(l - static_cast<double>(px[i * c + static_cast<std::int64_t>(pl[i])]));
         }
     });
     Tensor out;
@@ -91,14 +119,15 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduc
     });
 }
 
-namespace {
-
 Tensor reduce(const Tensor& per_element, Reduction reduction)
 {
-    return reduction == Reduction::Sum ? per_element.sum() : reduction == Reduction::Mean ? per_element.mean() : per_element;
+    switch (reduction) {
+    case Reduction::Mean: return per_element.mean();
+    case Reduction::Sum: return per_element.sum();
+    case Reduction::None: return per_element;
+    }
+    throw std::invalid_argument(fmt::format("reduce: unknown Reduction {}", static_cast<int>(reduction)));
 }
-
-} // namespace
 
 Tensor binary_cross_entropy(const Tensor& p, const Tensor& y, Reduction reduction)
 {

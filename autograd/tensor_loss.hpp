@@ -9,6 +9,11 @@ namespace autograd {
 
 enum class Reduction { Mean, Sum, None };
 
+/// A loss's per-element values reduced as asked: their mean, their sum, or themselves (None), as
+/// a recorded op. The losses of this file and of nn/losses.hpp end in it. Throws
+/// std::invalid_argument for a value outside the enum.
+Tensor reduce(const Tensor& per_element, Reduction reduction);
+
 /// Per row i of logits [N, C]: lse(logits_i) - logits_i[labels_i], with labels [N] holding class
 /// indices (as floats). Stable for any finite logits (1e4 included). Reduction over the rows:
 /// mean (PyTorch's default), sum, or none ([N]). Throws std::invalid_argument naming the shapes,

@@ -11,6 +11,7 @@
 #include <autograd/tensor.hpp>
 #include <nn/accuracy.hpp>
 #include <nn/activation_modules.hpp>
+#include <nn/byte_image_dataset.hpp>
 #include <nn/data_loader.hpp>
 #include <nn/idx.hpp>
 #include <nn/linear.hpp>
@@ -30,6 +31,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 using autograd::Tensor;
 
@@ -40,9 +42,11 @@ try {
     const std::filesystem::path data_dir = argc > 3 ? argv[3] : BACKPROP_DATA "/mnist-10k";
     std::filesystem::create_directories(out_dir);
 
-    const nn::LabelledTensors train = nn::load_mnist(data_dir, "train");
+    // Training images stay bytes and become floats batch by batch (a quarter of the memory); the
+    // test images, evaluated whole after every epoch, are converted once.
+    const nn::ByteImageDataset train = nn::load_mnist_bytes(data_dir, "train");
     const nn::LabelledTensors test = nn::load_mnist(data_dir, "test");
-    fmt::print("MNIST-10k: {} training and {} test digits\n", train.labels.numel(), test.labels.numel());
+    fmt::print("MNIST-10k: {} training and {} test digits\n", train.size(), test.labels.numel());
 
     autograd::Generator gen(0);
     nn::Sequential model(nn::Linear(784, 128, gen), nn::ReLU(), nn::Linear(128, 64, gen), nn::ReLU(),
@@ -52,8 +56,7 @@ try {
         p.set_label(name); // names in the graph picture
     nn::SGD optimizer(nn::param_refs(model.parameters()), {.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4});
     nn::CosineAnnealingLR schedule(optimizer, epochs); // the rate falls to 0 over the run
-    const nn::TensorDataset dataset(train.features, train.labels);
-    nn::DataLoader loader(dataset, {.batch_size = 32, .shuffle = true, .seed = 0});
+    nn::DataLoader loader(train, {.batch_size = 32, .shuffle = true, .seed = 0});
 
     nn::MetricsLog log({"epoch", "train_loss", "test_accuracy", "seconds"});
     double acc = 0.0;
@@ -85,7 +88,8 @@ try {
     log.save_svg(out_dir / "loss.svg", "epoch", {"train_loss"}, "MNIST-10k: training loss");
 
     // The model's graph, for one example.
-    const Tensor one = nn::cross_entropy(model(train.features.slice(0, 0, 1)), train.labels.slice(0, 0, 1));
+    const nn::Batch first = train.get_batch(std::vector<std::int64_t>{0});
+    const Tensor one = nn::cross_entropy(model(first.features), first.targets);
     autograd::write_dot(one, out_dir / "model.dot");
     try {
         autograd::render_graph(one, out_dir / "model.svg");

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <numeric>
+
 #include <stdexcept>
 #include <vector>
 
@@ -19,6 +22,21 @@ double accuracy(Module& model, const autograd::Tensor& features, const autograd:
     for (std::size_t i = 0; i < y.size(); ++i)
         right += predicted[i] == y[i] ? 1 : 0;
     return y.empty() ? 0.0 : static_cast<double>(right) / static_cast<double>(y.size());
+}
+
+double accuracy(Module& model, const Dataset& data, std::int64_t batch_size)
+{
+    if (batch_size < 1)
+        throw std::invalid_argument(fmt::format("accuracy: batch size {} (want at least 1)", batch_size));
+    double right = 0.0;
+    std::vector<std::int64_t> rows;
+    for (std::int64_t first = 0; first < data.size(); first += batch_size) {
+        rows.resize(static_cast<std::size_t>(std::min(batch_size, data.size() - first)));
+        std::iota(rows.begin(), rows.end(), first);
+        const Batch b = data.get_batch(rows);
+        right += accuracy(model, b.features, b.targets) * static_cast<double>(rows.size());
+    }
+    return data.size() == 0 ? 0.0 : right / static_cast<double>(data.size());
 }
 
 } // namespace nn

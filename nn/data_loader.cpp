@@ -3,35 +3,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
 #include <numeric>
 #include <stdexcept>
 
 namespace nn {
 
-using autograd::Tensor;
-
-namespace {
-
-std::string shape_of(const Tensor& t) { return t.defined() ? autograd::to_string(t.shape()) : "undefined"; }
-
-} // namespace
-
-TensorDataset::TensorDataset(Tensor features, Tensor targets) : features_(std::move(features)), targets_(std::move(targets))
-{
-    if (!features_.defined() || !targets_.defined() || features_.dim() < 1 || targets_.dim() < 1 ||
-        features_.size(0) != targets_.size(0))
-        throw std::invalid_argument(
-            fmt::format("TensorDataset: features {} and targets {} must have the same number of rows", shape_of(features_),
-                        shape_of(targets_)));
-}
-
-DataLoader::DataLoader(TensorDataset data, DataLoaderOptions options)
+DataLoader::DataLoader(std::shared_ptr<const Dataset> data, DataLoaderOptions options)
     : data_(std::move(data)), options_(options), gen_(options.seed)
 {
+    if (data_ == nullptr)
+        throw std::invalid_argument("DataLoader: no data set (a null pointer)");
     if (options.batch_size < 0)
         throw std::invalid_argument(fmt::format("DataLoader: batch_size must be >= 0 (got {})", options.batch_size));
-    const std::int64_t n = data_.size();
+    const std::int64_t n = data_->size();
     batch_ = options.batch_size == 0 || options.batch_size > n ? n : options.batch_size;
     order_.resize(static_cast<std::size_t>(n));
     std::iota(order_.begin(), order_.end(), std::int64_t{0});
@@ -39,7 +23,7 @@ DataLoader::DataLoader(TensorDataset data, DataLoaderOptions options)
 
 std::size_t DataLoader::size() const
 {
-    const std::int64_t n = data_.size();
+    const std::int64_t n = data_->size();
     if (n == 0 || batch_ == 0)
         return 0;
     return static_cast<std::size_t>(options_.drop_last ? n / batch_ : (n + batch_ - 1) / batch_);
@@ -54,34 +38,14 @@ DataLoader::Iterator DataLoader::begin()
 
 DataLoader::Iterator DataLoader::end() { return Iterator(this, size()); }
 
-// Rows are copied whole (a memcpy of a row's contiguous elements, tensors being row-major and
-// contiguous) into fresh tensors from the engine's buffer cache: no graph, no per-element work
-// beyond the copy.
+// The batch's slice of this epoch's order; the data set copies those samples.
 Batch DataLoader::gather(std::size_t b) const
 {
-    const std::int64_t n = data_.size();
+    const std::int64_t n = data_->size();
     const std::int64_t first = static_cast<std::int64_t>(b) * batch_;
     const std::int64_t rows = std::min(batch_, n - first);
-    const std::int64_t* order = order_.data() + first;
-    const auto take = [&](const Tensor& src) {
-        autograd::Shape shape = src.shape();
-        shape[0] = rows;
-        Tensor out = Tensor::empty(shape, src.dtype()); // every row is copied in below
-        const std::int64_t row_elems = src.numel() / n;
-        autograd::dispatch(src.dtype(), [&]<class T>() {
-            const T* ps = src.data_ptr<T>();
-            T* po = out.data_ptr<T>();
-            if (row_elems == 1) // class labels: one element a row
-                for (std::int64_t r = 0; r < rows; ++r)
-                    po[r] = ps[order[r]];
-            else
-                for (std::int64_t r = 0; r < rows; ++r)
-                    std::memcpy(po + r * row_elems, ps + order[r] * row_elems,
-                                static_cast<std::size_t>(row_elems) * sizeof(T));
-        });
-        return out;
-    };
-    return {take(data_.features()), take(data_.targets())};
+    return data_->get_batch(std::span<const std::int64_t>(order_).subspan(static_cast<std::size_t>(first),
+                                                                          static_cast<std::size_t>(rows)));
 }
 
 DataLoader::Iterator::Iterator(const DataLoader* loader, std::size_t index) : loader_(loader), index_(index) { load(); }

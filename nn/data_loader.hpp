@@ -1,4 +1,5 @@
-// TensorDataset and DataLoader: batches of (features, targets) for training, as torch.utils.data.
+// DataLoader: batches of (features, targets) from a data set, for training, as
+// torch.utils.data.DataLoader.
 //
 //   nn::TensorDataset train(images, labels);                     // rows of each belong together
 //   nn::DataLoader loader(train, {.batch_size = 64, .shuffle = true, .seed = 0});
@@ -10,40 +11,27 @@
 // shuffle, every epoch (every begin()) draws a new order from the seeded generator, so a run is
 // reproducible and each sample appears exactly once per epoch.
 //
-// A batch's rows are copied (one memcpy per row) into fresh tensors of their own: a batch stays
-// valid after the loop moves on, and it is never part of a graph (the data set's tensors are
-// read, not recorded, even if they require a gradient).
+// Any nn::Dataset will do (map_dataset.hpp): the loader draws the indices and asks the data set
+// for each batch (Dataset::get_batch). Float tensors: TensorDataset (included here); images kept
+// as bytes and converted per batch: ByteImageDataset (byte_image_dataset.hpp). A batch is made
+// of fresh tensors of its own: it stays valid after the loop moves on, and it is never part of a
+// graph.
 #pragma once
+
+#include "nn/map_dataset.hpp"
+#include "nn/tensor_dataset.hpp"
 
 #include <autograd/random.hpp>
 #include <autograd/tensor.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <vector>
 
 namespace nn {
-
-/// Two tensors whose first dimension indexes the same N samples. Holds handles: the data is
-/// shared with the tensors given, not copied.
-class TensorDataset {
-public:
-    /// features [N, ...] and targets [N, ...]; throws std::invalid_argument unless both are
-    /// defined, at least 1-d, and have the same N.
-    TensorDataset(autograd::Tensor features, autograd::Tensor targets);
-    std::int64_t size() const { return features_.size(0); }
-    const autograd::Tensor& features() const { return features_; }
-    const autograd::Tensor& targets() const { return targets_; }
-
-private:
-    autograd::Tensor features_, targets_;
-};
-
-struct Batch {
-    autograd::Tensor features; // [B, ...] rows of the data set's features
-    autograd::Tensor targets;  // [B, ...] the same rows of its targets
-};
 
 struct DataLoaderOptions {
     std::int64_t batch_size = 1; // 1: online; 0 or >= N: the whole data set in one batch
@@ -54,15 +42,22 @@ struct DataLoaderOptions {
 
 class DataLoader {
 public:
-    /// Keeps a copy of the data set (two tensor handles), so a temporary is fine. Throws
-    /// std::invalid_argument for a negative batch size.
-    DataLoader(TensorDataset data, DataLoaderOptions options);
+    /// Shares the data set; throws std::invalid_argument for a null one or a negative batch size.
+    DataLoader(std::shared_ptr<const Dataset> data, DataLoaderOptions options);
+    /// Keeps a copy of the data set, so a temporary is fine (TensorDataset and ByteImageDataset
+    /// hold handles to their storage: the copy is cheap and shares the data).
+    template <std::derived_from<Dataset> D>
+    DataLoader(D data, DataLoaderOptions options)
+        : DataLoader(std::make_shared<const D>(std::move(data)), options)
+    {
+    }
 
     /// Batches per epoch.
     std::size_t size() const;
     /// The effective batch size (N for full batch).
     std::int64_t batch_size() const { return batch_; }
-    const TensorDataset& dataset() const { return data_; }
+    /// The data set batches come from (dynamic_cast to its type for that type's accessors).
+    const Dataset& dataset() const { return *data_; }
 
     class Iterator {
     public:
@@ -100,7 +95,7 @@ public:
 private:
     Batch gather(std::size_t batch_index) const;
 
-    TensorDataset data_;
+    std::shared_ptr<const Dataset> data_;
     std::int64_t batch_;
     DataLoaderOptions options_;
     autograd::Generator gen_;

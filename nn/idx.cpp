@@ -6,7 +6,9 @@
 
 #include <bit>
 #include <cstdint>
+#include <numeric>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -54,15 +56,18 @@ template <class S, class T> void convert(const std::uint8_t* data, std::size_t c
         out[i] = static_cast<T>(std::bit_cast<S>(big_endian<sizeof(S)>(data + i * sizeof(S))));
 }
 
-struct Idx {
-    Tensor tensor;
-    std::uint8_t type;
+// A checked IDX file: its element type and shape, and where its data starts.
+struct IdxHeader {
+    const IdxType* type;
+    autograd::Shape shape;
+    std::size_t data_offset;
+    std::uint64_t count; // elements
 };
 
-Idx read_idx(const std::filesystem::path& path, autograd::Dtype dtype)
+// Every check of the format, before anything is converted: the magic number, the type, the
+// header's length, and data of exactly the dimensions' product.
+IdxHeader parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& name)
 {
-    const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-    const std::string name = path.string();
     const std::size_t end = bytes.size();
     if (end < 4)
         throw std::runtime_error(
@@ -101,25 +106,30 @@ Idx read_idx(const std::filesystem::path& path, autograd::Dtype dtype)
     if (end > want)
         throw std::runtime_error(fmt::format("{}: offset {}: {} trailing bytes after the data of shape {} of {}s", name,
                                              want, end - want, autograd::to_string(shape), type->name));
+    return {type, shape, header, count};
+}
 
-    Tensor out = Tensor::empty(shape, dtype); // every element is written below
-    const std::uint8_t* data = bytes.data() + header;
+// The data of a checked IDX file as a tensor of its shape.
+Tensor to_tensor(const std::vector<std::uint8_t>& bytes, const IdxHeader& h, autograd::Dtype dtype)
+{
+    Tensor out = Tensor::empty(h.shape, dtype); // every element is written below
+    const std::uint8_t* data = bytes.data() + h.data_offset;
     autograd::dispatch(dtype, [&]<class T>() {
         T* po = out.data_ptr<T>();
-        switch (type->code) {
-        case 0x08: convert<std::uint8_t>(data, count, po); break;
-        case 0x09: convert<std::int8_t>(data, count, po); break;
-        case 0x0B: convert<std::int16_t>(data, count, po); break;
-        case 0x0C: convert<std::int32_t>(data, count, po); break;
-        case 0x0D: convert<float>(data, count, po); break;
-        default: convert<double>(data, count, po); break; // 0x0E
+        switch (h.type->code) {
+        case 0x08: convert<std::uint8_t>(data, h.count, po); break;
+        case 0x09: convert<std::int8_t>(data, h.count, po); break;
+        case 0x0B: convert<std::int16_t>(data, h.count, po); break;
+        case 0x0C: convert<std::int32_t>(data, h.count, po); break;
+        case 0x0D: convert<float>(data, h.count, po); break;
+        default: convert<double>(data, h.count, po); break; // 0x0E
         }
     });
-    return {out, type->code};
+    return out;
 }
 
 // The first of the candidate names that exists in dir, with ".gz" or without.
-std::filesystem::path find(const std::filesystem::path& dir, const std::vector<std::string>& stems)
+std::filesystem::path find(const std::filesystem::path& dir, const std::vector<std::string>& stems, std::string_view op)
 {
     for (const std::string& stem : stems)
         for (const char* suffix : {".gz", ""}) {
@@ -128,54 +138,73 @@ std::filesystem::path find(const std::filesystem::path& dir, const std::vector<s
             if (std::filesystem::is_regular_file(p, ec))
                 return p;
         }
-    throw std::runtime_error(fmt::format("load_mnist: {}: no file {}[.gz]", dir.string(), stems.front()));
+    throw std::runtime_error(fmt::format("{}: {}: no file {}[.gz]", op, dir.string(), stems.front()));
 }
 
-} // namespace
-
-Tensor load_idx(const std::filesystem::path& path, autograd::Dtype dtype) { return read_idx(path, dtype).tensor; }
-
-LabelledTensors load_mnist(const std::filesystem::path& dir, const std::string& split, autograd::Dtype dtype)
+// load_mnist and load_mnist_bytes: the pair of files found and checked, the images kept as bytes.
+// `op` names the caller in the messages.
+ByteImageDataset read_mnist(const std::filesystem::path& dir, const std::string& split, autograd::Dtype dtype,
+                            std::string_view op)
 {
     std::vector<std::string> images_stems{split + "-images-idx3-ubyte"}, labels_stems{split + "-labels-idx1-ubyte"};
     if (split == "test") {
         images_stems.emplace_back("t10k-images-idx3-ubyte");
         labels_stems.emplace_back("t10k-labels-idx1-ubyte");
     }
-    const auto images_path = find(dir, images_stems);
-    const auto labels_path = find(dir, labels_stems);
-    Idx images = read_idx(images_path, dtype);
-    Idx labels = read_idx(labels_path, dtype);
-    // The scaling by 1/255 and the 0..9 check below assume bytes.
-    const auto require_bytes = [](const Idx& idx, const std::filesystem::path& path) {
-        if (idx.type != 0x08)
-            throw std::runtime_error(fmt::format("load_mnist: {}: offset 2: IDX data type 0x{:02x} ({}), MNIST's are "
-                                                 "unsigned bytes (0x08)",
-                                                 path.string(), idx.type, find_type(idx.type)->name));
+    const auto images_path = find(dir, images_stems, op);
+    const auto labels_path = find(dir, labels_stems, op);
+    std::vector<std::uint8_t> images = read_file_bytes(images_path);
+    const IdxHeader x = parse_idx(images, images_path.string());
+    const std::vector<std::uint8_t> labels = read_file_bytes(labels_path);
+    const IdxHeader y = parse_idx(labels, labels_path.string());
+    // The data set keeps the pixels as the file's bytes, and the 0..9 check reads labels as bytes.
+    const auto require_bytes = [&](const IdxHeader& h, const std::filesystem::path& path) {
+        if (h.type->code != 0x08)
+            throw std::runtime_error(fmt::format("{}: {}: offset 2: IDX data type 0x{:02x} ({}), MNIST's are unsigned "
+                                                 "bytes (0x08)",
+                                                 op, path.string(), h.type->code, h.type->name));
     };
-    require_bytes(images, images_path);
-    require_bytes(labels, labels_path);
-    const Tensor& x = images.tensor;
-    const Tensor& y = labels.tensor;
-    if (x.dim() != 3 || x.size(1) != 28 || x.size(2) != 28)
-        throw std::runtime_error(fmt::format("load_mnist: {}: shape {} is not [N, 28, 28]", images_path.string(),
-                                             autograd::to_string(x.shape())));
-    if (y.dim() != 1 || y.size(0) != x.size(0))
-        throw std::runtime_error(fmt::format("load_mnist: {}: shape {} does not match the {} images of {}",
-                                             labels_path.string(), autograd::to_string(y.shape()), x.size(0),
+    require_bytes(x, images_path);
+    require_bytes(y, labels_path);
+    if (x.shape.size() != 3 || x.shape[1] != 28 || x.shape[2] != 28)
+        throw std::runtime_error(fmt::format("{}: {}: shape {} is not [N, 28, 28]", op, images_path.string(),
+                                             autograd::to_string(x.shape)));
+    if (y.shape.size() != 1 || y.shape[0] != x.shape[0])
+        throw std::runtime_error(fmt::format("{}: {}: shape {} does not match the {} images of {}", op,
+                                             labels_path.string(), autograd::to_string(y.shape), x.shape[0],
                                              images_path.string()));
-    autograd::dispatch(dtype, [&]<class T>() {
-        const T* py = y.data_ptr<T>();
-        for (std::int64_t i = 0; i < y.numel(); ++i)
-            if (py[i] > T(9))
-                throw std::runtime_error(fmt::format("load_mnist: {}: offset {}: label {} of sample {} is not a digit "
-                                                     "0-9",
-                                                     labels_path.string(), 8 + i, py[i], i));
-        T* px = x.data_ptr<T>();
-        for (std::int64_t i = 0; i < x.numel(); ++i)
-            px[i] /= T(255);
-    });
-    return {x.reshape({x.size(0), 784}), y};
+    std::vector<std::int64_t> classes(labels.begin() + static_cast<std::ptrdiff_t>(y.data_offset), labels.end());
+    for (std::size_t i = 0; i < classes.size(); ++i)
+        if (classes[i] > 9)
+            throw std::runtime_error(fmt::format("{}: {}: offset {}: label {} of sample {} is not a digit 0-9", op,
+                                                 labels_path.string(), y.data_offset + i, classes[i], i));
+    // The pixels are the file's bytes after its header: moved down in place rather than copied,
+    // so the file is never held twice.
+    images.erase(images.begin(), images.begin() + static_cast<std::ptrdiff_t>(x.data_offset));
+    return ByteImageDataset(std::move(images), 784, std::move(classes), dtype);
+}
+
+} // namespace
+
+Tensor load_idx(const std::filesystem::path& path, autograd::Dtype dtype)
+{
+    const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+    return to_tensor(bytes, parse_idx(bytes, path.string()), dtype);
+}
+
+ByteImageDataset load_mnist_bytes(const std::filesystem::path& dir, const std::string& split, autograd::Dtype dtype)
+{
+    return read_mnist(dir, split, dtype, "load_mnist_bytes");
+}
+
+// The byte data set's batch of every sample: the same conversion as the batches of training.
+LabelledTensors load_mnist(const std::filesystem::path& dir, const std::string& split, autograd::Dtype dtype)
+{
+    const ByteImageDataset data = read_mnist(dir, split, dtype, "load_mnist");
+    std::vector<std::int64_t> all(static_cast<std::size_t>(data.size()));
+    std::iota(all.begin(), all.end(), std::int64_t{0});
+    Batch b = data.get_batch(all);
+    return {std::move(b.features), std::move(b.targets)};
 }
 
 } // namespace nn

@@ -4,10 +4,13 @@
 //
 //   Tensor images = nn::load_idx("data/mnist-10k/train-images-idx3-ubyte.gz");  // [8000, 28, 28]
 //   nn::LabelledTensors train = nn::load_mnist("data/mnist-10k", "train");      // [8000, 784] in [0, 1]
+//   nn::ByteImageDataset bytes = nn::load_mnist_bytes("data/mnist-10k", "train"); // the same, as bytes
 //
 // NOTE: class labels are held in a float tensor of integer values (3.0f for class 3), the
 // engine's convention: gather, one_hot and the losses take their indices so.
 #pragma once
+
+#include "nn/byte_image_dataset.hpp"
 
 #include <autograd/tensor.hpp>
 
@@ -35,5 +38,11 @@ struct LabelledTensors {
 /// both files are unsigned bytes, the images [N, 28, 28], the labels [N] with every label 0..9.
 LabelledTensors load_mnist(const std::filesystem::path& dir, const std::string& split,
                            autograd::Dtype dtype = autograd::Dtype::Float32);
+
+/// The same files with the same checks (messages start "load_mnist_bytes"), the images kept as
+/// bytes [N, 784] and converted to `dtype` batch by batch: a quarter of the memory of
+/// load_mnist's float32 images, and batches equal to its rows bit for bit.
+ByteImageDataset load_mnist_bytes(const std::filesystem::path& dir, const std::string& split,
+                                  autograd::Dtype dtype = autograd::Dtype::Float32);
 
 } // namespace nn

@@ -10,17 +10,9 @@
 namespace nn {
 
 using autograd::Tensor;
+using autograd::reduce;
 
 namespace {
-
-Tensor reduce(const Tensor& per_element, Reduction reduction)
-{
-    switch (reduction) {
-    case Reduction::Sum: return per_element.sum();
-    case Reduction::None: return per_element;
-    default: return per_element.mean();
-    }
-}
 
 void require_same_shape(const char* loss, const Tensor& a, const Tensor& b)
 {

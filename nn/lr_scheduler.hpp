@@ -14,11 +14,23 @@
 // Construction counts as epoch 0 and leaves the lr as it is (PyTorch's initial step); the
 // optimizer's lr then is base_lr (PyTorch's initial_lr).
 // NOTE: Rprop's lr is the initial step size of parameters not yet updated (see nn/rprop.hpp).
+//
+// state_dict() saves where the schedule is, to resume it from a checkpoint (PyTorch's names,
+// one 0-d float64 tensor each): "last_epoch", "base_lr", "last_lr", and the schedule's settings
+// ("step_size", "gamma", "T_max", "eta_min"), which load_state_dict() checks rather than restores
+// (see nn/scheduler_state.hpp):
+//
+//   nn::StateDict saved = sched.state_dict();          // after k step()s
+//   nn::CosineAnnealingLR again(other_opt, 100);
+//   again.load_state_dict(saved);                      // step() goes on from epoch k
 #pragma once
 
 #include "nn/optimizer.hpp"
+#include "nn/scheduler_state.hpp"
 
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 namespace nn {
 
@@ -37,10 +49,23 @@ public:
     double base_lr() const { return base_lr_; }
     /// The optimizer's lr now (PyTorch's get_last_lr()).
     double last_lr() const { return optimizer_.lr(); }
+    /// "StepLR", ...: the name error messages start with.
+    virtual std::string_view name() const = 0;
+
+    /// last_epoch, base_lr, last_lr and the settings, as 0-d float64 tensors (copies).
+    StateDict state_dict() const;
+    /// Restores what state_dict() saved from a scheduler of the same kind and settings, and sets
+    /// the optimizer's lr to the saved last_lr, so the schedule goes on even where the
+    /// optimizer's own state is not loaded. Checks everything first; throws std::invalid_argument
+    /// naming the entry for a missing or unexpected name, a wrong shape or dtype, a bad value, or
+    /// a setting that differs from this scheduler's.
+    void load_state_dict(const StateDict& state);
 
 protected:
     /// The lr for epoch last_epoch() (already advanced), from the optimizer's current lr.
     virtual double next_lr(double lr) const = 0;
+    /// The schedule's own settings, as fields of kind Setting.
+    virtual std::vector<SchedulerField> settings() const = 0;
 
     Optimizer& optimizer_;
 
@@ -53,9 +78,11 @@ private:
 class StepLR : public LRScheduler {
 public:
     StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma = 0.1);
+    std::string_view name() const override { return "StepLR"; }
 
 protected:
     double next_lr(double lr) const override;
+    std::vector<SchedulerField> settings() const override;
 
 private:
     std::int64_t step_size_;
@@ -66,9 +93,11 @@ private:
 class ExponentialLR : public LRScheduler {
 public:
     ExponentialLR(Optimizer& optimizer, double gamma);
+    std::string_view name() const override { return "ExponentialLR"; }
 
 protected:
     double next_lr(double lr) const override;
+    std::vector<SchedulerField> settings() const override;
 
 private:
     double gamma_;
@@ -84,9 +113,11 @@ private:
 class CosineAnnealingLR : public LRScheduler {
 public:
     CosineAnnealingLR(Optimizer& optimizer, std::int64_t T_max, double eta_min = 0.0); // NOLINT: PyTorch's name
+    std::string_view name() const override { return "CosineAnnealingLR"; }
 
 protected:
     double next_lr(double lr) const override;
+    std::vector<SchedulerField> settings() const override;
 
 private:
     std::int64_t t_max_;

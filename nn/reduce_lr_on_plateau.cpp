@@ -57,4 +57,44 @@ void ReduceLROnPlateau::step(double metric)
     }
 }
 
+std::vector<SchedulerField> ReduceLROnPlateau::fields() const
+{
+    using Kind = SchedulerField::Kind;
+    const Options& o = options_;
+    return {
+        {"last_epoch", Kind::Count, static_cast<double>(last_epoch_)},
+        {"best", Kind::Real, best_},
+        {"num_bad_epochs", Kind::Count, static_cast<double>(num_bad_epochs_)},
+        {"cooldown_counter", Kind::Count, static_cast<double>(cooldown_counter_)},
+        {"last_lr", Kind::Real, last_lr()},
+        {"mode", Kind::Setting, o.mode == Mode::Min ? 0.0 : 1.0, "0 = min, 1 = max"},
+        {"factor", Kind::Setting, o.factor},
+        {"patience", Kind::Setting, static_cast<double>(o.patience)},
+        {"threshold", Kind::Setting, o.threshold},
+        {"threshold_mode", Kind::Setting, o.threshold_mode == ThresholdMode::Rel ? 0.0 : 1.0, "0 = rel, 1 = abs"},
+        {"cooldown", Kind::Setting, static_cast<double>(o.cooldown)},
+        {"min_lr", Kind::Setting, o.min_lr},
+        {"eps", Kind::Setting, o.eps},
+    };
+}
+
+StateDict ReduceLROnPlateau::state_dict() const { return detail::save_fields(fields()); }
+
+void ReduceLROnPlateau::load_state_dict(const StateDict& state)
+{
+    const std::vector<double> v = detail::load_fields("ReduceLROnPlateau", fields(), state);
+    // Counters above their limits could not have come from these options: step() resets them.
+    if (v[2] > static_cast<double>(options_.patience))
+        throw std::invalid_argument(fmt::format("ReduceLROnPlateau: load_state_dict: 'num_bad_epochs' is {}, above the patience {}",
+                                                v[2], options_.patience));
+    if (v[3] > static_cast<double>(options_.cooldown))
+        throw std::invalid_argument(fmt::format("ReduceLROnPlateau: load_state_dict: 'cooldown_counter' is {}, above the cooldown {}",
+                                                v[3], options_.cooldown));
+    optimizer_.set_lr(v[4]); // validates the lr; the first change made
+    last_epoch_ = static_cast<std::int64_t>(v[0]);
+    best_ = v[1];
+    num_bad_epochs_ = static_cast<std::int64_t>(v[2]);
+    cooldown_counter_ = static_cast<std::int64_t>(v[3]);
+}
+
 } // namespace nn

@@ -13,11 +13,17 @@
 // Otherwise the epoch is bad. After more than `patience` bad epochs in a row,
 //   lr = max(lr * factor, min_lr)   (skipped when that changes lr by eps or less)
 // and the next `cooldown` epochs are not counted as bad.
+//
+// state_dict() saves where it is, to resume from a checkpoint: "last_epoch", "best",
+// "num_bad_epochs", "cooldown_counter", "last_lr" (PyTorch's names, 0-d float64 tensors) and the
+// options, which load_state_dict() checks rather than restores (see nn/scheduler_state.hpp).
 #pragma once
 
 #include "nn/optimizer.hpp"
+#include "nn/scheduler_state.hpp"
 
 #include <cstdint>
+#include <vector>
 
 namespace nn {
 
@@ -54,8 +60,18 @@ public:
     /// The optimizer's lr now.
     double last_lr() const { return optimizer_.lr(); }
 
+    /// The counters, best, last_lr and the options ("mode" 0 = min, 1 = max; "threshold_mode"
+    /// 0 = rel, 1 = abs), as 0-d float64 tensors (copies).
+    StateDict state_dict() const;
+    /// Restores what state_dict() saved from a ReduceLROnPlateau with the same options, and sets
+    /// the optimizer's lr to the saved last_lr. Checks everything first; throws
+    /// std::invalid_argument naming the entry for a missing or unexpected name, a wrong shape or
+    /// dtype, a bad value, or an option that differs from this one's.
+    void load_state_dict(const StateDict& state);
+
 private:
     bool is_better(double metric) const;
+    std::vector<SchedulerField> fields() const;
 
     Optimizer& optimizer_;
     Options options_;

@@ -1,6 +1,6 @@
 // Data: gzip reading (plain, gzipped, multi-member, truncated, corrupt), IDX round trips of
-// hand-made files of every type, every malformed case with its message, load_mnist on hand-made
-// folders and on the real MNIST-10k files, CSV files as tensors, and the DataLoader (batches,
+// hand-made files of every type, every malformed case with its message, load_mnist (and
+// load_mnist_bytes, its checks) on hand-made folders and on the real MNIST-10k files, CSV files as tensors, and the DataLoader (batches,
 // shuffling, drop_last, reproducibility, every sample exactly once per epoch).
 //
 // Where the expected numbers come from:
@@ -264,15 +264,28 @@ BOOST_AUTO_TEST_CASE(load_mnist_checks_the_pair_of_files)
     BOOST_TEST(t.features.at({0, 1}) == 1.0);
     BOOST_TEST(t.features.at({1, 5}) == 0.2, tt::tolerance(1e-7)); // 51 / 255
     BOOST_TEST(nn::load_mnist(dir, "train", autograd::Dtype::Float64).features.at({1, 5}) == 0.2, tt::tolerance(1e-15));
+    // The same files as bytes: the pixels as written, the header dropped.
+    const nn::ByteImageDataset b = nn::load_mnist_bytes(dir, "train");
+    BOOST_TEST((std::vector<std::uint8_t>(b.pixels().begin(), b.pixels().end()) == pixels));
+    BOOST_TEST(std::vector<std::int64_t>(b.labels().begin(), b.labels().end()) == (std::vector<std::int64_t>{7, 0}),
+               tt::per_element());
 
     // LeCun's own test-set names, t10k-..., are found for "test".
     write_bytes(dir / "t10k-images-idx3-ubyte.gz", gzip(images));
     write_bytes(dir / "t10k-labels-idx1-ubyte", idx(0x08, {2}, {1, 2}));
     BOOST_TEST(values(nn::load_mnist(dir, "test").labels) == (std::vector<double>{1, 2}), tt::per_element());
 
+    // load_mnist_bytes makes the same checks with the same messages, in its own name.
+    const auto both_fail = [&](const std::string& split) {
+        const std::string m = message_of<std::runtime_error>([&] { (void)nn::load_mnist(dir, split); });
+        BOOST_TEST(m.starts_with("load_mnist: "));
+        BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_mnist_bytes(dir, split); }) ==
+                   "load_mnist_bytes" + m.substr(10));
+        return m;
+    };
     const auto error_of = [&](const Bytes& labels) {
         write_bytes(dir / "train-labels-idx1-ubyte.gz", labels);
-        return message_of<std::runtime_error>([&] { (void)nn::load_mnist(dir, "train"); });
+        return both_fail("train");
     };
     const std::string img = (dir / "train-images-idx3-ubyte").string();
     const std::string lab = (dir / "train-labels-idx1-ubyte.gz").string();
@@ -284,10 +297,13 @@ BOOST_AUTO_TEST_CASE(load_mnist_checks_the_pair_of_files)
                "load_mnist: " + lab + ": offset 2: IDX data type 0x0c (int), MNIST's are unsigned bytes (0x08)");
     write_bytes(dir / "train-labels-idx1-ubyte.gz", idx(0x08, {2}, {7, 0}));
     write_bytes(dir / "train-images-idx3-ubyte", idx(0x08, {2, 784}, pixels));
-    BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_mnist(dir, "train"); }) ==
-               "load_mnist: " + img + ": shape [2, 784] is not [N, 28, 28]");
-    BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_mnist(dir, "valid"); }) ==
-               "load_mnist: " + dir.string() + ": no file valid-images-idx3-ubyte[.gz]");
+    BOOST_TEST(both_fail("train") == "load_mnist: " + img + ": shape [2, 784] is not [N, 28, 28]");
+    BOOST_TEST(both_fail("valid") == "load_mnist: " + dir.string() + ": no file valid-images-idx3-ubyte[.gz]");
+    // A malformed IDX file: load_idx's message, whoever reads it.
+    write_bytes(dir / "train-images-idx3-ubyte", Bytes{0, 0, 8});
+    const std::string malformed = img + ": offset 3: the file ends inside the 4-byte IDX magic number";
+    BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_mnist(dir, "train"); }) == malformed);
+    BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_mnist_bytes(dir, "train"); }) == malformed);
     fs::remove_all(temp_dir());
 }
 
@@ -524,7 +540,7 @@ BOOST_AUTO_TEST_CASE(data_loader_batches_are_fresh_tensors_outside_the_graph)
     BOOST_TEST(kept[0].features.at({0, 0}) == 1.0);
     // The loader holds the data set's tensors: it outlives a temporary data set and sees in-place
     // updates of the data (the tensors are shared, not copied).
-    BOOST_TEST(loader.dataset().features().at({0, 0}) == 5.0);
+    BOOST_TEST(dynamic_cast<const nn::TensorDataset&>(loader.dataset()).features().at({0, 0}) == 5.0);
 }
 
 BOOST_AUTO_TEST_CASE(data_loader_on_mnist_batches_of_16)

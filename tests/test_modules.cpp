@@ -11,6 +11,7 @@
 #include <nn/dropout.hpp>
 #include <nn/linear.hpp>
 #include <nn/sequential.hpp>
+#include <nn/tensor_dataset.hpp>
 
 #include <cmath>
 #include <vector>
@@ -180,4 +181,12 @@ BOOST_AUTO_TEST_CASE(accuracy_of_a_classifier)
     BOOST_TEST(!layer.weight().grad().defined()); // no graph, no gradient
     BOOST_TEST(message_of<std::invalid_argument>([&] { (void)nn::accuracy(layer, x, Tensor({0.f}, {1})); }) ==
                "accuracy: scores [3, 2] and labels [1] (want [N, C] and [N])");
+
+    // Over a data set in batches: the same 2 of 3 whether the batches divide the rows or not.
+    const nn::TensorDataset data(x, Tensor({0.f, 1.f, 0.f}, {3}));
+    for (std::int64_t batch : {1, 2, 3, 10})
+        BOOST_TEST(nn::accuracy(layer, data, batch) == 2.0 / 3.0, "batch " << batch);
+    BOOST_TEST(nn::accuracy(layer, nn::TensorDataset(x.slice(0, 0, 0), Tensor::zeros({0}))) == 0.0);
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)nn::accuracy(layer, data, 0); }) ==
+               "accuracy: batch size 0 (want at least 1)");
 }

@@ -6,17 +6,17 @@
 #define BOOST_TEST_MODULE optim_golden
 #include <boost/test/unit_test.hpp>
 
+#include "golden_file.hpp"
+
 #include <autograd/value.hpp>
 #include <nn/adam.hpp>
 #include <nn/rprop.hpp>
 #include <nn/sgd.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,27 +24,9 @@ using autograd::Value;
 
 namespace {
 
-using Trajectory = std::vector<std::vector<double>>; // per step: w0 w1 w2
-
-std::map<std::string, Trajectory> load_fixture()
+std::map<std::string, golden::Trajectory> load_fixture()
 {
-    std::ifstream in(BACKPROP_FIXTURES "/optim_golden.txt");
-    BOOST_REQUIRE_MESSAGE(in, "cannot open optim_golden.txt");
-    std::map<std::string, Trajectory> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#')
-            continue;
-        std::istringstream fields(line);
-        std::string name;
-        int step = 0;
-        std::vector<double> w(3);
-        fields >> name >> step >> w[0] >> w[1] >> w[2];
-        BOOST_REQUIRE_MESSAGE(fields, "malformed fixture line: " << line);
-        BOOST_REQUIRE_EQUAL(static_cast<std::size_t>(step), out[name].size() + 1);
-        out[name].push_back(w);
-    }
-    return out;
+    return golden::read_trajectories(BACKPROP_FIXTURES "/optim_golden.txt", 3); // per step: w0 w1 w2
 }
 
 // The fixture's function, written with the scalar engine.

@@ -9,6 +9,8 @@
 #define BOOST_TEST_MODULE optim_tensor_golden
 #include <boost/test/unit_test.hpp>
 
+#include "golden_file.hpp"
+
 #include <autograd/tensor.hpp>
 #include <nn/adagrad.hpp>
 #include <nn/adam.hpp>
@@ -21,12 +23,10 @@
 #include <nn/sgd.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,27 +44,13 @@ struct Row {
     std::vector<double> w;
 };
 
+// Per step: lr, norm, then the weights.
 std::map<std::string, std::vector<Row>> load_fixture()
 {
-    std::ifstream in(BACKPROP_FIXTURES "/optim_tensor_golden.txt");
-    BOOST_REQUIRE_MESSAGE(in, "cannot open optim_tensor_golden.txt");
     std::map<std::string, std::vector<Row>> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line[0] == '#')
-            continue;
-        std::istringstream fields(line);
-        std::string name;
-        std::size_t step = 0;
-        Row row;
-        row.w.resize(kWeights);
-        fields >> name >> step >> row.lr >> row.norm;
-        for (double& w : row.w)
-            fields >> w;
-        BOOST_REQUIRE_MESSAGE(fields, "malformed fixture line: " << line);
-        BOOST_REQUIRE_EQUAL(step, out[name].size() + 1);
-        out[name].push_back(std::move(row));
-    }
+    for (const auto& [name, steps] : golden::read_trajectories(BACKPROP_FIXTURES "/optim_tensor_golden.txt", 2 + kWeights))
+        for (const std::vector<double>& v : steps)
+            out[name].push_back({v[0], v[1], std::vector<double>(v.begin() + 2, v.end())});
     return out;
 }
 

@@ -4,10 +4,9 @@
 //
 //   evaluate --model mnist.safetensors --data data/mnist-10k
 //   evaluate --model iris.safetensors --data data/iris.csv --format csv
-#include <nn/activation_modules.hpp>
 #include <nn/csv.hpp>
 #include <nn/idx.hpp>
-#include <nn/linear.hpp>
+#include <nn/make_mlp.hpp>
 #include <nn/safetensors.hpp>
 #include <nn/sequential.hpp>
 
@@ -15,7 +14,6 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,21 +34,17 @@ try {
             throw std::runtime_error(fmt::format("{}: no '{}' in the metadata (not written by train?)", model_path, key));
         return it->second;
     };
-    std::vector<std::int64_t> sizes;
-    std::stringstream ss(meta("layers"));
-    for (std::string s; std::getline(ss, s, ',');)
-        sizes.push_back(std::stoll(s));
-    const std::string act = meta("activation");
+    const std::vector<std::int64_t> sizes = nn::parse_sizes(meta("layers"));
     autograd::Generator gen(0); // the weights are replaced by the checkpoint's
-    nn::Sequential model;
-    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
-        model.push_back(std::make_shared<nn::Linear>(sizes[i], sizes[i + 1], gen));
-        if (i + 2 < sizes.size())
-            model.push_back(act == "sigmoid" ? std::shared_ptr<nn::Module>(std::make_shared<nn::Sigmoid>())
-                            : act == "tanh"  ? std::shared_ptr<nn::Module>(std::make_shared<nn::Tanh>())
-                                             : std::shared_ptr<nn::Module>(std::make_shared<nn::ReLU>()));
-    }
-    model.load_state_dict(file.tensors, /*strict=*/false); // the optimizer's entries are not the model's
+    // The output sigmoid of an mse-trained model is left out: it has no weights and keeps the argmax.
+    nn::Sequential model = nn::make_mlp(sizes, meta("activation"), gen);
+    // Strict over the model's own entries: a missing or extra weight is an error, the optimizer's
+    // and scheduler's entries are not the model's.
+    nn::StateDict weights;
+    for (const auto& [name, t] : file.tensors)
+        if (!name.starts_with("optimizer.") && !name.starts_with("scheduler."))
+            weights.insert(name, t);
+    model.load_state_dict(weights);
     const nn::LabelledTensors set = format == "idx" ? nn::load_mnist(data, split) : nn::to_tensors(nn::load_csv(data));
 
     autograd::NoGradGuard no_grad;

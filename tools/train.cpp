@@ -1,24 +1,33 @@
 // train: an MLP trained on a data set from the command line, with a progress bar, a metrics CSV,
-// a loss curve, and checkpoints that resume exactly.
+// a loss curve, a learning-rate schedule, and checkpoints that resume exactly.
 //
 //   train --data data/mnist-10k --format idx --layers 784,128,64,10 --epochs 5 --save mnist.safetensors
 //   train --data data/iris.csv --format csv --layers 4,16,3 --optimizer adam --lr 0.01 --epochs 200
+//   train ... --scheduler cosine --t-max 20 --epochs 10 --save c.safetensors
 //   train ... --resume mnist.safetensors --epochs 5        # five more epochs, from where it stopped
 //
 // A checkpoint is one safetensors file: the model's parameters under their names ("0.weight"),
-// the optimizer's state under "optimizer.", and the epoch and seed in the metadata. With idx,
-// --data is an MNIST folder (train and test splits); with csv, a file whose last column is the
-// label, whose rows are shuffled (by --seed) and the last --test-fraction held out.
+// the optimizer's state under "optimizer.", the scheduler's under "scheduler.", and the epoch,
+// seed and options in the metadata. Resuming for M epochs after N gives the weights of N + M
+// epochs in one run, bit for bit: each epoch's shuffling depends on the seed and the epoch's
+// number alone, and every state that carries over is in the file. With idx, --data is an MNIST
+// folder (train and test splits); with csv, a file whose last column is the label, whose rows are
+// shuffled (by --seed) and the last --test-fraction held out.
+//
+// Schedulers step once per epoch, after it (PyTorch's usage): step multiplies the lr by --gamma
+// every --step-size epochs; cosine anneals it to 0 over --t-max epochs; plateau multiplies it by
+// --gamma after more than --patience epochs without the mean training loss improving.
 #include <nn/accuracy.hpp>
-#include <nn/activation_modules.hpp>
 #include <nn/adam.hpp>
 #include <nn/csv.hpp>
 #include <nn/data_loader.hpp>
 #include <nn/idx.hpp>
-#include <nn/linear.hpp>
 #include <nn/losses.hpp>
+#include <nn/lr_scheduler.hpp>
+#include <nn/make_mlp.hpp>
 #include <nn/metrics_log.hpp>
 #include <nn/progress.hpp>
+#include <nn/reduce_lr_on_plateau.hpp>
 #include <nn/rprop.hpp>
 #include <nn/safetensors.hpp>
 #include <nn/sequential.hpp>
@@ -29,7 +38,7 @@
 
 #include <iostream>
 #include <memory>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,17 +69,6 @@ Split load(const std::string& path, const std::string& format, double test_fract
             {all.features.slice(0, n - n_test, n), all.labels.slice(0, n - n_test, n)}};
 }
 
-std::shared_ptr<nn::Module> activation(const std::string& name)
-{
-    if (name == "relu")
-        return std::make_shared<nn::ReLU>();
-    if (name == "sigmoid")
-        return std::make_shared<nn::Sigmoid>();
-    if (name == "tanh")
-        return std::make_shared<nn::Tanh>();
-    throw std::invalid_argument("--activation: relu, sigmoid or tanh (got " + name + ")");
-}
-
 std::unique_ptr<nn::Optimizer> optimizer(const std::string& name, nn::Module& model, double lr)
 {
     auto params = nn::param_refs(model.parameters());
@@ -83,6 +81,52 @@ std::unique_ptr<nn::Optimizer> optimizer(const std::string& name, nn::Module& mo
     throw std::invalid_argument("--optimizer: sgd, adam or rprop (got " + name + ")");
 }
 
+struct ScheduleOptions {
+    std::string kind = "none"; // none, step, cosine, plateau
+    std::int64_t step_size = 10;
+    double gamma = 0.1;
+    std::int64_t t_max = 0;
+    std::int64_t patience = 10;
+};
+
+// The two kinds of scheduler behind one interface: step() after each epoch, with that epoch's
+// mean training loss (which only plateau looks at), and their state for the checkpoint.
+class Schedule {
+public:
+    Schedule(const ScheduleOptions& o, nn::Optimizer& opt)
+    {
+        if (o.kind == "step")
+            epochs_ = std::make_unique<nn::StepLR>(opt, o.step_size, o.gamma);
+        else if (o.kind == "cosine")
+            epochs_ = std::make_unique<nn::CosineAnnealingLR>(opt, o.t_max);
+        else if (o.kind == "plateau")
+            plateau_ = std::make_unique<nn::ReduceLROnPlateau>(opt, nn::ReduceLROnPlateauOptions{.factor = o.gamma, .patience = o.patience});
+    }
+    bool active() const { return epochs_ || plateau_; }
+    void step(double train_loss)
+    {
+        if (epochs_)
+            epochs_->step();
+        if (plateau_)
+            plateau_->step(train_loss);
+    }
+    nn::StateDict state_dict() const
+    {
+        return epochs_ ? epochs_->state_dict() : plateau_ ? plateau_->state_dict() : nn::StateDict{};
+    }
+    void load_state_dict(const nn::StateDict& state)
+    {
+        if (epochs_)
+            epochs_->load_state_dict(state);
+        if (plateau_)
+            plateau_->load_state_dict(state);
+    }
+
+private:
+    std::unique_ptr<nn::LRScheduler> epochs_;
+    std::unique_ptr<nn::ReduceLROnPlateau> plateau_;
+};
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -94,10 +138,12 @@ try {
     int epochs = 5;
     std::int64_t batch = 32;
     std::uint64_t seed = 0;
+    ScheduleOptions sched;
     app.add_option("--data", data, "an MNIST folder (idx) or a CSV file (csv)")->required();
     app.add_option("--format", format, "idx or csv")->check(CLI::IsMember({"idx", "csv"}));
     app.add_option("--layers", layers_text, "layer sizes, input first: 784,128,64,10")->required();
-    app.add_option("--activation", act, "hidden activation: relu, sigmoid, tanh");
+    app.add_option("--activation", act, "hidden activation: relu, leaky_relu, sigmoid, tanh")
+        ->check(CLI::IsMember({"relu", "leaky_relu", "sigmoid", "tanh"}));
     app.add_option("--loss", loss_name, "cross_entropy or mse (on one-hot targets)")->check(CLI::IsMember({"cross_entropy", "mse"}));
     app.add_option("--optimizer", opt_name, "sgd (momentum 0.9), adam or rprop");
     app.add_option("--lr", lr, "learning rate (rprop: initial step)");
@@ -108,51 +154,79 @@ try {
     app.add_option("--save", save, "checkpoint to write after each epoch (safetensors)");
     app.add_option("--resume", resume, "checkpoint to start from")->check(CLI::ExistingFile);
     app.add_option("--metrics", metrics, "metrics CSV to write (and an SVG loss curve beside it)");
+    app.add_option("--scheduler", sched.kind, "lr schedule, stepped after each epoch: none, step, cosine or plateau")
+        ->check(CLI::IsMember({"none", "step", "cosine", "plateau"}));
+    app.add_option("--step-size", sched.step_size, "step: epochs between lr drops (10)")->check(CLI::PositiveNumber);
+    app.add_option("--gamma", sched.gamma, "step, plateau: the factor each drop multiplies the lr by (0.1)")->check(CLI::Range(0.0, 1.0));
+    const CLI::Option* t_max_option =
+        app.add_option("--t-max", sched.t_max, "cosine: epochs from lr to 0 (default: --epochs, or the checkpoint's)")
+            ->check(CLI::PositiveNumber);
+    app.add_option("--patience", sched.patience, "plateau: epochs without the mean train loss improving before a drop (10)")->check(CLI::NonNegativeNumber);
     CLI11_PARSE(app, argc, argv);
 
     std::vector<std::int64_t> sizes;
-    std::stringstream ss(layers_text);
-    for (std::string s; std::getline(ss, s, ',');)
-        sizes.push_back(std::stoll(s));
+    try {
+        sizes = nn::parse_sizes(layers_text);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(fmt::format("--layers: {}", e.what()));
+    }
     if (sizes.size() < 2)
-        throw std::invalid_argument("--layers: at least an input and an output size");
+        throw std::invalid_argument(fmt::format("--layers '{}': at least an input and an output size", layers_text));
     const Split split = load(data, format, test_fraction, seed);
     if (split.train.features.size(1) != sizes.front())
         throw std::invalid_argument(fmt::format("--layers: the data has {} features, the first layer {}",
                                                 split.train.features.size(1), sizes.front()));
 
     autograd::Generator gen(seed);
-    nn::Sequential model;
-    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
-        model.push_back(std::make_shared<nn::Linear>(sizes[i], sizes[i + 1], gen));
-        if (i + 2 < sizes.size())
-            model.push_back(activation(act));
-        else if (loss_name == "mse")
-            model.push_back(std::make_shared<nn::Sigmoid>());
-    }
+    nn::Sequential model = nn::make_mlp(sizes, act, gen, loss_name == "mse" ? "sigmoid" : "none");
     auto opt = optimizer(opt_name, model, lr);
     int first_epoch = 1;
+    std::optional<nn::SafetensorsFile> checkpoint;
+    nn::StateDict sched_state;
     if (!resume.empty()) {
-        const nn::SafetensorsFile f = nn::read_safetensors(resume);
+        checkpoint = nn::read_safetensors(resume);
         nn::StateDict weights, opt_state;
-        for (const auto& [name, t] : f.tensors) {
-            if (name.rfind("optimizer.", 0) == 0)
+        for (const auto& [name, t] : checkpoint->tensors) {
+            if (name.starts_with("optimizer."))
                 opt_state.insert(name.substr(10), t);
+            else if (name.starts_with("scheduler."))
+                sched_state.insert(name.substr(10), t);
             else
                 weights.insert(name, t);
         }
         model.load_state_dict(weights);
         opt->load_state_dict(opt_state);
-        first_epoch = std::stoi(f.metadata.at("epoch")) + 1;
+        const auto saved_kind = checkpoint->metadata.find("scheduler");
+        const std::string saved = saved_kind == checkpoint->metadata.end() ? "none" : saved_kind->second;
+        if (saved != sched.kind)
+            throw std::invalid_argument(fmt::format("--scheduler {}: {} was trained with --scheduler {}; resume with the same",
+                                                    sched.kind, resume, saved));
+        // T_max belongs to the schedule under way: by default, the checkpoint's.
+        if (sched.kind == "cosine" && t_max_option->count() == 0)
+            if (const Tensor* t = sched_state.find("T_max"))
+                sched.t_max = static_cast<std::int64_t>(t->item());
+        const auto epoch = checkpoint->metadata.find("epoch");
+        if (epoch == checkpoint->metadata.end())
+            throw std::invalid_argument(fmt::format("{}: no 'epoch' in the metadata (not written by train?)", resume));
+        first_epoch = std::stoi(epoch->second) + 1;
+    }
+    if (sched.t_max == 0)
+        sched.t_max = epochs;
+    Schedule schedule(sched, *opt);
+    if (checkpoint) {
+        if (schedule.active())
+            schedule.load_state_dict(sched_state);
         fmt::print("resumed from {} after epoch {}\n", resume, first_epoch - 1);
     }
     std::cout << model.summary();
 
     const Tensor targets = loss_name == "mse" ? autograd::one_hot(split.train.labels, sizes.back()) : split.train.labels;
     const nn::TensorDataset dataset(split.train.features, targets);
-    nn::DataLoader loader(dataset, {.batch_size = batch, .shuffle = true, .seed = seed + static_cast<std::uint64_t>(first_epoch)});
     nn::MetricsLog log({"epoch", "train_loss", "test_accuracy"});
     for (int epoch = first_epoch; epoch < first_epoch + epochs; ++epoch) {
+        // A loader per epoch, seeded by the epoch's number: a resumed run shuffles as the
+        // uninterrupted one did.
+        nn::DataLoader loader(dataset, {.batch_size = batch, .shuffle = true, .seed = seed + static_cast<std::uint64_t>(epoch)});
         nn::ProgressBar bar(std::cout, loader.size(), fmt::format("epoch {}", epoch));
         double total = 0;
         std::size_t step = 0;
@@ -168,15 +242,22 @@ try {
         }
         bar.finish();
         const double acc = nn::accuracy(model, split.test.features, split.test.labels);
-        fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%\n", epoch, total / static_cast<double>(step), 100 * acc);
-        log.add({static_cast<double>(epoch), total / static_cast<double>(step), acc});
+        const double train_loss = total / static_cast<double>(step);
+        if (schedule.active())
+            fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%, lr {:.6g}\n", epoch, train_loss, 100 * acc, opt->lr());
+        else
+            fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%\n", epoch, train_loss, 100 * acc);
+        log.add({static_cast<double>(epoch), train_loss, acc});
+        schedule.step(train_loss); // the lr of the next epoch
         if (!save.empty()) {
-            nn::StateDict checkpoint = model.state_dict();
+            nn::StateDict out = model.state_dict();
             for (const auto& [name, t] : opt->state_dict())
-                checkpoint.insert("optimizer." + name, t);
-            nn::save_safetensors(checkpoint, save, {{"epoch", std::to_string(epoch)}, {"layers", layers_text},
-                                                    {"activation", act}, {"loss", loss_name},
-                                                    {"optimizer", opt_name}, {"seed", std::to_string(seed)}});
+                out.insert("optimizer." + name, t);
+            for (const auto& [name, t] : schedule.state_dict())
+                out.insert("scheduler." + name, t);
+            nn::save_safetensors(out, save, {{"epoch", std::to_string(epoch)}, {"layers", layers_text},
+                                             {"activation", act}, {"loss", loss_name}, {"optimizer", opt_name},
+                                             {"scheduler", sched.kind}, {"seed", std::to_string(seed)}});
         }
     }
     if (!metrics.empty()) {

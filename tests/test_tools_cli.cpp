@@ -1,0 +1,335 @@
+// The command lines of tools/train and tools/evaluate, run as a user runs them (the built
+// binaries, whose paths CMake passes in) on iris and on a tiny MNIST-shaped IDX folder, in a
+// scratch folder: training reaches a stated accuracy; --save writes a checkpoint the library
+// loads; --resume continues bit for bit (weights, optimizer and scheduler state equal to an
+// uninterrupted run's); evaluate prints the accuracy and confusion matrix of the model in the
+// file; bad arguments exit non-zero with a message naming the option and the value.
+#define BOOST_TEST_MODULE tools_cli
+#include <boost/test/unit_test.hpp>
+
+#include "test_util.hpp"
+
+#include <nn/csv.hpp>
+#include <nn/make_mlp.hpp>
+#include <nn/safetensors.hpp>
+
+#include <fmt/format.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+using autograd::Tensor;
+using test_util::contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kIris = BACKPROP_DATA "/iris.csv";
+
+// A scratch folder of this process (two builds' ctest runs may overlap), removed at the end.
+const fs::path& work_dir()
+{
+    static const fs::path dir = test_util::temp_dir(fmt::format("backprop_tools_cli_{}", ::getpid()));
+    return dir;
+}
+
+struct RemoveWorkDir {
+    ~RemoveWorkDir()
+    {
+        std::error_code ignored;
+        fs::remove_all(work_dir(), ignored);
+    }
+};
+
+struct Run {
+    int status = -1;    // the exit code
+    std::string output; // stdout and stderr
+};
+
+// Runs a tool with its arguments (no shell quoting needed: the tests' paths have no spaces or
+// quotes), stdout and stderr into one file.
+Run run(const std::string& tool, const std::string& args)
+{
+    const fs::path out_file = work_dir() / "output.txt";
+    const std::string command = fmt::format("'{}' {} > '{}' 2>&1", tool, args, out_file.string());
+    const int raw = std::system(command.c_str());
+    Run r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    std::ifstream in(out_file);
+    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return r;
+}
+
+Run train(const std::string& args) { return run(BACKPROP_TRAIN, args); }
+Run evaluate(const std::string& args) { return run(BACKPROP_EVALUATE, args); }
+
+fs::path scratch(const std::string& name)
+{
+    fs::remove(work_dir() / name);
+    return work_dir() / name;
+}
+
+// The test accuracy of the last "epoch N: ..., test accuracy X%" line, or -1.
+double last_test_accuracy(const std::string& output)
+{
+    static const std::regex line(R"(epoch \d+: train loss [0-9.]+, test accuracy ([0-9.]+)%)");
+    double acc = -1.0;
+    for (auto it = std::sregex_iterator(output.begin(), output.end(), line); it != std::sregex_iterator(); ++it)
+        acc = std::stod((*it)[1].str());
+    return acc;
+}
+
+// Every tensor of two files equal, bit for bit, and the same names.
+void require_same_tensors(const fs::path& a, const fs::path& b)
+{
+    const nn::StateDict x = nn::load_safetensors(a), y = nn::load_safetensors(b);
+    BOOST_TEST(x.size() == y.size());
+    for (const auto& [name, t] : x) {
+        BOOST_TEST_CONTEXT(name)
+        {
+            BOOST_REQUIRE(y.contains(name));
+            BOOST_TEST((t.shape() == y.at(name).shape()));
+            BOOST_TEST(t.to_vector() == y.at(name).to_vector(), boost::test_tools::per_element());
+        }
+    }
+}
+
+const std::string kIrisTraining = "--data " + kIris + " --format csv --layers 4,16,3 --optimizer adam --lr 0.01 --batch-size 0";
+
+} // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(RemoveWorkDir);
+
+BOOST_AUTO_TEST_CASE(train_reaches_the_stated_accuracy_on_iris)
+{
+    const Run r = train(kIrisTraining + " --epochs 100");
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(contains(r.output, "Linear(in_features=4, out_features=16, bias=True)"), r.output); // the summary
+    const double acc = last_test_accuracy(r.output);
+    // 30 held-out flowers; a 4-16-3 MLP gets iris to 93-100% in 100 full-batch Adam epochs.
+    BOOST_TEST(acc >= 90.0, "test accuracy " << acc << "%\n" << r.output);
+}
+
+BOOST_AUTO_TEST_CASE(save_writes_a_checkpoint_the_library_loads)
+{
+    const fs::path file = scratch("iris.safetensors");
+    const Run r = train(kIrisTraining + " --epochs 5 --save " + file.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    const nn::SafetensorsFile f = nn::read_safetensors(file);
+    BOOST_TEST(f.metadata.at("epoch") == "5");
+    BOOST_TEST(f.metadata.at("layers") == "4,16,3");
+    BOOST_TEST(f.metadata.at("activation") == "relu");
+    BOOST_TEST(f.metadata.at("optimizer") == "adam");
+    BOOST_TEST(f.metadata.at("scheduler") == "none");
+    BOOST_TEST(f.tensors.at("optimizer.step").item() == 5.0); // full batch: one step per epoch
+    BOOST_TEST(f.tensors.at("optimizer.lr").item() == 0.01);
+    BOOST_TEST((f.tensors.at("optimizer.state.0.exp_avg").shape() == autograd::Shape{16, 4}));
+
+    autograd::Generator gen(123);
+    nn::Sequential model = nn::make_mlp({4, 16, 3}, "relu", gen);
+    nn::StateDict weights;
+    for (const auto& [name, t] : f.tensors)
+        if (!name.starts_with("optimizer."))
+            weights.insert(name, t);
+    model.load_state_dict(weights); // strict: exactly the model's names and shapes
+    BOOST_TEST(model.parameters()[0].to_vector() == f.tensors.at("0.weight").to_vector(), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(resume_continues_bit_for_bit)
+{
+    // Mini-batches, so the shuffling of each epoch matters; each scheduler, so its state does,
+    // each moving the lr on both sides of the break after epoch 4.
+    struct Setup {
+        const char* args;
+        double lr;      // --lr
+        bool scheduled; // the lr at the end must differ from it
+    };
+    const Setup setups[] = {
+        {"--optimizer sgd --lr 0.05 --batch-size 16 --scheduler step --step-size 2 --gamma 0.5", 0.05, true},
+        {"--optimizer adam --lr 0.01 --batch-size 32 --scheduler cosine --t-max 9", 0.01, true},
+        {"--optimizer sgd --lr 0.5 --batch-size 16 --scheduler plateau --patience 0 --gamma 0.5", 0.5, true},
+        {"--optimizer rprop --lr 0.01 --batch-size 0 --scheduler step --step-size 3", 0.01, true},
+        {"--optimizer adam --lr 0.01 --batch-size 20 --activation tanh --loss mse", 0.01, false},
+    };
+    for (const Setup& setup : setups) {
+        BOOST_TEST_CONTEXT(setup.args)
+        {
+            const std::string common = "--data " + kIris + " --format csv --layers 4,8,3 --seed 3 " + setup.args;
+            const fs::path straight = scratch("straight.safetensors"), split = scratch("split.safetensors");
+            Run r = train(common + " --epochs 7 --save " + straight.string());
+            BOOST_TEST_REQUIRE(r.status == 0, r.output);
+            r = train(common + " --epochs 4 --save " + split.string());
+            BOOST_TEST_REQUIRE(r.status == 0, r.output);
+            r = train(common + " --epochs 3 --resume " + split.string() + " --save " + split.string());
+            BOOST_TEST_REQUIRE(r.status == 0, r.output);
+            BOOST_TEST(contains(r.output, "resumed from " + split.string() + " after epoch 4"), r.output);
+            BOOST_TEST(contains(r.output, "epoch 7:"), r.output);
+            BOOST_TEST(nn::read_safetensors(split).metadata.at("epoch") == "7");
+            require_same_tensors(straight, split);
+
+            const nn::StateDict s = nn::load_safetensors(straight);
+            BOOST_TEST(s.contains("scheduler.last_epoch") == setup.scheduled);
+            if (setup.scheduled) {
+                BOOST_TEST(s.at("scheduler.last_epoch").item() == 7.0);
+                BOOST_TEST(s.at("optimizer.lr").item() < setup.lr);
+                BOOST_TEST(s.at("scheduler.last_lr").item() == s.at("optimizer.lr").item());
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(evaluate_prints_the_models_accuracy_and_confusion_matrix)
+{
+    const fs::path file = scratch("eval.safetensors");
+    Run r = train(kIrisTraining + " --epochs 30 --activation tanh --save " + file.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+
+    // The expected figures, from the checkpoint through the library.
+    const nn::SafetensorsFile f = nn::read_safetensors(file);
+    autograd::Generator gen(0);
+    nn::Sequential model = nn::make_mlp(nn::parse_sizes(f.metadata.at("layers")), f.metadata.at("activation"), gen);
+    nn::StateDict weights;
+    for (const auto& [name, t] : f.tensors)
+        if (!name.starts_with("optimizer."))
+            weights.insert(name, t);
+    model.load_state_dict(weights);
+    const nn::LabelledTensors iris = nn::to_tensors(nn::load_csv(kIris));
+    std::vector<double> predicted;
+    {
+        autograd::NoGradGuard no_grad;
+        predicted = autograd::argmax(model(iris.features), 1).to_vector();
+    }
+    const std::vector<double> labels = iris.labels.to_vector();
+    int confusion[3][3] = {};
+    int right = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        ++confusion[static_cast<int>(labels[i])][static_cast<int>(predicted[i])];
+        right += labels[i] == predicted[i] ? 1 : 0;
+    }
+    BOOST_TEST(right < 150); // 30 epochs: not yet perfect, so the matrix has something off the diagonal
+
+    r = evaluate("--model " + file.string() + " --data " + kIris + " --format csv");
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    const std::string head = fmt::format("{}: accuracy {:.2f}% ({} of 150), epoch 30", file.string(), 100.0 * right / 150.0, right);
+    BOOST_TEST(contains(r.output, head), r.output << "\nexpected: " << head);
+    BOOST_TEST(contains(r.output, "confusion (rows: label, columns: predicted)"), r.output);
+    for (int y = 0; y < 3; ++y) {
+        const int total = confusion[y][0] + confusion[y][1] + confusion[y][2];
+        const std::string row = fmt::format("{:>5}{:>5}{:>5}{:>5}  {:.1f}%\n", y, confusion[y][0], confusion[y][1], confusion[y][2],
+                                            100.0 * confusion[y][y] / total);
+        BOOST_TEST(contains(r.output, row), r.output << "\nexpected row: " << row);
+    }
+}
+
+namespace {
+
+// A tiny MNIST-shaped folder: 28x28 images whose class (0-3) is the one lit quarter of the
+// image, with a little noise; big-endian IDX headers, uncompressed.
+void write_idx(const fs::path& path, std::uint32_t magic, const std::vector<std::uint32_t>& dims, const std::vector<unsigned char>& data)
+{
+    std::ofstream out(path, std::ios::binary);
+    const auto be32 = [&](std::uint32_t v) {
+        const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+        out.write(b, 4);
+    };
+    be32(magic);
+    for (std::uint32_t d : dims)
+        be32(d);
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    BOOST_REQUIRE_MESSAGE(out, "cannot write " << path);
+}
+
+fs::path tiny_mnist()
+{
+    const fs::path dir = work_dir() / "tiny_mnist";
+    fs::create_directories(dir);
+    autograd::Generator gen(5);
+    for (const auto& [split, n] : {std::pair<std::string, std::uint32_t>{"train", 64}, {"test", 32}}) {
+        std::vector<unsigned char> images(n * 28 * 28), labels(n);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            labels[i] = static_cast<unsigned char>(i % 4);
+            for (std::uint32_t r = 0; r < 28; ++r)
+                for (std::uint32_t c = 0; c < 28; ++c) {
+                    const std::uint32_t quarter = (r / 14) * 2 + c / 14;
+                    const double noise = gen.uniform(0.0, 60.0);
+                    images[(i * 28 + r) * 28 + c] = static_cast<unsigned char>(quarter == labels[i] ? 195.0 + noise : noise);
+                }
+        }
+        write_idx(dir / (split + "-images-idx3-ubyte"), 0x803, {n, 28, 28}, images);
+        write_idx(dir / (split + "-labels-idx1-ubyte"), 0x801, {n}, labels);
+    }
+    return dir;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(train_and_evaluate_an_idx_folder)
+{
+    const fs::path dir = tiny_mnist();
+    const fs::path file = scratch("tiny.safetensors");
+    Run r = train("--data " + dir.string() + " --format idx --layers 784,16,10 --epochs 10 --batch-size 16 --save " + file.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(last_test_accuracy(r.output) == 100.0, r.output); // four lit quarters: trivially apart
+    r = evaluate("--model " + file.string() + " --data " + dir.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(contains(r.output, "accuracy 100.00% (32 of 32), epoch 10"), r.output);
+    BOOST_TEST(contains(r.output, "    0    8    0    0    0    0    0    0    0    0    0  100.0%"), r.output);
+}
+
+BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
+{
+    struct Case {
+        const char* what;
+        Run result;
+        std::vector<std::string> says;
+    };
+    const fs::path missing = scratch("no_such_file.csv");
+    const fs::path plain = scratch("plain.safetensors");
+    nn::StateDict one;
+    one.insert("w", Tensor::zeros({2}));
+    nn::save_safetensors(one, plain); // a checkpoint not written by train
+    const fs::path sgd = scratch("sgd.safetensors");
+    BOOST_TEST_REQUIRE(train("--data " + kIris + " --format csv --layers 4,8,3 --epochs 1 --save " + sgd.string()).status == 0);
+
+    const std::string iris = "--data " + kIris + " --format csv ";
+    const Case cases[] = {
+        {"missing data file", train("--data " + missing.string() + " --format csv --layers 4,3"), {missing.string()}},
+        {"bad --layers item", train(iris + "--layers 4,x,3"), {"--layers", "'4,x,3'", "'x' is not a whole number"}},
+        {"one layer size", train(iris + "--layers 4"), {"--layers '4'", "at least an input and an output size"}},
+        {"layers against the data", train(iris + "--layers 5,3"), {"--layers", "the data has 4 features, the first layer 5"}},
+        {"unknown optimizer", train(iris + "--layers 4,3 --optimizer adamax"), {"--optimizer", "adamax"}},
+        {"unknown activation", train(iris + "--layers 4,8,3 --activation gelu"), {"--activation", "gelu"}},
+        {"unknown scheduler", train(iris + "--layers 4,3 --scheduler linear"), {"--scheduler", "linear"}},
+        {"missing --data", train("--layers 4,3"), {"--data"}},
+        {"resume with another scheduler",
+         train(iris + "--layers 4,8,3 --resume " + sgd.string() + " --scheduler cosine"),
+         {"--scheduler cosine", "trained with --scheduler none"}},
+        {"resume with other layers", train(iris + "--layers 4,9,3 --resume " + sgd.string()), {"0.weight", "[8, 4]", "[9, 4]"}},
+        {"resume with another optimizer",
+         train(iris + "--layers 4,8,3 --optimizer adam --resume " + sgd.string()),
+         {"Adam: load_state_dict", "momentum_buffer"}},
+        {"evaluate: missing model", evaluate("--model " + missing.string() + " --data " + kIris), {"--model", missing.string()}},
+        {"evaluate: not train's file",
+         evaluate("--model " + plain.string() + " --data " + kIris + " --format csv"),
+         {plain.string(), "no 'layers' in the metadata"}},
+        {"evaluate: missing data", evaluate("--model " + sgd.string() + " --data " + missing.string() + " --format csv"), {missing.string()}},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.what)
+        {
+            BOOST_TEST(c.result.status != 0, c.result.output);
+            for (const std::string& s : c.says)
+                BOOST_TEST(contains(c.result.output, s), "expected '" << s << "' in:\n" << c.result.output);
+        }
+    }
+}
