@@ -29,7 +29,7 @@ namespace {
 nn::Sequential make_model(std::uint64_t seed)
 {
     autograd::Generator gen(seed);
-    return nn::Sequential(nn::Linear(64, 32, gen), nn::Sigmoid(), nn::Linear(32, 10, gen), nn::Sigmoid());
+    return nn::Sequential{nn::Linear(64, 32, gen), nn::Sigmoid(), nn::Linear(32, 10, gen), nn::Sigmoid()};
 }
 
 } // namespace

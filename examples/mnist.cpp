@@ -49,8 +49,8 @@ try {
     fmt::print("MNIST-10k: {} training and {} test digits\n", train.size(), test.labels.numel());
 
     autograd::Generator gen(0);
-    nn::Sequential model(nn::Linear(784, 128, gen), nn::ReLU(), nn::Linear(128, 64, gen), nn::ReLU(),
-                         nn::Linear(64, 10, gen));
+    nn::Sequential model{nn::Linear(784, 128, gen), nn::ReLU(), nn::Linear(128, 64, gen), nn::ReLU(),
+                         nn::Linear(64, 10, gen)};
     fmt::print("{}\n", model.summary());
     for (const auto& [name, p] : model.named_parameters())
         p.set_label(name); // names in the graph picture

@@ -26,7 +26,7 @@ try {
     const Tensor x = t.features, y = t.labels * 2.0 - 1.0; // classes 0/1 -> -1/+1
 
     autograd::Generator gen(1337);
-    nn::Sequential model(nn::Linear(2, 16, gen), nn::ReLU(), nn::Linear(16, 16, gen), nn::ReLU(), nn::Linear(16, 1, gen));
+    nn::Sequential model{nn::Linear(2, 16, gen), nn::ReLU(), nn::Linear(16, 16, gen), nn::ReLU(), nn::Linear(16, 1, gen)};
     nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 1.0});
     for (int k = 0; k < steps; ++k) {
         const Tensor scores = model(x).reshape({x.size(0)});

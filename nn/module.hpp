@@ -1,6 +1,6 @@
 // Module: the base of tensor models, as torch.nn.Module.
 //
-//   nn::Sequential model(nn::Linear(784, 128, gen), nn::ReLU(), nn::Linear(128, 10, gen));
+//   nn::Sequential model{nn::Linear(784, 128, gen), nn::ReLU(), nn::Linear(128, 10, gen)};
 //   Tensor logits = model(x);                       // forward
 //   model.named_parameters();                       // {"0.weight", ...}, {"0.bias", ...}, ...
 //   nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.05});  // any optimizer

@@ -139,6 +139,19 @@ BOOST_AUTO_TEST_CASE(dropout_honours_train_and_eval)
     BOOST_TEST(message_of<std::invalid_argument>([&] { nn::Dropout(1.5, gen); }) == "Dropout: p must be in [0, 1] (got 1.5)");
 }
 
+// Braces make the modules in order, whatever the compiler: the first Linear draws first from the
+// generator, as the same layers made one by one.
+BOOST_AUTO_TEST_CASE(braced_sequential_makes_its_modules_in_order)
+{
+    Generator g1(9), g2(9);
+    const nn::Sequential braced{nn::Linear(3, 4, g1), nn::ReLU(), nn::Linear(4, 2, g1)};
+    const nn::Linear first(3, 4, g2);
+    const nn::Linear second(4, 2, g2);
+    const std::vector<Tensor> p = braced.parameters();
+    BOOST_TEST(p[0].to_vector() == first.weight().to_vector(), tt::per_element());
+    BOOST_TEST(p[2].to_vector() == second.weight().to_vector(), tt::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(state_dict_round_trip_and_checks)
 {
     Generator gen(5), other_gen(6);
