@@ -1,12 +1,16 @@
 # Sourced by the benchmark scripts: the same OpenBLAS settings for Backprop and its peers.
 #
-# One BLAS thread each (DESIGN.md: pin BLAS threads the same on both sides), unless
-# OPENBLAS_NUM_THREADS is set already. And OpenBLAS's kernels: Debian 12's OpenBLAS 0.3.21 does
-# not know CPUs newer than itself (Intel's Emerald Rapids, for one) and falls back to its generic
-# "Prescott" kernels, 4-5x slower. LibTorch uses the same library, so both sides would be slowed
-# alike, but the comparison would be of code that nobody runs on purpose. When OpenBLAS reports a
-# pre-AVX2 core on a CPU with AVX2, OPENBLAS_CORETYPE names the right one, for both sides.
+# Threads: one BLAS thread each (DESIGN.md: pin BLAS threads the same on both sides), unless
+# OPENBLAS_NUM_THREADS is set already, and as many for Backprop's own loops over large tensors
+# (its pool would otherwise take every core; the peers' programs are given the same count).
+#
+# Kernels: Debian 12's OpenBLAS 0.3.21 does not know CPUs newer than itself (Intel's Emerald
+# Rapids, for one) and falls back to its generic "Prescott" kernels, 4-5x slower. LibTorch uses
+# the same library, so both sides would be slowed alike, but the comparison would be of code
+# that nobody runs on purpose. When OpenBLAS reports a pre-AVX2 core on a CPU with AVX2,
+# OPENBLAS_CORETYPE names the right one, for both sides.
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+export BACKPROP_NUM_THREADS=${BACKPROP_NUM_THREADS:-$OPENBLAS_NUM_THREADS}
 if [[ -z "${OPENBLAS_CORETYPE:-}" ]] && grep -qw avx2 /proc/cpuinfo; then
   core=$(OPENBLAS_VERBOSE=2 "${1:?blas-env.sh: give a program linked with OpenBLAS}" --help 2>&1 < /dev/null |
          sed -n 's/^Core: //p' | head -n 1)
