@@ -11,27 +11,31 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 namespace autograd {
 namespace {
 
 // OpenBLAS picks its kernels from the CPU model it reads when it is loaded. A CPU newer than the
-// library (Debian 12's OpenBLAS 0.3.21 on Intel's Emerald Rapids, for one) gets the generic
-// SSE3 kernels, "Prescott": 32 GFLOP/s where the AVX-512 ones give 149 on the same core. Nothing
-// can change the choice once the library is loaded, so the first product says so, once, with
-// the setting that fixes it.
-void warn_if_blas_kernels_generic()
+// library (Debian 12's OpenBLAS 0.3.21 on Intel's Emerald Rapids, for one) gets kernels older than
+// AVX2, the generic "Prescott" ones: 32 GFLOP/s where the AVX-512 ones give 149 on the same core.
+// Nothing can change the choice once the library is loaded, so the first product says so, once,
+// with the setting that fixes it; unless OPENBLAS_CORETYPE is set, which is that setting (a
+// user who chose an old core on purpose, or silences this, has it set).
+void warn_if_blas_kernels_predate_cpu()
 {
     static const bool checked = [] {
+        if (std::getenv("OPENBLAS_CORETYPE") != nullptr)
+            return true;
         const char* name = openblas_get_corename();
         const std::string_view core = name != nullptr ? name : "";
         constexpr std::array<std::string_view, 8> kPreAvx2 = {"Prescott", "Core2",   "Penryn",      "Dunnington",
                                                               "Nehalem",  "Atom",    "Sandybridge", "Unknown"};
-        const bool generic = std::find(kPreAvx2.begin(), kPreAvx2.end(), core) != kPreAvx2.end();
-        if (generic && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        const bool old = std::find(kPreAvx2.begin(), kPreAvx2.end(), core) != kPreAvx2.end();
+        if (old && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
             std::fprintf(stderr,
-                         "backprop: OpenBLAS runs its generic '%s' kernels on this CPU, which has AVX2%s, so matrix "
+                         "backprop: OpenBLAS runs its pre-AVX2 '%s' kernels on this CPU, which has AVX2%s, so matrix "
                          "products are several times slower than they could be. Start the program with "
                          "OPENBLAS_CORETYPE=%s set.\n",
                          name, __builtin_cpu_supports("avx512f") ? " and AVX-512" : "",
@@ -47,7 +51,7 @@ void warn_if_blas_kernels_generic()
 template <class T>
 void gemm(bool ta, bool tb, std::int64_t n, std::int64_t m, std::int64_t k, const T* a, const T* b, T* c)
 {
-    warn_if_blas_kernels_generic();
+    warn_if_blas_kernels_predate_cpu();
     const auto N = static_cast<blasint>(n), M = static_cast<blasint>(m), K = static_cast<blasint>(k);
     const blasint lda = ta ? N : K, ldb = tb ? K : M;
     const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;

@@ -10,7 +10,10 @@
 
 namespace nn {
 
-double accuracy(Module& model, const autograd::Tensor& features, const autograd::Tensor& labels)
+namespace {
+
+// Rows of features whose largest score is at their label.
+std::size_t count_right(Module& model, const autograd::Tensor& features, const autograd::Tensor& labels)
 {
     autograd::NoGradGuard no_grad;
     const autograd::Tensor scores = model(features);
@@ -21,22 +24,30 @@ double accuracy(Module& model, const autograd::Tensor& features, const autograd:
     std::size_t right = 0;
     for (std::size_t i = 0; i < y.size(); ++i)
         right += predicted[i] == y[i] ? 1 : 0;
-    return y.empty() ? 0.0 : static_cast<double>(right) / static_cast<double>(y.size());
+    return right;
+}
+
+} // namespace
+
+double accuracy(Module& model, const autograd::Tensor& features, const autograd::Tensor& labels)
+{
+    const std::size_t right = count_right(model, features, labels);
+    return labels.numel() == 0 ? 0.0 : static_cast<double>(right) / static_cast<double>(labels.numel());
 }
 
 double accuracy(Module& model, const Dataset& data, std::int64_t batch_size)
 {
     if (batch_size < 1)
         throw std::invalid_argument(fmt::format("accuracy: batch size {} (want at least 1)", batch_size));
-    double right = 0.0;
+    std::size_t right = 0;
     std::vector<std::int64_t> rows;
     for (std::int64_t first = 0; first < data.size(); first += batch_size) {
         rows.resize(static_cast<std::size_t>(std::min(batch_size, data.size() - first)));
         std::iota(rows.begin(), rows.end(), first);
         const Batch b = data.get_batch(rows);
-        right += accuracy(model, b.features, b.targets) * static_cast<double>(rows.size());
+        right += count_right(model, b.features, b.targets);
     }
-    return data.size() == 0 ? 0.0 : right / static_cast<double>(data.size());
+    return data.size() == 0 ? 0.0 : static_cast<double>(right) / static_cast<double>(data.size());
 }
 
 } // namespace nn

@@ -33,14 +33,15 @@ void Adam::step()
         const T decay = static_cast<T>(decoupled_ ? 1.0 - o.lr * o.weight_decay : 1.0); // AdamW: on the weight
         const T step_size = static_cast<T>(o.lr / (1.0 - std::pow(o.beta1, t)));      // lr / (1 - beta1^t)
         const T correction2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(o.beta2, t))); // sqrt(1 - beta2^t)
-        const T b1 = static_cast<T>(o.beta1), b2 = static_cast<T>(o.beta2), eps = static_cast<T>(o.eps);
+        const T b2 = static_cast<T>(o.beta2), eps = static_cast<T>(o.eps);
         const T c1 = static_cast<T>(1.0 - o.beta1), c2 = static_cast<T>(1.0 - o.beta2);
         T* m = m_.data<T>() + p.offset;
         T* v = v_.data<T>() + p.offset;
         for (std::size_t k = 0; k < w.size(); ++k) {
             w[k] *= decay;                                            // AdamW: w *= 1 - lr wd
             const T g = grad[k] + l2 * w[k];                          // Adam: g = grad + wd w
-            m[k] = b1 * m[k] + c1 * g;                                // m = beta1 m + (1 - beta1) g
+            // m = beta1 m + (1 - beta1) g, computed as PyTorch's exp_avg.lerp_(g, 1 - beta1)
+            m[k] = c1 < T(0.5) ? m[k] + c1 * (g - m[k]) : g - (g - m[k]) * (T(1) - c1);
             v[k] = b2 * v[k] + c2 * g * g;                            // v = beta2 v + (1 - beta2) g^2
             w[k] -= step_size * (m[k] / (std::sqrt(v[k]) / correction2_sqrt + eps)); // w -= step m / denom
         }

@@ -32,7 +32,8 @@ class Dataset {
 public:
     virtual ~Dataset() = default;
 
-    /// Number of samples N.
+    /// Number of samples N. It must not change while a DataLoader holds the data set (the
+    /// loader draws its order of indices once, for N samples).
     virtual std::int64_t size() const = 0;
 
     /// The samples at `indices` (repeats allowed), as fresh tensors outside any graph: a batch

@@ -50,7 +50,6 @@ void Optimizer::register_state(std::string name, StateArray& buffer, double init
 {
     buffer.f32_.assign(numel_f32_, static_cast<float>(initial));
     buffer.f64_.assign(numel_f64_, initial);
-    buffer.registered_ = true;
     state_.emplace_back(std::move(name), &buffer);
 }
 
@@ -87,17 +86,20 @@ StateDict Optimizer::state_dict() const
 
 void Optimizer::load_state_dict(const StateDict& state)
 {
-    // Every name this optimizer expects, with the shape and dtype it must have.
+    // Every name this optimizer expects, with the shape and dtype it must have. Counts and the
+    // lr must be float64; buffers may come in either floating dtype and are converted to their
+    // parameter's, as PyTorch casts them (checkpoints written when every buffer was float64 load).
     struct Expected {
         std::string name;
         autograd::Shape shape;
         Dtype dtype;
+        bool any_float = false;
     };
     std::vector<Expected> expected = {{"step", {}, Dtype::Float64}, {"lr", {}, Dtype::Float64}};
     for (std::size_t n = 0; n < params_.size(); ++n) {
         expected.push_back({param_entry(n, "step"), autograd::Shape{}, Dtype::Float64});
         for (const auto& entry : state_)
-            expected.push_back({param_entry(n, entry.first), params_[n].shape(), params_[n].dtype()});
+            expected.push_back({param_entry(n, entry.first), params_[n].shape(), params_[n].dtype(), true});
     }
     const auto describe = [&] {
         std::string buffers;
@@ -121,11 +123,11 @@ void Optimizer::load_state_dict(const StateDict& state)
                 fmt::format("{}: load_state_dict: '{}' must be a count (a whole number >= 0), got {}", name(), entry, v));
         return static_cast<std::size_t>(v);
     };
-    for (const auto& [entry, shape, dtype] : expected) {
+    for (const auto& [entry, shape, dtype, any_float] : expected) {
         const Tensor* t = state.find(entry);
         if (t == nullptr)
             throw std::invalid_argument(fmt::format("{}: load_state_dict: no entry named '{}' ({})", name(), entry, describe()));
-        if (t->dtype() != dtype)
+        if (t->dtype() != dtype && !any_float)
             throw std::invalid_argument(fmt::format("{}: load_state_dict: '{}' is {}, expected {}", name(), entry,
                                                     to_string(t->dtype()), to_string(dtype)));
         if (t->shape() != shape)
@@ -142,7 +144,7 @@ void Optimizer::load_state_dict(const StateDict& state)
     param_steps_ = std::move(param_steps);
     for (std::size_t n = 0; n < params_.size(); ++n)
         for (const auto& [buffer, values] : state_) {
-            const Tensor& t = state.at(param_entry(n, buffer));
+            const Tensor t = state.at(param_entry(n, buffer)).to(params_[n].dtype());
             autograd::dispatch(t.dtype(), [&]<class T>() {
                 const T* src = t.data_ptr<T>();
                 std::copy(src, src + t.numel(), values->data<T>() + offsets_[n]);

@@ -48,14 +48,11 @@ public:
         else
             return f64_.data();
     }
-    /// Whether register_state has sized it (buffers an option leaves out stay empty).
-    bool registered() const { return registered_; }
 
 private:
     friend class Optimizer;
     std::vector<float> f32_;
     std::vector<double> f64_;
-    bool registered_ = false;
 };
 
 class Optimizer {
@@ -85,9 +82,10 @@ public:
     /// "exp_avg", ...). The tensors are copies: later steps do not change them.
     StateDict state_dict() const;
     /// Restores what state_dict() saved, from an optimizer of the same kind and options over
-    /// parameters of the same shapes. Checks everything before changing anything; throws
-    /// std::invalid_argument naming the entry for a missing or unexpected name, a wrong shape or
-    /// a dtype other than float64.
+    /// parameters of the same shapes. Buffers of the other floating dtype are converted to their
+    /// parameter's, as PyTorch casts them. Checks everything before changing anything; throws
+    /// std::invalid_argument naming the entry for a missing or unexpected name, a wrong shape, or
+    /// a count or lr that is not float64.
     void load_state_dict(const StateDict& state);
 
     const std::vector<ParamRef>& params() const { return params_; }

@@ -12,8 +12,12 @@
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 export BACKPROP_NUM_THREADS=${BACKPROP_NUM_THREADS:-$OPENBLAS_NUM_THREADS}
 if [[ -z "${OPENBLAS_CORETYPE:-}" ]] && grep -qw avx2 /proc/cpuinfo; then
-  core=$(OPENBLAS_VERBOSE=2 "${1:?blas-env.sh: give a program linked with OpenBLAS}" --help 2>&1 < /dev/null |
-         sed -n 's/^Core: //p' | head -n 1)
+  probe=${1:?blas-env.sh: give a program linked with OpenBLAS}
+  if [[ ! -x "$probe" ]]; then
+    echo "blas-env.sh: $probe is not built (it is asked which kernels OpenBLAS picks)" >&2
+    exit 1
+  fi
+  core=$(OPENBLAS_VERBOSE=2 "$probe" --help 2>&1 < /dev/null | sed -n 's/^Core: //p' | head -n 1 || true)
   case "$core" in
     Prescott|Core2|Penryn|Dunnington|Nehalem|Atom|Sandybridge|Unknown)
       if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; else export OPENBLAS_CORETYPE=Haswell; fi

@@ -10,7 +10,9 @@
 // the optimizer's state under "optimizer.", the scheduler's under "scheduler.", and the epoch,
 // seed and options in the metadata. Resuming for M epochs after N gives the weights of N + M
 // epochs in one run, bit for bit: each epoch's shuffling depends on the seed and the epoch's
-// number alone, and every state that carries over is in the file. With idx, --data is an MNIST
+// number alone, every state that carries over is in the file, and the options that shape the run
+// (layers, activation, loss, optimizer, seed, batch size, test fraction, the scheduler and its
+// settings) are taken from the file; given again, they must agree with it. With idx, --data is an MNIST
 // folder (train and test splits); with csv, a file whose last column is the label, whose rows are
 // shuffled (by --seed) and the last --test-fraction held out.
 //
@@ -36,10 +38,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using autograd::Tensor;
@@ -127,6 +131,18 @@ private:
     std::unique_ptr<nn::ReduceLROnPlateau> plateau_;
 };
 
+// The shuffling seed of one epoch: the run's seed and the epoch's number mixed (SplitMix64's
+// finaliser), so that a resumed run shuffles as the uninterrupted one did, and runs with
+// neighbouring seeds do not share their orders one epoch apart (as seed + epoch would).
+std::uint64_t mix(std::uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+std::uint64_t epoch_seed(std::uint64_t seed, int epoch) { return mix(seed ^ mix(static_cast<std::uint64_t>(epoch))); }
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -141,7 +157,7 @@ try {
     ScheduleOptions sched;
     app.add_option("--data", data, "an MNIST folder (idx) or a CSV file (csv)")->required();
     app.add_option("--format", format, "idx or csv")->check(CLI::IsMember({"idx", "csv"}));
-    app.add_option("--layers", layers_text, "layer sizes, input first: 784,128,64,10")->required();
+    app.add_option("--layers", layers_text, "layer sizes, input first: 784,128,64,10 (with --resume: the checkpoint's)");
     app.add_option("--activation", act, "hidden activation: relu, leaky_relu, sigmoid, tanh")
         ->check(CLI::IsMember({"relu", "leaky_relu", "sigmoid", "tanh"}));
     app.add_option("--loss", loss_name, "cross_entropy or mse (on one-hot targets)")->check(CLI::IsMember({"cross_entropy", "mse"}));
@@ -158,12 +174,54 @@ try {
         ->check(CLI::IsMember({"none", "step", "cosine", "plateau"}));
     app.add_option("--step-size", sched.step_size, "step: epochs between lr drops (10)")->check(CLI::PositiveNumber);
     app.add_option("--gamma", sched.gamma, "step, plateau: the factor each drop multiplies the lr by (0.1)")->check(CLI::Range(0.0, 1.0));
-    const CLI::Option* t_max_option =
-        app.add_option("--t-max", sched.t_max, "cosine: epochs from lr to 0 (default: --epochs, or the checkpoint's)")
-            ->check(CLI::PositiveNumber);
+    app.add_option("--t-max", sched.t_max, "cosine: epochs from lr to 0 (default: --epochs, or the checkpoint's)")
+        ->check(CLI::PositiveNumber);
     app.add_option("--patience", sched.patience, "plateau: epochs without the mean train loss improving before a drop (10)")->check(CLI::NonNegativeNumber);
     CLI11_PARSE(app, argc, argv);
 
+    // A resumed run continues the run in its checkpoint: the settings that shape that run (the
+    // split of the data, the model, the loss, the optimizer, the shuffling, the schedule) are
+    // taken from the checkpoint's metadata; given on the command line, they must agree with it.
+    std::optional<nn::SafetensorsFile> checkpoint;
+    if (!resume.empty()) {
+        checkpoint = nn::read_safetensors(resume);
+        const auto carry = [&](const std::string& option, const std::string& key, auto& value) {
+            const auto it = checkpoint->metadata.find(key);
+            if (it == checkpoint->metadata.end())
+                return; // a checkpoint from before the key was written: nothing to check
+            std::remove_reference_t<decltype(value)> saved{};
+            try {
+                if constexpr (std::is_same_v<std::remove_reference_t<decltype(value)>, std::string>)
+                    saved = it->second;
+                else if constexpr (std::is_floating_point_v<std::remove_reference_t<decltype(value)>>)
+                    saved = std::stod(it->second);
+                else
+                    saved = static_cast<std::remove_reference_t<decltype(value)>>(std::stoull(it->second));
+            } catch (const std::exception&) {
+                throw std::invalid_argument(fmt::format("{}: metadata '{}' is '{}', not a valid {}", resume, key, it->second, option));
+            }
+            if (app.count(option) > 0 && value != saved)
+                throw std::invalid_argument(fmt::format("{} {}: {} was trained with {} {}; resume with the same, or leave it out",
+                                                        option, value, resume, option, saved));
+            value = saved;
+        };
+        carry("--layers", "layers", layers_text);
+        carry("--activation", "activation", act);
+        carry("--loss", "loss", loss_name);
+        carry("--optimizer", "optimizer", opt_name);
+        carry("--scheduler", "scheduler", sched.kind);
+        carry("--seed", "seed", seed);
+        carry("--batch-size", "batch_size", batch);
+        carry("--test-fraction", "test_fraction", test_fraction);
+        carry("--step-size", "step_size", sched.step_size);
+        carry("--gamma", "gamma", sched.gamma);
+        carry("--t-max", "t_max", sched.t_max);
+        carry("--patience", "patience", sched.patience);
+    }
+
+    if (layers_text.empty())
+        throw std::invalid_argument("--layers is required (the sizes of the layers, input first: 784,128,64,10), "
+                                    "unless --resume gives them");
     std::vector<std::int64_t> sizes;
     try {
         sizes = nn::parse_sizes(layers_text);
@@ -181,10 +239,8 @@ try {
     nn::Sequential model = nn::make_mlp(sizes, act, gen, loss_name == "mse" ? "sigmoid" : "none");
     auto opt = optimizer(opt_name, model, lr);
     int first_epoch = 1;
-    std::optional<nn::SafetensorsFile> checkpoint;
     nn::StateDict sched_state;
-    if (!resume.empty()) {
-        checkpoint = nn::read_safetensors(resume);
+    if (checkpoint) {
         nn::StateDict weights, opt_state;
         for (const auto& [name, t] : checkpoint->tensors) {
             if (name.starts_with("optimizer."))
@@ -196,15 +252,6 @@ try {
         }
         model.load_state_dict(weights);
         opt->load_state_dict(opt_state);
-        const auto saved_kind = checkpoint->metadata.find("scheduler");
-        const std::string saved = saved_kind == checkpoint->metadata.end() ? "none" : saved_kind->second;
-        if (saved != sched.kind)
-            throw std::invalid_argument(fmt::format("--scheduler {}: {} was trained with --scheduler {}; resume with the same",
-                                                    sched.kind, resume, saved));
-        // T_max belongs to the schedule under way: by default, the checkpoint's.
-        if (sched.kind == "cosine" && t_max_option->count() == 0)
-            if (const Tensor* t = sched_state.find("T_max"))
-                sched.t_max = static_cast<std::int64_t>(t->item());
         const auto epoch = checkpoint->metadata.find("epoch");
         if (epoch == checkpoint->metadata.end())
             throw std::invalid_argument(fmt::format("{}: no 'epoch' in the metadata (not written by train?)", resume));
@@ -212,6 +259,11 @@ try {
     }
     if (sched.t_max == 0)
         sched.t_max = epochs;
+    // The schedulers' own checks, made here to name the options they come from.
+    if (sched.kind == "plateau" && !(sched.gamma < 1.0))
+        throw std::invalid_argument(fmt::format("--gamma {}: plateau needs a factor below 1", sched.gamma));
+    if (sched.kind == "cosine" && sched.t_max < 1)
+        throw std::invalid_argument("--scheduler cosine: --t-max (by default --epochs) must be at least 1");
     Schedule schedule(sched, *opt);
     if (checkpoint) {
         if (schedule.active())
@@ -224,9 +276,9 @@ try {
     const nn::TensorDataset dataset(split.train.features, targets);
     nn::MetricsLog log({"epoch", "train_loss", "test_accuracy"});
     for (int epoch = first_epoch; epoch < first_epoch + epochs; ++epoch) {
-        // A loader per epoch, seeded by the epoch's number: a resumed run shuffles as the
-        // uninterrupted one did.
-        nn::DataLoader loader(dataset, {.batch_size = batch, .shuffle = true, .seed = seed + static_cast<std::uint64_t>(epoch)});
+        // A loader per epoch, seeded by the run's seed and the epoch's number: a resumed run
+        // shuffles as the uninterrupted one did.
+        nn::DataLoader loader(dataset, {.batch_size = batch, .shuffle = true, .seed = epoch_seed(seed, epoch)});
         nn::ProgressBar bar(std::cout, loader.size(), fmt::format("epoch {}", epoch));
         double total = 0;
         std::size_t step = 0;
@@ -257,7 +309,13 @@ try {
                 out.insert("scheduler." + name, t);
             nn::save_safetensors(out, save, {{"epoch", std::to_string(epoch)}, {"layers", layers_text},
                                              {"activation", act}, {"loss", loss_name}, {"optimizer", opt_name},
-                                             {"scheduler", sched.kind}, {"seed", std::to_string(seed)}});
+                                             {"scheduler", sched.kind}, {"seed", std::to_string(seed)},
+                                             {"batch_size", std::to_string(batch)},
+                                             {"test_fraction", fmt::format("{}", test_fraction)},
+                                             {"step_size", std::to_string(sched.step_size)},
+                                             {"gamma", fmt::format("{}", sched.gamma)},
+                                             {"t_max", std::to_string(sched.t_max)},
+                                             {"patience", std::to_string(sched.patience)}});
         }
     }
     if (!metrics.empty()) {
