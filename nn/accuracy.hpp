@@ -1,7 +1,7 @@
 // Classification accuracy of a model: the share of rows whose largest score is at the label.
 #pragma once
 
-#include "nn/map_dataset.hpp"
+#include "nn/dataset.hpp"
 #include "nn/module.hpp"
 
 #include <cstdint>

@@ -12,7 +12,7 @@
 // that load_mnist returns: both are float(pixel) / 255 in the batch's dtype.
 #pragma once
 
-#include "nn/map_dataset.hpp"
+#include "nn/dataset.hpp"
 
 #include <autograd/dtype.hpp>
 

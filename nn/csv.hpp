@@ -8,7 +8,7 @@
 // and the field: ragged rows, non-numeric fields, labels that are not non-negative integers.
 #pragma once
 
-#include "nn/dataset.hpp"
+#include "nn/labelled_data.hpp"
 #include "nn/idx.hpp" // LabelledTensors
 
 #include <filesystem>

@@ -11,14 +11,14 @@
 // shuffle, every epoch (every begin()) draws a new order from the seeded generator, so a run is
 // reproducible and each sample appears exactly once per epoch.
 //
-// Any nn::Dataset will do (map_dataset.hpp): the loader draws the indices and asks the data set
+// Any nn::Dataset will do (dataset.hpp): the loader draws the indices and asks the data set
 // for each batch (Dataset::get_batch). Float tensors: TensorDataset (included here); images kept
 // as bytes and converted per batch: ByteImageDataset (byte_image_dataset.hpp). A batch is made
 // of fresh tensors of its own: it stays valid after the loop moves on, and it is never part of a
 // graph.
 #pragma once
 
-#include "nn/map_dataset.hpp"
+#include "nn/dataset.hpp"
 #include "nn/tensor_dataset.hpp"
 
 #include <autograd/random.hpp>

@@ -1,39 +1,57 @@
-// Labelled data sets of plain numbers (features and integer class labels), and what training
-// needs from them: standardised features and one-hot or +-1 targets.
+// Dataset: PyTorch's map-style data set, N samples addressed by index, and Batch, what it
+// assembles for a list of indices. The DataLoader draws the indices (in order or shuffled) and
+// asks the data set for each batch; how the samples are stored is the data set's business:
+// float tensors (TensorDataset), bytes converted when fetched (ByteImageDataset), ...
+//
+//   class Squares : public nn::Dataset {           // sample i: features {i}, target i*i
+//   public:
+//       std::int64_t size() const override { return 100; }
+//   private:
+//       nn::Batch gather(std::span<const std::int64_t> indices) const override { ... }
+//   };
+//   nn::DataLoader loader(Squares(), {.batch_size = 10, .shuffle = true});
+//
+// NOTE: a whole batch at a time, not one sample (PyTorch's __getitem__): one virtual call per
+// batch, and the implementation's copy loop over the rows stays a plain loop the compiler
+// vectorises (LibTorch's Dataset::get_batch, PyTorch's __getitems__).
 #pragma once
 
-#include "nn/train.hpp"
+#include <autograd/tensor.hpp>
 
-#include <cstddef>
+#include <cstdint>
 #include <span>
-#include <string>
-#include <vector>
 
 namespace nn {
 
-struct LabelledData {
-    std::vector<std::vector<double>> features; // one row per sample, all rows the same width
-    std::vector<std::size_t> labels;           // class index per sample, below num_classes()
-    std::vector<std::string> class_names;      // may be empty; then classes are "0", "1", ...
-
-    std::size_t size() const { return features.size(); }
-    std::size_t num_features() const { return features.empty() ? 0 : features.front().size(); }
-    /// Number of classes: the class names given, or the largest label + 1.
-    std::size_t num_classes() const;
+struct Batch {
+    autograd::Tensor features; // [B, ...] the samples' features, row r for the r-th index asked for
+    autograd::Tensor targets;  // [B, ...] their targets, in the same order
 };
 
-/// Rescales every feature column to mean 0 and standard deviation 1 (constant columns to 0).
-/// Sigmoid units saturate on raw features such as a wine's proline (around 1000).
-void standardize(LabelledData& data);
+class Dataset {
+public:
+    virtual ~Dataset() = default;
 
-/// Examples with one-hot targets ({0, 1, 0} for class 1 of 3).
-std::vector<Example> one_hot_examples(const LabelledData& data);
+    /// Number of samples N. It must not change while a DataLoader holds the data set (the
+    /// loader draws its order of indices once, for N samples).
+    virtual std::int64_t size() const = 0;
 
-/// Labels of a two-class set as -1 (class 0) and +1 (class 1), for hinge losses.
-/// Throws std::invalid_argument if the set has more than two classes.
-std::vector<double> signed_labels(const LabelledData& data);
+    /// The samples at `indices` (repeats allowed), as fresh tensors outside any graph: a batch
+    /// stays valid and unchanged whatever happens to the data set afterwards. Throws
+    /// std::out_of_range naming the index unless every index is in [0, size()).
+    Batch get_batch(std::span<const std::int64_t> indices) const;
 
-/// Keeps the samples whose index is in `indices` (for train/test splits).
-LabelledData subset(const LabelledData& data, std::span<const std::size_t> indices);
+protected:
+    Dataset() = default;
+    // Copied and moved only as part of an implementation (no slicing through the base).
+    Dataset(const Dataset&) = default;
+    Dataset(Dataset&&) = default;
+    Dataset& operator=(const Dataset&) = default;
+    Dataset& operator=(Dataset&&) = default;
+
+private:
+    /// get_batch after its check: every index is in [0, size()).
+    virtual Batch gather(std::span<const std::int64_t> indices) const = 0;
+};
 
 } // namespace nn

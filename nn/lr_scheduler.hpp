@@ -49,8 +49,9 @@ public:
     double base_lr() const { return base_lr_; }
     /// The optimizer's lr now (PyTorch's get_last_lr()).
     double last_lr() const { return optimizer_.lr(); }
-    /// "StepLR", ...: the name error messages start with.
-    virtual std::string_view name() const = 0;
+    /// "StepLR", ...: the name error messages start with. (Not pure: a schedule written outside
+    /// the library needs only next_lr.)
+    virtual std::string_view name() const { return "LRScheduler"; }
 
     /// last_epoch, base_lr, last_lr and the settings, as 0-d float64 tensors (copies).
     StateDict state_dict() const;
@@ -64,8 +65,9 @@ public:
 protected:
     /// The lr for epoch last_epoch() (already advanced), from the optimizer's current lr.
     virtual double next_lr(double lr) const = 0;
-    /// The schedule's own settings, as fields of kind Setting.
-    virtual std::vector<SchedulerField> settings() const = 0;
+    /// The schedule's own settings, as fields of kind Setting, saved with the state and checked
+    /// when it is loaded; none unless a schedule lists them.
+    virtual std::vector<SchedulerField> settings() const { return {}; }
 
     Optimizer& optimizer_;
 

@@ -5,7 +5,7 @@
 //   nn::Batch b = data.get_batch(std::vector<std::int64_t>{4, 0});  // rows 4 and 0 of each
 #pragma once
 
-#include "nn/map_dataset.hpp"
+#include "nn/dataset.hpp"
 
 #include <autograd/tensor.hpp>
 

@@ -1,4 +1,4 @@
-// Reading labelled CSV data (nn/csv.hpp) and what training does with it (nn/dataset.hpp).
+// Reading labelled CSV data (nn/csv.hpp) and what training does with it (nn/labelled_data.hpp).
 //
 // Where the expected numbers come from:
 // - data/iris.csv is the UCI Iris set as scikit-learn ships it: 150 flowers, 4 features, 50 of
@@ -13,7 +13,7 @@
 #include "test_util.hpp"
 
 #include <nn/csv.hpp>
-#include <nn/dataset.hpp>
+#include <nn/labelled_data.hpp>
 
 #include <algorithm>
 #include <cmath>

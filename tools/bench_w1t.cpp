@@ -7,7 +7,7 @@
 // usage: bench_w1t [--steps N] [--warmup N] [--data moons.csv]
 #include <autograd/tensor.hpp>
 #include <nn/csv.hpp>
-#include <nn/dataset.hpp>
+#include <nn/labelled_data.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
