@@ -15,6 +15,22 @@ namespace autograd {
 
 namespace {
 
+// out[i, j] = exp(x[i, j] - shift[i]) for x [n, c]: the exponentials of the forward (shift: the
+// row's max) and of the backward (shift: the row's log-sum-exp). The rows are short (10
+// classes), so the subtraction goes row by row and the exponentials run as one flat loop over
+// the whole block, where they vectorise.
+template <class T> void exp_of_shifted_rows(const T* x, const T* shift, std::int64_t n, std::int64_t c, T* out)
+{
+    for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t j = 0; j < c; ++j)
+            out[i * c + j] = x[i * c + j] - shift[i];
+    const std::int64_t total = n * c;
+    detail::run_vectorized([&]() [[gnu::always_inline]] {
+        for (std::int64_t k = 0; k < total; ++k)
+            out[k] = detail::exp_of(out[k]);
+    });
+}
+
 // The gradient of the per-row losses, scaled per row by w (the incoming gradient, divided by N
 // for a mean): d logits_ij = w_i (softmax_ij - [j == label_i]).
 Tensor cross_entropy_backward(const Tensor& logits, const Tensor& labels, const Tensor& lse, const Tensor& w)
@@ -28,15 +44,7 @@ Tensor cross_entropy_backward(const Tensor& logits, const Tensor& labels, const 
         const T* pw = w.impl()->data<T>();
         T* po = out.impl()->data<T>();
         const bool one_weight = w.numel() == 1;
-        // softmax = exp(x - lse), as in the forward: the exponentials in one flat loop
-        for (std::int64_t i = 0; i < n; ++i)
-            for (std::int64_t j = 0; j < c; ++j)
-                po[i * c + j] = px[i * c + j] - ps[i];
-        const std::int64_t total = n * c;
-        detail::run_vectorized([&]() [[gnu::always_inline]] {
-            for (std::int64_t k = 0; k < total; ++k)
-                po[k] = detail::exp_of(po[k]);
-        });
+        exp_of_shifted_rows(px, ps, n, c, po); // softmax = exp(x - lse)
         for (std::int64_t i = 0; i < n; ++i) {
             const T wi = pw[one_weight ? 0 : i];
             T* orow = po + i * c;
@@ -68,26 +76,17 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduc
             if (!(pl[i] >= 0 && pl[i] < static_cast<T>(c) && pl[i] == std::floor(pl[i])))
                 throw std::invalid_argument(fmt::format("cross_entropy: label {} of row {} is not a class index "
                                                         "in [0, {})", pl[i], i, c));
-        // exp(x - max of the row) for every element: the rows are short (10 classes), so the
-        // exponentials run as one flat loop over the whole block, where they vectorise, between
-        // the per-row maxima and the per-row sums.
         std::vector<T> row_max(static_cast<std::size_t>(n));
-        const Tensor shifted = detail::empty(logits.shape(), logits.dtype());
-        T* e = shifted.impl()->data<T>();
         for (std::int64_t i = 0; i < n; ++i) {
             const T* row = px + i * c;
             T m = row[0]; // an infinite max gives NaN, as in PyTorch
             for (std::int64_t j = 1; j < c; ++j)
                 m = std::max(m, row[j]);
             row_max[static_cast<std::size_t>(i)] = m;
-            for (std::int64_t j = 0; j < c; ++j)
-                e[i * c + j] = row[j] - m;
         }
-        const std::int64_t total = n * c;
-        detail::run_vectorized([&]() [[gnu::always_inline]] {
-            for (std::int64_t k = 0; k < total; ++k)
-                e[k] = detail::exp_of(e[k]);
-        });
+        const Tensor shifted = detail::empty(logits.shape(), logits.dtype());
+        T* e = shifted.impl()->data<T>();
+        exp_of_shifted_rows(px, row_max.data(), n, c, e); // exp(x - max of the row)
         T* pse = lse.impl()->data<T>();
         T* pr = per_row.impl()->data<T>();
         for (std::int64_t i = 0; i < n; ++i) {

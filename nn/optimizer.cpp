@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -118,7 +117,7 @@ void Optimizer::load_state_dict(const StateDict& state)
     }
     const auto count_of = [&](std::string_view entry) {
         const double v = state.at(entry).item();
-        if (!(v >= 0.0 && v == std::floor(v) && v < 9007199254740992.0))
+        if (!is_count(v))
             throw std::invalid_argument(
                 fmt::format("{}: load_state_dict: '{}' must be a count (a whole number >= 0), got {}", name(), entry, v));
         return static_cast<std::size_t>(v);

@@ -50,8 +50,7 @@ std::vector<double> load_fields(std::string_view scheduler, const std::vector<Sc
         const double v = t->item();
         switch (f.kind) {
         case Kind::Count:
-            // 2^53: beyond it a double no longer holds every whole number
-            if (!(v >= 0.0 && v == std::floor(v) && v < 9007199254740992.0))
+            if (!is_count(v))
                 fail(fmt::format("'{}' must be a count (a whole number >= 0), got {}", f.name, v));
             break;
         case Kind::Real:

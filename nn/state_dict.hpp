@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,11 @@
 #include <vector>
 
 namespace nn {
+
+/// Whether a saved number is a count (steps, epochs): a whole number >= 0 below 2^53, beyond
+/// which a double no longer holds every whole number. Optimizers and schedulers check their
+/// counts with it when a state is loaded.
+inline bool is_count(double v) { return v >= 0.0 && v < 9007199254740992.0 && v == std::floor(v); }
 
 class StateDict {
 public:
