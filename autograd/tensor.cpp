@@ -2,9 +2,9 @@
 #include "autograd/tensor.hpp"
 
 #include "autograd/anomaly.hpp"
-#include "autograd/buffer_cache.hpp"
-#include "autograd/object_cache.hpp"
-#include "autograd/tensor_impl.hpp"
+#include "autograd/cpu/buffer_cache.hpp"
+#include "autograd/cpu/object_cache.hpp"
+#include "autograd/engine/tensor_impl.hpp"
 
 #include <fmt/format.h>
 

@@ -216,5 +216,5 @@ std::string to_string(const Tensor& t);
 
 } // namespace autograd
 
-#include "autograd/tensor_index.hpp"
-#include "autograd/tensor_math.hpp"
+#include "autograd/ops/index.hpp"
+#include "autograd/ops/math.hpp"

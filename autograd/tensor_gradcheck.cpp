@@ -1,6 +1,6 @@
 #include "autograd/tensor_gradcheck.hpp"
 
-#include "autograd/tensor_impl.hpp"
+#include "autograd/engine/tensor_impl.hpp"
 
 #include <fmt/format.h>
 

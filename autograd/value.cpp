@@ -1,8 +1,8 @@
 // Value's out-of-line parts: labels, backward, printing, sums.
 #include "autograd/value.hpp"
 
-#include "autograd/scalar_label.hpp"
-#include "autograd/scalar_topo.hpp"
+#include "autograd/engine/scalar_label.hpp"
+#include "autograd/engine/scalar_topo.hpp"
 
 #include <mutex>
 #include <ostream>

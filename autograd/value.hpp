@@ -29,8 +29,8 @@
 #pragma once
 
 #include "autograd/grad_mode.hpp"
-#include "autograd/scalar_node.hpp"
-#include "autograd/scalar_ops.hpp"
+#include "autograd/engine/scalar_node.hpp"
+#include "autograd/engine/scalar_ops.hpp"
 
 #include <fmt/format.h>
 

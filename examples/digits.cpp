@@ -1,19 +1,19 @@
 // Workload W4, the first tutorial's network on real data: scikit-learn's 8x8 digits (1797
 // samples, pixels 0-16 scaled to [0, 1]), a sigmoid MLP 64-32-10, MSE against one-hot targets,
 // trained twice: RPROP on the full batch, and SGD with momentum on mini-batches of 32. The first
-// 1437 samples train, the last 360 test (the file's order, as tools/w4_torch.py does).
+// 1437 samples train, the last 360 test (the file's order, as bench/w4_torch.py does).
 //
 // usage: digits [RPROP_EPOCHS] [SGD_EPOCHS]
 #include <autograd/tensor.hpp>
-#include <nn/accuracy.hpp>
-#include <nn/activation_modules.hpp>
-#include <nn/csv.hpp>
-#include <nn/data_loader.hpp>
-#include <nn/linear.hpp>
-#include <nn/losses.hpp>
-#include <nn/rprop.hpp>
-#include <nn/sequential.hpp>
-#include <nn/sgd.hpp>
+#include <nn/metrics/accuracy.hpp>
+#include <nn/modules/activation.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/data/data_loader.hpp>
+#include <nn/modules/linear.hpp>
+#include <nn/modules/loss.hpp>
+#include <nn/optim/rprop.hpp>
+#include <nn/modules/sequential.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <fmt/format.h>
 

@@ -9,19 +9,19 @@
 // usage: mnist [EPOCHS] [OUT_DIR] [DATA_DIR]
 #include <autograd/dot.hpp>
 #include <autograd/tensor.hpp>
-#include <nn/accuracy.hpp>
-#include <nn/activation_modules.hpp>
-#include <nn/byte_image_dataset.hpp>
-#include <nn/data_loader.hpp>
-#include <nn/idx.hpp>
-#include <nn/linear.hpp>
-#include <nn/losses.hpp>
-#include <nn/lr_scheduler.hpp>
-#include <nn/metrics_log.hpp>
-#include <nn/progress.hpp>
-#include <nn/safetensors.hpp>
-#include <nn/sequential.hpp>
-#include <nn/sgd.hpp>
+#include <nn/metrics/accuracy.hpp>
+#include <nn/modules/activation.hpp>
+#include <nn/data/byte_image_dataset.hpp>
+#include <nn/data/data_loader.hpp>
+#include <nn/data/idx.hpp>
+#include <nn/modules/linear.hpp>
+#include <nn/modules/loss.hpp>
+#include <nn/optim/lr_scheduler.hpp>
+#include <nn/metrics/metrics_log.hpp>
+#include <nn/metrics/progress.hpp>
+#include <nn/io/safetensors.hpp>
+#include <nn/modules/sequential.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <fmt/format.h>
 

@@ -6,10 +6,10 @@
 //
 // usage: moons [STEPS] [DATA_CSV]
 #include <autograd/value.hpp>
-#include <nn/csv.hpp>
-#include <nn/loss.hpp>
-#include <nn/mlp.hpp>
-#include <nn/sgd.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/scalar/loss.hpp>
+#include <nn/scalar/mlp.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>

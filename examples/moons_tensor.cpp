@@ -3,12 +3,12 @@
 // with the learning rate falling from 1.0 to 0.1. The same computation as the W1t benchmark.
 //
 // usage: moons_tensor [STEPS]
-#include <nn/activation_modules.hpp>
-#include <nn/csv.hpp>
-#include <nn/linear.hpp>
-#include <nn/losses.hpp>
-#include <nn/sequential.hpp>
-#include <nn/sgd.hpp>
+#include <nn/modules/activation.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/modules/linear.hpp>
+#include <nn/modules/loss.hpp>
+#include <nn/modules/sequential.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <fmt/format.h>
 

@@ -6,11 +6,11 @@
 // accuracy and the epoch at which the loss first reached the target (or "-" if it never did).
 //
 // usage: sigmoid_network [IRIS_CSV]
-#include <nn/csv.hpp>
-#include <nn/mlp.hpp>
-#include <nn/rprop.hpp>
-#include <nn/sgd.hpp>
-#include <nn/train.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/scalar/mlp.hpp>
+#include <nn/optim/rprop.hpp>
+#include <nn/optim/sgd.hpp>
+#include <nn/scalar/train.hpp>
 
 #include <fmt/format.h>
 

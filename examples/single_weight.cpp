@@ -9,7 +9,7 @@
 // usage: single_weight [OUTPUT_DIR]
 #include <autograd/dot.hpp>
 #include <autograd/value.hpp>
-#include <nn/sgd.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <fmt/format.h>
 

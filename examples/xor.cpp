@@ -3,11 +3,11 @@
 // units and this seed it settles in the classic local minimum, two outputs at 0.5.)
 //
 // usage: xor [STEPS]
-#include <nn/activation_modules.hpp>
-#include <nn/adam.hpp>
-#include <nn/linear.hpp>
-#include <nn/losses.hpp>
-#include <nn/sequential.hpp>
+#include <nn/modules/activation.hpp>
+#include <nn/optim/adam.hpp>
+#include <nn/modules/linear.hpp>
+#include <nn/modules/loss.hpp>
+#include <nn/modules/sequential.hpp>
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-// Golden trajectories: the fixtures that tools/golden_optim.py writes from PyTorch, one line per
+// Golden trajectories: the fixtures that tests/golden/golden_optim.py writes from PyTorch, one line per
 // configuration and step, read for the tests that compare against them:
 //
 //   # comments and blank lines are skipped

@@ -1,4 +1,4 @@
-// Reading labelled CSV data (nn/csv.hpp) and what training does with it (nn/labelled_data.hpp).
+// Reading labelled CSV data (nn/data/csv.hpp) and what training does with it (nn/data/labelled_data.hpp).
 //
 // Where the expected numbers come from:
 // - data/iris.csv is the UCI Iris set as scikit-learn ships it: 150 flowers, 4 features, 50 of
@@ -12,8 +12,8 @@
 
 #include "test_util.hpp"
 
-#include <nn/csv.hpp>
-#include <nn/labelled_data.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/data/labelled_data.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(truncated_file)
 
 BOOST_AUTO_TEST_CASE(header_feature_count_is_checked)
 {
-    // nn/csv.hpp: the scikit-learn header "is recognised and its counts are checked". The header
+    // nn/data/csv.hpp: the scikit-learn header "is recognised and its counts are checked". The header
     // says 3 features; the rows have 2.
     const std::string m = parse_error("2,3,a,b\n1,2,0\n3,4,1\n");
     BOOST_TEST(contains(m, "mem.csv"), m);

@@ -15,10 +15,10 @@
 
 #include "test_util.hpp"
 
-#include <nn/csv.hpp>
-#include <nn/data_loader.hpp>
-#include <nn/file_bytes.hpp>
-#include <nn/idx.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/data/data_loader.hpp>
+#include <nn/data/file_bytes.hpp>
+#include <nn/data/idx.hpp>
 
 #include <unistd.h>
 #include <zlib.h>

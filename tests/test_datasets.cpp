@@ -12,9 +12,9 @@
 
 #include "test_util.hpp"
 
-#include <nn/byte_image_dataset.hpp>
-#include <nn/data_loader.hpp>
-#include <nn/idx.hpp>
+#include <nn/data/byte_image_dataset.hpp>
+#include <nn/data/data_loader.hpp>
+#include <nn/data/idx.hpp>
 
 #include <algorithm>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Tensor losses: values and input gradients against PyTorch 1.13 in float64 for every loss and
-// reduction (tools/golden_losses.py, fixture committed; logits of +-1e4 for cross_entropy and
+// reduction (tests/golden/golden_losses.py, fixture committed; logits of +-1e4 for cross_entropy and
 // bce_with_logits, probabilities of 0 and 1 for bce, a broadcast bce weight), gradcheck of each,
 // cross_entropy's second derivatives, and the error messages.
 #define BOOST_TEST_MODULE losses
@@ -8,7 +8,7 @@
 #include "tensor_test_util.hpp"
 #include "test_util.hpp"
 
-#include <nn/losses.hpp>
+#include <nn/modules/loss.hpp>
 
 #include <fstream>
 #include <functional>
@@ -27,7 +27,7 @@ namespace {
 
 Tensor f64(std::vector<double> v, autograd::Shape s) { return Tensor(std::move(v), std::move(s)); }
 
-// The inputs of tools/golden_losses.py.
+// The inputs of tests/golden/golden_losses.py.
 const Tensor logits = f64({1.0, 2.0, 0.5, -1.0, 0.0, 3.0, 1e4, -1e4, 0.0, 0.3, 0.3, -0.2}, {4, 3});
 const Tensor labels = f64({2, 0, 1, 1}, {4});
 const Tensor x = f64({0.5, -1.5, 2.0, 0.25, -3.0, 40.0}, {3, 2});

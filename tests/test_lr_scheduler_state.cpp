@@ -9,9 +9,9 @@
 #include "test_util.hpp"
 
 #include <autograd/tensor.hpp>
-#include <nn/lr_scheduler.hpp>
-#include <nn/reduce_lr_on_plateau.hpp>
-#include <nn/sgd.hpp>
+#include <nn/optim/lr_scheduler.hpp>
+#include <nn/optim/reduce_lr_on_plateau.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <cmath>
 #include <functional>

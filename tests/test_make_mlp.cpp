@@ -6,10 +6,10 @@
 
 #include "test_util.hpp"
 
-#include <autograd/tensor_loss.hpp>
-#include <nn/activation_modules.hpp>
-#include <nn/linear.hpp>
-#include <nn/make_mlp.hpp>
+#include <autograd/ops/loss.hpp>
+#include <nn/modules/activation.hpp>
+#include <nn/modules/linear.hpp>
+#include <nn/modules/make_mlp.hpp>
 
 #include <cstdint>
 #include <memory>

@@ -6,12 +6,12 @@
 
 #include "test_util.hpp"
 
-#include <nn/accuracy.hpp>
-#include <nn/activation_modules.hpp>
-#include <nn/dropout.hpp>
-#include <nn/linear.hpp>
-#include <nn/sequential.hpp>
-#include <nn/tensor_dataset.hpp>
+#include <nn/metrics/accuracy.hpp>
+#include <nn/modules/activation.hpp>
+#include <nn/modules/dropout.hpp>
+#include <nn/modules/linear.hpp>
+#include <nn/modules/sequential.hpp>
+#include <nn/data/tensor_dataset.hpp>
 
 #include <cmath>
 #include <vector>

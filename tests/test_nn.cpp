@@ -5,7 +5,7 @@
 // - Neuron outputs: the definition y = f(b + sum_i w_i x_i) evaluated by hand with <cmath>
 //   (numbers in the test), for each activation.
 // - Parameter counts: (inputs + 1) * outputs per layer; 2-16-16-1 has 3*16 + 17*16 + 17*1 = 337.
-// - Xavier: the bounds and standard deviations of Glorot & Bengio (2010), stated in nn/init.hpp,
+// - Xavier: the bounds and standard deviations of Glorot & Bengio (2010), stated in nn/scalar/init.hpp,
 //   checked as properties of 40,000 draws (a 200x200 layer).
 // - Generator: std::mt19937_64's sequence is fixed by the C++ standard ([rand.predef]: the
 //   10000th output of a default-constructed mt19937_64 is 9981545732273789042, checked here).
@@ -23,15 +23,15 @@
 
 #include <autograd/random.hpp>
 #include <autograd/value.hpp>
-#include <nn/activation.hpp>
-#include <nn/adam.hpp>
-#include <nn/init.hpp>
-#include <nn/loss.hpp>
-#include <nn/mlp.hpp>
-#include <nn/optimizer.hpp>
-#include <nn/rprop.hpp>
-#include <nn/sgd.hpp>
-#include <nn/train.hpp>
+#include <nn/scalar/activation.hpp>
+#include <nn/optim/adam.hpp>
+#include <nn/scalar/init.hpp>
+#include <nn/scalar/loss.hpp>
+#include <nn/scalar/mlp.hpp>
+#include <nn/optim/optimizer.hpp>
+#include <nn/optim/rprop.hpp>
+#include <nn/optim/sgd.hpp>
+#include <nn/scalar/train.hpp>
 
 #include <algorithm>
 #include <cmath>

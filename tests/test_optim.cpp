@@ -9,15 +9,15 @@
 
 #include <autograd/tensor.hpp>
 #include <autograd/value.hpp>
-#include <nn/adagrad.hpp>
-#include <nn/adam.hpp>
-#include <nn/adamw.hpp>
-#include <nn/clip_grad.hpp>
-#include <nn/lr_scheduler.hpp>
-#include <nn/reduce_lr_on_plateau.hpp>
-#include <nn/rmsprop.hpp>
-#include <nn/rprop.hpp>
-#include <nn/sgd.hpp>
+#include <nn/optim/adagrad.hpp>
+#include <nn/optim/adam.hpp>
+#include <nn/optim/adamw.hpp>
+#include <nn/optim/clip_grad.hpp>
+#include <nn/optim/lr_scheduler.hpp>
+#include <nn/optim/reduce_lr_on_plateau.hpp>
+#include <nn/optim/rmsprop.hpp>
+#include <nn/optim/rprop.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <cmath>
 #include <limits>

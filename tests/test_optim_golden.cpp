@@ -2,16 +2,16 @@
 // decay), Rprop (default and custom etas/step bounds) and Adam (default and with weight decay)
 // minimise the same function of three weights for 20 steps; every weight after every step must
 // match torch.optim's within 1e-9. The fixture tests/fixtures/optim_golden.txt is written by
-// tools/golden_optim.py (PyTorch in float64); the tests themselves never need PyTorch.
+// tests/golden/golden_optim.py (PyTorch in float64); the tests themselves never need PyTorch.
 #define BOOST_TEST_MODULE optim_golden
 #include <boost/test/unit_test.hpp>
 
 #include "golden_file.hpp"
 
 #include <autograd/value.hpp>
-#include <nn/adam.hpp>
-#include <nn/rprop.hpp>
-#include <nn/sgd.hpp>
+#include <nn/optim/adam.hpp>
+#include <nn/optim/rprop.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <cmath>
 #include <functional>

@@ -1,5 +1,5 @@
 // Optimizers, schedulers and gradient clipping on tensor parameters against PyTorch: every
-// configuration of tests/fixtures/optim_tensor_golden.txt (written by tools/golden_optim.py,
+// configuration of tests/fixtures/optim_tensor_golden.txt (written by tests/golden/golden_optim.py,
 // PyTorch in float64) is run for 20 steps on the same problem with Backprop float64 tensors, and
 // every weight and the lr after every step must match within 1e-9. One parameter gets a gradient
 // only every third step, so skipping parameters without a gradient and per-parameter step counts
@@ -12,15 +12,15 @@
 #include "golden_file.hpp"
 
 #include <autograd/tensor.hpp>
-#include <nn/adagrad.hpp>
-#include <nn/adam.hpp>
-#include <nn/adamw.hpp>
-#include <nn/clip_grad.hpp>
-#include <nn/lr_scheduler.hpp>
-#include <nn/reduce_lr_on_plateau.hpp>
-#include <nn/rmsprop.hpp>
-#include <nn/rprop.hpp>
-#include <nn/sgd.hpp>
+#include <nn/optim/adagrad.hpp>
+#include <nn/optim/adam.hpp>
+#include <nn/optim/adamw.hpp>
+#include <nn/optim/clip_grad.hpp>
+#include <nn/optim/lr_scheduler.hpp>
+#include <nn/optim/reduce_lr_on_plateau.hpp>
+#include <nn/optim/rmsprop.hpp>
+#include <nn/optim/rprop.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <cmath>
 #include <functional>

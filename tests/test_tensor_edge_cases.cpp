@@ -7,7 +7,7 @@
 
 #include "test_util.hpp"
 
-#include <autograd/parallel.hpp>
+#include <autograd/cpu/parallel.hpp>
 #include <autograd/tensor.hpp>
 
 #include <algorithm>

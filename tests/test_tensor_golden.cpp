@@ -1,7 +1,7 @@
 // The tensor ops against PyTorch in float64 and float32: values, gradients and Hessian-vector
 // products.
 //
-// tests/fixtures/tensor_golden.txt is written by tools/golden_tensor.py (PyTorch; the test never
+// tests/fixtures/tensor_golden.txt is written by tests/golden/golden_tensor.py (PyTorch; the test never
 // needs it). Each fixture case is a function f of some inputs, with a weight w for its output and
 // a direction v_i for each differentiable input; PyTorch recorded f, the gradients
 // d sum(f w) / d in_i and the Hessian-vector products d/d in_j sum_i <d sum(f w) / d in_i, v_i>.

@@ -6,7 +6,7 @@
 
 #include "test_util.hpp"
 
-#include <nn/tensor_init.hpp>
+#include <nn/modules/init.hpp>
 
 #include <cmath>
 #include <functional>

@@ -9,9 +9,9 @@
 
 #include "test_util.hpp"
 
-#include <nn/csv.hpp>
-#include <nn/make_mlp.hpp>
-#include <nn/safetensors.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/modules/make_mlp.hpp>
+#include <nn/io/safetensors.hpp>
 
 #include <fmt/format.h>
 

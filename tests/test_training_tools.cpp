@@ -6,8 +6,8 @@
 
 #include "test_util.hpp"
 
-#include <nn/metrics_log.hpp>
-#include <nn/progress.hpp>
+#include <nn/metrics/metrics_log.hpp>
+#include <nn/metrics/progress.hpp>
 
 #include <filesystem>
 #include <fstream>

@@ -11,7 +11,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <autograd/value.hpp>
-#include <nn/sgd.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 // Correctness of every scalar op of autograd::Value, against two independent references:
 // - golden values and gradients from PyTorch (float64), in tests/fixtures/scalar_golden.txt,
-//   written by tools/golden_scalar.py (the test reads the committed file; it never runs PyTorch);
+//   written by tests/golden/golden_scalar.py (the test reads the committed file; it never runs PyTorch);
 // - central finite differences, through autograd::gradcheck, at ordinary points and near (not
 //   at) kinks and domain edges; plus proof that gradcheck does catch a wrong derivative.
 #define BOOST_TEST_MODULE value_ops
@@ -61,7 +61,7 @@ Value micrograd_more_ops(Args v)
     return g;
 }
 
-// One expression per case name of the golden file; tools/golden_scalar.py has the same list.
+// One expression per case name of the golden file; tests/golden/golden_scalar.py has the same list.
 struct OpCase {
     std::string_view name;
     std::size_t arity;
@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(every_row_has_a_lambda_and_every_lambda_a_row)
     }
     for (const OpCase& op : kOps)
         BOOST_CHECK_MESSAGE(used.count(op.name) == 1,
-                            fmt::format("case '{}' has no row in scalar_golden.txt (add it to tools/golden_scalar.py)",
+                            fmt::format("case '{}' has no row in scalar_golden.txt (add it to tests/golden/golden_scalar.py)",
                                         op.name));
 }
 

@@ -1,10 +1,10 @@
-// The vectorisable float32 exp, sigmoid and tanh of autograd/vec_math.hpp against the C
+// The vectorisable float32 exp, sigmoid and tanh of autograd/cpu/vec_math.hpp against the C
 // library's functions in double (the reference), over a dense sample of every float: at most
 // 3 ulp from the correctly rounded value, and the special values right.
 #define BOOST_TEST_MODULE vec_math
 #include <boost/test/unit_test.hpp>
 
-#include <autograd/vec_math.hpp>
+#include <autograd/cpu/vec_math.hpp>
 
 #include <cmath>
 #include <cstdint>

@@ -4,11 +4,11 @@
 //
 //   evaluate --model mnist.safetensors --data data/mnist-10k
 //   evaluate --model iris.safetensors --data data/iris.csv --format csv
-#include <nn/csv.hpp>
-#include <nn/idx.hpp>
-#include <nn/make_mlp.hpp>
-#include <nn/safetensors.hpp>
-#include <nn/sequential.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/data/idx.hpp>
+#include <nn/modules/make_mlp.hpp>
+#include <nn/io/safetensors.hpp>
+#include <nn/modules/sequential.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -19,21 +19,21 @@
 // Schedulers step once per epoch, after it (PyTorch's usage): step multiplies the lr by --gamma
 // every --step-size epochs; cosine anneals it to 0 over --t-max epochs; plateau multiplies it by
 // --gamma after more than --patience epochs without the mean training loss improving.
-#include <nn/accuracy.hpp>
-#include <nn/adam.hpp>
-#include <nn/csv.hpp>
-#include <nn/data_loader.hpp>
-#include <nn/idx.hpp>
-#include <nn/losses.hpp>
-#include <nn/lr_scheduler.hpp>
-#include <nn/make_mlp.hpp>
-#include <nn/metrics_log.hpp>
-#include <nn/progress.hpp>
-#include <nn/reduce_lr_on_plateau.hpp>
-#include <nn/rprop.hpp>
-#include <nn/safetensors.hpp>
-#include <nn/sequential.hpp>
-#include <nn/sgd.hpp>
+#include <nn/metrics/accuracy.hpp>
+#include <nn/optim/adam.hpp>
+#include <nn/data/csv.hpp>
+#include <nn/data/data_loader.hpp>
+#include <nn/data/idx.hpp>
+#include <nn/modules/loss.hpp>
+#include <nn/optim/lr_scheduler.hpp>
+#include <nn/modules/make_mlp.hpp>
+#include <nn/metrics/metrics_log.hpp>
+#include <nn/metrics/progress.hpp>
+#include <nn/optim/reduce_lr_on_plateau.hpp>
+#include <nn/optim/rprop.hpp>
+#include <nn/io/safetensors.hpp>
+#include <nn/modules/sequential.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
 // Compiles against the installed headers and libraries and checks one gradient and one step.
 #include <autograd/value.hpp>
-#include <nn/mlp.hpp>
-#include <nn/sgd.hpp>
+#include <nn/scalar/mlp.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <cmath>
 #include <cstdio>

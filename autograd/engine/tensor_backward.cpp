@@ -1,0 +1,344 @@
+// Reverse mode over tensor graphs: Tensor::backward() and autograd::grad().
+//
+// The nodes above the outputs are put in topological order (the shared iterative sort), then
+// visited outputs-first: each node's incoming gradients are summed, its hooks run, its backward
+// formula gives its inputs' gradients, which go to the nodes that made those inputs or, for
+// leaves, into their grad() (or, for grad(), into the returned list).
+#include "autograd/anomaly.hpp"
+#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/engine/topo.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cstring>
+#include <span>
+#include <unordered_map>
+
+namespace autograd {
+namespace {
+
+// Marks for the topological sort, in the nodes: `visit` is base (entered) or base + 1 (emitted)
+// for this pass, anything older otherwise. A fresh base per pass means nothing needs clearing.
+struct NodeMarks {
+    std::uint64_t base;
+    bool entered(const TensorNode* n) const { return n->visit >= base; }
+    bool emitted(const TensorNode* n) const { return n->visit == base + 1; }
+    void enter(const TensorNode* n) const { n->visit = base; }
+    void emit(const TensorNode* n) const { n->visit = base + 1; }
+    template <class F> void for_each_input_reversed(const TensorNode* n, F&& f) const
+    {
+        for (auto it = n->inputs.rbegin(); it != n->inputs.rend(); ++it)
+            if (it->fn)
+                f(static_cast<const TensorNode*>(it->fn.get()));
+    }
+};
+
+// The order and stack lists of a backward pass, reused from pass to pass on a thread (a pass may
+// start another one, from a hook: each takes its own pair from the spares).
+struct NodeLists {
+    std::vector<const TensorNode*> order, stack;
+};
+class ScratchLists {
+public:
+    ScratchLists()
+    {
+        if (!spares_gone && !spares().lists.empty()) {
+            lists_ = std::move(spares().lists.back());
+            spares().lists.pop_back();
+        }
+        lists_.order.clear();
+        lists_.stack.clear();
+    }
+    ~ScratchLists()
+    {
+        if (spares_gone) // a pass run by a thread_local destroyed after the spares
+            return;
+        try {
+            spares().lists.push_back(std::move(lists_));
+        } catch (...) { // no room to keep them: let them go
+        }
+    }
+    ScratchLists(const ScratchLists&) = delete;
+    ScratchLists& operator=(const ScratchLists&) = delete;
+    std::vector<const TensorNode*>& order() { return lists_.order; }
+    std::vector<const TensorNode*>& stack() { return lists_.stack; }
+
+private:
+    struct Spares {
+        std::vector<NodeLists> lists;
+        ~Spares() { spares_gone = true; }
+    };
+    static inline thread_local bool spares_gone = false;
+    static Spares& spares()
+    {
+        thread_local Spares s;
+        return s;
+    }
+    NodeLists lists_;
+};
+
+std::uint64_t next_visit_base()
+{
+    static std::atomic<std::uint64_t> counter{2};
+    return counter.fetch_add(2, std::memory_order_relaxed);
+}
+
+// Runs a tensor's gradient hooks in order; a hook may replace the gradient, but only with one of
+// the same shape and dtype (anything else would reach backward formulas sized for the original).
+Tensor run_hooks(const std::vector<TensorHook>* hooks, Tensor g)
+{
+    if (hooks == nullptr)
+        return g;
+    for (const auto& hook : *hooks) {
+        Tensor replaced = hook(g);
+        if (!replaced.defined())
+            continue;
+        if (replaced.shape() != g.shape() || replaced.dtype() != g.dtype())
+            throw std::invalid_argument(fmt::format("register_hook: the hook returned a gradient of shape {} ({}) for "
+                                                    "a tensor whose gradient has shape {} ({})",
+                                                    to_string(replaced.shape()), to_string(replaced.dtype()),
+                                                    to_string(g.shape()), to_string(g.dtype())));
+        g = std::move(replaced);
+    }
+    return g;
+}
+const std::vector<TensorHook>* hooks_of(const TensorImpl& t) { return t.extras ? &t.extras->hooks : nullptr; }
+
+// A tensor with data of its own: what a leaf's grad() starts as when the gradient that arrives
+// is also held elsewhere (handed to two inputs by an add, or the caller's seed), so that writing
+// into one leaf's grad() (clipping, an optimizer's in-place update) cannot change another's.
+Tensor own_copy(const Tensor& g)
+{
+    Tensor out = detail::empty(g.shape(), g.dtype());
+    std::memcpy(out.impl()->storage->data, g.impl()->storage->data,
+                static_cast<std::size_t>(g.numel()) * itemsize(g.dtype()));
+    return out;
+}
+bool is_shared(const Tensor& g) { return g.impl().use_count() > 1 || g.impl()->storage.use_count() > 1; }
+
+// The gradients summed so far for the nodes of a pass. The outermost pass keeps them in the
+// nodes (no lookups); a pass started from a hook while another runs keeps its own, so that the
+// two never mix even where their graphs overlap.
+thread_local int tl_pass_depth = 0;
+class PendingGrads {
+public:
+    PendingGrads() : nested_(tl_pass_depth++ > 0) {}
+    ~PendingGrads() { --tl_pass_depth; }
+    PendingGrads(const PendingGrads&) = delete;
+    PendingGrads& operator=(const PendingGrads&) = delete;
+    Tensor& of(const TensorNode* n) { return nested_ ? map_[n] : n->pending_grad; }
+    /// Drops what is left (a formula threw): the next pass must not start from half of this one.
+    void clear(const std::vector<const TensorNode*>& order)
+    {
+        if (nested_)
+            map_.clear();
+        else
+            for (const TensorNode* n : order)
+                n->pending_grad = Tensor();
+    }
+
+private:
+    bool nested_;
+    std::unordered_map<const TensorNode*, Tensor> map_;
+};
+
+// slot += g. The first gradient is taken as it is (no copy). Later ones are added in place when
+// nothing else can see the slot's data: its record and its storage have one owner each (a
+// gradient handed to two inputs, a reshape view, or a handle the user kept from grad() all
+// count), and no graph is being recorded. Otherwise the sum is a new tensor.
+void add_into(Tensor& slot, Tensor g)
+{
+    if (!slot.defined()) {
+        slot = std::move(g);
+        return;
+    }
+    const auto& impl = slot.impl();
+    if (!is_grad_enabled() && !impl->requires_grad && impl.use_count() == 1 && impl->storage.use_count() == 1 &&
+        impl->shape == g.shape() && impl->dtype == g.dtype()) {
+        dispatch(impl->dtype, [&]<class T>() {
+            T* ps = impl->template data<T>();
+            const T* pg = g.impl()->template data<T>();
+            for (std::int64_t i = 0, n = impl->numel(); i < n; ++i)
+                ps[i] += pg[i];
+        });
+        return;
+    }
+    if (impl->shape != g.shape())
+        throw std::logic_error(fmt::format("backward: a gradient of shape {} reached a tensor of shape {}",
+                                           to_string(g.shape()), to_string(impl->shape)));
+    slot = slot + g;
+}
+
+// Anomaly mode: the first NaN or Inf in a gradient names the op whose backward made it, the
+// input it was for, and that input's label.
+void check_gradients(const TensorNode& node, const TensorList& grads)
+{
+    for (std::size_t i = 0; i < grads.size() && i < node.inputs.size(); ++i) {
+        if (!grads[i].defined())
+            continue;
+        const std::string_view bad = detail::first_nonfinite(grads[i]);
+        if (bad.empty())
+            continue;
+        const TensorEdge& e = node.inputs[i];
+        std::string input = "[?]";
+        if (e.leaf)
+            input = detail::describe_tensor(Tensor(e.leaf));
+        else if (e.fn)
+            if (const auto out = e.fn->output.lock())
+                input = detail::describe_tensor(Tensor(out));
+        throw std::runtime_error(fmt::format("anomaly: the backward of {} (output shape {}) produced {} in the gradient "
+                                             "of input {} ({})",
+                                             node.op, to_string(node.shape), bad, i, input));
+    }
+}
+
+// Where grad() wants gradients: its inputs, by the node that made them or by the leaf itself.
+struct Capture {
+    std::unordered_map<const TensorNode*, std::size_t> nodes;
+    std::unordered_map<const TensorImpl*, std::size_t> leaves;
+    std::vector<Tensor> result;
+    static inline thread_local Tensor nowhere; // the slot of leaves grad() was not asked about
+    Tensor& slot_of(const TensorImpl* leaf)
+    {
+        auto it = leaves.find(leaf);
+        return it != leaves.end() ? result[it->second] : nowhere;
+    }
+};
+
+void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, bool retain_graph,
+                  bool create_graph, Capture* capture)
+{
+    AutoGradMode mode(create_graph); // backward is recorded only under create_graph
+    // As in PyTorch, create_graph keeps the graph: the recorded backward refers to its saved tensors.
+    retain_graph = retain_graph || create_graph;
+
+    const auto deliver_to_leaf = [&](const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
+        g = run_hooks(hooks_of(*leaf), std::move(g));
+        Tensor& slot = capture != nullptr ? capture->slot_of(leaf.get()) : leaf->grad;
+        if (&slot == &Capture::nowhere)
+            return;
+        // Without create_graph, g was computed unrecorded and is already a plain tensor.
+        if (!create_graph && !slot.defined() && is_shared(g))
+            g = own_copy(g);
+        add_into(slot, create_graph || !g.requires_grad() ? g : g.detach());
+    };
+
+    NodeMarks marks{next_visit_base()};
+    ScratchLists scratch;
+    std::vector<const TensorNode*>& order = scratch.order();
+    std::vector<const TensorNode*>& stack = scratch.stack();
+    PendingGrads pending;
+    struct ClearPending {
+        PendingGrads& pending;
+        const std::vector<const TensorNode*>& order;
+        ~ClearPending() { pending.clear(order); }
+    } clear_pending{pending, order};
+    for (std::size_t i = 0; i < roots.size(); ++i) {
+        if (const auto& fn = roots[i].grad_fn()) {
+            detail::topological_order(static_cast<const TensorNode*>(fn.get()), order, stack, marks);
+            add_into(pending.of(fn.get()), root_grads[i]);
+            root_grads[i] = Tensor(); // the pass owns it now (a gradient nothing else holds can be kept, not copied)
+        } else {
+            deliver_to_leaf(roots[i].impl(), std::move(root_grads[i]));
+        }
+    }
+
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        auto* node = const_cast<TensorNode*>(*it);
+        Tensor& slot = pending.of(node);
+        if (!slot.defined())
+            continue;
+        Tensor g = std::move(slot);
+        slot = Tensor();
+        if (!node->hooks.empty())
+            g = run_hooks(&node->hooks, std::move(g));
+        if (capture != nullptr) {
+            auto c = capture->nodes.find(node);
+            if (c != capture->nodes.end())
+                add_into(capture->result[c->second], g);
+        }
+        TensorList input_grads;
+        {
+            const bool outer = detail::in_backward_formula;
+            detail::in_backward_formula = true;
+            struct Restore {
+                bool value;
+                ~Restore() { detail::in_backward_formula = value; }
+            } restore{outer};
+            input_grads = node->backward(g, *node);
+        }
+        g = Tensor(); // a formula that passed g through (add) leaves it to the last input unshared
+        if (is_anomaly_enabled())
+            check_gradients(*node, input_grads);
+        for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+            const TensorEdge& e = node->inputs[i];
+            if (!e.needed() || i >= input_grads.size() || !input_grads[i].defined())
+                continue;
+            if (e.fn)
+                add_into(pending.of(e.fn.get()), std::move(input_grads[i]));
+            else
+                deliver_to_leaf(e.leaf, std::move(input_grads[i]));
+        }
+        if (!retain_graph) {
+            node->saved.clear();
+            node->released = true;
+        }
+    }
+}
+
+// The gradient to start from at `output`: the given one (same shape and dtype) or, for a
+// one-element output, 1.
+Tensor seed_gradient(std::string_view op, const Tensor& output, const Tensor& given)
+{
+    if (!output.requires_grad())
+        throw std::logic_error(fmt::format("{}: the tensor does not require a gradient (no input of it was marked "
+                                           "with requires_grad_(), or it was computed under NoGradGuard)",
+                                           op));
+    if (!given.defined()) {
+        if (output.numel() != 1)
+            throw std::invalid_argument(fmt::format("{}: a gradient can be implied only for a one-element tensor; this "
+                                                    "one has shape {} (pass a gradient of that shape)",
+                                                    op, to_string(output.shape())));
+        return Tensor::ones(output.shape(), output.dtype());
+    }
+    if (given.shape() != output.shape() || given.dtype() != output.dtype())
+        throw std::invalid_argument(fmt::format("{}: the gradient has shape {} ({}) but the tensor has shape {} ({})", op,
+                                                to_string(given.shape()), to_string(given.dtype()),
+                                                to_string(output.shape()), to_string(output.dtype())));
+    return given;
+}
+
+} // namespace
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const
+{
+    checked();
+    Tensor seed = seed_gradient("backward", *this, gradient);
+    run_backward({this, 1}, {&seed, 1}, retain_graph, create_graph, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, bool retain_graph, bool create_graph)
+{
+    if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
+        throw std::invalid_argument(fmt::format("grad: {} outputs but {} grad_outputs", outputs.size(), grad_outputs.size()));
+    std::vector<Tensor> seeds;
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+        seeds.push_back(seed_gradient("grad", outputs[i], grad_outputs.empty() ? Tensor() : grad_outputs[i]));
+    Capture capture;
+    capture.result.resize(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        detail::check_defined("grad", inputs[i]);
+        if (!inputs[i].requires_grad())
+            throw std::invalid_argument(fmt::format("grad: input {} does not require a gradient", i));
+        if (inputs[i].grad_fn())
+            capture.nodes.emplace(inputs[i].grad_fn().get(), i);
+        else
+            capture.leaves.emplace(inputs[i].impl().get(), i);
+    }
+    run_backward(outputs, seeds, retain_graph, create_graph, &capture);
+    return capture.result;
+}
+
+} // namespace autograd

@@ -1,0 +1,112 @@
+// DOT export of tensor graphs: one record per tensor (label, shape and dtype, optionally the
+// norms of its data and gradient), one small node per op, through the writer scalar graphs use.
+#include "autograd/atomic_file.hpp"
+#include "autograd/dot.hpp"
+#include "autograd/graph/dot_writer.hpp"
+#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/engine/topo.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <sstream>
+#include <unordered_map>
+
+namespace autograd {
+namespace {
+
+struct SideMarks : detail::SideTableMarks<TensorNode> {
+    template <class F> void for_each_input_reversed(const TensorNode* n, F&& f) const
+    {
+        for (auto it = n->inputs.rbegin(); it != n->inputs.rend(); ++it)
+            if (it->fn)
+                f(static_cast<const TensorNode*>(it->fn.get()));
+    }
+};
+
+double norm(const Tensor& t)
+{
+    double s = 0.0;
+    for (double v : t.to_vector())
+        s += v * v;
+    return std::sqrt(s);
+}
+
+// The record of one tensor: shape and dtype, then norms as asked.
+std::vector<std::string> fields(const Tensor& t, const DotOptions& options)
+{
+    std::vector<std::string> out{fmt::format("{} {}", to_string(t.shape()), to_string(t.dtype()))};
+    if (options.show_data)
+        out.push_back("data norm " + detail::format_number(norm(t), options.precision));
+    if (options.show_grad && t.grad().defined())
+        out.push_back("grad norm " + detail::format_number(norm(t.grad()), options.precision));
+    return out;
+}
+
+std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& options)
+{
+    std::vector<detail::GraphNode> nodes;
+    if (!root.grad_fn()) { // a leaf on its own
+        nodes.push_back({root.label(), fields(root, options), detail::NodeRole::Output, "", {}});
+        return nodes;
+    }
+    SideMarks marks;
+    std::vector<const TensorNode*> order, stack;
+    detail::topological_order(static_cast<const TensorNode*>(root.grad_fn().get()), order, stack, marks);
+
+    std::unordered_map<const void*, std::size_t> index; // node or leaf -> its entry
+    for (const TensorNode* n : order) {
+        detail::GraphNode g;
+        for (const TensorEdge& e : n->inputs) {
+            if (e.fn) {
+                g.inputs.push_back(index.at(e.fn.get()));
+            } else if (e.leaf) {
+                auto [it, fresh] = index.emplace(e.leaf.get(), nodes.size());
+                if (fresh) {
+                    const Tensor leaf(e.leaf);
+                    nodes.push_back({leaf.label(), fields(leaf, options), detail::NodeRole::Parameter, "", {}});
+                }
+                g.inputs.push_back(it->second);
+            }
+        }
+        g.op = std::string(n->op);
+        if (const auto out = n->output.lock()) {
+            const Tensor t(out);
+            g.title = t.label();
+            g.fields = fields(t, options);
+        } else {
+            g.fields = {fmt::format("{} {}", to_string(n->shape), to_string(n->dtype))};
+        }
+        g.role = n == root.grad_fn().get() ? detail::NodeRole::Output : detail::NodeRole::Intermediate;
+        index[n] = nodes.size();
+        nodes.push_back(std::move(g));
+    }
+    return nodes;
+}
+
+} // namespace
+
+void write_dot(const Tensor& root, std::ostream& out, const DotOptions& options)
+{
+    detail::check_defined("write_dot", root);
+    detail::emit_dot(describe(root, options), out, options);
+}
+
+std::string to_dot(const Tensor& root, const DotOptions& options)
+{
+    std::ostringstream out;
+    write_dot(root, out, options);
+    return out.str();
+}
+
+void write_dot(const Tensor& root, const std::filesystem::path& file, const DotOptions& options)
+{
+    write_file_atomically(file, to_dot(root, options), false);
+}
+
+void render_graph(const Tensor& root, const std::filesystem::path& file, const DotOptions& options)
+{
+    render_dot_file(to_dot(root, options), file);
+}
+
+} // namespace autograd

@@ -1,0 +1,95 @@
+// Workloads W2/W3 (DESIGN.md): an MLP on MNIST-10k, the same computation as
+// shared/bench/libtorch/mnist_mlp.cpp: Linear layers with ReLU between, cross-entropy, SGD with
+// lr 0.05 and momentum 0.9, shuffled mini-batches; prints the best epoch time, samples per second
+// and the test accuracy in the same format.
+//
+// usage: bench_w2 [--data DIR] [--hidden 128,64] [--batch 64] [--epochs 3]
+#include <nn/metrics/accuracy.hpp>
+#include <nn/data/byte_image_dataset.hpp>
+#include <nn/data/data_loader.hpp>
+#include <nn/data/idx.hpp>
+#include <nn/modules/loss.hpp>
+#include <nn/modules/make_mlp.hpp>
+#include <nn/modules/sequential.hpp>
+#include <nn/optim/sgd.hpp>
+
+#include <cblas.h>
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+using autograd::Tensor;
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"W2/W3: an MNIST MLP on Backprop's tensor engine"};
+    std::string data_dir = BACKPROP_DATA "/mnist-10k", hidden = "128,64";
+    int batch = 64, epochs = 3;
+    app.add_option("--data", data_dir, "MNIST folder")->check(CLI::ExistingDirectory);
+    app.add_option("--hidden", hidden, "hidden layer sizes");
+    app.add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber);
+    app.add_option("--epochs", epochs, "epochs")->check(CLI::PositiveNumber);
+    bool floor = false;
+    app.add_flag("--gemm-floor", floor, "also time the epoch's matrix products alone, as sgemm calls (W3)");
+    CLI11_PARSE(app, argc, argv);
+
+    // The images stay bytes, converted to floats batch by batch (as torchvision keeps MNIST):
+    // 6.3 MB instead of float32's 25 MB for the training set.
+    const nn::ByteImageDataset train = nn::load_mnist_bytes(data_dir, "train");
+    const nn::ByteImageDataset test = nn::load_mnist_bytes(data_dir, "test");
+    std::vector<std::int64_t> sizes = nn::parse_sizes(fmt::format("784,{},10", hidden));
+    autograd::Generator gen(0);
+    nn::Sequential model = nn::make_mlp(sizes, "relu", gen);
+    nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.05, .momentum = 0.9});
+    nn::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .seed = 0});
+    double best = 1e9;
+    for (int e = 0; e < epochs; ++e) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (const nn::Batch& b : loader) {
+            opt.zero_grad();
+            nn::cross_entropy(model(b.features), b.targets).backward();
+            opt.step();
+        }
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (floor) {
+        // The GEMM floor: per step, the forward products X W^T of every layer, dW = G^T X of
+        // every layer and dX = G W of all but the first, with OpenBLAS's sgemm on buffers of the
+        // same shapes; an epoch is 8000 / batch steps (the last one smaller).
+        const auto steps = (train.size() + batch - 1) / batch;
+        std::vector<std::vector<float>> act(sizes.size()), w(sizes.size());
+        for (std::size_t i = 0; i < sizes.size(); ++i)
+            act[i].assign(static_cast<std::size_t>(batch * sizes[i]), 0.5f);
+        for (std::size_t i = 0; i + 1 < sizes.size(); ++i)
+            w[i].assign(static_cast<std::size_t>(sizes[i] * sizes[i + 1]), 0.01f);
+        std::vector<float> dw(w[0].size() * 4);
+        double best_floor = 1e9;
+        for (int e = 0; e < epochs; ++e) {
+            const auto t0 = std::chrono::steady_clock::now();
+            for (std::int64_t s = 0; s < steps; ++s)
+                for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+                    const auto n = static_cast<int>(batch), k = static_cast<int>(sizes[i]), m = static_cast<int>(sizes[i + 1]);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, k, 1.f, act[i].data(), k, w[i].data(), k, 1.f,
+                                act[i + 1].data(), m); // forward
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, k, n, 1.f, act[i + 1].data(), m, act[i].data(), k,
+                                0.f, dw.data(), k); // dW
+                    if (i > 0)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, m, 1.f, act[i + 1].data(), m, w[i].data(),
+                                    k, 0.f, act[i].data(), k); // dX
+                }
+            best_floor = std::min(best_floor, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+        fmt::print("gemm floor {} batch={}: {:.4f} s/epoch (best of {}); Backprop at {:.0f}% of it\n", hidden, batch,
+                   best_floor, epochs, 100.0 * best_floor / best);
+    }
+    // The test accuracy in batches of the training's size: the test set is never held as floats
+    // whole and no buffer outgrows training's, so the peak memory stays training's.
+    const auto n = static_cast<double>(train.size());
+    fmt::print("backprop mlp {} batch={}: {:.4f} s/epoch (best of {}), {:.0f} samples/s, test acc {:.4f}\n", hidden,
+               batch, best, epochs, n / best, nn::accuracy(model, test, batch));
+    return 0;
+}

@@ -1,0 +1,34 @@
+// Reading labelled data from CSV files: numeric feature columns and an integer label column.
+//
+//   nn::LabelledData iris = nn::load_csv("data/iris.csv");   // label in the last column
+//
+// Header detection: a first line with any non-numeric field is a header. The scikit-learn
+// layout ("150,4,setosa,versicolor,virginica": sample count, feature count, class names) is
+// recognised and its counts are checked. Errors are std::runtime_error naming the file, the line
+// and the field: ragged rows, non-numeric fields, labels that are not non-negative integers.
+#pragma once
+
+#include "nn/data/labelled_data.hpp"
+#include "nn/data/labelled_tensors.hpp"
+
+#include <filesystem>
+#include <istream>
+#include <string>
+
+namespace nn {
+
+struct CsvOptions {
+    int label_column = -1; // column of the class label; negative counts from the end
+    char delimiter = ',';
+};
+
+/// Plain or gzipped files alike (told apart by their first bytes, not their names).
+LabelledData load_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+/// The same from a stream; `name` is used in error messages.
+LabelledData read_csv(std::istream& in, const std::string& name, const CsvOptions& options = {});
+
+/// The same data as tensors for the tensor engine: features [N, F] and labels [N] (class indices
+/// held as floats).
+LabelledTensors to_tensors(const LabelledData& data, autograd::Dtype dtype = autograd::Dtype::Float32);
+
+} // namespace nn

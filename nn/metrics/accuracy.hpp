@@ -1,0 +1,21 @@
+// Classification accuracy of a model: the share of rows whose largest score is at the label.
+#pragma once
+
+#include "nn/data/dataset.hpp"
+#include "nn/modules/module.hpp"
+
+#include <cstdint>
+
+namespace nn {
+
+/// model(features) gives scores [N, C]; labels [N] hold class indices (as floats). Runs the
+/// model without recording a graph. 0 for no rows; throws std::invalid_argument naming the
+/// shapes when the counts differ.
+double accuracy(Module& model, const autograd::Tensor& features, const autograd::Tensor& labels);
+
+/// The same over a data set, batch_size samples at a time in order, so that a large set is never
+/// held whole as floats (a ByteImageDataset's bytes stay bytes). Throws std::invalid_argument
+/// for a batch size below 1.
+double accuracy(Module& model, const Dataset& data, std::int64_t batch_size = 256);
+
+} // namespace nn

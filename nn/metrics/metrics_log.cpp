@@ -1,0 +1,165 @@
+#include "nn/metrics/metrics_log.hpp"
+
+#include <autograd/atomic_file.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace nn {
+
+MetricsLog::MetricsLog(std::vector<std::string> columns) : columns_(std::move(columns))
+{
+    if (columns_.empty())
+        throw std::invalid_argument("MetricsLog: no columns");
+}
+
+void MetricsLog::add(std::vector<double> row)
+{
+    if (row.size() != columns_.size())
+        throw std::invalid_argument(
+            fmt::format("MetricsLog: a row of {} values for {} columns", row.size(), columns_.size()));
+    rows_.push_back(std::move(row));
+}
+
+std::size_t MetricsLog::index_of(const std::string& name) const
+{
+    const auto it = std::find(columns_.begin(), columns_.end(), name);
+    if (it == columns_.end())
+        throw std::out_of_range(fmt::format("MetricsLog: no column '{}'", name));
+    return static_cast<std::size_t>(it - columns_.begin());
+}
+
+std::vector<double> MetricsLog::column(const std::string& name) const
+{
+    const std::size_t c = index_of(name);
+    std::vector<double> out;
+    for (const auto& row : rows_)
+        out.push_back(row[c]);
+    return out;
+}
+
+std::string MetricsLog::to_csv() const
+{
+    std::string out = fmt::format("{}\n", fmt::join(columns_, ","));
+    for (const auto& row : rows_)
+        out += fmt::format("{}\n", fmt::join(row, ","));
+    return out;
+}
+
+void MetricsLog::save_csv(const std::filesystem::path& path) const
+{
+    autograd::write_file_atomically(path, to_csv(), false);
+}
+
+namespace {
+
+std::string escape_xml(const std::string& s)
+{
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+// Tick values: about five round numbers (1, 2 or 5 times a power of ten) covering [lo, hi].
+std::vector<double> ticks(double lo, double hi)
+{
+    const double span = hi - lo;
+    const double raw = span / 5.0;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+    std::vector<double> out;
+    for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+        out.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+    return out;
+}
+
+} // namespace
+
+std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::string>& y, const std::string& title) const
+{
+    constexpr double kW = 640, kH = 400, kLeft = 70, kRight = 20, kTop = 40, kBottom = 50;
+    static constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+    const std::vector<double> xs = column(x);
+    std::vector<std::vector<double>> ys;
+    for (const std::string& name : y)
+        ys.push_back(column(name));
+    double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;
+    for (double v : xs)
+        if (std::isfinite(v)) {
+            x_lo = std::min(x_lo, v);
+            x_hi = std::max(x_hi, v);
+        }
+    for (const auto& series : ys)
+        for (double v : series)
+            if (std::isfinite(v)) {
+                y_lo = std::min(y_lo, v);
+                y_hi = std::max(y_hi, v);
+            }
+    if (!std::isfinite(x_lo)) { // nothing to draw: an empty frame
+        x_lo = 0;
+        x_hi = 1;
+        y_lo = 0;
+        y_hi = 1;
+    }
+    if (x_hi == x_lo)
+        x_hi = x_lo + 1;
+    if (y_hi == y_lo)
+        y_hi = y_lo + 1;
+    const double pad = (y_hi - y_lo) * 0.05;
+    y_lo -= pad;
+    y_hi += pad;
+    const auto px = [&](double v) { return kLeft + (v - x_lo) / (x_hi - x_lo) * (kW - kLeft - kRight); };
+    const auto py = [&](double v) { return kH - kBottom - (v - y_lo) / (y_hi - y_lo) * (kH - kTop - kBottom); };
+
+    std::string svg = fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+                                  "viewBox=\"0 0 {} {}\" font-family=\"sans-serif\" font-size=\"12\">\n",
+                                  kW, kH, kW, kH);
+    svg += fmt::format("<rect width=\"{}\" height=\"{}\" fill=\"white\"/>\n", kW, kH);
+    if (!title.empty())
+        svg += fmt::format("<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n", kW / 2,
+                           escape_xml(title));
+    for (double t : ticks(y_lo, y_hi)) {
+        svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft,
+                           py(t), kW - kRight, py(t));
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{:.4g}</text>\n", kLeft - 6, py(t) + 4, t);
+    }
+    for (double t : ticks(x_lo, x_hi))
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{:.4g}</text>\n", px(t),
+                           kH - kBottom + 18, t);
+    svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#333\"/>\n", kLeft, kTop,
+                       kW - kLeft - kRight, kH - kTop - kBottom);
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", (kLeft + kW - kRight) / 2,
+                       kH - 12, escape_xml(x));
+    for (std::size_t s = 0; s < ys.size(); ++s) {
+        const char* colour = kColours[s % std::size(kColours)];
+        std::string points;
+        for (std::size_t i = 0; i < xs.size(); ++i)
+            if (std::isfinite(xs[i]) && std::isfinite(ys[s][i]))
+                points += fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", px(xs[i]), py(ys[s][i]));
+        svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n", colour, points);
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\" text-anchor=\"end\">{}</text>\n", kW - kRight - 8,
+                           kTop + 16 + 16.0 * static_cast<double>(s), colour, escape_xml(y[s]));
+    }
+    svg += "</svg>\n";
+    return svg;
+}
+
+void MetricsLog::save_svg(const std::filesystem::path& path, const std::string& x, const std::vector<std::string>& y,
+                          const std::string& title) const
+{
+    autograd::write_file_atomically(path, to_svg(x, y, title), false);
+}
+
+} // namespace nn

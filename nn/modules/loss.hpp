@@ -1,0 +1,39 @@
+// Losses of tensor models (torch.nn.functional's), each reducing by mean (the default), sum or
+// not at all. The scalar engine's losses are in nn/scalar/loss.hpp.
+//
+//   Tensor loss = nn::cross_entropy(model(x), labels);      // labels [N]: class indices as floats
+//   Tensor loss = nn::mse_loss(model(x), targets, nn::Reduction::Sum);
+#pragma once
+
+#include <autograd/tensor.hpp>
+#include <autograd/ops/loss.hpp>
+
+namespace nn {
+
+using autograd::Reduction;
+
+/// (input - target)^2, shapes equal.
+autograd::Tensor mse_loss(const autograd::Tensor& input, const autograd::Tensor& target,
+                          Reduction reduction = Reduction::Mean);
+/// lse(logits_i) - logits_i[label_i]: one fused op (autograd/ops/loss.hpp), stable for any logits.
+autograd::Tensor cross_entropy(const autograd::Tensor& logits, const autograd::Tensor& labels,
+                               Reduction reduction = Reduction::Mean);
+/// -log_probs_i[label_i], for log-probabilities (a LogSoftmax output): a gather, no one-hot matrix.
+autograd::Tensor nll_loss(const autograd::Tensor& log_probs, const autograd::Tensor& labels,
+                          Reduction reduction = Reduction::Mean);
+/// -(y log p + (1 - y) log(1 - p)) for probabilities p, each log clamped at -100 as in PyTorch.
+autograd::Tensor binary_cross_entropy(const autograd::Tensor& p, const autograd::Tensor& target,
+                                      Reduction reduction = Reduction::Mean);
+/// The same with each element's loss multiplied by `weight` (broadcast to p's shape; PyTorch's
+/// `weight`, e.g. per-class rescaling of a multi-label output). The mean divides by the number of
+/// elements, not by the sum of the weights, as PyTorch does. An undefined weight means none.
+autograd::Tensor binary_cross_entropy(const autograd::Tensor& p, const autograd::Tensor& target,
+                                      const autograd::Tensor& weight, Reduction reduction = Reduction::Mean);
+/// The same from logits x, stably: max(x, 0) - x y + log(1 + e^-|x|).
+autograd::Tensor binary_cross_entropy_with_logits(const autograd::Tensor& x, const autograd::Tensor& target,
+                                                  Reduction reduction = Reduction::Mean);
+/// relu(1 - y score) with labels y in {-1, +1} (anything else throws): micrograd's moons loss.
+autograd::Tensor hinge_loss(const autograd::Tensor& scores, const autograd::Tensor& labels,
+                            Reduction reduction = Reduction::Mean);
+
+} // namespace nn
