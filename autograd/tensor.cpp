@@ -197,7 +197,7 @@ const Tensor& saved(const TensorNode& node, std::size_t i)
 {
     if (node.released)
         throw std::logic_error(fmt::format(
-            "backward: the saved tensors of '{}' were freed by an earlier backward(); pass retain_graph=true to the "
+            "backward: the saved tensors of '{}' were freed by an earlier backward(); pass {{.retain_graph = true}} to the "
             "first backward() to go through the graph twice",
             node.op));
     return node.saved[i];

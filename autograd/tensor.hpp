@@ -43,6 +43,15 @@ namespace autograd {
 struct TensorImpl;
 struct TensorNode;
 
+/// How a backward pass runs: PyTorch's keyword arguments of backward() and autograd.grad().
+struct BackwardOptions {
+    /// Keep the graph's saved tensors, so that another backward can run through it.
+    bool retain_graph = false;
+    /// Record the backward pass itself, so that the gradients can be differentiated again
+    /// (gradients of gradients). Implies retain_graph, as in PyTorch.
+    bool create_graph = false;
+};
+
 class Tensor {
 public:
     /// An undefined tensor (like a default torch::Tensor): defined() is false.
@@ -105,7 +114,11 @@ public:
     void zero_grad() const; // drops the gradient (PyTorch's set_to_none)
     /// Gradient of this one-element tensor (or with `gradient` of the same shape for others)
     /// with respect to every leaf it was computed from, added into their grad().
-    void backward(const Tensor& gradient = {}, bool retain_graph = false, bool create_graph = false) const;
+    ///   loss.backward();                                 // frees the graph's saved tensors
+    ///   loss.backward({.retain_graph = true});           // keeps them for another backward
+    ///   y.backward(seed, {.create_graph = true});        // records the backward pass too
+    void backward(const Tensor& gradient = {}, BackwardOptions options = {}) const;
+    void backward(BackwardOptions options) const { backward(Tensor(), options); }
     /// The same data, cut from the graph: no gradient flows through it.
     Tensor detach() const;
     /// Calls hook(grad) when this tensor's gradient is computed; if it returns a defined tensor,
@@ -206,9 +219,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 
 /// Gradients of `outputs` with respect to `inputs` (PyTorch's torch.autograd.grad): returned,
 /// not accumulated into grad(). An input the outputs do not depend on gets an undefined tensor.
+/// `grad_outputs` seeds each output (needed for outputs of more than one element).
+///   Tensor g = autograd::grad({loss}, {w}, {}, {.create_graph = true})[0];  // differentiable
+///   Tensor h = autograd::grad({g.sum()}, {w})[0];                           // Hessian-vector product
+/// NOTE: no overload takes the options third: GCC 12 finds `grad(o, i, {.create_graph = true})`
+/// ambiguous between the options and grad_outputs (a vector is not an aggregate, so C++20 says it
+/// is not, but the compiler the project supports decides).
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,
-                         bool create_graph = false);
+                         const std::vector<Tensor>& grad_outputs = {}, BackwardOptions options = {});
 
 /// Prints in PyTorch's layout: `tensor([[1., 2.], [3., 4.]], requires_grad=True)`.
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -56,7 +56,7 @@ TensorGradcheckResult tensor_gradcheck(const TensorFunction& f, const std::vecto
         onehot[static_cast<std::size_t>(o)] = 1.0;
         std::vector<Tensor> g;
         if (y.requires_grad())
-            g = grad({y}, wanted, {Tensor(onehot, y.shape())}, /*retain_graph=*/true);
+            g = grad({y}, wanted, {Tensor(onehot, y.shape())}, {.retain_graph = true});
         for (std::size_t w = 0; w < wanted.size(); ++w)
             analytic[o].push_back(g.empty() || !g[w].defined() ? std::vector<double>(wanted[w].numel(), 0.0)
                                                                : g[w].to_vector());
@@ -127,7 +127,7 @@ TensorGradcheckResult tensor_gradgradcheck(const TensorFunction& f, const std::v
         const Tensor y = f(leaves);
         if (!u.defined())
             u = Tensor::rand(y.shape(), gen, -1.0, 1.0, Dtype::Float64);
-        const std::vector<Tensor> g = grad({(y * u).sum()}, wanted, {}, false, /*create_graph=*/outer);
+        const std::vector<Tensor> g = grad({(y * u).sum()}, wanted, {}, {.create_graph = outer});
         Tensor total = Tensor::scalar(0.0, Dtype::Float64);
         for (std::size_t j = 0; j < g.size(); ++j)
             if (g[j].defined())

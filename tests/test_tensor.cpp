@@ -199,17 +199,33 @@ BOOST_AUTO_TEST_CASE(second_derivative_by_hand)
     // f = sum(x^3): df/dx = 3x^2, d(sum df/dx)/dx = 6x
     Tensor x = Tensor({1.0, -2.0}, {2}).requires_grad_();
     const Tensor f = pow(x, 3.0).sum();
-    const Tensor g = autograd::grad({f}, {x}, {}, false, true)[0];
+    const Tensor g = autograd::grad({f}, {x}, {}, {.create_graph = true})[0];
     BOOST_TEST(g.to_vector() == (std::vector<double>{3, 12}), tt::per_element());
     const Tensor h = autograd::grad({g.sum()}, {x})[0];
     BOOST_TEST(h.to_vector() == (std::vector<double>{6, -12}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(backward_options_with_a_seed)
+{
+    // y = x^3 elementwise, seeded with s: x.grad = 3 x^2 s, recorded under create_graph, so that
+    // differentiating sum(x.grad) again gives 6 x s; create_graph kept the graph (retain_graph).
+    Tensor x = Tensor({1.0, -2.0}, {2}).requires_grad_();
+    const Tensor y = pow(x, 3.0);
+    y.backward(Tensor({1.0, 0.5}, {2}), {.create_graph = true});
+    const Tensor gx = x.grad();
+    BOOST_TEST(gx.to_vector() == (std::vector<double>{3, 6}), tt::per_element());
+    BOOST_TEST(gx.requires_grad());
+    const Tensor h = autograd::grad({gx.sum()}, {x})[0];
+    BOOST_TEST(h.to_vector() == (std::vector<double>{6, -6}), tt::per_element());
+    y.backward(Tensor({1.0, 1.0}, {2})); // the graph is still there: no "freed" error
+    BOOST_TEST(x.grad().to_vector() == (std::vector<double>{6, 18}), tt::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(graph_semantics)
 {
     Tensor w = Tensor({1.0, 2.0}, {2}).requires_grad_();
     const Tensor y = (w * w).sum(); // dy/dw = 2w
-    y.backward({}, /*retain_graph=*/true);
+    y.backward({.retain_graph = true});
     BOOST_TEST(w.grad().to_vector() == (std::vector<double>{2, 4}), tt::per_element());
     y.backward(); // accumulates
     BOOST_TEST(w.grad().to_vector() == (std::vector<double>{4, 8}), tt::per_element());

@@ -98,10 +98,10 @@ BOOST_AUTO_TEST_CASE(a_backward_started_from_a_hook_keeps_its_own_gradients)
     Tensor us = (p * 3.0).sum();
     Tensor inner;
     h.register_hook([&](const Tensor&) {
-        inner = autograd::grad({us}, {p}, {}, true)[0];
+        inner = autograd::grad({us}, {p}, {}, {.retain_graph = true})[0];
         return Tensor();
     });
-    (us + (h * h).sum()).backward({}, true);
+    (us + (h * h).sum()).backward({.retain_graph = true});
     BOOST_TEST(inner.item() == 3.0);
     BOOST_TEST(p.grad().item() == 3.0);
     BOOST_TEST(w.grad().item() == 8.0); // d (2w)^2 / dw = 8w

@@ -390,7 +390,7 @@ void run_case(const CaseFunction& f, const Case& c)
         return;
     BOOST_TEST_REQUIRE(c.gout.defined());
     // First derivatives, recorded (create_graph) so that they can be differentiated again.
-    const V grads = autograd::grad({(y * c.gout).sum()}, leaves, {}, false, /*create_graph=*/true);
+    const V grads = autograd::grad({(y * c.gout).sum()}, leaves, {}, {.create_graph = true});
     expect_all_close("grad", grads, c.grad);
     if (c.vec.empty() && c.hvp.empty())
         return; // a case of first derivatives only (see golden_tensor.py)

@@ -201,17 +201,17 @@ BOOST_AUTO_TEST_CASE(second_derivative_through_slice_by_hand)
     // d(sum df/dx)/dx = [0, 6*2, 6*3, 0] = [0, 12, 18, 0]
     Tensor x = Tensor({1.0, 2.0, 3.0, 4.0}, {4}).requires_grad_();
     const Tensor f = pow(slice(x, 0, 1, 3), 3.0).sum();
-    const Tensor g = autograd::grad({f}, {x}, {}, false, /*create_graph=*/true)[0];
+    const Tensor g = autograd::grad({f}, {x}, {}, {.create_graph = true})[0];
     BOOST_TEST(g.to_vector() == (Values{0, 12, 27, 0}), tt::per_element());
     BOOST_TEST(contains(autograd::to_string(g), "grad_fn=<slice_backward>"));
     const Tensor h = autograd::grad({g.sum()}, {x})[0];
     BOOST_TEST(h.to_vector() == (Values{0, 12, 18, 0}), tt::per_element());
     // The placing ops are recorded ops in a create_graph backward too.
     Tensor y = Tensor({1.0, 2.0}, {2}).requires_grad_();
-    const Tensor gi = autograd::grad({pow(index_select(y, 0, {1, 0, 1}), 2.0).sum()}, {y}, {}, false, true)[0];
+    const Tensor gi = autograd::grad({pow(index_select(y, 0, {1, 0, 1}), 2.0).sum()}, {y}, {}, {.create_graph = true})[0];
     BOOST_TEST(contains(autograd::to_string(gi), "grad_fn=<index_select_backward>"));
     BOOST_TEST(gi.to_vector() == (Values{2, 8}), tt::per_element()); // 2*y0 once, 2*y1 twice
-    const Tensor gg = autograd::grad({pow(gather(y, 0, {1, 1}, {2}), 2.0).sum()}, {y}, {}, false, true)[0];
+    const Tensor gg = autograd::grad({pow(gather(y, 0, {1, 1}, {2}), 2.0).sum()}, {y}, {}, {.create_graph = true})[0];
     BOOST_TEST(contains(autograd::to_string(gg), "grad_fn=<gather_backward>"));
     BOOST_TEST(gg.to_vector() == (Values{0, 8}), tt::per_element()); // 2*y1 twice
 }

@@ -206,12 +206,13 @@ struct Capture {
     }
 };
 
-void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, bool retain_graph,
-                  bool create_graph, Capture* capture)
+void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, BackwardOptions options,
+                  Capture* capture)
 {
+    const bool create_graph = options.create_graph;
     AutoGradMode mode(create_graph); // backward is recorded only under create_graph
     // As in PyTorch, create_graph keeps the graph: the recorded backward refers to its saved tensors.
-    retain_graph = retain_graph || create_graph;
+    const bool retain_graph = options.retain_graph || create_graph;
 
     const auto deliver_to_leaf = [&](const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
         g = run_hooks(hooks_of(*leaf), std::move(g));
@@ -311,15 +312,15 @@ Tensor seed_gradient(std::string_view op, const Tensor& output, const Tensor& gi
 
 } // namespace
 
-void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const
+void Tensor::backward(const Tensor& gradient, BackwardOptions options) const
 {
     checked();
     Tensor seed = seed_gradient("backward", *this, gradient);
-    run_backward({this, 1}, {&seed, 1}, retain_graph, create_graph, nullptr);
+    run_backward({this, 1}, {&seed, 1}, options, nullptr);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs, bool retain_graph, bool create_graph)
+                         const std::vector<Tensor>& grad_outputs, BackwardOptions options)
 {
     if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
         throw std::invalid_argument(fmt::format("grad: {} outputs but {} grad_outputs", outputs.size(), grad_outputs.size()));
@@ -337,7 +338,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
         else
             capture.leaves.emplace(inputs[i].impl().get(), i);
     }
-    run_backward(outputs, seeds, retain_graph, create_graph, &capture);
+    run_backward(outputs, seeds, options, &capture);
     return capture.result;
 }
 
