@@ -40,7 +40,7 @@ int main(int argc, char** argv)
     autograd::Generator gen(1337);
     const nn::MLP model(2, {16, 16, 1}, {.hidden = nn::Activation::Relu, .output = nn::Activation::Linear}, gen);
     const std::vector<Value> params = model.parameters();
-    nn::SGD optimizer(nn::param_refs(params), {.lr = 1.0});
+    nn::SGD optimizer(params, {.lr = 1.0});
 
     std::size_t nodes = 0;
     double loss_value = 0.0, accuracy = 0.0;

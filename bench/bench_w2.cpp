@@ -44,7 +44,7 @@ int main(int argc, char** argv)
     std::vector<std::int64_t> sizes = nn::parse_sizes(fmt::format("784,{},10", hidden));
     autograd::Generator gen(0);
     nn::Sequential model = nn::make_mlp(sizes, "relu", gen);
-    nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.05, .momentum = 0.9});
+    nn::SGD opt(model.parameters(), {.lr = 0.05, .momentum = 0.9});
     nn::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .seed = 0});
     double best = 1e9;
     for (int e = 0; e < epochs; ++e) {

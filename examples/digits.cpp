@@ -47,7 +47,7 @@ try {
 
     { // RPROP, full batch: one step per epoch on all 1437 samples
         nn::Sequential model = make_model(0);
-        nn::Rprop opt(nn::param_refs(model.parameters()), {.lr = 0.01});
+        nn::Rprop opt(model.parameters(), {.lr = 0.01});
         const auto t0 = Clock::now();
         double loss = 0;
         for (int e = 1; e <= rprop_epochs; ++e) {
@@ -65,7 +65,7 @@ try {
     }
     { // SGD with momentum, mini-batches of 32
         nn::Sequential model = make_model(0);
-        nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.5, .momentum = 0.9});
+        nn::SGD opt(model.parameters(), {.lr = 0.5, .momentum = 0.9});
         const nn::TensorDataset data(x_train, t_train);
         nn::DataLoader loader(data, {.batch_size = 32, .shuffle = true, .seed = 0});
         const auto t0 = Clock::now();

@@ -54,7 +54,7 @@ try {
     fmt::print("{}\n", model.summary());
     for (const auto& [name, p] : model.named_parameters())
         p.set_label(name); // names in the graph picture
-    nn::SGD optimizer(nn::param_refs(model.parameters()), {.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4});
+    nn::SGD optimizer(model.parameters(), {.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4});
     nn::CosineAnnealingLR schedule(optimizer, epochs); // the rate falls to 0 over the run
     nn::DataLoader loader(train, {.batch_size = 32, .shuffle = true, .seed = 0});
 

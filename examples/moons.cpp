@@ -32,7 +32,7 @@ try {
     autograd::Generator gen(1337);
     const nn::MLP model(2, {16, 16, 1}, {.hidden = nn::Activation::Relu, .output = nn::Activation::Linear}, gen);
     const std::vector<Value> params = model.parameters();
-    nn::SGD optimizer(nn::param_refs(params), {.lr = 1.0});
+    nn::SGD optimizer(params, {.lr = 1.0});
     fmt::print("{}\n", fmt::streamed(model));
 
     double accuracy = 0.0;

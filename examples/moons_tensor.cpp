@@ -27,7 +27,7 @@ try {
 
     autograd::Generator gen(1337);
     nn::Sequential model{nn::Linear(2, 16, gen), nn::ReLU(), nn::Linear(16, 16, gen), nn::ReLU(), nn::Linear(16, 1, gen)};
-    nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 1.0});
+    nn::SGD opt(model.parameters(), {.lr = 1.0});
     for (int k = 0; k < steps; ++k) {
         const Tensor scores = model(x).reshape({x.size(0)});
         Tensor loss = nn::hinge_loss(scores, y);

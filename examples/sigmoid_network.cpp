@@ -38,16 +38,16 @@ struct Method {
 
 const Method kMethods[] = {
     {"SGD", [](const std::vector<autograd::Value>& p) -> std::unique_ptr<nn::Optimizer> {
-         return std::make_unique<nn::SGD>(nn::param_refs(p), nn::SGDOptions{.lr = 1.0});
+         return std::make_unique<nn::SGD>(p, nn::SGDOptions{.lr = 1.0});
      }},
     {"momentum", [](const std::vector<autograd::Value>& p) -> std::unique_ptr<nn::Optimizer> {
-         return std::make_unique<nn::SGD>(nn::param_refs(p), nn::SGDOptions{.lr = 0.3, .momentum = 0.9});
+         return std::make_unique<nn::SGD>(p, nn::SGDOptions{.lr = 0.3, .momentum = 0.9});
      }},
     {"Nesterov", [](const std::vector<autograd::Value>& p) -> std::unique_ptr<nn::Optimizer> {
-         return std::make_unique<nn::SGD>(nn::param_refs(p), nn::SGDOptions{.lr = 0.3, .momentum = 0.9, .nesterov = true});
+         return std::make_unique<nn::SGD>(p, nn::SGDOptions{.lr = 0.3, .momentum = 0.9, .nesterov = true});
      }},
     {"RPROP", [](const std::vector<autograd::Value>& p) -> std::unique_ptr<nn::Optimizer> {
-         return std::make_unique<nn::Rprop>(nn::param_refs(p), nn::RpropOptions{.lr = 0.05});
+         return std::make_unique<nn::Rprop>(p, nn::RpropOptions{.lr = 0.05});
      }},
 };
 

@@ -24,7 +24,7 @@ try {
     const Tensor y({0.f, 1.f, 1.f, 0.f}, {4, 1});
     autograd::Generator gen(0);
     nn::Sequential model{nn::Linear(2, 8, gen), nn::Tanh(), nn::Linear(8, 1, gen), nn::Sigmoid()};
-    nn::Adam opt(nn::param_refs(model.parameters()), {.lr = 0.05});
+    nn::Adam opt(model.parameters(), {.lr = 0.05});
     for (int k = 1; k <= steps; ++k) {
         opt.zero_grad();
         const Tensor loss = nn::binary_cross_entropy(model(x), y);

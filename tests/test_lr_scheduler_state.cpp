@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(a_reloaded_schedule_continues_the_lr_sequence_exactly)
 {
     for (const auto& [name, make] : schedulers()) {
         const std::vector<Tensor> w = weights();
-        nn::SGD straight_opt(nn::param_refs(w), {.lr = 0.5});
+        nn::SGD straight_opt(w, {.lr = 0.5});
         Stepper straight = make(straight_opt);
         std::vector<double> want;
         for (std::size_t e = 0; e < kEpochs; ++e) {
@@ -119,14 +119,14 @@ BOOST_AUTO_TEST_CASE(a_reloaded_schedule_continues_the_lr_sequence_exactly)
             {
                 nn::StateDict saved;
                 {
-                    nn::SGD opt(nn::param_refs(w), {.lr = 0.5});
+                    nn::SGD opt(w, {.lr = 0.5});
                     Stepper first = make(opt);
                     for (std::size_t e = 0; e < k; ++e)
                         first.step(e);
                     saved = first.save();
                 } // only the state goes on
 
-                nn::SGD opt(nn::param_refs(w), {.lr = 7.0}); // another lr: the state must set it
+                nn::SGD opt(w, {.lr = 7.0}); // another lr: the state must set it
                 Stepper resumed = make(opt);
                 resumed.load(saved);
                 BOOST_TEST(opt.lr() == want[k - 1]);
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(a_reloaded_schedule_continues_the_lr_sequence_exactly)
 BOOST_AUTO_TEST_CASE(state_dict_holds_pytorchs_names_and_values)
 {
     const std::vector<Tensor> w = weights();
-    nn::SGD opt(nn::param_refs(w), {.lr = 0.5});
+    nn::SGD opt(w, {.lr = 0.5});
     nn::StepLR step(opt, 3, 0.5);
     for (int e = 0; e < 4; ++e)
         step.step();
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(state_dict_holds_pytorchs_names_and_values)
     BOOST_TEST((s.at("last_lr").dtype() == Dtype::Float64));
     BOOST_TEST(s.at("last_lr").dim() == 0);
 
-    nn::SGD opt2(nn::param_refs(w), {.lr = 1.0});
+    nn::SGD opt2(w, {.lr = 1.0});
     nn::ReduceLROnPlateau plateau(opt2, {.mode = nn::ReduceLROnPlateauOptions::Mode::Max, .patience = 3});
     plateau.step(0.7);
     plateau.step(0.6);
@@ -183,13 +183,13 @@ BOOST_AUTO_TEST_CASE(state_dict_holds_pytorchs_names_and_values)
 BOOST_AUTO_TEST_CASE(malformed_lr_scheduler_state_is_an_error_that_changes_nothing)
 {
     const std::vector<Tensor> w = weights();
-    nn::SGD opt(nn::param_refs(w), {.lr = 0.5});
+    nn::SGD opt(w, {.lr = 0.5});
     nn::StepLR saved_from(opt, 3, 0.5);
     for (int e = 0; e < 4; ++e)
         saved_from.step();
     const nn::StateDict good = saved_from.state_dict();
 
-    nn::SGD target_opt(nn::param_refs(w), {.lr = 0.9});
+    nn::SGD target_opt(w, {.lr = 0.9});
     nn::StepLR target(target_opt, 3, 0.5);
     target.step();
     const auto load_error = [&](const nn::StateDict& state) {
@@ -252,14 +252,14 @@ BOOST_AUTO_TEST_CASE(malformed_lr_scheduler_state_is_an_error_that_changes_nothi
 BOOST_AUTO_TEST_CASE(malformed_plateau_state_is_an_error_that_changes_nothing)
 {
     const std::vector<Tensor> w = weights();
-    nn::SGD opt(nn::param_refs(w), {.lr = 1.0});
+    nn::SGD opt(w, {.lr = 1.0});
     const nn::ReduceLROnPlateauOptions options{.factor = 0.5, .patience = 2, .cooldown = 1};
     nn::ReduceLROnPlateau saved_from(opt, options);
     saved_from.step(3.0);
     saved_from.step(4.0);
     const nn::StateDict good = saved_from.state_dict();
 
-    nn::SGD target_opt(nn::param_refs(w), {.lr = 0.3});
+    nn::SGD target_opt(w, {.lr = 0.3});
     nn::ReduceLROnPlateau target(target_opt, options);
     target.step(1.0);
     const auto load_error = [&](const nn::StateDict& state) {

@@ -499,8 +499,7 @@ BOOST_AUTO_TEST_CASE(loss_misuse_throws_with_messages)
 BOOST_AUTO_TEST_CASE(optimizer_options_are_validated)
 {
     const std::vector<Value> w{Value::parameter(1.0)};
-    const auto params = [&] { return nn::param_refs(w); };
-    const auto sgd_msg = [&](nn::SGDOptions o) { return message_of<std::invalid_argument>([&] { nn::SGD opt(params(), o); }); };
+    const auto sgd_msg = [&](nn::SGDOptions o) { return message_of<std::invalid_argument>([&] { nn::SGD opt(w, o); }); };
 
     std::string m = sgd_msg({.lr = 0.1, .nesterov = true});
     BOOST_TEST(contains(m, "SGD"), m);
@@ -514,12 +513,12 @@ BOOST_AUTO_TEST_CASE(optimizer_options_are_validated)
     BOOST_TEST(contains(m, "momentum"), m);
     m = sgd_msg({.lr = 0.1, .weight_decay = -1.0});
     BOOST_TEST(contains(m, "weight_decay"), m);
-    nn::SGD ok(params(), {.lr = 0.1, .momentum = 0.9, .nesterov = true});
+    nn::SGD ok(w, {.lr = 0.1, .momentum = 0.9, .nesterov = true});
     BOOST_CHECK_THROW(ok.set_lr(-1.0), std::invalid_argument);
     ok.set_lr(0.5);
     BOOST_TEST(ok.options().lr == 0.5);
 
-    const auto rprop_msg = [&](nn::RpropOptions o) { return message_of<std::invalid_argument>([&] { nn::Rprop opt(params(), o); }); };
+    const auto rprop_msg = [&](nn::RpropOptions o) { return message_of<std::invalid_argument>([&] { nn::Rprop opt(w, o); }); };
     m = rprop_msg({.eta_plus = 1.0});
     BOOST_TEST(contains(m, "Rprop"), m);
     BOOST_TEST(contains(m, "eta_plus"), m);
@@ -528,9 +527,9 @@ BOOST_AUTO_TEST_CASE(optimizer_options_are_validated)
     BOOST_TEST(contains(rprop_msg({.eta_minus = 0.0}), "eta_minus"));
     BOOST_TEST(contains(rprop_msg({.lr = 0.0}), "lr"));
     BOOST_TEST(contains(rprop_msg({.step_min = 1.0, .step_max = 0.5}), "step_min"));
-    BOOST_CHECK_NO_THROW(nn::Rprop(params(), {}));
+    BOOST_CHECK_NO_THROW(nn::Rprop(w, {}));
 
-    const auto adam_msg = [&](nn::AdamOptions o) { return message_of<std::invalid_argument>([&] { nn::Adam opt(params(), o); }); };
+    const auto adam_msg = [&](nn::AdamOptions o) { return message_of<std::invalid_argument>([&] { nn::Adam opt(w, o); }); };
     m = adam_msg({.beta1 = 1.0});
     BOOST_TEST(contains(m, "Adam"), m);
     BOOST_TEST(contains(m, "beta1"), m);
@@ -538,7 +537,7 @@ BOOST_AUTO_TEST_CASE(optimizer_options_are_validated)
     BOOST_TEST(contains(adam_msg({.lr = -1.0}), "lr"));
     BOOST_TEST(contains(adam_msg({.eps = -1e-8}), "eps"));
     BOOST_TEST(contains(adam_msg({.weight_decay = -0.1}), "weight_decay"));
-    BOOST_CHECK_NO_THROW(nn::Adam(params(), {}));
+    BOOST_CHECK_NO_THROW(nn::Adam(w, {}));
 }
 
 BOOST_AUTO_TEST_CASE(sgd_momentum_follows_the_tutorial_rule)
@@ -590,7 +589,7 @@ BOOST_AUTO_TEST_CASE(sgd_nesterov_and_weight_decay_by_hand)
 BOOST_AUTO_TEST_CASE(optimizer_zero_grad_clears_every_parameter)
 {
     const std::vector<Value> w{Value::parameter(1.0), Value::parameter(2.0)};
-    nn::SGD opt(nn::param_refs(w), {.lr = 0.1});
+    nn::SGD opt(w, {.lr = 0.1});
     (w[0] * w[1]).backward();
     BOOST_TEST(w[0].grad() == 2.0);
     BOOST_TEST(opt.numel() == 2u);
@@ -608,7 +607,7 @@ BOOST_AUTO_TEST_CASE(xor_is_learnt_in_every_mode)
         BOOST_TEST_CONTEXT("mode " << nn::to_string(mode))
         {
             const nn::MLP model = xor_model(1);
-            nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.5, .momentum = 0.9});
+            nn::SGD opt(model.parameters(), {.lr = 0.5, .momentum = 0.9});
             const nn::TrainHistory h =
                 nn::train(model, opt, xor_data(), nn::mse_sample_loss, {.mode = mode, .batch_size = 2, .epochs = 2000, .seed = 3});
             BOOST_REQUIRE_EQUAL(h.loss.size(), 2000u);
@@ -619,7 +618,7 @@ BOOST_AUTO_TEST_CASE(xor_is_learnt_in_every_mode)
     }
     // RPROP, the tutorial's other batch method, learns it too.
     const nn::MLP model = xor_model(1);
-    nn::Rprop opt(nn::param_refs(model.parameters()), {.lr = 0.05});
+    nn::Rprop opt(model.parameters(), {.lr = 0.05});
     const nn::TrainHistory h =
         nn::train(model, opt, xor_data(), nn::mse_sample_loss, {.mode = nn::TrainMode::Batch, .epochs = 500});
     BOOST_TEST(h.loss.back() < h.loss.front() / 4.0, h.loss.front() << " -> " << h.loss.back());
@@ -643,7 +642,7 @@ BOOST_AUTO_TEST_CASE(steps_per_epoch_in_each_mode)
     };
     for (const Case& c : cases) {
         const nn::MLP model = xor_model(2);
-        nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.1});
+        nn::SGD opt(model.parameters(), {.lr = 0.1});
         const nn::TrainHistory h =
             nn::train(model, opt, data, nn::mse_sample_loss, {.mode = c.mode, .batch_size = c.batch, .epochs = epochs});
         BOOST_TEST(opt.steps() == epochs * c.per_epoch, nn::to_string(c.mode) << " batch " << c.batch);
@@ -668,13 +667,13 @@ BOOST_AUTO_TEST_CASE(batch_gradient_is_the_mean_of_sample_gradients)
     BOOST_TEST(std::any_of(mean.begin(), mean.end(), [](double g) { return std::abs(g) > 1e-3; }));
 
     {   // Batch: one step with the mean gradient.
-        Recorder rec(nn::param_refs(params));
+        Recorder rec(params);
         nn::train(model, rec, data, nn::mse_sample_loss, {.mode = nn::TrainMode::Batch, .epochs = 1});
         BOOST_REQUIRE_EQUAL(rec.grads.size(), 1u);
         check_close(rec.grads[0], mean, 1e-13);
     }
     {   // Online: one step per sample, in data order, with that sample's gradient.
-        Recorder rec(nn::param_refs(params));
+        Recorder rec(params);
         nn::train(model, rec, data, nn::mse_sample_loss, {.mode = nn::TrainMode::Online, .epochs = 1});
         BOOST_REQUIRE_EQUAL(rec.grads.size(), data.size());
         for (std::size_t k = 0; k < data.size(); ++k)
@@ -683,7 +682,7 @@ BOOST_AUTO_TEST_CASE(batch_gradient_is_the_mean_of_sample_gradients)
     {   // Mini-batch of 2 over 5 samples: batches of 2, 2, 1, each the mean of its samples, so
         // 2 g_0 + 2 g_1 + 1 g_2 is the sum of all sample gradients (each sample once an epoch),
         // and the last batch's gradient is one sample's.
-        Recorder rec(nn::param_refs(params));
+        Recorder rec(params);
         nn::train(model, rec, data, nn::mse_sample_loss, {.mode = nn::TrainMode::MiniBatch, .batch_size = 2, .epochs = 1, .seed = 8});
         BOOST_REQUIRE_EQUAL(rec.grads.size(), 3u);
         std::vector<double> total(params.size());
@@ -704,7 +703,7 @@ BOOST_AUTO_TEST_CASE(batch_gradient_is_the_mean_of_sample_gradients)
 BOOST_AUTO_TEST_CASE(train_rejects_mismatched_data)
 {
     const nn::MLP model = xor_model(1);
-    nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.1});
+    nn::SGD opt(model.parameters(), {.lr = 0.1});
     std::vector<nn::Example> data = xor_data();
     data[1].input.push_back(0.0);
     std::string m = message_of<std::invalid_argument>([&] { nn::train(model, opt, data, nn::mse_sample_loss, {}); });
@@ -726,7 +725,7 @@ BOOST_AUTO_TEST_CASE(stop_at_target_stops_early)
 {
     const auto run = [](bool stop) {
         const nn::MLP model = xor_model(1);
-        nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.5, .momentum = 0.9});
+        nn::SGD opt(model.parameters(), {.lr = 0.5, .momentum = 0.9});
         return nn::train(model, opt, xor_data(), nn::mse_sample_loss,
                          {.mode = nn::TrainMode::Batch, .epochs = 1000, .target_loss = 0.01, .stop_at_target = stop});
     };
@@ -748,7 +747,7 @@ BOOST_AUTO_TEST_CASE(stop_at_target_stops_early)
 
     // The default target (0) is never reached by a sigmoid network's MSE.
     const nn::MLP model = xor_model(1);
-    nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.5});
+    nn::SGD opt(model.parameters(), {.lr = 0.5});
     const nn::TrainHistory h = nn::train(model, opt, xor_data(), nn::mse_sample_loss, {.mode = nn::TrainMode::Batch, .epochs = 10});
     BOOST_TEST(!h.epochs_to_target.has_value());
 }
@@ -756,7 +755,7 @@ BOOST_AUTO_TEST_CASE(stop_at_target_stops_early)
 BOOST_AUTO_TEST_CASE(epoch_callback_can_stop_training)
 {
     const nn::MLP model = xor_model(1);
-    nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.5});
+    nn::SGD opt(model.parameters(), {.lr = 0.5});
     std::vector<std::size_t> epochs;
     const nn::TrainHistory h = nn::train(model, opt, xor_data(), nn::mse_sample_loss, {.mode = nn::TrainMode::Online, .epochs = 100},
                                          [&](std::size_t epoch, double loss) {

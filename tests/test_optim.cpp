@@ -1,6 +1,7 @@
-// Optimizers on tensors, by hand: which tensors ParamRef takes, skipping tensors without a
-// gradient, zero_grad, float32, errors of load_state_dict and of the new optimizers' options,
-// gradient clipping, and the schedules against their closed forms. (Trajectories against
+// Optimizers on tensors, by hand: which tensors ParamRef takes, the forms of parameters every
+// optimizer is made from, its name and lr checks, skipping tensors without a gradient,
+// zero_grad, float32, errors of load_state_dict and of the new optimizers' options, gradient
+// clipping, and the schedules against their closed forms. (Trajectories against
 // PyTorch are in test_optim_tensor_golden.cpp.)
 #define BOOST_TEST_MODULE optim
 #include <boost/test/unit_test.hpp>
@@ -9,6 +10,9 @@
 
 #include <autograd/tensor.hpp>
 #include <autograd/value.hpp>
+#include <nn/modules/activation.hpp>
+#include <nn/modules/linear.hpp>
+#include <nn/modules/sequential.hpp>
 #include <nn/optim/adagrad.hpp>
 #include <nn/optim/adam.hpp>
 #include <nn/optim/adamw.hpp>
@@ -18,10 +22,13 @@
 #include <nn/optim/rmsprop.hpp>
 #include <nn/optim/rprop.hpp>
 #include <nn/optim/sgd.hpp>
+#include <nn/scalar/mlp.hpp>
 
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace tt = boost::test_tools;
@@ -53,13 +60,100 @@ BOOST_AUTO_TEST_CASE(param_ref_takes_leaves_that_require_grad)
     m = message_of<std::invalid_argument>([&] { (void)nn::ParamRef(w * 2.0); });
     BOOST_TEST(contains(m, "leaf"), m);
     BOOST_CHECK_THROW((void)nn::ParamRef(Tensor()), std::invalid_argument);
-    BOOST_CHECK_THROW(nn::param_refs(std::vector<Tensor>{w, w + 1.0}), std::invalid_argument);
+    BOOST_CHECK_THROW((void)nn::Params(std::vector<Tensor>{w, w + 1.0}), std::invalid_argument);
 
     // The same parameter twice would be updated twice a step.
-    m = message_of<std::invalid_argument>([&] { nn::SGD opt(nn::param_refs({w, leaf({1.0}, {1}), w}), {}); });
+    m = message_of<std::invalid_argument>([&] { nn::SGD opt({w, leaf({1.0}, {1}), w}, {}); });
     BOOST_TEST(contains(m, "parameters 0 and 2"), m);
     const Value v = Value::parameter(1.0);
-    BOOST_CHECK_THROW((void)nn::SGD(nn::param_refs({v, v}), {}), std::invalid_argument);
+    BOOST_CHECK_THROW((void)nn::SGD({v, v}, {}), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What every optimizer shares: the forms its parameters come in, its name, its lr
+
+namespace {
+
+// Makes an O with lr 0.25 from each form of parameters and checks that it holds those very
+// parameters (a step moves them), is called `name`, and keeps and checks its lr in the base class.
+template <class O> void check_optimizer(const std::string& name)
+{
+    BOOST_TEST_CONTEXT(name)
+    {
+        autograd::Generator gen(5);
+        nn::Sequential model{nn::Linear(3, 2, gen), nn::Tanh(), nn::Linear(2, 1, gen)};
+        O from_module(model.parameters(), {.lr = 0.25});
+        const std::vector<Tensor> tensors = model.parameters();
+        BOOST_TEST_REQUIRE(from_module.params().size() == tensors.size());
+        for (std::size_t n = 0; n < tensors.size(); ++n)
+            BOOST_TEST(from_module.params()[n].tensor()->id() == tensors[n].id());
+        const std::vector<double> before = tensors[0].to_vector();
+        sum(model(Tensor({0.5f, -1.0f, 2.0f}, {1, 3}))).backward();
+        from_module.step();
+        BOOST_TEST(tensors[0].to_vector() != before); // the module's own weights moved
+
+        const nn::MLP mlp(2, {3, 1}, {}, gen);
+        O from_values(mlp.parameters(), {.lr = 0.25}); // std::vector<Value>
+        const std::vector<Value> values = mlp.parameters();
+        BOOST_TEST_REQUIRE(from_values.params().size() == values.size());
+        for (std::size_t n = 0; n < values.size(); ++n)
+            BOOST_TEST(&from_values.params()[n].value()->node() == &values[n].node());
+
+        const Value a = Value::parameter(1.0), b = Value::parameter(-2.0);
+        O from_list({a, b}, {.lr = 0.25});
+        BOOST_TEST(from_list.params().size() == 2u);
+        (a * a + b * b).backward();
+        from_list.step();
+        BOOST_TEST(a.data() < 1.0); // down the gradient
+        BOOST_TEST(b.data() > -2.0);
+
+        for (const nn::Optimizer* opt : {static_cast<nn::Optimizer*>(&from_module), static_cast<nn::Optimizer*>(&from_values),
+                                         static_cast<nn::Optimizer*>(&from_list)}) {
+            BOOST_TEST(opt->name() == name);
+            BOOST_TEST(opt->lr() == 0.25);
+        }
+
+        // One check of the lr, in the base class, for set_lr and the constructor alike; a
+        // rejected lr leaves the one there was.
+        BOOST_TEST(message_of<std::invalid_argument>([&] { from_list.set_lr(-0.5); }) ==
+                   name + ": lr must be >= 0 (got -0.5)");
+        BOOST_TEST(message_of<std::invalid_argument>([&] { from_list.set_lr(std::nan("")); }) ==
+                   name + ": lr must be >= 0 (got nan)");
+        BOOST_TEST(from_list.lr() == 0.25);
+        const std::string made = message_of<std::invalid_argument>([&] { O bad({a}, {.lr = -1.0}); });
+        BOOST_TEST(contains(made, name + ": lr"), made);
+        BOOST_TEST(contains(made, "-1"), made);
+        BOOST_CHECK_THROW(O({a}, {.lr = std::numeric_limits<double>::quiet_NaN()}), std::invalid_argument);
+
+        // options() reports the lr the base class keeps, as the schedulers set it.
+        from_list.set_lr(0.125);
+        BOOST_TEST(from_list.lr() == 0.125);
+        BOOST_TEST(from_list.options().lr == 0.125);
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(every_optimizer_takes_parameters_as_they_come)
+{
+    check_optimizer<nn::SGD>("SGD");
+    check_optimizer<nn::Rprop>("Rprop");
+    check_optimizer<nn::Adam>("Adam");
+    check_optimizer<nn::AdamW>("AdamW");
+    check_optimizer<nn::RMSprop>("RMSprop");
+    check_optimizer<nn::Adagrad>("Adagrad");
+}
+
+BOOST_AUTO_TEST_CASE(the_scalar_mlp_example_is_code)
+{
+    // The example at the top of nn/scalar/mlp.hpp, as it stands there.
+    autograd::Generator gen(42);
+    nn::MLP model(2, {16, 16, 1}, {.hidden = nn::Activation::Relu, .output = nn::Activation::Linear}, gen);
+    std::vector<Value> out = model({Value(0.5), Value(-1.0)});
+    nn::SGD opt(model.parameters(), {.lr = 0.1});
+
+    BOOST_TEST(out.size() == 1u);
+    BOOST_TEST(opt.params().size() == model.num_parameters());
 }
 
 BOOST_AUTO_TEST_CASE(tensors_without_a_gradient_are_skipped)
@@ -68,7 +162,7 @@ BOOST_AUTO_TEST_CASE(tensors_without_a_gradient_are_skipped)
     // momentum, and its state (and step count) stays as it was.
     const Tensor used = leaf({1.0, -2.0}, {2});
     const Tensor unused = leaf({3.0, 4.0, 5.0}, {3});
-    nn::Adam opt(nn::param_refs({used, unused}), {.lr = 0.1, .weight_decay = 0.5});
+    nn::Adam opt({used, unused}, {.lr = 0.1, .weight_decay = 0.5});
     for (int i = 0; i < 3; ++i) {
         opt.zero_grad();
         sum(used * used).backward();
@@ -113,8 +207,8 @@ BOOST_AUTO_TEST_CASE(float32_tensors_follow_the_float64_run)
     autograd::Generator gen(3);
     const Tensor w64 = Tensor::randn({1000}, gen, 0.0, 1.0, Dtype::Float64).requires_grad_();
     const Tensor w32 = w64.detach().to(Dtype::Float32).requires_grad_();
-    nn::Adam a64(nn::param_refs({w64}), {.lr = 0.01, .weight_decay = 0.1});
-    nn::Adam a32(nn::param_refs({w32}), {.lr = 0.01, .weight_decay = 0.1});
+    nn::Adam a64({w64}, {.lr = 0.01, .weight_decay = 0.1});
+    nn::Adam a32({w32}, {.lr = 0.01, .weight_decay = 0.1});
     for (int i = 0; i < 5; ++i) {
         for (auto [w, opt] : {std::pair{w64, &a64}, std::pair{w32, &a32}}) {
             opt->zero_grad();
@@ -139,7 +233,7 @@ BOOST_AUTO_TEST_CASE(float32_parameters_keep_float32_state)
 {
     const Tensor w32 = Tensor({1.0f, -2.0f}, {2}).requires_grad_();
     const Tensor w64 = Tensor({0.5}, {1}).requires_grad_();
-    nn::SGD opt(nn::param_refs({w32, w64}), {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01});
+    nn::SGD opt({w32, w64}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01});
     float w[2] = {1.0f, -2.0f}, buf[2] = {0.f, 0.f};
     for (int step = 0; step < 2; ++step) {
         opt.zero_grad();
@@ -189,18 +283,18 @@ BOOST_AUTO_TEST_CASE(new_optimizers_validate_their_options)
         BOOST_TEST(contains(m, value), m);
     };
     const auto adamw = [&](nn::AdamWOptions o) {
-        return message_of<std::invalid_argument>([&] { nn::AdamW opt(nn::param_refs(w), o); });
+        return message_of<std::invalid_argument>([&] { nn::AdamW opt(w, o); });
     };
     check(adamw({.beta1 = 1.5}), "AdamW", "beta1", "1.5");
     check(adamw({.beta2 = -0.25}), "AdamW", "beta2", "-0.25");
     check(adamw({.lr = -2.0}), "AdamW", "lr", "-2");
     check(adamw({.eps = -1.0}), "AdamW", "eps", "-1");
     check(adamw({.weight_decay = -0.5}), "AdamW", "weight_decay", "-0.5");
-    BOOST_TEST(nn::AdamW(nn::param_refs(w), {}).options().weight_decay == 1e-2);
-    BOOST_TEST(nn::AdamW(nn::param_refs(w), {}).lr() == 1e-3);
+    BOOST_TEST(nn::AdamW(w, {}).options().weight_decay == 1e-2);
+    BOOST_TEST(nn::AdamW(w, {}).lr() == 1e-3);
 
     const auto rms = [&](nn::RMSpropOptions o) {
-        return message_of<std::invalid_argument>([&] { nn::RMSprop opt(nn::param_refs(w), o); });
+        return message_of<std::invalid_argument>([&] { nn::RMSprop opt(w, o); });
     };
     check(rms({.lr = -0.5}), "RMSprop", "lr", "-0.5");
     check(rms({.alpha = -0.5}), "RMSprop", "alpha", "-0.5");
@@ -209,7 +303,7 @@ BOOST_AUTO_TEST_CASE(new_optimizers_validate_their_options)
     check(rms({.momentum = -0.5}), "RMSprop", "momentum", "-0.5");
 
     const auto ada = [&](nn::AdagradOptions o) {
-        return message_of<std::invalid_argument>([&] { nn::Adagrad opt(nn::param_refs(w), o); });
+        return message_of<std::invalid_argument>([&] { nn::Adagrad opt(w, o); });
     };
     check(ada({.lr = -0.5}), "Adagrad", "lr", "-0.5");
     check(ada({.lr_decay = -0.5}), "Adagrad", "lr_decay", "-0.5");
@@ -217,16 +311,16 @@ BOOST_AUTO_TEST_CASE(new_optimizers_validate_their_options)
     check(ada({.initial_accumulator_value = -0.5}), "Adagrad", "initial_accumulator_value", "-0.5");
     check(ada({.eps = -0.5}), "Adagrad", "eps", "-0.5");
 
-    nn::RMSprop r(nn::param_refs(w), {});
+    nn::RMSprop r(w, {});
     check(message_of<std::invalid_argument>([&] { r.set_lr(-3.0); }), "RMSprop", "lr", "-3");
-    nn::Adam a(nn::param_refs(w), {});
+    nn::Adam a(w, {});
     check(message_of<std::invalid_argument>([&] { a.set_lr(-3.0); }), "Adam", "lr", "-3");
 }
 
 BOOST_AUTO_TEST_CASE(load_state_dict_reports_what_is_wrong_and_changes_nothing)
 {
     const std::vector<Tensor> w{leaf({1.0, 2.0, 3.0, 4.0}, {2, 2}), leaf({1.0}, {1})};
-    nn::Adam opt(nn::param_refs(w), {.lr = 0.1});
+    nn::Adam opt(w, {.lr = 0.1});
     opt.zero_grad();
     sum(w[0] * w[0]).backward();
     opt.step();
@@ -268,7 +362,7 @@ BOOST_AUTO_TEST_CASE(load_state_dict_reports_what_is_wrong_and_changes_nothing)
     BOOST_TEST(contains(m, "unexpected"), m);
     BOOST_TEST(contains(m, "'state.2.exp_avg'"), m);
     // Another optimizer's state: SGD with momentum keeps momentum_buffer, not exp_avg.
-    nn::SGD sgd(nn::param_refs(w), {.lr = 0.1, .momentum = 0.9});
+    nn::SGD sgd(w, {.lr = 0.1, .momentum = 0.9});
     m = message_of<std::invalid_argument>([&] { sgd.load_state_dict(good); });
     BOOST_TEST(contains(m, "SGD"), m);
     BOOST_TEST(contains(m, "exp_avg"), m);
@@ -285,7 +379,7 @@ BOOST_AUTO_TEST_CASE(rprop_set_lr_is_the_initial_step_size)
 {
     const Tensor a = leaf({0.0}, {1});
     const Tensor b = leaf({0.0}, {1});
-    nn::Rprop opt(nn::param_refs({a, b}), {.lr = 0.1});
+    nn::Rprop opt({a, b}, {.lr = 0.1});
     opt.zero_grad();
     sum(a).backward(); // b gets no gradient: not started
     opt.step();
@@ -313,7 +407,7 @@ BOOST_AUTO_TEST_CASE(clip_grad_norm_scales_to_max_norm)
         b.set_grad(Tensor({-4.0}, {1}));
         none.zero_grad();
     };
-    const std::vector<nn::ParamRef> p = nn::param_refs({a, b, none});
+    const std::vector<Tensor> p = {a, b, none}; // as a Module's parameters() come
 
     grads();
     BOOST_TEST(nn::clip_grad_norm_(p, 1.0) == 5.0); // sqrt(9 + 16)
@@ -339,7 +433,7 @@ BOOST_AUTO_TEST_CASE(clip_grad_norm_scales_to_max_norm)
     BOOST_TEST(nn::clip_grad_norm_({v}, 4.0) == 8.0);
     BOOST_TEST(v.grad() == -8.0 * 4.0 / (8.0 + 1e-6), tt::tolerance(1e-15));
 
-    BOOST_TEST(nn::clip_grad_norm_(nn::param_refs({none}), 1.0) == 0.0); // no gradients at all
+    BOOST_TEST(nn::clip_grad_norm_({none}, 1.0) == 0.0); // no gradients at all
 
     a.set_grad(Tensor({std::numeric_limits<double>::infinity(), 1.0}, {2}));
     const std::string m = message_of<std::runtime_error>([&] { nn::clip_grad_norm_(p, 1.0, 2.0, true); });
@@ -357,7 +451,7 @@ BOOST_AUTO_TEST_CASE(schedules_follow_their_closed_forms)
 {
     const std::vector<Tensor> w{leaf({1.0}, {1})};
     {
-        nn::SGD opt(nn::param_refs(w), {.lr = 0.5});
+        nn::SGD opt(w, {.lr = 0.5});
         nn::StepLR s(opt, 3, 0.1);
         BOOST_TEST(s.base_lr() == 0.5);
         for (int e = 1; e <= 10; ++e) {
@@ -367,7 +461,7 @@ BOOST_AUTO_TEST_CASE(schedules_follow_their_closed_forms)
         BOOST_TEST(s.last_epoch() == 10);
     }
     {
-        nn::Adagrad opt(nn::param_refs(w), {.lr = 0.5});
+        nn::Adagrad opt(w, {.lr = 0.5});
         nn::ExponentialLR s(opt, 0.8);
         for (int e = 1; e <= 10; ++e) {
             s.step();
@@ -375,7 +469,7 @@ BOOST_AUTO_TEST_CASE(schedules_follow_their_closed_forms)
         }
     }
     {
-        nn::AdamW opt(nn::param_refs(w), {.lr = 0.5});
+        nn::AdamW opt(w, {.lr = 0.5});
         nn::CosineAnnealingLR s(opt, 5, 0.01);
         for (int e = 1; e <= 23; ++e) { // through the bottom (epoch 5) and back up, twice
             s.step();
@@ -383,7 +477,7 @@ BOOST_AUTO_TEST_CASE(schedules_follow_their_closed_forms)
             BOOST_TEST(opt.lr() == closed, tt::tolerance(1e-12));
         }
     }
-    nn::SGD opt(nn::param_refs(w), {});
+    nn::SGD opt(w, {});
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)nn::StepLR(opt, 0); }), "step_size"));
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)nn::ExponentialLR(opt, -0.5); }), "-0.5"));
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)nn::CosineAnnealingLR(opt, 0); }), "T_max"));
@@ -401,7 +495,7 @@ public:
 BOOST_AUTO_TEST_CASE(schedulers_need_an_optimizer_with_a_learning_rate)
 {
     const std::vector<Tensor> w{leaf({1.0}, {1})};
-    Frozen frozen(nn::param_refs(w));
+    Frozen frozen(w);
     BOOST_CHECK_THROW((void)nn::ExponentialLR(frozen, 0.5), std::logic_error);
     BOOST_CHECK_THROW((void)nn::ReduceLROnPlateau(frozen), std::logic_error);
 }
@@ -409,7 +503,7 @@ BOOST_AUTO_TEST_CASE(schedulers_need_an_optimizer_with_a_learning_rate)
 BOOST_AUTO_TEST_CASE(reduce_lr_on_plateau_by_hand)
 {
     const std::vector<Tensor> w{leaf({1.0}, {1})};
-    nn::SGD opt(nn::param_refs(w), {.lr = 1.0});
+    nn::SGD opt(w, {.lr = 1.0});
     // min, rel: better means below best * 0.9. patience 1: the second bad epoch in a row reduces.
     nn::ReduceLROnPlateau s(opt, {.factor = 0.5, .patience = 1, .threshold = 0.1, .cooldown = 1, .min_lr = 0.2});
     const double metrics[] = {10.0, 9.5, 9.2, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0};
@@ -423,7 +517,7 @@ BOOST_AUTO_TEST_CASE(reduce_lr_on_plateau_by_hand)
     }
     BOOST_TEST(s.best() == 8.0);
 
-    nn::SGD opt2(nn::param_refs(w), {.lr = 1.0});
+    nn::SGD opt2(w, {.lr = 1.0});
     // max, abs: better means above best + 0.5; patience 0 reduces at the first bad epoch.
     nn::ReduceLROnPlateau up(opt2, {.mode = nn::ReduceLROnPlateau::Mode::Max, .factor = 0.1, .patience = 0,
                                     .threshold = 0.5, .threshold_mode = nn::ReduceLROnPlateau::ThresholdMode::Abs});

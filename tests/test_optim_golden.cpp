@@ -36,7 +36,7 @@ Value objective(const std::vector<Value>& w)
            sigmoid(w[0] * w[2]);
 }
 
-using Factory = std::function<std::unique_ptr<nn::Optimizer>(std::vector<nn::ParamRef>)>;
+using Factory = std::function<std::unique_ptr<nn::Optimizer>(nn::Params)>;
 
 const std::map<std::string, Factory>& factories()
 {
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(trajectories_match_pytorch)
         const auto it = factories().find(name);
         BOOST_REQUIRE_MESSAGE(it != factories().end(), "no optimizer for fixture config " << name);
         const std::vector<Value> w = {Value::parameter(-0.5), Value::parameter(1.5), Value::parameter(0.8)};
-        const auto optimizer = it->second(nn::param_refs(w));
+        const auto optimizer = it->second(w);
         for (std::size_t step = 0; step < trajectory.size(); ++step) {
             optimizer->zero_grad();
             objective(w).backward();

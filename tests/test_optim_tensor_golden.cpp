@@ -93,7 +93,7 @@ std::vector<double> flat(const std::vector<Tensor>& p)
     return out;
 }
 
-using OptimizerFactory = std::function<std::unique_ptr<nn::Optimizer>(std::vector<nn::ParamRef>)>;
+using OptimizerFactory = std::function<std::unique_ptr<nn::Optimizer>(nn::Params)>;
 // Makes the scheduler for an optimizer and returns what steps it after each optimizer step
 // (given that step's loss, which ReduceLROnPlateau watches).
 using SchedulerFactory = std::function<std::function<void(double)>(nn::Optimizer&)>;
@@ -106,7 +106,7 @@ struct Config {
 
 template <class O, class Options> OptimizerFactory make(Options options)
 {
-    return [options](std::vector<nn::ParamRef> p) { return std::make_unique<O>(std::move(p), options); };
+    return [options](nn::Params p) { return std::make_unique<O>(std::move(p), options); };
 }
 
 template <class S, class... Args> SchedulerFactory every_epoch(Args... args)
@@ -228,7 +228,7 @@ BOOST_AUTO_TEST_CASE(tensor_trajectories_match_pytorch)
         BOOST_REQUIRE_MESSAGE(it != configs().end(), "no setup for fixture config " << name);
         const Config& c = it->second;
         const std::vector<Tensor> p = start_params();
-        const auto opt = c.optimizer(nn::param_refs(p));
+        const auto opt = c.optimizer(p);
         const auto scheduler = c.scheduler ? c.scheduler(*opt) : std::function<void(double)>{};
         double worst = 0.0;
         for (std::size_t step = 1; step <= rows.size(); ++step) {
@@ -266,7 +266,7 @@ BOOST_AUTO_TEST_CASE(state_dict_resumes_bit_identically)
             const Config& c = configs().at(name);
 
             const std::vector<Tensor> straight = start_params();
-            const auto a = c.optimizer(nn::param_refs(straight));
+            const auto a = c.optimizer(straight);
             for (std::size_t step = 1; step <= total; ++step) {
                 if (step == first_run + 1)
                     a->set_lr(a->lr() * 0.5);
@@ -276,7 +276,7 @@ BOOST_AUTO_TEST_CASE(state_dict_resumes_bit_identically)
             const std::vector<Tensor> first = start_params();
             nn::StateDict saved;
             {
-                const auto b = c.optimizer(nn::param_refs(first));
+                const auto b = c.optimizer(first);
                 for (std::size_t step = 1; step <= first_run; ++step)
                     train_step(*b, first, step, c, {});
                 b->set_lr(b->lr() * 0.5);
@@ -286,7 +286,7 @@ BOOST_AUTO_TEST_CASE(state_dict_resumes_bit_identically)
             std::vector<Tensor> resumed; // a copy of the weights, new leaves
             for (const Tensor& t : first)
                 resumed.push_back(Tensor(t.to_vector_as<double>(), t.shape()).requires_grad_());
-            const auto fresh = c.optimizer(nn::param_refs(resumed));
+            const auto fresh = c.optimizer(resumed);
             fresh->load_state_dict(saved);
             BOOST_TEST(fresh->steps() == first_run);
             BOOST_TEST(fresh->param_steps(3) == first_run / 3);
@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(state_dict_resumes_bit_identically)
 BOOST_AUTO_TEST_CASE(state_dict_names_follow_pytorch)
 {
     const std::vector<Tensor> p = start_params();
-    nn::Adam adam(nn::param_refs(p), {.lr = 0.05});
+    nn::Adam adam(p, {.lr = 0.05});
     train_step(adam, p, 1, configs().at("adam"), {});
     const nn::StateDict s = adam.state_dict();
     BOOST_TEST(s.at("step").item() == 1.0);

@@ -75,7 +75,7 @@ Split load(const std::string& path, const std::string& format, double test_fract
 
 std::unique_ptr<nn::Optimizer> optimizer(const std::string& name, nn::Module& model, double lr)
 {
-    auto params = nn::param_refs(model.parameters());
+    auto params = model.parameters();
     if (name == "sgd")
         return std::make_unique<nn::SGD>(params, nn::SGDOptions{.lr = lr, .momentum = 0.9});
     if (name == "adam")

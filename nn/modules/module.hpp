@@ -3,7 +3,7 @@
 //   nn::Sequential model{nn::Linear(784, 128, gen), nn::ReLU(), nn::Linear(128, 10, gen)};
 //   Tensor logits = model(x);                       // forward
 //   model.named_parameters();                       // {"0.weight", ...}, {"0.bias", ...}, ...
-//   nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.05});  // any optimizer
+//   nn::SGD opt(model.parameters(), {.lr = 0.05});  // any optimizer
 //   model.eval();                                   // Dropout off
 //
 // A module owns its parameters (leaf tensors that require a gradient) and its children, each

@@ -4,27 +4,20 @@
 
 namespace nn {
 
-Adagrad::Adagrad(std::vector<ParamRef> params, AdagradOptions options)
-    : Optimizer(std::move(params)), options_(options)
+Adagrad::Adagrad(Params params, AdagradOptions options)
+    : Optimizer(std::move(params), "Adagrad", options.lr), options_(options)
 {
-    require(options.lr >= 0.0, "Adagrad", "lr must be >= 0", options.lr);
-    require(options.lr_decay >= 0.0, "Adagrad", "lr_decay must be >= 0", options.lr_decay);
-    require(options.weight_decay >= 0.0, "Adagrad", "weight_decay must be >= 0", options.weight_decay);
-    require(options.initial_accumulator_value >= 0.0, "Adagrad", "initial_accumulator_value must be >= 0",
+    require(options.lr_decay >= 0.0, "lr_decay must be >= 0", options.lr_decay);
+    require(options.weight_decay >= 0.0, "weight_decay must be >= 0", options.weight_decay);
+    require(options.initial_accumulator_value >= 0.0, "initial_accumulator_value must be >= 0",
             options.initial_accumulator_value);
-    require(options.eps >= 0.0, "Adagrad", "eps must be >= 0", options.eps);
+    require(options.eps >= 0.0, "eps must be >= 0", options.eps);
     register_state("sum", sum_, options.initial_accumulator_value);
-}
-
-void Adagrad::set_lr(double lr)
-{
-    require(lr >= 0.0, "Adagrad", "lr must be >= 0", lr);
-    options_.lr = lr;
 }
 
 void Adagrad::step()
 {
-    const AdagradOptions o = options_; // a local copy: the loop's stores cannot alias it
+    const AdagradOptions o = options(); // a local copy: the loop's stores cannot alias it
     for_each_param([&](const Slot& p, auto w, auto grad) {
         using T = typename decltype(w)::value_type; // the parameter's dtype: the arithmetic's too
         const T clr = static_cast<T>(o.lr / (1.0 + static_cast<double>(p.step - 1) * o.lr_decay)); // lr / (1 + (t-1) decay)

@@ -7,6 +7,8 @@
 //   w -= clr * g / (sqrt(sum) + eps)
 //
 // State: "sum".
+//
+//   nn::Adagrad opt(model.parameters(), {.lr = 0.1, .lr_decay = 0.01});
 #pragma once
 
 #include "nn/optim/optimizer.hpp"
@@ -23,16 +25,14 @@ struct AdagradOptions {
 
 class Adagrad : public Optimizer {
 public:
-    Adagrad(std::vector<ParamRef> params, AdagradOptions options);
+    Adagrad(Params params, AdagradOptions options);
     void step() override;
 
-    const AdagradOptions& options() const { return options_; }
-    double lr() const override { return options_.lr; }
-    void set_lr(double lr) override;
-    std::string_view name() const override { return "Adagrad"; }
+    /// The options, with the lr as it is now.
+    AdagradOptions options() const { return with_lr(options_); }
 
 private:
-    AdagradOptions options_;
+    AdagradOptions options_; // its lr is the base class's, read through options()
     StateArray sum_;
 };
 

@@ -4,27 +4,20 @@
 
 namespace nn {
 
-Adam::Adam(std::vector<ParamRef> params, AdamOptions options, bool decoupled, std::string_view name)
-    : Optimizer(std::move(params)), options_(options), decoupled_(decoupled), name_(name)
+Adam::Adam(Params params, AdamOptions options, bool decoupled, std::string name)
+    : Optimizer(std::move(params), std::move(name), options.lr), options_(options), decoupled_(decoupled)
 {
-    require(options.lr >= 0.0, name, "lr must be >= 0", options.lr);
-    require(options.beta1 >= 0.0 && options.beta1 < 1.0, name, "beta1 must be in [0, 1)", options.beta1);
-    require(options.beta2 >= 0.0 && options.beta2 < 1.0, name, "beta2 must be in [0, 1)", options.beta2);
-    require(options.eps >= 0.0, name, "eps must be >= 0", options.eps);
-    require(options.weight_decay >= 0.0, name, "weight_decay must be >= 0", options.weight_decay);
+    require(options.beta1 >= 0.0 && options.beta1 < 1.0, "beta1 must be in [0, 1)", options.beta1);
+    require(options.beta2 >= 0.0 && options.beta2 < 1.0, "beta2 must be in [0, 1)", options.beta2);
+    require(options.eps >= 0.0, "eps must be >= 0", options.eps);
+    require(options.weight_decay >= 0.0, "weight_decay must be >= 0", options.weight_decay);
     register_state("exp_avg", m_);
     register_state("exp_avg_sq", v_);
 }
 
-void Adam::set_lr(double lr)
-{
-    require(lr >= 0.0, name_, "lr must be >= 0", lr);
-    options_.lr = lr;
-}
-
 void Adam::step()
 {
-    const AdamOptions o = options_; // a local copy: the loop's stores cannot alias it
+    const AdamOptions o = options(); // a local copy: the loop's stores cannot alias it
     for_each_param([&](const Slot& p, auto w, auto grad) {
         using T = typename decltype(w)::value_type; // the parameter's dtype: the arithmetic's too
         const double t = static_cast<double>(p.step);

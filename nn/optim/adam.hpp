@@ -7,6 +7,8 @@
 //   w -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 //
 // State: "exp_avg" (m), "exp_avg_sq" (v).
+//
+//   nn::Adam opt(model.parameters(), {.lr = 1e-3, .beta2 = 0.99});
 #pragma once
 
 #include "nn/optim/optimizer.hpp"
@@ -23,22 +25,19 @@ struct AdamOptions {
 
 class Adam : public Optimizer {
 public:
-    Adam(std::vector<ParamRef> params, AdamOptions options) : Adam(std::move(params), options, false, "Adam") {}
+    Adam(Params params, AdamOptions options) : Adam(std::move(params), options, false, "Adam") {}
     void step() override;
 
-    const AdamOptions& options() const { return options_; }
-    double lr() const override { return options_.lr; }
-    void set_lr(double lr) override;
-    std::string_view name() const override { return name_; }
+    /// The options, with the lr as it is now.
+    AdamOptions options() const { return with_lr(options_); }
 
 protected:
     /// AdamW is this update with the weight decay decoupled: w *= 1 - lr wd instead of g += wd w.
-    Adam(std::vector<ParamRef> params, AdamOptions options, bool decoupled, std::string_view name);
+    Adam(Params params, AdamOptions options, bool decoupled, std::string name);
 
 private:
-    AdamOptions options_;
+    AdamOptions options_; // its lr is the base class's, read through options()
     bool decoupled_;
-    std::string_view name_;
     StateArray m_;
     StateArray v_;
 };

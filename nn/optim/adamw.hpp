@@ -8,6 +8,8 @@
 //   w -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 //
 // State: "exp_avg" (m), "exp_avg_sq" (v). The update is Adam's (nn/optim/adam.cpp), decoupled.
+//
+//   nn::AdamW opt(model.parameters(), {.lr = 1e-3, .weight_decay = 0.05});
 #pragma once
 
 #include "nn/optim/adam.hpp"
@@ -24,7 +26,7 @@ struct AdamWOptions {
 
 class AdamW : public Adam {
 public:
-    AdamW(std::vector<ParamRef> params, AdamWOptions o)
+    AdamW(Params params, AdamWOptions o)
         : Adam(std::move(params), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}, true, "AdamW")
     {
     }

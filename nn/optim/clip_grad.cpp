@@ -31,7 +31,7 @@ template <class T> double norm_of(std::span<const T> x, double p)
 
 } // namespace
 
-double clip_grad_norm_(const std::vector<ParamRef>& params, double max_norm, double norm_type, bool error_if_nonfinite)
+double clip_grad_norm_(const Params& params, double max_norm, double norm_type, bool error_if_nonfinite)
 {
     if (!(norm_type > 0.0))
         throw std::invalid_argument(fmt::format("clip_grad_norm_: norm_type must be > 0 or inf (got {})", norm_type));
@@ -39,7 +39,7 @@ double clip_grad_norm_(const std::vector<ParamRef>& params, double max_norm, dou
         throw std::invalid_argument(fmt::format("clip_grad_norm_: max_norm must be >= 0 (got {})", max_norm));
 
     std::vector<double> norms;
-    for (const ParamRef& p : params)
+    for (const ParamRef& p : params.refs())
         p.visit([&](auto, auto g) { norms.push_back(norm_of(g, norm_type)); });
     if (norms.empty())
         return 0.0;
@@ -52,7 +52,7 @@ double clip_grad_norm_(const std::vector<ParamRef>& params, double max_norm, dou
             norm_type, total));
     const double clip_coef = max_norm / (total + 1e-6);
     if (clip_coef < 1.0 || std::isnan(clip_coef)) // a NaN scales too, as torch.clamp(NaN, max=1) is NaN
-        for (const ParamRef& p : params)
+        for (const ParamRef& p : params.refs())
             p.visit_grad([&](auto g) {
                 for (auto& v : g)
                     v *= clip_coef;

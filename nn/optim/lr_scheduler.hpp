@@ -1,7 +1,7 @@
 // Learning-rate schedules by epoch count, PyTorch's torch.optim.lr_scheduler, for any Optimizer
 // (through its lr()/set_lr()):
 //
-//   nn::Adam opt(params, {.lr = 0.01});
+//   nn::Adam opt(model.parameters(), {.lr = 0.01});
 //   nn::CosineAnnealingLR sched(opt, /*T_max=*/100);
 //   for (int epoch = 0; epoch < 100; ++epoch) {
 //       train_one_epoch(opt);                 // opt.step() calls

@@ -11,7 +11,14 @@ namespace nn {
 using autograd::Dtype;
 using autograd::Tensor;
 
-Optimizer::Optimizer(std::vector<ParamRef> params) : params_(std::move(params)), param_steps_(params_.size(), 0)
+Optimizer::Optimizer(Params params, std::string name, double lr) : Optimizer(std::move(params), std::move(name))
+{
+    lr_ = 0.0; // it has one: set_lr checks and sets the one given, as it does every later one
+    set_lr(lr);
+}
+
+Optimizer::Optimizer(Params params, std::string name)
+    : name_(std::move(name)), params_(std::move(params).refs()), param_steps_(params_.size(), 0)
 {
     // A parameter listed twice would be updated twice per step (PyTorch refuses it too).
     std::unordered_map<const void*, std::size_t> seen;
@@ -21,7 +28,7 @@ Optimizer::Optimizer(std::vector<ParamRef> params) : params_(std::move(params)),
         const auto [it, fresh] = seen.emplace(id, n);
         if (!fresh)
             throw std::invalid_argument(
-                fmt::format("optimizer: parameters {} and {} are the same {}", it->second, n, p.is_tensor() ? "tensor" : "Value"));
+                fmt::format("{}: parameters {} and {} are the same {}", this->name(), it->second, n, p.is_tensor() ? "tensor" : "Value"));
         numel_ += p.numel();
         std::size_t& of_dtype = p.dtype() == Dtype::Float32 ? numel_f32_ : numel_f64_;
         offsets_.push_back(of_dtype);
@@ -37,12 +44,17 @@ void Optimizer::zero_grad()
 
 double Optimizer::lr() const
 {
-    throw std::logic_error(fmt::format("{}: this optimizer has no learning rate", name()));
+    if (!lr_)
+        throw std::logic_error(fmt::format("{}: this optimizer has no learning rate", name()));
+    return *lr_;
 }
 
-void Optimizer::set_lr(double /*lr*/)
+void Optimizer::set_lr(double lr)
 {
-    throw std::logic_error(fmt::format("{}: this optimizer has no learning rate to set", name()));
+    if (!lr_)
+        throw std::logic_error(fmt::format("{}: this optimizer has no learning rate to set", name()));
+    require(lr >= 0.0, "lr must be >= 0", lr); // false for NaN too
+    lr_ = lr;
 }
 
 void Optimizer::register_state(std::string name, StateArray& buffer, double initial)
@@ -52,10 +64,10 @@ void Optimizer::register_state(std::string name, StateArray& buffer, double init
     state_.emplace_back(std::move(name), &buffer);
 }
 
-void Optimizer::require(bool ok, std::string_view optimizer, std::string_view what, double value)
+void Optimizer::require(bool ok, std::string_view what, double value) const
 {
     if (!ok)
-        throw std::invalid_argument(fmt::format("{}: {} (got {})", optimizer, what, value));
+        throw std::invalid_argument(fmt::format("{}: {} (got {})", name(), what, value));
 }
 
 namespace {

@@ -1,6 +1,6 @@
 // Optimizer: the interface every update rule shares (PyTorch's torch.optim names).
 //
-//   nn::SGD opt(nn::param_refs(model.parameters()), {.lr = 0.1, .momentum = 0.9});
+//   nn::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});   // or a braced list {w, b}
 //   for (...) {
 //       opt.zero_grad();
 //       loss(model).backward();
@@ -18,6 +18,10 @@
 // As in PyTorch, each parameter counts its own updates (state['step']): a tensor that got no
 // gradient in a step is skipped, its state and count untouched, so Adam's bias correction for it
 // continues where it left off.
+//
+// The base class keeps what every optimizer has, so a new one writes only its options, its state
+// and step(): the parameters (taken in any form Params accepts), the name its errors start with,
+// and the learning rate, checked here, in set_lr, for every optimizer alike.
 #pragma once
 
 #include "nn/optim/param_ref.hpp"
@@ -26,6 +30,7 @@
 #include <autograd/cpu/simd.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,7 +62,11 @@ private:
 
 class Optimizer {
 public:
-    explicit Optimizer(std::vector<ParamRef> params);
+    /// `name` ("SGD", "Adam", ...) starts the error messages; lr is checked as set_lr checks it.
+    Optimizer(Params params, std::string name, double lr);
+    /// An optimizer without a learning rate: lr() and set_lr() throw std::logic_error, so a
+    /// scheduler refuses it.
+    explicit Optimizer(Params params, std::string name = "Optimizer");
     virtual ~Optimizer() = default;
     Optimizer(const Optimizer&) = delete;
     Optimizer& operator=(const Optimizer&) = delete;
@@ -68,13 +77,13 @@ public:
     /// tensor's is dropped (PyTorch's set_to_none=True).
     void zero_grad();
 
-    /// The learning rate schedulers read and set. The base class has none and throws
-    /// std::logic_error; every optimizer of this library overrides both.
-    virtual double lr() const;
-    /// Throws std::invalid_argument for a value the optimizer's constructor would reject.
-    virtual void set_lr(double lr);
+    /// The learning rate schedulers read and set (every optimizer of this library has one).
+    double lr() const;
+    /// Throws std::invalid_argument "<name>: lr must be >= 0 (got <lr>)" for a negative or NaN
+    /// lr, and leaves the lr as it was.
+    void set_lr(double lr);
     /// "SGD", "Adam", ...: the name error messages start with.
-    virtual std::string_view name() const { return "Optimizer"; }
+    std::string_view name() const { return name_; }
 
     /// The state to resume from: float64 tensors "step" (0-d, completed step() calls), "lr" (0-d)
     /// and, for parameter n, "state.<n>.step" (its own update count), and "state.<n>.<buffer>"
@@ -124,10 +133,20 @@ protected:
     /// and registers it under its PyTorch name for state_dict() and load_state_dict().
     void register_state(std::string name, StateArray& buffer, double initial = 0.0);
 
-    /// Throws std::invalid_argument "<optimizer>: <what> (got <value>)".
-    static void require(bool ok, std::string_view optimizer, std::string_view what, double value);
+    /// Throws std::invalid_argument "<name()>: <what> (got <value>)".
+    void require(bool ok, std::string_view what, double value) const;
+
+    /// A derived class's options as they are now: `options` with the lr set to lr() (the base
+    /// class keeps the lr, so the options' own field is not read after construction).
+    template <class Options> Options with_lr(Options options) const
+    {
+        options.lr = lr();
+        return options;
+    }
 
 private:
+    std::string name_;
+    std::optional<double> lr_; // none for an optimizer without a learning rate
     std::vector<ParamRef> params_;
     std::size_t numel_ = 0;
     std::size_t steps_ = 0;

@@ -1,7 +1,9 @@
-// ParamRef: a trainable array as an optimizer sees it, whatever graph it lives in.
+// ParamRef: a trainable array as an optimizer sees it, whatever graph it lives in; Params: the
+// list of them an optimizer is given, in whichever form the parameters come.
 //
-//   nn::Adam opt(nn::param_refs(mlp.parameters()), {});      // scalar weights (autograd::Value)
-//   nn::Adam opt(nn::param_refs(model.parameters()), {});    // tensors of a Module
+//   nn::Adam opt(mlp.parameters(), {});      // scalar weights (std::vector<autograd::Value>)
+//   nn::Adam opt(model.parameters(), {});    // tensors of a Module (std::vector<autograd::Tensor>)
+//   nn::SGD opt({w, b}, {.lr = 0.1});        // a braced list of Values or tensors (or both)
 //
 // Optimizers are written once against this: a flat run of numbers and their gradients. A scalar
 // weight (autograd::Value) is a run of one double; a tensor is a run of numel() float or double
@@ -22,8 +24,10 @@
 #include <fmt/format.h>
 
 #include <cstddef>
+#include <initializer_list>
 #include <span>
 #include <stdexcept>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -138,16 +142,26 @@ private:
     std::variant<autograd::Value, autograd::Tensor> p_;
 };
 
-/// Parameters from a list of Values (what the scalar modules' parameters() return).
-inline std::vector<ParamRef> param_refs(const std::vector<autograd::Value>& values)
-{
-    return {values.begin(), values.end()};
-}
+/// The parameters an optimizer (or clip_grad_norm_) is given: a Module's parameters(), the
+/// scalar modules' parameters(), a braced list of Values and tensors, or ParamRefs. Implicit on
+/// purpose, so that every optimizer reads as PyTorch's, nn::SGD opt(model.parameters(), {...}),
+/// and takes each form through this one type. Throws like ParamRef for a tensor it cannot take.
+class Params {
+public:
+    Params(std::vector<ParamRef> refs) : refs_(std::move(refs)) {}              // NOLINT: implicit on purpose
+    Params(std::initializer_list<ParamRef> refs) : refs_(refs) {}               // NOLINT: implicit on purpose
+    Params(const std::vector<autograd::Tensor>& tensors) : refs_(tensors.begin(), tensors.end()) {} // NOLINT
+    Params(const std::vector<autograd::Value>& values) : refs_(values.begin(), values.end()) {}    // NOLINT
 
-/// Parameters from a list of tensors (what Module::parameters() returns); throws like ParamRef.
-inline std::vector<ParamRef> param_refs(const std::vector<autograd::Tensor>& tensors)
-{
-    return {tensors.begin(), tensors.end()};
-}
+    const std::vector<ParamRef>& refs() const& { return refs_; }
+    std::vector<ParamRef> refs() && { return std::move(refs_); }
+
+private:
+    std::vector<ParamRef> refs_;
+};
+
+/// The ParamRefs of a list of Values or tensors. Optimizers take the lists themselves (Params);
+/// this stays for code written before they did.
+inline std::vector<ParamRef> param_refs(Params params) { return std::move(params).refs(); }
 
 } // namespace nn

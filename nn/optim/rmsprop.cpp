@@ -4,14 +4,13 @@
 
 namespace nn {
 
-RMSprop::RMSprop(std::vector<ParamRef> params, RMSpropOptions options)
-    : Optimizer(std::move(params)), options_(options)
+RMSprop::RMSprop(Params params, RMSpropOptions options)
+    : Optimizer(std::move(params), "RMSprop", options.lr), options_(options)
 {
-    require(options.lr >= 0.0, "RMSprop", "lr must be >= 0", options.lr);
-    require(options.alpha >= 0.0, "RMSprop", "alpha must be >= 0", options.alpha);
-    require(options.eps >= 0.0, "RMSprop", "eps must be >= 0", options.eps);
-    require(options.weight_decay >= 0.0, "RMSprop", "weight_decay must be >= 0", options.weight_decay);
-    require(options.momentum >= 0.0, "RMSprop", "momentum must be >= 0", options.momentum);
+    require(options.alpha >= 0.0, "alpha must be >= 0", options.alpha);
+    require(options.eps >= 0.0, "eps must be >= 0", options.eps);
+    require(options.weight_decay >= 0.0, "weight_decay must be >= 0", options.weight_decay);
+    require(options.momentum >= 0.0, "momentum must be >= 0", options.momentum);
     register_state("square_avg", square_avg_);
     if (options.momentum > 0.0) {
         register_state("momentum_buffer", momentum_buffer_);
@@ -21,15 +20,9 @@ RMSprop::RMSprop(std::vector<ParamRef> params, RMSpropOptions options)
     }
 }
 
-void RMSprop::set_lr(double lr)
-{
-    require(lr >= 0.0, "RMSprop", "lr must be >= 0", lr);
-    options_.lr = lr;
-}
-
 void RMSprop::step()
 {
-    const RMSpropOptions o = options_; // a local copy: the loop's stores cannot alias it
+    const RMSpropOptions o = options(); // a local copy: the loop's stores cannot alias it
     for_each_param([&](const Slot& p, auto w, auto grad) {
         using T = typename decltype(w)::value_type; // the parameter's dtype: the arithmetic's too
         const T lr = static_cast<T>(o.lr), wd = static_cast<T>(o.weight_decay), alpha = static_cast<T>(o.alpha),

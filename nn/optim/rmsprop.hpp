@@ -10,6 +10,8 @@
 //   otherwise:                                     w -= lr * g / avg
 //
 // State: "square_avg" (sq), "momentum_buffer" (when momentum > 0), "grad_avg" (when centered).
+//
+//   nn::RMSprop opt(model.parameters(), {.lr = 0.01, .momentum = 0.9, .centered = true});
 #pragma once
 
 #include "nn/optim/optimizer.hpp"
@@ -27,16 +29,14 @@ struct RMSpropOptions {
 
 class RMSprop : public Optimizer {
 public:
-    RMSprop(std::vector<ParamRef> params, RMSpropOptions options);
+    RMSprop(Params params, RMSpropOptions options);
     void step() override;
 
-    const RMSpropOptions& options() const { return options_; }
-    double lr() const override { return options_.lr; }
-    void set_lr(double lr) override;
-    std::string_view name() const override { return "RMSprop"; }
+    /// The options, with the lr as it is now.
+    RMSpropOptions options() const { return with_lr(options_); }
 
 private:
-    RMSpropOptions options_;
+    RMSpropOptions options_; // its lr is the base class's, read through options()
     StateArray square_avg_;
     StateArray momentum_buffer_;
     StateArray grad_avg_;

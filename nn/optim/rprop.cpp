@@ -4,30 +4,24 @@
 
 namespace nn {
 
-Rprop::Rprop(std::vector<ParamRef> params, RpropOptions options)
-    : Optimizer(std::move(params)), options_(options)
+Rprop::Rprop(Params params, RpropOptions options)
+    : Optimizer(std::move(params), "Rprop", options.lr), options_(options)
 {
-    require(options.lr > 0.0, "Rprop", "lr (the initial step size) must be > 0", options.lr);
-    require(options.eta_minus > 0.0 && options.eta_minus < 1.0, "Rprop", "eta_minus must be in (0, 1)",
-            options.eta_minus);
-    require(options.eta_plus > 1.0, "Rprop", "eta_plus must be > 1", options.eta_plus);
-    require(options.step_min >= 0.0 && options.step_min <= options.step_max, "Rprop",
-            "step_min must be in [0, step_max]", options.step_min);
+    // NOTE: 0 is refused here, though set_lr (the base class's) takes it: a schedule may end at 0
+    // (cosine annealing), and a parameter starting from it still moves once clamping lifts it to
+    // step_min.
+    require(options.lr > 0.0, "lr (the initial step size) must be > 0", options.lr);
+    require(options.eta_minus > 0.0 && options.eta_minus < 1.0, "eta_minus must be in (0, 1)", options.eta_minus);
+    require(options.eta_plus > 1.0, "eta_plus must be > 1", options.eta_plus);
+    require(options.step_min >= 0.0 && options.step_min <= options.step_max, "step_min must be in [0, step_max]",
+            options.step_min);
     register_state("prev", prev_grad_);
     register_state("step_size", step_size_, options.lr);
 }
 
-void Rprop::set_lr(double lr)
-{
-    // NOTE: 0 is allowed here, unlike in the constructor: a schedule may end at 0 (cosine
-    // annealing), and a parameter starting from it still moves once clamping lifts it to step_min.
-    require(lr >= 0.0, "Rprop", "lr (the initial step size) must be >= 0", lr);
-    options_.lr = lr;
-}
-
 void Rprop::step()
 {
-    const RpropOptions o = options_; // a local copy: the loop's stores cannot alias it
+    const RpropOptions o = options(); // a local copy: the loop's stores cannot alias it
     for_each_param([&](const Slot& p, auto w, auto grad) {
         using T = typename decltype(w)::value_type; // the parameter's dtype: the arithmetic's too
         const auto sign = [](T x) { return static_cast<T>((x > T(0)) - (x < T(0))); };

@@ -17,6 +17,8 @@
 // once every parameter has taken a step, exactly as with torch.optim.Rprop. set_lr accepts 0 (a
 // schedule's end), which the constructor does not.
 // State: "prev", "step_size".
+//
+//   nn::Rprop opt(model.parameters(), {.lr = 0.01, .step_max = 1.0});   // full-batch training
 #pragma once
 
 #include "nn/optim/optimizer.hpp"
@@ -33,17 +35,14 @@ struct RpropOptions {
 
 class Rprop : public Optimizer {
 public:
-    Rprop(std::vector<ParamRef> params, RpropOptions options);
+    Rprop(Params params, RpropOptions options);
     void step() override;
 
-    const RpropOptions& options() const { return options_; }
-    /// The initial step size (see the note above).
-    double lr() const override { return options_.lr; }
-    void set_lr(double lr) override;
-    std::string_view name() const override { return "Rprop"; }
+    /// The options, with the lr (the initial step size; see the note above) as it is now.
+    RpropOptions options() const { return with_lr(options_); }
 
 private:
-    RpropOptions options_;
+    RpropOptions options_; // its lr is the base class's, read through options()
     StateArray prev_grad_;
     StateArray step_size_;
 };

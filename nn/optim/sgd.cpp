@@ -2,27 +2,20 @@
 
 namespace nn {
 
-SGD::SGD(std::vector<ParamRef> params, SGDOptions options) : Optimizer(std::move(params)), options_(options)
+SGD::SGD(Params params, SGDOptions options) : Optimizer(std::move(params), "SGD", options.lr), options_(options)
 {
-    require(options.lr >= 0.0, "SGD", "lr must be >= 0", options.lr);
-    require(options.momentum >= 0.0, "SGD", "momentum must be >= 0", options.momentum);
-    require(options.weight_decay >= 0.0, "SGD", "weight_decay must be >= 0", options.weight_decay);
-    require(!options.nesterov || (options.momentum > 0.0 && options.dampening == 0.0), "SGD",
+    require(options.momentum >= 0.0, "momentum must be >= 0", options.momentum);
+    require(options.weight_decay >= 0.0, "weight_decay must be >= 0", options.weight_decay);
+    require(!options.nesterov || (options.momentum > 0.0 && options.dampening == 0.0),
             "nesterov needs momentum > 0 and dampening = 0; momentum is", options.momentum);
     if (options.momentum != 0.0) {
         register_state("momentum_buffer", momentum_buffer_);
     }
 }
 
-void SGD::set_lr(double lr)
-{
-    require(lr >= 0.0, "SGD", "lr must be >= 0", lr);
-    options_.lr = lr;
-}
-
 void SGD::step()
 {
-    const SGDOptions o = options_; // a local copy: the loop's stores cannot alias it
+    const SGDOptions o = options(); // a local copy: the loop's stores cannot alias it
     for_each_param([&](const Slot& p, auto w, auto grad) {
         using T = typename decltype(w)::value_type; // the parameter's dtype: the arithmetic's too
         const T lr = static_cast<T>(o.lr), wd = static_cast<T>(o.weight_decay), m = static_cast<T>(o.momentum),

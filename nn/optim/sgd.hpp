@@ -10,6 +10,8 @@
 // the gradient plus the momentum times the last change": change = -lr * buf, and
 // -lr * buf_t = -lr * g_t + momentum * (-lr * buf_{t-1}).
 // State: "momentum_buffer" (when momentum != 0).
+//
+//   nn::SGD opt(model.parameters(), {.lr = 0.05, .momentum = 0.9, .nesterov = true});
 #pragma once
 
 #include "nn/optim/optimizer.hpp"
@@ -26,16 +28,14 @@ struct SGDOptions {
 
 class SGD : public Optimizer {
 public:
-    SGD(std::vector<ParamRef> params, SGDOptions options);
+    SGD(Params params, SGDOptions options);
     void step() override;
 
-    const SGDOptions& options() const { return options_; }
-    double lr() const override { return options_.lr; }
-    void set_lr(double lr) override;
-    std::string_view name() const override { return "SGD"; }
+    /// The options, with the lr as it is now.
+    SGDOptions options() const { return with_lr(options_); }
 
 private:
-    SGDOptions options_;
+    SGDOptions options_; // its lr is the base class's, read through options()
     StateArray momentum_buffer_;
 };
 
