@@ -1,6 +1,6 @@
 # Sourced by the benchmark scripts: the same OpenBLAS settings for Backprop and its peers.
 #
-# Threads: one BLAS thread each (DESIGN.md: pin BLAS threads the same on both sides), unless
+# Threads: one BLAS thread each (docs/benchmarks.md: the same thread count on both sides), unless
 # OPENBLAS_NUM_THREADS is set already, and as many for Backprop's own loops over large tensors
 # (its pool would otherwise take every core; the peers' programs are given the same count).
 #

@@ -1,5 +1,7 @@
 // Reading a data file whole, gunzipped when it is gzip (by its first two bytes, 1f 8b, not its
 // name): data sets ship both ways (MNIST's .gz files, digits.csv.gz, plain copies).
+//
+//   std::vector<std::uint8_t> text = nn::read_file_bytes("data/digits.csv.gz");  // the CSV, gunzipped
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,9 @@
 // Labelled data sets of plain numbers (features and integer class labels), and what training
 // needs from them: standardised features and one-hot or +-1 targets.
+//
+//   nn::LabelledData wine = nn::load_csv("data/wine_data.csv");      // nn/data/csv.hpp
+//   nn::standardize(wine);                                           // each column: mean 0, sd 1
+//   std::vector<nn::Example> examples = nn::one_hot_examples(wine);  // targets {1, 0, 0}, ...
 #pragma once
 
 #include "nn/data/example.hpp"

@@ -1,5 +1,9 @@
 // StateDict: named tensors in insertion order, what PyTorch's state_dict() returns.
 //
+//   nn::StateDict sd = model.state_dict();             // "0.weight", "0.bias", ...: live handles
+//   const autograd::Tensor& w = sd.at("0.weight");     // throws, naming it, when missing
+//   for (const auto& [name, tensor] : sd) { ... }
+//
 // Modules put their parameters and buffers here ("0.weight", "0.bias", ...), optimizers their
 // state ("state.0.momentum_buffer", "step", ...), and nn/io/safetensors.hpp saves and loads it.
 // Lookups of a missing name throw an error that names it, so a file from another model fails

@@ -1,4 +1,7 @@
 // Classification accuracy of a model: the share of rows whose largest score is at the label.
+//
+//   double acc = nn::accuracy(model, test.features, test.labels);             // LabelledTensors
+//   double acc = nn::accuracy(model, nn::load_mnist_bytes("data/mnist-10k", "test"));  // by batches
 #pragma once
 
 #include "nn/data/dataset.hpp"

@@ -1,5 +1,8 @@
 // Activation functions as modules, for Sequential: ReLU, LeakyReLU, Sigmoid, Tanh, Softmax,
 // LogSoftmax (torch.nn's names and printing). Each forwards to the autograd op.
+//
+//   nn::Sequential model{nn::Linear(4, 16, gen), nn::LeakyReLU(0.1), nn::Linear(16, 3, gen), nn::LogSoftmax(1)};
+//   Tensor y = nn::Tanh()(x);                                 // alone, a module is its op: tanh(x)
 #pragma once
 
 #include "nn/modules/module.hpp"

@@ -1,6 +1,10 @@
 // Dropout: in training, zeroes each element with probability p and scales the rest by 1/(1-p),
 // so the expected value is unchanged; in evaluation (module.eval()) it is the identity
 // (torch.nn.Dropout). The masks come from the generator given, so a seed reproduces a run.
+//
+//   nn::Sequential model{nn::Linear(784, 256, gen), nn::ReLU(), nn::Dropout(0.5, gen), nn::Linear(256, 10, gen)};
+//   model.train();                                 // (the default) a new mask at every forward
+//   model.eval();                                  // for testing: Dropout passes x through
 #pragma once
 
 #include "nn/modules/module.hpp"

@@ -1,5 +1,9 @@
 // Linear: y = x W^T + b, as torch.nn.Linear (weight [out_features, in_features], bias [out]).
 //
+//   autograd::Generator gen(0);
+//   nn::Linear fc(784, 128, gen);                  // weight [128, 784], bias [128]
+//   Tensor y = fc(x);                              // x [N, 784] -> y [N, 128]
+//
 // Initialised as PyTorch does: weight and bias uniform in +-1/sqrt(in_features) (its
 // kaiming_uniform_ with a = sqrt(5), and the bias rule), drawn from the generator given, so a
 // seed reproduces a model. Computed by autograd::linear, one op (bias first, then the product).

@@ -1,4 +1,7 @@
 // Activation functions of neurons, by name (the tutorial's sigmoid first among them).
+//
+//   nn::Activation f = nn::parse_activation("sigmoid");      // from an option's text
+//   autograd::Value y = nn::activate(f, z);                  // sigmoid(z)
 #pragma once
 
 #include <autograd/value.hpp>

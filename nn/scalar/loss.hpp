@@ -1,5 +1,9 @@
 // Losses on scalar outputs. Each takes a model's outputs and plain-number targets of the same
 // length and returns one Value to call backward() on.
+//
+//   std::vector<Value> out = model({Value(0.5), Value(-1.0)});                 // nn/scalar/mlp.hpp
+//   Value loss = nn::mse_loss(out, std::vector<double>{1.0}) + 1e-4 * nn::l2_penalty(model.parameters());
+//   loss.backward();
 #pragma once
 
 #include <autograd/value.hpp>

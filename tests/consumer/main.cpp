@@ -1,4 +1,5 @@
-// Compiles against the installed headers and libraries and checks one gradient and one step.
+// Compiles against Backprop's headers and libraries, installed (tests/consumer) or built from
+// source by add_subdirectory (tests/consumer_subdir), and checks one gradient and one step.
 #include <autograd/value.hpp>
 #include <nn/scalar/mlp.hpp>
 #include <nn/optim/sgd.hpp>

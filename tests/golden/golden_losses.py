@@ -5,9 +5,10 @@ Writes tests/fixtures/losses_golden.txt: one line per case,
   <loss> <reduction> <value> <gradient values...>
 (for reduction none, the value is the sum and the gradient is that of the sum).
 Run it with the python3 that has torch (Debian's python3-torch): /usr/bin/python3 tests/golden/golden_losses.py"""
-import pathlib
 import torch
 import torch.nn.functional as F
+
+from fixtures import FIXTURES
 
 torch.set_default_dtype(torch.float64)
 logits = torch.tensor([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0], [1e4, -1e4, 0.0], [0.3, 0.3, -0.2]])
@@ -42,6 +43,6 @@ for name, (inp, f) in cases.items():
         total.backward()
         values = [repr(float(total))] + [repr(float(v)) for v in a.grad.flatten()]
         lines.append(f"{name} {r} " + " ".join(values))
-out = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "losses_golden.txt"
+out = FIXTURES / "losses_golden.txt"
 out.write_text("\n".join(lines) + "\n")
 print(f"wrote {len(lines)} cases to {out}")

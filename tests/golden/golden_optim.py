@@ -22,7 +22,10 @@ usage: /usr/bin/python3 tests/golden/golden_optim.py [OUT [TENSOR_OUT]]   (needs
 """
 import math
 import sys
+
 import torch
+
+from fixtures import FIXTURES
 
 torch.set_default_dtype(torch.float64)
 
@@ -130,8 +133,8 @@ def tensor_trajectories():
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else 'tests/fixtures/optim_golden.txt'
-    tensor_out = sys.argv[2] if len(sys.argv) > 2 else 'tests/fixtures/optim_tensor_golden.txt'
+    out = sys.argv[1] if len(sys.argv) > 1 else FIXTURES / 'optim_golden.txt'
+    tensor_out = sys.argv[2] if len(sys.argv) > 2 else FIXTURES / 'optim_tensor_golden.txt'
     lines = ['# PyTorch ' + torch.__version__ + ' optimizer trajectories in float64 (tests/golden/golden_optim.py)',
              '# f(w) = (1 - w0)^2 + 5 (w1 - w0^2)^2 + log(1 + w2^2) + sigmoid(w0 w2), w = (-0.5, 1.5, 0.8)',
              '# columns: config step w0 w1 w2 (after that step)']

@@ -13,6 +13,8 @@ import os
 import struct
 import sys
 
+from fixtures import FIXTURES
+
 
 def bf16(value):
     """The bfloat16 bits of a float32 value that bfloat16 holds exactly (the upper half)."""
@@ -59,4 +61,4 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+    main(sys.argv[1] if len(sys.argv) > 1 else FIXTURES)

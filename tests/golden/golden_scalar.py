@@ -13,10 +13,11 @@ fails on a row it cannot replay, and on a lambda that no row uses).
 """
 
 import math
-import pathlib
 import sys
 
 import torch
+
+from fixtures import FIXTURES
 
 torch.set_default_dtype(torch.float64)
 
@@ -125,7 +126,7 @@ def row(name, f, point):
 
 
 def main():
-    out = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "scalar_golden.txt"
+    out = FIXTURES / "scalar_golden.txt"
     lines = [
         "# Golden values of the scalar ops: PyTorch %s, float64." % torch.__version__,
         "# Written by tests/golden/golden_scalar.py; do not edit by hand, run the script again.",
