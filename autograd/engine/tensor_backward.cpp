@@ -5,7 +5,7 @@
 // formula gives its inputs' gradients, which go to the nodes that made those inputs or, for
 // leaves, into their grad() (or, for grad(), into the returned list).
 #include "autograd/anomaly.hpp"
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/engine/record.hpp"
 #include "autograd/engine/topo.hpp"
 
 #include <fmt/format.h>

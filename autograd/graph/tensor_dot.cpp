@@ -3,7 +3,7 @@
 #include "autograd/atomic_file.hpp"
 #include "autograd/dot.hpp"
 #include "autograd/graph/dot_writer.hpp"
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/engine/record.hpp"
 #include "autograd/engine/topo.hpp"
 
 #include <fmt/format.h>

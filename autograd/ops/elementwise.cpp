@@ -5,7 +5,7 @@
 // where a formula reuses the output (exp, tanh, sigmoid), the output is saved detached (a saved
 // output with its graph would own itself), and under create_graph the formula is recomputed from
 // the input instead so that second derivatives see the dependence.
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/vec_math.hpp"
 
 #include <fmt/format.h>

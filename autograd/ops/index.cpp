@@ -5,7 +5,7 @@
 // The backward of a selecting op (slice, index_select, gather) puts the gradient back into a
 // tensor of zeros; that placing is an op of its own, recorded, whose backward is the selecting
 // op again, so second derivatives go through.
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -1,6 +1,6 @@
 #include "autograd/ops/loss.hpp"
 
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/vec_math.hpp"
 
 #include <fmt/format.h>

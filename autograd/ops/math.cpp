@@ -4,7 +4,7 @@
 // are Tensor expressions so create_graph records them; a saved output is stored detached and
 // recomputed from the input under create_graph (is_grad_enabled() in a backward). Masks that
 // select where a gradient flows (abs, clamp, max, ...) are constants: their derivative is 0.
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/vec_math.hpp"
 
 #include <fmt/format.h>

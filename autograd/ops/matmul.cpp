@@ -4,7 +4,7 @@
 // products of the same kind (dA = G op(B)^T and so on), so transposes reach BLAS as flags and
 // are never copied, in the forward and in the backward alike. matmul() maps PyTorch's cases
 // (1-d, 2-d, batched 3-d) onto it.
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 
 #include <cblas.h>
 #include <fmt/format.h>

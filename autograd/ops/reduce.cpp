@@ -1,5 +1,5 @@
 // Reductions: sum and mean over all elements or one axis, each with its backward.
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // Shape ops: reshape (a view of the same data), transpose (a copy in this version), dtype
 // conversion. Each with its backward.
 #include "autograd/cpu/object_cache.hpp"
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 
 #include <fmt/format.h>
 
