@@ -37,6 +37,12 @@ void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b)
                                                 to_string(a.dtype()), to_string(b.dtype())));
 }
 
+void check_scalar_axis(std::string_view op, std::int64_t axis)
+{
+    if (axis != 0 && axis != -1)
+        throw std::invalid_argument(fmt::format("{}: axis {} is out of range for shape [] (valid: -1 to 0)", op, axis));
+}
+
 std::string_view first_nonfinite(const Tensor& t)
 {
     return dispatch(t.dtype(), [&]<class T>() -> std::string_view {

@@ -16,6 +16,7 @@
 #include "autograd/engine/tensor_impl.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -41,6 +42,9 @@ inline Tensor record(std::string_view op, Tensor out, std::initializer_list<cons
 /// Throws std::invalid_argument unless both tensors are defined and of one dtype.
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b);
 void check_defined(std::string_view op, const Tensor& t);
+/// As in PyTorch, a 0-d tensor has one axis (0 or -1) for the axis ops, which view it as [1];
+/// throws std::invalid_argument for any other axis.
+void check_scalar_axis(std::string_view op, std::int64_t axis);
 
 /// "NaN" or "Inf" for the first non-finite element of t, empty if all are finite.
 std::string_view first_nonfinite(const Tensor& t);

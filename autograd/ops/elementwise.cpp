@@ -2,9 +2,10 @@
 //
 // Conventions: g is the gradient of the output. A broadcast input's gradient is summed back to
 // its shape (sum_to). Backward formulas are Tensor expressions, so create_graph records them;
-// where a formula reuses the output (exp, tanh, sigmoid), the output is saved detached (a saved
-// output with its graph would own itself), and under create_graph the formula is recomputed from
-// the input instead so that second derivatives see the dependence.
+// where a formula reuses the output (exp, tanh, sigmoid, sqrt), the output is saved detached (a
+// saved output with its graph would own itself), and under create_graph the formula is recomputed
+// from the input instead so that second derivatives see the dependence. Masks that select where
+// a gradient flows (relu, abs, clamp) are constants: their derivative is 0.
 #include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/vec_math.hpp"
 
@@ -12,61 +13,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <vector>
 
 namespace autograd {
 using detail::broadcast_binary;
-using detail::map_unary;
 using detail::input_shape;
+using detail::map_unary;
 using detail::needs;
 using detail::saved;
-
-// Broadcasting forward, and its backward: sum_to and broadcast_to are each other's gradient.
-Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape)
-{
-    detail::check_defined("sum_to", x);
-    if (std::equal(x.shape().begin(), x.shape().end(), shape.begin(), shape.end()))
-        return x;
-    const Shape target(shape.begin(), shape.end());
-    if (broadcast_shapes("sum_to", x.shape(), target) != x.shape())
-        throw std::invalid_argument(fmt::format("sum_to: shape {} does not broadcast to {}", to_string(target),
-                                                to_string(x.shape())));
-    // Sum over the leading dimensions broadcasting added, then over stretched ones (kept as 1).
-    const std::size_t lead = x.shape().size() - target.size();
-    Tensor out = x;
-    {
-        NoGradGuard no_grad; // the whole reduction is recorded as one sum_to node below
-        for (std::size_t i = 0; i < lead; ++i)
-            out = sum(out, 0);
-        for (std::size_t i = 0; i < target.size(); ++i)
-            if (target[i] == 1 && out.shape()[i] != 1)
-                out = sum(out, static_cast<std::int64_t>(i), true);
-        out = out.reshape(target).detach();
-    }
-    return detail::record("sum_to", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
-        return TensorList{broadcast_to(g, input_shape(n, 0))};
-    });
-}
-
-Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
-{
-    detail::check_defined("broadcast_to", x);
-    if (std::equal(x.shape().begin(), x.shape().end(), shape.begin(), shape.end()))
-        return x;
-    const Shape target(shape.begin(), shape.end());
-    if (broadcast_shapes("broadcast_to", x.shape(), target) != target)
-        throw std::invalid_argument(fmt::format("broadcast_to: shape {} cannot be broadcast to {}", to_string(x.shape()),
-                                                to_string(target)));
-    Tensor out = detail::empty(target, x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
-        const T* px = x.impl()->data<T>();
-        T* po = out.impl()->data<T>();
-        detail::for_each_broadcast<1>(target, {x.shape()},
-                                      [&](std::int64_t o, const std::array<std::int64_t, 1>& at) { po[o] = px[at[0]]; });
-    });
-    return detail::record("broadcast_to", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
-        return TensorList{sum_to(g, input_shape(n, 0))};
-    });
-}
 
 // y = a + b;  da = g,  db = g   (summed to each input's shape)
 Tensor operator+(const Tensor& a, const Tensor& b)
@@ -104,7 +59,7 @@ Tensor operator*(const Tensor& a, const Tensor& b)
         const Tensor& a = saved(n, 0);
         const Tensor& b = saved(n, 1);
         return TensorList{needs(n, 0) ? sum_to(g * b, a.shape()) : Tensor(),
-                                   needs(n, 1) ? sum_to(g * a, b.shape()) : Tensor()};
+                          needs(n, 1) ? sum_to(g * a, b.shape()) : Tensor()};
     });
 }
 
@@ -116,7 +71,7 @@ Tensor operator/(const Tensor& a, const Tensor& b)
         const Tensor& a = saved(n, 0);
         const Tensor& b = saved(n, 1);
         return TensorList{needs(n, 0) ? sum_to(g / b, a.shape()) : Tensor(),
-                                   needs(n, 1) ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};
+                          needs(n, 1) ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};
     });
 }
 
@@ -272,11 +227,94 @@ Tensor pow(const Tensor& x, double c)
     });
 }
 
+// y = sqrt x;  dx = g / (2 y)
+Tensor sqrt(const Tensor& x)
+{
+    detail::check_defined("sqrt", x);
+    Tensor out = map_unary(x, [](auto v) { return std::sqrt(v); });
+    return detail::record("sqrt", out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor y = is_grad_enabled() ? sqrt(saved(n, 0)) : saved(n, 1);
+        return TensorList{g / (2.0 * y)};
+    });
+}
+
+// y = |x|;  dx = g * sign(x)  (0 at 0)
+Tensor abs(const Tensor& x)
+{
+    detail::check_defined("abs", x);
+    Tensor out = map_unary(x, [](auto v) { return std::abs(v); });
+    return detail::record("abs", out, {&x}, {x}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor sign = map_unary(saved(n, 0), [](auto v) {
+            using T = decltype(v);
+            return v > T(0) ? T(1) : v < T(0) ? T(-1) : T(0);
+        });
+        return TensorList{g * sign};
+    });
+}
+
+// y = x if x > 0 else slope*x;  dx = g if x > 0 else g*slope
+Tensor leaky_relu(const Tensor& x, double slope)
+{
+    detail::check_defined("leaky_relu", x);
+    Tensor out = map_unary(x, [slope](auto v) {
+        using T = decltype(v);
+        return v > T(0) ? v : v * static_cast<T>(slope);
+    });
+    return detail::record("leaky_relu", out, {&x}, {x}, [slope](const Tensor& g, const TensorNode& n) {
+        const Tensor factor = map_unary(saved(n, 0), [slope](auto v) {
+            using T = decltype(v);
+            return v > T(0) ? T(1) : static_cast<T>(slope);
+        });
+        return TensorList{g * factor};
+    });
+}
+
+// y = min(max(x, lo), hi);  dx = g where lo <= x <= hi, else 0
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max)
+{
+    detail::check_defined("clamp", x);
+    if (!min && !max)
+        throw std::invalid_argument("clamp: at least one of min and max must be given");
+    const double lo = min.value_or(-INFINITY), hi = max.value_or(INFINITY);
+    Tensor out = map_unary(x, [lo, hi](auto v) {
+        using T = decltype(v);
+        return std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi)); // NaN stays NaN
+    });
+    return detail::record("clamp", out, {&x}, {x}, [lo, hi](const Tensor& g, const TensorNode& n) {
+        const Tensor inside = map_unary(saved(n, 0), [lo, hi](auto v) {
+            using T = decltype(v);
+            return v >= static_cast<T>(lo) && v <= static_cast<T>(hi) ? T(1) : T(0);
+        });
+        return TensorList{where(inside, g, detail::zero_like(g))};
+    });
+}
+
+// y = x^e;  dx = g*e*x^(e-1) (0 where e == 0),  de = g*y*ln x (0 where x == 0 and e >= 0)
+Tensor pow(const Tensor& x, const Tensor& e)
+{
+    Tensor out = broadcast_binary("pow", x, e, [](auto a, auto b) { return std::pow(a, b); });
+    return detail::record("pow", out, {&x, &e}, {x, e, out.detach()}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor& x = saved(n, 0);
+        const Tensor& e = saved(n, 1);
+        const Tensor zero = detail::zero_like(g);
+        std::vector<Tensor> grads(2);
+        if (needs(n, 0))
+            grads[0] = sum_to(where(eq(e, 0.0), zero, g * e * pow(x, e - 1.0)), x.shape());
+        if (needs(n, 1)) {
+            const Tensor y = is_grad_enabled() ? pow(x, e) : saved(n, 2);
+            grads[1] = sum_to(where(eq(x, 0.0) * ge(e, 0.0), zero, g * y * log(x)), e.shape());
+        }
+        return grads;
+    });
+}
+
 Tensor Tensor::relu() const { return autograd::relu(*this); }
 Tensor Tensor::sigmoid() const { return autograd::sigmoid(*this); }
 Tensor Tensor::tanh() const { return autograd::tanh(*this); }
 Tensor Tensor::exp() const { return autograd::exp(*this); }
 Tensor Tensor::log() const { return autograd::log(*this); }
 Tensor Tensor::pow(double exponent) const { return autograd::pow(*this, exponent); }
+Tensor Tensor::sqrt() const { return autograd::sqrt(*this); }
+Tensor Tensor::abs() const { return autograd::abs(*this); }
 
 } // namespace autograd

@@ -1,4 +1,4 @@
-// Selecting, joining and rearranging ops: each op's forward and, under it, its backward.
+// Selecting and joining ops: each op's forward and, under it, its backward.
 //
 // Most kernels see a tensor along one axis as [outer, size, inner] (the dimensions before the
 // axis, the axis, the dimensions after it) and copy runs of `inner` contiguous elements.
@@ -27,34 +27,6 @@ Shape with_size(Shape shape, std::int64_t axis, std::int64_t size)
 {
     shape[static_cast<std::size_t>(axis)] = size;
     return shape;
-}
-
-// Copies src (of `shape`, read with `src_strides`) into contiguous dst, innermost axis in a
-// tight loop.
-template <class T> void strided_copy(const T* src, T* dst, const Shape& shape, const Shape& src_strides)
-{
-    const std::int64_t n = shape_numel(shape);
-    if (n == 0)
-        return;
-    if (shape.empty()) {
-        dst[0] = src[0];
-        return;
-    }
-    const std::size_t d = shape.size();
-    const std::int64_t inner = shape[d - 1], stride = src_strides[d - 1];
-    Shape index(d, 0);
-    std::int64_t offset = 0;
-    for (std::int64_t o = 0; o < n; o += inner) {
-        for (std::int64_t k = 0; k < inner; ++k)
-            dst[o + k] = src[offset + k * stride];
-        for (std::size_t dim = d - 1; dim-- > 0;) {
-            offset += src_strides[dim];
-            if (++index[dim] < shape[dim])
-                break;
-            offset -= src_strides[dim] * shape[dim];
-            index[dim] = 0;
-        }
-    }
 }
 
 // The values of an index tensor, which must be integral.
@@ -224,102 +196,6 @@ Tensor gather_backward(const Tensor& g, const Shape& shape, std::int64_t axis, c
 
 } // namespace
 
-// y = x with axes reordered (y axis i = x axis dims[i]);  dx = g permuted by the inverse order
-Tensor permute(const Tensor& x, const Shape& dims)
-{
-    detail::check_defined("permute", x);
-    const Shape& s = x.shape();
-    if (dims.size() != s.size())
-        throw std::invalid_argument(fmt::format("permute: dims {} name {} axes, but shape {} has {}", to_string(dims),
-                                                dims.size(), to_string(s), s.size()));
-    Shape order(dims.size()), inverse(dims.size(), -1);
-    for (std::size_t i = 0; i < dims.size(); ++i) {
-        const std::int64_t a = normalize_axis("permute", dims[i], s);
-        if (inverse[static_cast<std::size_t>(a)] >= 0)
-            throw std::invalid_argument(fmt::format("permute: dims {} name axis {} twice (shape {})", to_string(dims), a,
-                                                    to_string(s)));
-        order[i] = a;
-        inverse[static_cast<std::size_t>(a)] = static_cast<std::int64_t>(i);
-    }
-    Shape out_shape(s.size()), strides(s.size());
-    const Shape in_strides = contiguous_strides(s);
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        out_shape[i] = s[static_cast<std::size_t>(order[i])];
-        strides[i] = in_strides[static_cast<std::size_t>(order[i])];
-    }
-    Tensor out = detail::empty(out_shape, x.dtype());
-    dispatch(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>(), out.impl()->data<T>(), out_shape, strides); });
-    return detail::record("permute", out, {&x}, {}, [inverse](const Tensor& g, const TensorNode&) {
-        return TensorList{permute(g, inverse)};
-    });
-}
-
-// squeeze and unsqueeze are reshapes (same storage): their backward is reshape's.
-Tensor squeeze(const Tensor& x)
-{
-    detail::check_defined("squeeze", x);
-    Shape shape;
-    for (std::int64_t s : x.shape())
-        if (s != 1)
-            shape.push_back(s);
-    return x.reshape(std::move(shape));
-}
-
-Tensor squeeze(const Tensor& x, std::int64_t axis)
-{
-    detail::check_defined("squeeze", x);
-    if (x.dim() == 0) { // PyTorch accepts axis 0 or -1 of a 0-d tensor
-        if (axis != 0 && axis != -1)
-            throw std::invalid_argument(fmt::format("squeeze: axis {} is out of range for shape [] (valid: -1 to 0)", axis));
-        return x.reshape({});
-    }
-    const std::int64_t a = normalize_axis("squeeze", axis, x.shape());
-    Shape shape = x.shape();
-    if (shape[static_cast<std::size_t>(a)] == 1)
-        shape.erase(shape.begin() + a);
-    return x.reshape(std::move(shape));
-}
-
-Tensor unsqueeze(const Tensor& x, std::int64_t axis)
-{
-    detail::check_defined("unsqueeze", x);
-    const std::int64_t dim = x.dim() + 1; // axes of the result
-    if (axis < -dim || axis >= dim)
-        throw std::invalid_argument(fmt::format("unsqueeze: axis {} is out of range for shape {} (valid: {} to {})", axis,
-                                                to_string(x.shape()), -dim, dim - 1));
-    Shape shape = x.shape();
-    shape.insert(shape.begin() + (axis < 0 ? axis + dim : axis), 1);
-    return x.reshape(std::move(shape));
-}
-
-// y = x stretched along size-1 and new leading axes;  dx = g summed back (broadcast_to's backward)
-Tensor expand(const Tensor& x, const Shape& shape)
-{
-    detail::check_defined("expand", x);
-    const Shape& s = x.shape();
-    if (shape.size() < s.size())
-        throw std::invalid_argument(fmt::format("expand: shape {} has fewer dimensions than the tensor's shape {}",
-                                                to_string(shape), to_string(s)));
-    const std::size_t lead = shape.size() - s.size();
-    Shape target = shape;
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (shape[i] == -1) {
-            if (i < lead)
-                throw std::invalid_argument(fmt::format("expand: -1 in {} at new leading dimension {}; only existing "
-                                                        "dimensions of {} can keep their size",
-                                                        to_string(shape), i, to_string(s)));
-            target[i] = s[i - lead];
-        } else if (shape[i] < 0) {
-            throw std::invalid_argument(fmt::format("expand: negative size {} in {}", shape[i], to_string(shape)));
-        } else if (i >= lead && s[i - lead] != 1 && s[i - lead] != shape[i]) {
-            throw std::invalid_argument(fmt::format("expand: shape {} cannot be expanded to {} (dimension {}: size {} is "
-                                                    "not 1 and differs from {})",
-                                                    to_string(s), to_string(shape), i, s[i - lead], shape[i]));
-        }
-    }
-    return broadcast_to(x, target);
-}
-
 Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step)
 {
     detail::check_defined("slice", x);
@@ -449,11 +325,6 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis)
     return concat(parts, axis);
 }
 
-Tensor Tensor::permute(Shape dims) const { return autograd::permute(*this, dims); }
-Tensor Tensor::squeeze() const { return autograd::squeeze(*this); }
-Tensor Tensor::squeeze(std::int64_t axis) const { return autograd::squeeze(*this, axis); }
-Tensor Tensor::unsqueeze(std::int64_t axis) const { return autograd::unsqueeze(*this, axis); }
-Tensor Tensor::expand(Shape shape) const { return autograd::expand(*this, shape); }
 
 Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step) const
 {

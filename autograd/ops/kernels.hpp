@@ -52,6 +52,9 @@ template <class F> Tensor map_unary(const Tensor& x, F f)
     return out;
 }
 
+/// A 0-d zero of t's dtype: the "elsewhere" operand of where() in backward formulas.
+inline Tensor zero_like(const Tensor& t) { return Tensor::scalar(0.0, t.dtype()); }
+
 /// A shape seen along one axis as [outer, size, inner]: how reductions and index ops walk it.
 struct AxisView {
     std::int64_t outer = 1, size = 1, inner = 1;

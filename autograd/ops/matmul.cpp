@@ -9,6 +9,7 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -164,6 +165,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
         return TensorList{dx, dw, db};
     });
 }
+
+Tensor linear(const Tensor& x, const Tensor& weight) { return linear(x, weight, Tensor()); }
 
 Tensor matmul(const Tensor& a, const Tensor& b)
 {

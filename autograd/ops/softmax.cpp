@@ -1,0 +1,85 @@
+// softmax and log_softmax along an axis: one kernel for both forwards (the max-shifted
+// exponentials), and under each op its backward.
+//
+// Conventions as in elementwise.cpp: g is the gradient of the output; the output is saved
+// detached and recomputed from the input under create_graph, so second derivatives see it.
+#include "autograd/ops/kernels.hpp"
+#include "autograd/cpu/vec_math.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace autograd {
+using detail::check_scalar_axis;
+using detail::saved;
+
+namespace {
+
+// y = x - max - log(sum(exp(x - max))) (log) or exp(x - max) / sum(exp(x - max)) along the axis.
+Tensor normalize_kernel(const Tensor& x, std::int64_t axis, bool log)
+{
+    const detail::AxisView l = detail::axis_view(x.shape(), axis);
+    Tensor out = detail::empty(x.shape(), x.dtype());
+    if (l.size == 0) // nothing to normalise (and no first element to start the max from)
+        return out;
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                const std::int64_t base = o * l.size * l.inner + i;
+                T m = px[base]; // an infinite max gives NaN (inf - inf), as in PyTorch
+                for (std::int64_t k = 1; k < l.size; ++k)
+                    m = std::max(m, px[base + k * l.inner]);
+                double s = 0.0;
+                for (std::int64_t k = 0; k < l.size; ++k)
+                    s += static_cast<double>(detail::exp_of(px[base + k * l.inner] - m));
+                const double log_s = std::log(s);
+                for (std::int64_t k = 0; k < l.size; ++k) {
+                    const std::int64_t at = base + k * l.inner;
+                    po[at] = log ? static_cast<T>(static_cast<double>(px[at] - m) - log_s)
+                                 : static_cast<T>(static_cast<double>(detail::exp_of(px[at] - m)) / s);
+                }
+            }
+    });
+    return out;
+}
+
+} // namespace
+
+// y = e^x / sum(e^x);  dx = y * (g - sum(g*y))  (sums along the axis)
+Tensor softmax(const Tensor& x, std::int64_t axis)
+{
+    detail::check_defined("softmax", x);
+    if (x.dim() == 0) {
+        check_scalar_axis("softmax", axis);
+        return softmax(x.reshape({1}), 0).reshape({});
+    }
+    const std::int64_t a = normalize_axis("softmax", axis, x.shape());
+    Tensor out = normalize_kernel(x, a, false);
+    return detail::record("softmax", out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
+        const Tensor y = is_grad_enabled() ? softmax(saved(n, 0), a) : saved(n, 1);
+        return TensorList{y * (g - sum(g * y, a, true))};
+    });
+}
+
+// y = x - log(sum(e^x));  dx = g - e^y * sum(g)  (sums along the axis; e^y = softmax(x))
+Tensor log_softmax(const Tensor& x, std::int64_t axis)
+{
+    detail::check_defined("log_softmax", x);
+    if (x.dim() == 0) {
+        check_scalar_axis("log_softmax", axis);
+        return log_softmax(x.reshape({1}), 0).reshape({});
+    }
+    const std::int64_t a = normalize_axis("log_softmax", axis, x.shape());
+    Tensor out = normalize_kernel(x, a, true);
+    return detail::record("log_softmax", out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
+        const Tensor p = is_grad_enabled() ? softmax(saved(n, 0), a) : exp(saved(n, 1));
+        return TensorList{g - p * sum(g, a, true)};
+    });
+}
+
+Tensor Tensor::softmax(std::int64_t axis) const { return autograd::softmax(*this, axis); }
+Tensor Tensor::log_softmax(std::int64_t axis) const { return autograd::log_softmax(*this, axis); }
+
+} // namespace autograd
