@@ -173,7 +173,7 @@ Tensor& Tensor::requires_grad_(bool on)
     TensorImpl& impl = checked();
     if (impl.grad_fn)
         throw std::logic_error("requires_grad_: only leaves can be marked; this tensor comes from op '" +
-                               std::string(impl.grad_fn->op) + "' (use detach() for a new leaf)");
+                               std::string(op_name(impl.grad_fn->op)) + "' (use detach() for a new leaf)");
     impl.requires_grad = on;
     return *this;
 }
@@ -276,7 +276,7 @@ std::string to_string(const Tensor& t)
     if (t.dtype() == Dtype::Float64)
         out += ", dtype=float64";
     if (t.requires_grad())
-        out += t.is_leaf() ? ", requires_grad=True" : fmt::format(", grad_fn=<{}>", t.grad_fn()->op);
+        out += t.is_leaf() ? ", requires_grad=True" : fmt::format(", grad_fn=<{}>", op_name(t.grad_fn()->op));
     return out + ")";
 }
 

@@ -65,8 +65,7 @@ std::string describe_tensor(const Tensor& t)
     return label.empty() ? to_string(t.shape()) : label + " " + to_string(t.shape());
 }
 
-Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved,
-              TensorBackward backward)
+Tensor record(TensorOp op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved, TensorBackward backward)
 {
     if (is_anomaly_enabled() && !in_backward_formula) {
         if (const std::string_view bad = first_nonfinite(out); !bad.empty()) {
@@ -76,8 +75,8 @@ Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> in
                     names += ", ";
                 names += describe_tensor(*t);
             }
-            throw std::runtime_error(fmt::format("anomaly: {} produced {} in its output of shape {} (inputs: {})", op,
-                                                 bad, to_string(out.shape()), names));
+            throw std::runtime_error(fmt::format("anomaly: {} produced {} in its output of shape {} (inputs: {})",
+                                                 op_name(op), bad, to_string(out.shape()), names));
         }
     }
     if (!is_grad_enabled())
@@ -116,7 +115,7 @@ const Tensor& saved(const TensorNode& node, std::size_t i)
         throw std::logic_error(fmt::format(
             "backward: the saved tensors of '{}' were freed by an earlier backward(); pass {{.retain_graph = true}} to the "
             "first backward() to go through the graph twice",
-            node.op));
+            op_name(node.op)));
     return node.saved[i];
 }
 

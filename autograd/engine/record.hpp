@@ -5,12 +5,14 @@
 //   // y = e^x;  dx = g*y
 //   Tensor exp(const Tensor& x)
 //   {
-//       detail::check_defined("exp", x);
-//       Tensor out = map_unary(x, ...);
-//       return detail::record("exp", out, {&x}, {out.detach()}, [](const Tensor& g, const TensorNode& n) {
+//       detail::check_defined(TensorOp::Exp, x);
+//       Tensor out = detail::map_unary(x, [](auto v) { return std::exp(v); });
+//       return detail::record(TensorOp::Exp, out, {&x}, {out.detach()}, [](const Tensor& g, const TensorNode& n) {
 //           return TensorList{g * detail::saved(n, 0)};
 //       });
 //   }
+//
+// The checks take the op's name for their messages, or the TensorOp whose name it is.
 #pragma once
 
 #include "autograd/engine/tensor_impl.hpp"
@@ -30,9 +32,8 @@ Tensor empty(Shape shape, Dtype dtype);
 /// Records `out` as the result of op over `inputs` when grad mode is on and an input requires a
 /// gradient; otherwise returns it as a plain tensor. `saved` is kept for `backward`. In anomaly
 /// mode a NaN or Inf in `out` throws, naming the op and its inputs.
-Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved,
-              TensorBackward backward);
-inline Tensor record(std::string_view op, Tensor out, std::initializer_list<const Tensor*> inputs, TensorList saved,
+Tensor record(TensorOp op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved, TensorBackward backward);
+inline Tensor record(TensorOp op, Tensor out, std::initializer_list<const Tensor*> inputs, TensorList saved,
                      TensorBackward backward)
 {
     return record(op, std::move(out), std::span<const Tensor* const>(inputs.begin(), inputs.size()), std::move(saved),
@@ -45,6 +46,9 @@ void check_defined(std::string_view op, const Tensor& t);
 /// As in PyTorch, a 0-d tensor has one axis (0 or -1) for the axis ops, which view it as [1];
 /// throws std::invalid_argument for any other axis.
 void check_scalar_axis(std::string_view op, std::int64_t axis);
+inline void check_same_dtype(TensorOp op, const Tensor& a, const Tensor& b) { check_same_dtype(op_name(op), a, b); }
+inline void check_defined(TensorOp op, const Tensor& t) { check_defined(op_name(op), t); }
+inline void check_scalar_axis(TensorOp op, std::int64_t axis) { check_scalar_axis(op_name(op), axis); }
 
 /// "NaN" or "Inf" for the first non-finite element of t, empty if all are finite.
 std::string_view first_nonfinite(const Tensor& t);

@@ -189,7 +189,7 @@ void check_gradients(const TensorNode& node, const TensorList& grads)
                 input = detail::describe_tensor(Tensor(out));
         throw std::runtime_error(fmt::format("anomaly: the backward of {} (output shape {}) produced {} in the gradient "
                                              "of input {} ({})",
-                                             node.op, to_string(node.shape), bad, i, input));
+                                             op_name(node.op), to_string(node.shape), bad, i, input));
     }
 }
 

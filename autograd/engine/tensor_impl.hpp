@@ -8,6 +8,7 @@
 #pragma once
 
 #include "autograd/engine/small_vector.hpp"
+#include "autograd/engine/tensor_ops.hpp"
 #include "autograd/tensor.hpp"
 
 #include <cstddef>
@@ -15,7 +16,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace autograd {
@@ -84,12 +84,12 @@ using TensorList = SmallVector<Tensor, 3>;
 using TensorBackward = std::function<TensorList(const Tensor& grad, const TensorNode& node)>;
 
 struct TensorNode {
-    std::string_view op; // the op's name, for DOT, traces and errors
     SmallVector<TensorEdge, 3> inputs;
     TensorList saved; // what backward needs; freed after backward unless retain_graph
     TensorBackward backward;
     Shape shape; // of the output
     Dtype dtype = Dtype::Float32;
+    TensorOp op{}; // which op made the output (set by record); its name and symbol: op_info(op)
     std::weak_ptr<TensorImpl> output; // for messages about the output, while it lives
     // Hooks on the output's gradient live here, not on the output: they must run even when the
     // caller's handle to the interior tensor is gone (PyTorch's rule).

@@ -38,14 +38,15 @@ BACKPROP_COMPARISON(ge, >=)
 // y = cond ? a : b;  da = g where cond, db = g where not cond (each summed to its shape)
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b)
 {
-    detail::check_defined("where", cond);
-    detail::check_same_dtype("where", a, b);
+    constexpr std::string_view op = op_name(TensorOp::Where);
+    detail::check_defined(op, cond);
+    detail::check_same_dtype(op, a, b);
     Shape shape;
     try {
-        shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
+        shape = broadcast_shapes(op, broadcast_shapes(op, cond.shape(), a.shape()), b.shape());
     } catch (const std::invalid_argument&) {
-        throw std::invalid_argument(fmt::format("where: shapes {} (cond), {} (a) and {} (b) cannot be broadcast together",
-                                                to_string(cond.shape()), to_string(a.shape()), to_string(b.shape())));
+        throw std::invalid_argument(fmt::format("{}: shapes {} (cond), {} (a) and {} (b) cannot be broadcast together",
+                                                op, to_string(cond.shape()), to_string(a.shape()), to_string(b.shape())));
     }
     Tensor out = detail::empty(shape, a.dtype());
     dispatch(cond.dtype(), [&]<class C>() {
@@ -61,7 +62,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b)
         });
     });
     const Shape sa = a.shape(), sb = b.shape();
-    return detail::record("where", out, {&a, &b}, {cond.detach()}, [sa, sb](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::Where, out, {&a, &b}, {cond.detach()}, [sa, sb](const Tensor& g, const TensorNode& n) {
         const Tensor& c = saved(n, 0);
         const Tensor zero = zero_like(g);
         return TensorList{needs(n, 0) ? sum_to(where(c, g, zero), sa) : Tensor(),

@@ -68,7 +68,7 @@ Tensor slice_impl(const Tensor& x, std::int64_t axis, std::int64_t start, std::i
                 std::copy_n(px + (o * v.size + start + k * step) * v.inner, v.inner, po + (o * len + k) * v.inner);
     });
     const Shape shape = x.shape();
-    return detail::record("slice", out, {&x}, {}, [shape, axis, start, step](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::Slice, out, {&x}, {}, [shape, axis, start, step](const Tensor& g, const TensorNode&) {
         return TensorList{slice_backward(g, shape, axis, start, step)};
     });
 }
@@ -86,9 +86,10 @@ Tensor slice_backward(const Tensor& g, const Shape& shape, std::int64_t axis, st
             for (std::int64_t k = 0; k < len; ++k)
                 std::copy_n(pg + (o * len + k) * v.inner, v.inner, po + (o * v.size + start + k * step) * v.inner);
     });
-    return detail::record("slice_backward", out, {&g}, {}, [axis, start, len, step](const Tensor& gg, const TensorNode&) {
-        return TensorList{slice_impl(gg, axis, start, len, step)};
-    });
+    return detail::record(TensorOp::SliceBackward, out, {&g}, {},
+                          [axis, start, len, step](const Tensor& gg, const TensorNode&) {
+                              return TensorList{slice_impl(gg, axis, start, len, step)};
+                          });
 }
 
 // --- index_select, and its backward: adding rows into zeros ------------------------------------
@@ -110,7 +111,7 @@ Tensor index_select_impl(const Tensor& x, std::int64_t axis, const Indices& indi
                             po + (o * m + k) * v.inner);
     });
     const Shape shape = x.shape();
-    return detail::record("index_select", out, {&x}, {}, [shape, axis, indices](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::IndexSelect, out, {&x}, {}, [shape, axis, indices](const Tensor& g, const TensorNode&) {
         return TensorList{index_select_backward(g, shape, axis, indices)};
     });
 }
@@ -132,9 +133,10 @@ Tensor index_select_backward(const Tensor& g, const Shape& shape, std::int64_t a
                     dst[i] += src[i];
             }
     });
-    return detail::record("index_select_backward", out, {&g}, {}, [axis, indices](const Tensor& gg, const TensorNode&) {
-        return TensorList{index_select_impl(gg, axis, indices)};
-    });
+    return detail::record(TensorOp::IndexSelectBackward, out, {&g}, {},
+                          [axis, indices](const Tensor& gg, const TensorNode&) {
+                              return TensorList{index_select_impl(gg, axis, indices)};
+                          });
 }
 
 // --- gather, and its backward: scatter-adding into zeros ---------------------------------------
@@ -174,7 +176,7 @@ Tensor gather_impl(const Tensor& x, std::int64_t axis, const Indices& index, con
         for_each_gathered(index_shape, x.strides(), axis, index, [&](std::int64_t k, std::int64_t at) { po[k] = px[at]; });
     });
     const Shape shape = x.shape();
-    return detail::record("gather", out, {&x}, {}, [shape, axis, index](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::Gather, out, {&x}, {}, [shape, axis, index](const Tensor& g, const TensorNode&) {
         return TensorList{gather_backward(g, shape, axis, index)};
     });
 }
@@ -189,19 +191,21 @@ Tensor gather_backward(const Tensor& g, const Shape& shape, std::int64_t axis, c
         for_each_gathered(g.shape(), out.strides(), axis, index, [&](std::int64_t k, std::int64_t at) { po[at] += pg[k]; });
     });
     const Shape index_shape = g.shape();
-    return detail::record("gather_backward", out, {&g}, {}, [axis, index, index_shape](const Tensor& gg, const TensorNode&) {
-        return TensorList{gather_impl(gg, axis, index, index_shape)};
-    });
+    return detail::record(TensorOp::GatherBackward, out, {&g}, {},
+                          [axis, index, index_shape](const Tensor& gg, const TensorNode&) {
+                              return TensorList{gather_impl(gg, axis, index, index_shape)};
+                          });
 }
 
 } // namespace
 
 Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step)
 {
-    detail::check_defined("slice", x);
-    const std::int64_t a = normalize_axis("slice", axis, x.shape());
+    constexpr std::string_view op = op_name(TensorOp::Slice);
+    detail::check_defined(op, x);
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     if (step <= 0)
-        throw std::invalid_argument(fmt::format("slice: step must be positive (got {})", step));
+        throw std::invalid_argument(fmt::format("{}: step must be positive (got {})", op, step));
     const std::int64_t n = x.shape()[static_cast<std::size_t>(a)];
     const auto clamp = [n](std::int64_t i) { return std::clamp(i < 0 ? i + n : i, std::int64_t{0}, n); };
     start = clamp(start);
@@ -212,56 +216,60 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
 
 Tensor index_select(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& indices)
 {
-    detail::check_defined("index_select", x);
-    const std::int64_t a = normalize_axis("index_select", axis, x.shape());
+    constexpr std::string_view op = op_name(TensorOp::IndexSelect);
+    detail::check_defined(op, x);
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     for (std::int64_t i : indices)
-        check_index("index_select", i, a, x.shape()[static_cast<std::size_t>(a)]);
+        check_index(op, i, a, x.shape()[static_cast<std::size_t>(a)]);
     return index_select_impl(x, a, std::make_shared<const std::vector<std::int64_t>>(indices));
 }
 
 Tensor gather(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& index, const Shape& index_shape)
 {
-    detail::check_defined("gather", x);
-    const std::int64_t a = normalize_axis("gather", axis, x.shape());
+    constexpr std::string_view op = op_name(TensorOp::Gather);
+    detail::check_defined(op, x);
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     const Shape& s = x.shape();
     if (shape_numel(index_shape) != static_cast<std::int64_t>(index.size()))
-        throw std::invalid_argument(fmt::format("gather: {} index values do not fill the index shape {} ({} elements)",
+        throw std::invalid_argument(fmt::format("{}: {} index values do not fill the index shape {} ({} elements)", op,
                                                 index.size(), to_string(index_shape), shape_numel(index_shape)));
     if (index_shape.size() != s.size())
-        throw std::invalid_argument(fmt::format("gather: the index has shape {} but the tensor has shape {}; they need "
-                                                "the same number of dimensions",
+        throw std::invalid_argument(fmt::format("{}: the index has shape {} but the tensor has shape {}; they need "
+                                                "the same number of dimensions", op,
                                                 to_string(index_shape), to_string(s)));
     for (std::size_t d = 0; d < s.size(); ++d)
         if (static_cast<std::int64_t>(d) != a && index_shape[d] > s[d])
-            throw std::invalid_argument(fmt::format("gather: index shape {} is larger than shape {} in dimension {} "
-                                                    "(only axis {} may be larger)",
+            throw std::invalid_argument(fmt::format("{}: index shape {} is larger than shape {} in dimension {} "
+                                                    "(only axis {} may be larger)", op,
                                                     to_string(index_shape), to_string(s), d, a));
     for (std::int64_t i : index)
-        check_index("gather", i, a, s[static_cast<std::size_t>(a)]);
+        check_index(op, i, a, s[static_cast<std::size_t>(a)]);
     return gather_impl(x, a, std::make_shared<const std::vector<std::int64_t>>(index), index_shape);
 }
 
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index)
 {
-    detail::check_defined("gather", index);
-    return gather(x, axis, integral_values("gather", index), index.shape());
+    constexpr std::string_view op = op_name(TensorOp::Gather);
+    detail::check_defined(op, index);
+    return gather(x, axis, integral_values(op, index), index.shape());
 }
 
 // y = [x_0, x_1, ...] along axis;  dx_i = the slice of g where x_i went
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
 {
+    constexpr std::string_view op = op_name(TensorOp::Concat);
     if (tensors.empty())
-        throw std::invalid_argument("concat: no tensors to join");
+        throw std::invalid_argument(fmt::format("{}: no tensors to join", op));
     for (const Tensor& t : tensors)
-        detail::check_defined("concat", t);
+        detail::check_defined(op, t);
     const Tensor& first = tensors[0];
     const Shape& s0 = first.shape();
-    const std::int64_t a = normalize_axis("concat", axis, s0);
+    const std::int64_t a = normalize_axis(op, axis, s0);
     const auto au = static_cast<std::size_t>(a);
     std::int64_t total = 0;
     for (std::size_t i = 0; i < tensors.size(); ++i) {
         const Shape& s = tensors[i].shape();
-        detail::check_same_dtype("concat", first, tensors[i]);
+        detail::check_same_dtype(op, first, tensors[i]);
         bool match = s.size() == s0.size();
         for (std::size_t d = 0; match && d < s.size(); ++d)
             match = d == au || s[d] == s0[d];
@@ -269,8 +277,8 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
             std::vector<std::string> pattern;
             for (std::size_t d = 0; d < s0.size(); ++d)
                 pattern.push_back(d == au ? "*" : std::to_string(s0[d]));
-            throw std::invalid_argument(fmt::format("concat: tensor {} has shape {}, expected [{}] matching {} except axis {}",
-                                                    i, to_string(s), fmt::join(pattern, ", "), to_string(s0), a));
+            throw std::invalid_argument(fmt::format("{}: tensor {} has shape {}, expected [{}] matching {} except axis {}",
+                                                    op, i, to_string(s), fmt::join(pattern, ", "), to_string(s0), a));
         }
         total += s[au];
     }
@@ -293,7 +301,7 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
     std::vector<const Tensor*> inputs;
     for (const Tensor& t : tensors)
         inputs.push_back(&t);
-    return detail::record("concat", out, inputs, {}, [a, offsets](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::Concat, out, inputs, {}, [a, offsets](const Tensor& g, const TensorNode& n) {
         std::vector<Tensor> grads(n.inputs.size());
         for (std::size_t i = 0; i < grads.size(); ++i)
             if (n.inputs[i].needed())

@@ -186,4 +186,10 @@ template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a,
     return out;
 }
 
+/// The same, the errors naming `op`.
+template <class F> Tensor broadcast_binary(TensorOp op, const Tensor& a, const Tensor& b, F f)
+{
+    return broadcast_binary(op_name(op), a, b, f);
+}
+
 } // namespace autograd::detail

@@ -202,10 +202,10 @@ constexpr auto less = [](auto a, auto b) { return a < b; };
 
 // y = max (or min) of all elements;  dx = g/k at the k elements equal to y, 0 elsewhere
 // (PyTorch's even split among ties; with a NaN, the NaNs share the gradient).
-template <class Better> Tensor extreme_all(std::string_view op, const Tensor& x, Better better)
+template <class Better> Tensor extreme_all(TensorOp op, const Tensor& x, Better better)
 {
     detail::check_defined(op, x);
-    check_not_empty(op, x);
+    check_not_empty(op_name(op), x);
     const AxisView all{1, x.numel(), 1};
     const Tensor out = gather_values(x, all, arg_extreme(x, all, better), {});
     return detail::record(op, out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
@@ -220,14 +220,14 @@ template <class Better> Tensor extreme_all(std::string_view op, const Tensor& x,
 }
 
 // y_j = max (or min) along the axis;  dx = g at the element argmax (argmin) picks, 0 elsewhere
-template <class Better> Tensor extreme_axis(std::string_view op, const Tensor& x, std::int64_t axis, bool keepdim, Better better)
+template <class Better> Tensor extreme_axis(TensorOp op, const Tensor& x, std::int64_t axis, bool keepdim, Better better)
 {
     detail::check_defined(op, x);
     if (x.dim() == 0) {
         check_scalar_axis(op, axis);
         return extreme_axis(op, x.reshape({1}), 0, false, better);
     }
-    const std::int64_t a = nonempty_axis(op, x, axis);
+    const std::int64_t a = nonempty_axis(op_name(op), x, axis);
     const AxisView l = axis_view(x.shape(), a);
     auto index = std::make_shared<const std::vector<std::int64_t>>(arg_extreme(x, l, better));
     Tensor out = gather_values(x, l, *index, reduced_shape(x.shape(), a, keepdim));
@@ -263,13 +263,13 @@ double divisor(std::int64_t n, Correction c) { return static_cast<double>(std::m
 // y = sum_i x_i;  dx = g (stretched to x's shape)
 Tensor sum(const Tensor& x)
 {
-    detail::check_defined("sum", x);
+    detail::check_defined(TensorOp::Sum, x);
     Tensor out = detail::empty({}, x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         out.impl()->data<T>()[0] = static_cast<T>(sum_contiguous(px, x.numel()));
     });
-    return detail::record("sum", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::Sum, out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{broadcast_to(g, detail::input_shape(n, 0))};
     });
 }
@@ -277,14 +277,15 @@ Tensor sum(const Tensor& x)
 // y_j = sum_k x_jk (over one axis);  dx = g with the axis restored, stretched
 Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim)
 {
-    detail::check_defined("sum", x);
+    constexpr std::string_view op = op_name(TensorOp::SumAxis);
+    detail::check_defined(op, x);
     if (x.dim() == 0) { // PyTorch: a 0-d tensor has the one axis 0 (or -1), and its sum is itself
-        normalize_axis("sum", axis, Shape{1});
+        normalize_axis(op, axis, Shape{1});
         return sum(x);
     }
-    const std::int64_t a = normalize_axis("sum", axis, x.shape());
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     Tensor out = sum_axis_kernel(x, a, keepdim);
-    return detail::record("sum", out, {&x}, {}, [a, keepdim](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::SumAxis, out, {&x}, {}, [a, keepdim](const Tensor& g, const TensorNode& n) {
         return TensorList{unreduce(g, detail::input_shape(n, 0), a, keepdim)};
     });
 }
@@ -292,34 +293,42 @@ Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim)
 // y = sum(x) / n;  dx = g / n
 Tensor mean(const Tensor& x)
 {
-    detail::check_defined("mean", x);
-    check_not_empty("mean", x);
+    constexpr std::string_view op = op_name(TensorOp::Mean);
+    detail::check_defined(op, x);
+    check_not_empty(op, x);
     // One op, not a sum and a product: y = sum(x) / n;  dx = g / n, stretched
     const double n = static_cast<double>(x.numel());
     Tensor out = detail::empty({}, x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         out.impl()->data<T>()[0] = static_cast<T>(sum_contiguous(x.impl()->data<T>(), x.numel()) / n);
     });
-    return detail::record("mean", out, {&x}, {}, [n](const Tensor& g, const TensorNode& node) {
+    return detail::record(TensorOp::Mean, out, {&x}, {}, [n](const Tensor& g, const TensorNode& node) {
         return TensorList{broadcast_to(g / n, detail::input_shape(node, 0))};
     });
 }
 
 Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim)
 {
-    detail::check_defined("mean", x);
+    constexpr std::string_view op = op_name(TensorOp::Mean);
+    detail::check_defined(op, x);
     if (x.dim() == 0) {
-        normalize_axis("mean", axis, Shape{1});
+        normalize_axis(op, axis, Shape{1});
         return mean(x);
     }
-    const std::int64_t a = nonempty_axis("mean", x, axis);
+    const std::int64_t a = nonempty_axis(op, x, axis);
     return sum(x, a, keepdim) * (1.0 / static_cast<double>(x.shape()[a]));
 }
 
-Tensor max(const Tensor& x) { return extreme_all("max", x, greater); }
-Tensor min(const Tensor& x) { return extreme_all("min", x, less); }
-Tensor max(const Tensor& x, std::int64_t axis, bool keepdim) { return extreme_axis("max", x, axis, keepdim, greater); }
-Tensor min(const Tensor& x, std::int64_t axis, bool keepdim) { return extreme_axis("min", x, axis, keepdim, less); }
+Tensor max(const Tensor& x) { return extreme_all(TensorOp::Max, x, greater); }
+Tensor min(const Tensor& x) { return extreme_all(TensorOp::Min, x, less); }
+Tensor max(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    return extreme_axis(TensorOp::MaxAxis, x, axis, keepdim, greater);
+}
+Tensor min(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    return extreme_axis(TensorOp::MinAxis, x, axis, keepdim, less);
+}
 Tensor argmax(const Tensor& x) { return arg_all("argmax", x, greater); }
 Tensor argmin(const Tensor& x) { return arg_all("argmin", x, less); }
 Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim) { return arg_axis("argmax", x, axis, keepdim, greater); }

@@ -50,36 +50,37 @@ template <class T> void strided_copy(const T* src, T* dst, const Shape& shape, c
 // y = x with another shape (same data);  dx = g reshaped back
 Tensor Tensor::reshape(Shape new_shape) const
 {
+    constexpr std::string_view op = op_name(TensorOp::Reshape);
     const TensorImpl& x = checked();
     std::int64_t known = 1;
     int infer = -1;
     for (std::size_t i = 0; i < new_shape.size(); ++i) {
         if (new_shape[i] == -1) {
             if (infer >= 0)
-                throw std::invalid_argument(fmt::format("reshape: more than one -1 in {}", autograd::to_string(new_shape)));
+                throw std::invalid_argument(fmt::format("{}: more than one -1 in {}", op, autograd::to_string(new_shape)));
             infer = static_cast<int>(i);
         } else if (new_shape[i] < 0) {
-            throw std::invalid_argument(fmt::format("reshape: negative size in {}", autograd::to_string(new_shape)));
+            throw std::invalid_argument(fmt::format("{}: negative size in {}", op, autograd::to_string(new_shape)));
         } else if (__builtin_mul_overflow(known, new_shape[i], &known)) {
-            throw std::invalid_argument(fmt::format("reshape: shape {} has too many elements",
+            throw std::invalid_argument(fmt::format("{}: shape {} has too many elements", op,
                                                     autograd::to_string(new_shape)));
         }
     }
     if (infer >= 0) {
         if (known == 0 || x.numel() % known != 0)
-            throw std::invalid_argument(fmt::format("reshape: shape {} cannot hold the {} elements of shape {}",
+            throw std::invalid_argument(fmt::format("{}: shape {} cannot hold the {} elements of shape {}", op,
                                                     autograd::to_string(new_shape), x.numel(), autograd::to_string(x.shape)));
         new_shape[static_cast<std::size_t>(infer)] = x.numel() / known;
     }
     if (shape_numel(new_shape) != x.numel())
-        throw std::invalid_argument(fmt::format("reshape: shape {} has {} elements, shape {} has {}",
+        throw std::invalid_argument(fmt::format("{}: shape {} has {} elements, shape {} has {}", op,
                                                 autograd::to_string(x.shape), x.numel(), autograd::to_string(new_shape),
                                                 shape_numel(new_shape)));
     auto impl = std::allocate_shared<TensorImpl>(detail::CachingAllocator<TensorImpl>{});
     impl->storage = x.storage;
     impl->shape = std::move(new_shape);
     impl->dtype = x.dtype;
-    return detail::record("reshape", Tensor(std::move(impl)), {this}, {}, [](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::Reshape, Tensor(std::move(impl)), {this}, {}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{g.reshape(detail::input_shape(n, 0))};
     });
 }
@@ -89,15 +90,16 @@ Tensor Tensor::flatten() const { return reshape({numel()}); }
 // y = x with axes a and b swapped;  dx = g with them swapped back
 Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const
 {
+    constexpr std::string_view op = op_name(TensorOp::Transpose);
     const Shape& s = shape();
-    const std::int64_t ia = normalize_axis("transpose", a, s), ib = normalize_axis("transpose", b, s);
+    const std::int64_t ia = normalize_axis(op, a, s), ib = normalize_axis(op, b, s);
     Shape out_shape = s;
     std::swap(out_shape[ia], out_shape[ib]);
     Tensor out = detail::empty(out_shape, dtype());
     Shape strides = contiguous_strides(s); // input strides in the output's axis order
     std::swap(strides[ia], strides[ib]);
     dispatch(dtype(), [&]<class T>() { strided_copy(impl_->data<T>(), out.impl()->data<T>(), out_shape, strides); });
-    return detail::record("transpose", out, {this}, {}, [ia, ib](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::Transpose, out, {this}, {}, [ia, ib](const Tensor& g, const TensorNode&) {
         return TensorList{g.transpose(ia, ib)};
     });
 }
@@ -118,7 +120,7 @@ Tensor Tensor::to(Dtype target) const
         });
     });
     const Dtype from = x.dtype;
-    return detail::record("to", out, {this}, {}, [from](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::To, out, {this}, {}, [from](const Tensor& g, const TensorNode&) {
         return TensorList{g.to(from)};
     });
 }
@@ -126,12 +128,13 @@ Tensor Tensor::to(Dtype target) const
 // Broadcasting forward, and its backward: sum_to and broadcast_to are each other's gradient.
 Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape)
 {
-    detail::check_defined("sum_to", x);
+    constexpr std::string_view op = op_name(TensorOp::SumTo);
+    detail::check_defined(op, x);
     if (std::equal(x.shape().begin(), x.shape().end(), shape.begin(), shape.end()))
         return x;
     const Shape target(shape.begin(), shape.end());
-    if (broadcast_shapes("sum_to", x.shape(), target) != x.shape())
-        throw std::invalid_argument(fmt::format("sum_to: shape {} does not broadcast to {}", to_string(target),
+    if (broadcast_shapes(op, x.shape(), target) != x.shape())
+        throw std::invalid_argument(fmt::format("{}: shape {} does not broadcast to {}", op, to_string(target),
                                                 to_string(x.shape())));
     // Sum over the leading dimensions broadcasting added, then over stretched ones (kept as 1).
     const std::size_t lead = x.shape().size() - target.size();
@@ -145,19 +148,20 @@ Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape)
                 out = sum(out, static_cast<std::int64_t>(i), true);
         out = out.reshape(target).detach();
     }
-    return detail::record("sum_to", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::SumTo, out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{broadcast_to(g, input_shape(n, 0))};
     });
 }
 
 Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
 {
-    detail::check_defined("broadcast_to", x);
+    constexpr std::string_view op = op_name(TensorOp::BroadcastTo);
+    detail::check_defined(op, x);
     if (std::equal(x.shape().begin(), x.shape().end(), shape.begin(), shape.end()))
         return x;
     const Shape target(shape.begin(), shape.end());
-    if (broadcast_shapes("broadcast_to", x.shape(), target) != target)
-        throw std::invalid_argument(fmt::format("broadcast_to: shape {} cannot be broadcast to {}", to_string(x.shape()),
+    if (broadcast_shapes(op, x.shape(), target) != target)
+        throw std::invalid_argument(fmt::format("{}: shape {} cannot be broadcast to {}", op, to_string(x.shape()),
                                                 to_string(target)));
     Tensor out = detail::empty(target, x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
@@ -166,7 +170,7 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
         detail::for_each_broadcast<1>(target, {x.shape()},
                                       [&](std::int64_t o, const std::array<std::int64_t, 1>& at) { po[o] = px[at[0]]; });
     });
-    return detail::record("broadcast_to", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::BroadcastTo, out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{sum_to(g, input_shape(n, 0))};
     });
 }
@@ -174,16 +178,17 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
 // y = x with axes reordered (y axis i = x axis dims[i]);  dx = g permuted by the inverse order
 Tensor permute(const Tensor& x, const Shape& dims)
 {
-    detail::check_defined("permute", x);
+    constexpr std::string_view op = op_name(TensorOp::Permute);
+    detail::check_defined(op, x);
     const Shape& s = x.shape();
     if (dims.size() != s.size())
-        throw std::invalid_argument(fmt::format("permute: dims {} name {} axes, but shape {} has {}", to_string(dims),
+        throw std::invalid_argument(fmt::format("{}: dims {} name {} axes, but shape {} has {}", op, to_string(dims),
                                                 dims.size(), to_string(s), s.size()));
     Shape order(dims.size()), inverse(dims.size(), -1);
     for (std::size_t i = 0; i < dims.size(); ++i) {
-        const std::int64_t a = normalize_axis("permute", dims[i], s);
+        const std::int64_t a = normalize_axis(op, dims[i], s);
         if (inverse[static_cast<std::size_t>(a)] >= 0)
-            throw std::invalid_argument(fmt::format("permute: dims {} name axis {} twice (shape {})", to_string(dims), a,
+            throw std::invalid_argument(fmt::format("{}: dims {} name axis {} twice (shape {})", op, to_string(dims), a,
                                                     to_string(s)));
         order[i] = a;
         inverse[static_cast<std::size_t>(a)] = static_cast<std::int64_t>(i);
@@ -196,7 +201,7 @@ Tensor permute(const Tensor& x, const Shape& dims)
     }
     Tensor out = detail::empty(out_shape, x.dtype());
     dispatch(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>(), out.impl()->data<T>(), out_shape, strides); });
-    return detail::record("permute", out, {&x}, {}, [inverse](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::Permute, out, {&x}, {}, [inverse](const Tensor& g, const TensorNode&) {
         return TensorList{permute(g, inverse)};
     });
 }

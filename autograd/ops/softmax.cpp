@@ -50,14 +50,15 @@ Tensor normalize_kernel(const Tensor& x, std::int64_t axis, bool log)
 // y = e^x / sum(e^x);  dx = y * (g - sum(g*y))  (sums along the axis)
 Tensor softmax(const Tensor& x, std::int64_t axis)
 {
-    detail::check_defined("softmax", x);
+    constexpr std::string_view op = op_name(TensorOp::Softmax);
+    detail::check_defined(op, x);
     if (x.dim() == 0) {
-        check_scalar_axis("softmax", axis);
+        check_scalar_axis(op, axis);
         return softmax(x.reshape({1}), 0).reshape({});
     }
-    const std::int64_t a = normalize_axis("softmax", axis, x.shape());
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     Tensor out = normalize_kernel(x, a, false);
-    return detail::record("softmax", out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::Softmax, out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
         const Tensor y = is_grad_enabled() ? softmax(saved(n, 0), a) : saved(n, 1);
         return TensorList{y * (g - sum(g * y, a, true))};
     });
@@ -66,14 +67,15 @@ Tensor softmax(const Tensor& x, std::int64_t axis)
 // y = x - log(sum(e^x));  dx = g - e^y * sum(g)  (sums along the axis; e^y = softmax(x))
 Tensor log_softmax(const Tensor& x, std::int64_t axis)
 {
-    detail::check_defined("log_softmax", x);
+    constexpr std::string_view op = op_name(TensorOp::LogSoftmax);
+    detail::check_defined(op, x);
     if (x.dim() == 0) {
-        check_scalar_axis("log_softmax", axis);
+        check_scalar_axis(op, axis);
         return log_softmax(x.reshape({1}), 0).reshape({});
     }
-    const std::int64_t a = normalize_axis("log_softmax", axis, x.shape());
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     Tensor out = normalize_kernel(x, a, true);
-    return detail::record("log_softmax", out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::LogSoftmax, out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
         const Tensor p = is_grad_enabled() ? softmax(saved(n, 0), a) : exp(saved(n, 1));
         return TensorList{g - p * sum(g, a, true)};
     });
