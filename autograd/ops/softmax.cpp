@@ -45,39 +45,42 @@ Tensor normalize_kernel(const Tensor& x, std::int64_t axis, bool log)
     return out;
 }
 
+// The op `op` (softmax, or log_softmax when `log`) of x along `axis`: the checks, a 0-d x seen as
+// [1], the kernel, and the node, whose backward backward_for(a) makes for the axis a counted from 0.
+template <class MakeBackward>
+Tensor normalize(TensorOp op, const Tensor& x, std::int64_t axis, bool log, MakeBackward backward_for)
+{
+    detail::check_defined(op, x);
+    if (x.dim() == 0) {
+        check_scalar_axis(op, axis);
+        return normalize(op, x.reshape({1}), 0, log, backward_for).reshape({});
+    }
+    const std::int64_t a = normalize_axis(op_name(op), axis, x.shape());
+    Tensor out = normalize_kernel(x, a, log);
+    return detail::record(op, out, {&x}, {x, out.detach()}, backward_for(a));
+}
+
 } // namespace
 
 // y = e^x / sum(e^x);  dx = y * (g - sum(g*y))  (sums along the axis)
 Tensor softmax(const Tensor& x, std::int64_t axis)
 {
-    constexpr std::string_view op = op_name(TensorOp::Softmax);
-    detail::check_defined(op, x);
-    if (x.dim() == 0) {
-        check_scalar_axis(op, axis);
-        return softmax(x.reshape({1}), 0).reshape({});
-    }
-    const std::int64_t a = normalize_axis(op, axis, x.shape());
-    Tensor out = normalize_kernel(x, a, false);
-    return detail::record(TensorOp::Softmax, out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
-        const Tensor y = is_grad_enabled() ? softmax(saved(n, 0), a) : saved(n, 1);
-        return TensorList{y * (g - sum(g * y, a, true))};
+    return normalize(TensorOp::Softmax, x, axis, false, [](std::int64_t a) {
+        return [a](const Tensor& g, const TensorNode& n) {
+            const Tensor y = is_grad_enabled() ? softmax(saved(n, 0), a) : saved(n, 1);
+            return TensorList{y * (g - sum(g * y, a, true))};
+        };
     });
 }
 
 // y = x - log(sum(e^x));  dx = g - e^y * sum(g)  (sums along the axis; e^y = softmax(x))
 Tensor log_softmax(const Tensor& x, std::int64_t axis)
 {
-    constexpr std::string_view op = op_name(TensorOp::LogSoftmax);
-    detail::check_defined(op, x);
-    if (x.dim() == 0) {
-        check_scalar_axis(op, axis);
-        return log_softmax(x.reshape({1}), 0).reshape({});
-    }
-    const std::int64_t a = normalize_axis(op, axis, x.shape());
-    Tensor out = normalize_kernel(x, a, true);
-    return detail::record(TensorOp::LogSoftmax, out, {&x}, {x, out.detach()}, [a](const Tensor& g, const TensorNode& n) {
-        const Tensor p = is_grad_enabled() ? softmax(saved(n, 0), a) : exp(saved(n, 1));
-        return TensorList{g - p * sum(g, a, true)};
+    return normalize(TensorOp::LogSoftmax, x, axis, true, [](std::int64_t a) {
+        return [a](const Tensor& g, const TensorNode& n) {
+            const Tensor p = is_grad_enabled() ? softmax(saved(n, 0), a) : exp(saved(n, 1));
+            return TensorList{g - p * sum(g, a, true)};
+        };
     });
 }
 
