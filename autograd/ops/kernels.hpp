@@ -4,8 +4,8 @@
 //
 //   // y = x^2 elementwise, as a new tensor of x's shape and dtype
 //   Tensor y = detail::map_unary(x, [](auto v) { return v * v; });
-//   // y = a + b with broadcasting; "add" names the op in shape and dtype errors
-//   Tensor z = detail::broadcast_binary("add", a, b, [](auto p, auto q) { return p + q; });
+//   // y = a + b with broadcasting; the op (or a name) is what shape and dtype errors say
+//   Tensor z = detail::broadcast_binary(TensorOp::Add, a, b, [](auto p, auto q) { return p + q; });
 #pragma once
 
 #include "autograd/cpu/parallel.hpp"
