@@ -1,6 +1,9 @@
 // The symbols DOT draws for the ops both engines have. The scalar table (scalar_ops.hpp) and the
 // tensor table (tensor_ops.hpp) both take them from here, so that an op looks the same in a Value
 // graph and in a Tensor graph: mul is "*" in both, sigmoid "σ".
+//
+//   static constexpr OpInfo info{"mul", op_symbol::mul, 2};   // scalar_ops.hpp
+//   X(Mul, "mul", op_symbol::mul, true)                        // tensor_ops.hpp
 #pragma once
 
 #include <string_view>

@@ -3,11 +3,16 @@
 // (grad_fn=<mul>), anomaly mode, the "saved tensors were freed" error and the ops' own argument
 // errors ("matmul: shapes [2, 3] and [2, 3] do not chain").
 //
+//   Tensor y = a * b;
+//   const TensorOpInfo& info = op_info(y.grad_fn()->op);   // {"mul", "*", true}
+//   detail::record(TensorOp::Mul, out, {&a, &b}, {a, b}, backward);   // in ops/elementwise.cpp
+//
 // To add an op: add it to BACKPROP_TENSOR_OPS below (in its family's group), write its forward
 // and backward together in its family's file (ops/elementwise.cpp, reduce.cpp, ...: the formula
 // comment above it, detail::record(TensorOp::YourOp, ...) in it), declare it in the family's
 // header, and add a case to tests/test_tensor_ops.cpp: that test walks the graph of every case
-// and fails until some case's graph contains the new op.
+// and fails until some case's graph contains the new op and some case checks its second
+// derivatives (automatic for a smooth op; a piecewise one needs a case marked Second::Yes).
 //
 // One entry per forward/backward pair, so that the test proves each backward formula is
 // checked: x * x (Square) and x * 2.0 (MulScalar) are ops of their own beside Mul, though all
