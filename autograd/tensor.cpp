@@ -1,209 +1,20 @@
 // Tensor's construction, accessors, autograd bookkeeping and printing.
 #include "autograd/tensor.hpp"
 
-#include "autograd/anomaly.hpp"
-#include "autograd/cpu/buffer_cache.hpp"
 #include "autograd/cpu/object_cache.hpp"
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/engine/record.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
 
 namespace autograd {
-
-Storage::Storage(Dtype d, std::size_t n) : dtype(d), numel(n), data(nullptr), capacity(0)
-{
-    std::size_t bytes = 0;
-    if (__builtin_mul_overflow(std::max<std::size_t>(n, 1), itemsize(d), &bytes) || bytes > (std::size_t{1} << 62))
-        throw std::length_error(fmt::format("tensor: {} elements of {} are more than memory can address", n,
-                                            to_string(d)));
-    data = detail::allocate_buffer(bytes, capacity);
-}
-
-Storage::~Storage() { detail::free_buffer(data, capacity); }
-
-namespace {
-
-// What is being freed on this thread: nodes, and tensors that nodes saved (a saved tensor may be
-// the last owner of its record, and so of the node that made it). The outermost ~TensorNode
-// drains the lists; nodes freed meanwhile only add their parts to them, so the depth of the C++
-// stack stays constant however long the graph.
-struct Dying {
-    std::vector<std::shared_ptr<TensorNode>> nodes;
-    std::vector<Tensor> tensors;
-    bool draining = false;
-    bool empty() const { return nodes.empty() && tensors.empty(); }
-    void take_parts_of(TensorNode& n)
-    {
-        for (std::size_t i = 0; i < n.inputs.size(); ++i)
-            if (n.inputs[i].fn)
-                nodes.push_back(std::move(n.inputs[i].fn));
-        for (std::size_t i = 0; i < n.saved.size(); ++i)
-            if (n.saved[i].defined())
-                tensors.push_back(std::move(n.saved[i]));
-    }
-    void drain()
-    {
-        while (!empty()) {
-            if (!tensors.empty()) {
-                Tensor t = std::move(tensors.back());
-                tensors.pop_back();
-            } else {
-                std::shared_ptr<TensorNode> n = std::move(nodes.back());
-                nodes.pop_back();
-            } // freeing it here may free a node, whose ~TensorNode adds its parts to the lists
-        }
-    }
-    ~Dying() { gone = true; }
-    static inline thread_local bool gone = false;
-};
-thread_local Dying tl_dying;
-
-} // namespace
-
-TensorNode::~TensorNode()
-{
-    if (Dying::gone) { // a graph freed after this thread's lists (at thread or program exit)
-        Dying local;
-        local.draining = true;
-        local.take_parts_of(*this);
-        local.drain();
-        return;
-    }
-    Dying& dying = tl_dying;
-    try {
-        dying.take_parts_of(*this);
-    } catch (...) { // no memory to queue them: they go the recursive way
-        return;
-    }
-    if (dying.draining)
-        return;
-    dying.draining = true;
-    dying.drain();
-    dying.draining = false;
-}
-
-namespace detail {
-
-bool cpu_has_avx2()
-{
-    // BACKPROP_KERNELS=baseline forces the baseline loops (CI runs the tests both ways).
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                            std::string_view(std::getenv("BACKPROP_KERNELS") ? std::getenv("BACKPROP_KERNELS") : "") != "baseline";
-    return has;
-}
-
-Tensor empty(Shape shape, Dtype dtype)
-{
-    auto impl = std::allocate_shared<TensorImpl>(detail::CachingAllocator<TensorImpl>{});
-    impl->storage = std::allocate_shared<Storage>(detail::CachingAllocator<Storage>{}, dtype, static_cast<std::size_t>(shape_numel(shape)));
-    impl->shape = std::move(shape);
-    impl->dtype = dtype;
-    return Tensor(std::move(impl));
-}
-
-void check_defined(std::string_view op, const Tensor& t)
-{
-    if (!t.defined())
-        throw std::invalid_argument(fmt::format("{}: an argument is an undefined tensor", op));
-}
-
-void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b)
-{
-    check_defined(op, a);
-    check_defined(op, b);
-    if (a.dtype() != b.dtype())
-        throw std::invalid_argument(fmt::format("{}: dtypes {} and {} differ (convert one with .to())", op,
-                                                to_string(a.dtype()), to_string(b.dtype())));
-}
-
-std::string_view first_nonfinite(const Tensor& t)
-{
-    return dispatch(t.dtype(), [&]<class T>() -> std::string_view {
-        const T* p = t.impl()->data<T>();
-        for (std::int64_t i = 0, n = t.numel(); i < n; ++i) {
-            if (std::isnan(p[i]))
-                return "NaN";
-            if (std::isinf(p[i]))
-                return "Inf";
-        }
-        return {};
-    });
-}
-
-std::string describe_tensor(const Tensor& t)
-{
-    if (!t.defined())
-        return "none";
-    const std::string label = t.label();
-    return label.empty() ? to_string(t.shape()) : label + " " + to_string(t.shape());
-}
-
-Tensor record(std::string_view op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved,
-              TensorBackward backward)
-{
-    if (is_anomaly_enabled() && !in_backward_formula) {
-        if (const std::string_view bad = first_nonfinite(out); !bad.empty()) {
-            std::string names;
-            for (const Tensor* t : inputs) {
-                if (!names.empty())
-                    names += ", ";
-                names += describe_tensor(*t);
-            }
-            throw std::runtime_error(fmt::format("anomaly: {} produced {} in its output of shape {} (inputs: {})", op,
-                                                 bad, to_string(out.shape()), names));
-        }
-    }
-    if (!is_grad_enabled())
-        return out;
-    bool any = false;
-    for (const Tensor* t : inputs)
-        any = any || t->requires_grad();
-    if (!any)
-        return out;
-    auto node = std::allocate_shared<TensorNode>(detail::CachingAllocator<TensorNode>{});
-    node->op = op;
-    node->inputs.reserve(inputs.size());
-    for (const Tensor* t : inputs) {
-        TensorEdge e;
-        if (t->requires_grad()) {
-            if (t->grad_fn())
-                e.fn = t->grad_fn();
-            else
-                e.leaf = t->impl();
-        }
-        node->inputs.push_back(std::move(e));
-    }
-    node->saved = std::move(saved);
-    node->backward = std::move(backward);
-    node->shape = out.shape();
-    node->dtype = out.dtype();
-    node->output = out.impl();
-    out.impl()->grad_fn = std::move(node);
-    out.impl()->requires_grad = true;
-    return out;
-}
-
-const Tensor& saved(const TensorNode& node, std::size_t i)
-{
-    if (node.released)
-        throw std::logic_error(fmt::format(
-            "backward: the saved tensors of '{}' were freed by an earlier backward(); pass {{.retain_graph = true}} to the "
-            "first backward() to go through the graph twice",
-            node.op));
-    return node.saved[i];
-}
-
-} // namespace detail
 
 namespace {
 
@@ -362,7 +173,7 @@ Tensor& Tensor::requires_grad_(bool on)
     TensorImpl& impl = checked();
     if (impl.grad_fn)
         throw std::logic_error("requires_grad_: only leaves can be marked; this tensor comes from op '" +
-                               std::string(impl.grad_fn->op) + "' (use detach() for a new leaf)");
+                               std::string(op_name(impl.grad_fn->op)) + "' (use detach() for a new leaf)");
     impl.requires_grad = on;
     return *this;
 }
@@ -465,7 +276,7 @@ std::string to_string(const Tensor& t)
     if (t.dtype() == Dtype::Float64)
         out += ", dtype=float64";
     if (t.requires_grad())
-        out += t.is_leaf() ? ", requires_grad=True" : fmt::format(", grad_fn=<{}>", t.grad_fn()->op);
+        out += t.is_leaf() ? ", requires_grad=True" : fmt::format(", grad_fn=<{}>", op_name(t.grad_fn()->op));
     return out + ")";
 }
 

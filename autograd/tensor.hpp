@@ -19,6 +19,11 @@
 //   (and implies retain_graph, as in PyTorch).
 // - Errors are exceptions naming the op and the shapes: `add: shapes [3, 4] and [5] cannot be
 //   broadcast together (dimension 1: 4 vs 5)`.
+//
+// This file holds the Tensor class; the ops are declared by family in ops/elementwise.hpp,
+// ops/reduce.hpp, ops/softmax.hpp, ops/compare.hpp, ops/shape.hpp, ops/index.hpp and
+// ops/matmul.hpp, all included at its end (the fused losses: ops/loss.hpp; everything:
+// autograd.hpp).
 #pragma once
 
 #include "autograd/anomaly.hpp"
@@ -32,8 +37,6 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
-#include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -138,7 +141,7 @@ public:
     Tensor t() const { return dim() < 2 ? *this : transpose(0, 1); }
     Tensor contiguous() const;
     Tensor to(Dtype dtype) const;
-    /// Members of the ops in tensor_index.hpp (which documents them).
+    /// Members of the ops in ops/shape.hpp and ops/index.hpp (which document them).
     Tensor permute(Shape dims) const;
     Tensor squeeze() const;
     Tensor squeeze(std::int64_t axis) const;
@@ -148,7 +151,8 @@ public:
     Tensor index_select(std::int64_t axis, const std::vector<std::int64_t>& indices) const;
     Tensor gather(std::int64_t axis, const Tensor& index) const;
 
-    // Members mirroring the free functions, so chains read naturally.
+    // Members mirroring the free functions (ops/elementwise.hpp, ops/reduce.hpp, ops/softmax.hpp),
+    // so chains read naturally.
     Tensor relu() const;
     Tensor sigmoid() const;
     Tensor tanh() const;
@@ -174,49 +178,6 @@ private:
     std::shared_ptr<TensorImpl> impl_;
 };
 
-// Elementwise arithmetic with broadcasting; a double operand is a scalar of the tensor's dtype.
-Tensor operator+(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& a, const Tensor& b);
-Tensor operator*(const Tensor& a, const Tensor& b);
-Tensor operator/(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& a);
-Tensor operator+(const Tensor& a, double b);
-Tensor operator+(double a, const Tensor& b);
-Tensor operator-(const Tensor& a, double b);
-Tensor operator-(double a, const Tensor& b);
-Tensor operator*(const Tensor& a, double b);
-Tensor operator*(double a, const Tensor& b);
-Tensor operator/(const Tensor& a, double b);
-Tensor operator/(double a, const Tensor& b);
-
-Tensor exp(const Tensor& x);
-Tensor log(const Tensor& x);
-Tensor tanh(const Tensor& x);
-Tensor sigmoid(const Tensor& x);
-Tensor relu(const Tensor& x);
-Tensor pow(const Tensor& x, double exponent);
-
-/// Sum of all elements (0-d), or over one axis.
-Tensor sum(const Tensor& x);
-Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim = false);
-Tensor mean(const Tensor& x);
-Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim = false);
-/// Sums `x` down to `shape` over the dimensions broadcasting added or stretched (the backward of
-/// a broadcast).
-Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape);
-
-/// `x` stretched to `shape` by broadcasting (a copy in this version).
-Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape);
-
-/// Matrix product through BLAS, as torch.matmul for up to 3 dimensions: [n, k] x [k, m] -> [n, m];
-/// a 1-d left operand is a row, a 1-d right operand a column (both give a 1-d or 0-d result);
-/// [b, n, k] x [b, k, m] -> [b, n, m], and a 2-d operand is shared by every batch.
-Tensor matmul(const Tensor& a, const Tensor& b);
-
-/// y = x W^T + b, PyTorch's F.linear (and what torch.nn.Linear computes): x is [..., in], W is
-/// [out, in], the optional bias [out]; y is [..., out]. One fused op: cheaper than matmul + add.
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
-
 /// Gradients of `outputs` with respect to `inputs` (PyTorch's torch.autograd.grad): returned,
 /// not accumulated into grad(). An input the outputs do not depend on gets an undefined tensor.
 /// `grad_outputs` seeds each output (needed for outputs of more than one element).
@@ -234,5 +195,11 @@ std::string to_string(const Tensor& t);
 
 } // namespace autograd
 
+// The ops, by family. None of these headers includes this one: they declare Tensor forward.
+#include "autograd/ops/compare.hpp"
+#include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/index.hpp"
-#include "autograd/ops/math.hpp"
+#include "autograd/ops/matmul.hpp"
+#include "autograd/ops/reduce.hpp"
+#include "autograd/ops/shape.hpp"
+#include "autograd/ops/softmax.hpp"

@@ -1,7 +1,5 @@
 #include "autograd/tensor_gradcheck.hpp"
 
-#include "autograd/engine/tensor_impl.hpp"
-
 #include <fmt/format.h>
 
 #include <cmath>

@@ -19,6 +19,8 @@
 #include "test_util.hpp"
 
 #include <autograd/dot.hpp>
+#include <autograd/engine/scalar_ops.hpp>
+#include <autograd/engine/tensor_ops.hpp>
 #include <autograd/tensor.hpp>
 #include <autograd/value.hpp>
 
@@ -29,6 +31,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -372,9 +375,11 @@ BOOST_AUTO_TEST_CASE(tensor_graph_dot)
     y.backward();
     const std::string dot = autograd::to_dot(y);
     BOOST_TEST(dot == autograd::to_dot(y)); // deterministic
-    // Values: W, matmul, b, add, relu, sum (6 records); ops as their own nodes.
-    for (const char* expected : {"{ W | [2, 2] float32", "{ b | [2] float32", "label=\"matmul\"", "label=\"add\"",
-                                 "label=\"relu\"", "{ loss | [] float32", "grad norm ", "#ffd8a8", "#b2f2bb"})
+    // Values: W, matmul, b, add, relu, sum (6 records); ops as their own nodes, drawn with the
+    // symbols scalar graphs use for the same ops (tensor_ops.hpp and scalar_ops.hpp share them).
+    for (const char* expected : {"{ W | [2, 2] float32", "{ b | [2] float32", "label=\"@\"", "label=\"+\"",
+                                 "label=\"ReLU\"", "label=\"Σ\"", "{ loss | [] float32", "grad norm ", "#ffd8a8",
+                                 "#b2f2bb"})
         BOOST_TEST(contains(dot, expected), "missing " << expected << " in\n" << dot);
     BOOST_TEST(!contains(dot, "data norm 5.477")); // x (norm sqrt(30)) is not drawn
     // |grad| of W: dy/dW = x^T 1 (relu is active everywhere here): [[4, 4], [6, 6]], norm sqrt(104)
@@ -384,4 +389,29 @@ BOOST_AUTO_TEST_CASE(tensor_graph_dot)
     few.max_nodes = 2;
     const std::string cut = autograd::to_dot(y, few);
     BOOST_TEST(contains(cut, "4 more values not shown (max_nodes = 2)"), cut);
+}
+
+BOOST_AUTO_TEST_CASE(scalar_and_tensor_graphs_draw_an_op_alike)
+{
+    // Every op both engines have (by name) has one symbol in both tables...
+    std::set<std::string_view> shared;
+    for (int i = 0; i < autograd::detail::kScalarOpCount; ++i)
+        for (int j = 0; j < autograd::detail::kTensorOpCount; ++j) {
+            const auto& s = autograd::op_info(static_cast<autograd::ScalarOp>(i));
+            const auto& t = autograd::op_info(static_cast<autograd::TensorOp>(j));
+            if (s.name == t.name) {
+                BOOST_TEST(s.symbol == t.symbol, s.name);
+                shared.insert(s.name);
+            }
+        }
+    BOOST_TEST(shared.size() == 11u); // add sub mul div pow neg exp log tanh sigmoid relu
+    // ... and so in the DOT text: sigmoid(x * w) draws its op nodes as σ and * either way.
+    autograd::Value w = autograd::Value::parameter(0.5, "w");
+    const std::string scalar = autograd::to_dot((w * 2.0 * w).sigmoid());
+    const autograd::Tensor t = autograd::Tensor({0.5f}, {1}).requires_grad_();
+    const std::string tensor = autograd::to_dot(sigmoid(t * t.exp()));
+    for (const std::string& dot : {scalar, tensor}) {
+        BOOST_TEST(contains(dot, "label=\"σ\""), dot);
+        BOOST_TEST(contains(dot, "label=\"*\""), dot);
+    }
 }

@@ -1,7 +1,6 @@
-// The tensor engine: values of ops (derived by hand in comments), every differentiable op through
-// tensor_gradcheck in float64 at several shapes (broadcasting, size-1 dimensions, 0-d), second
-// derivatives through tensor_gradgradcheck, graph semantics (accumulation, retain_graph,
-// create_graph, detach, NoGradGuard, hooks, grad()), and the error messages of bad input.
+// The tensor engine: values of ops (derived by hand in comments), a second derivative by hand,
+// graph semantics (accumulation, retain_graph, create_graph, detach, NoGradGuard, hooks, grad()),
+// and the error messages of bad input. Every op's gradient check is in test_tensor_ops.cpp.
 #define BOOST_TEST_MODULE tensor
 #include <boost/test/unit_test.hpp>
 
@@ -23,8 +22,6 @@ using test_util::contains;
 using test_util::message_of;
 namespace tt = boost::test_tools;
 
-using test_util::check_grad;
-using test_util::check_gradgrad;
 using test_util::leaf;
 
 BOOST_AUTO_TEST_CASE(construction_and_access)
@@ -100,63 +97,6 @@ BOOST_AUTO_TEST_CASE(reductions_and_matmul_values)
     BOOST_TEST(linear(t, W).to_vector() == (std::vector<double>{-2, 6, -2, 15}), tt::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(every_op_passes_gradcheck)
-{
-    autograd::Generator gen(7);
-    using V = std::vector<Tensor>;
-    // Elementwise binary ops at equal shapes, broadcast shapes, size-1 and 0-d operands.
-    const std::vector<std::pair<Shape, Shape>> shapes = {
-        {{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 1, 3}, {4, 1}}, {{3, 1}, {1, 5}}, {{3}, {}}, {{}, {2, 2}}};
-    for (const auto& [sa, sb] : shapes) {
-        const std::string at = autograd::to_string(sa) + " with " + autograd::to_string(sb);
-        check_grad("add " + at, [](const V& x) { return x[0] + x[1]; }, {leaf(sa, gen), leaf(sb, gen)});
-        check_grad("sub " + at, [](const V& x) { return x[0] - x[1]; }, {leaf(sa, gen), leaf(sb, gen)});
-        check_grad("mul " + at, [](const V& x) { return x[0] * x[1]; }, {leaf(sa, gen), leaf(sb, gen)});
-        check_grad("div " + at, [](const V& x) { return x[0] / x[1]; }, {leaf(sa, gen), leaf(sb, gen, 0.5, 2.0)});
-    }
-    for (const Shape& s : {Shape{5}, Shape{2, 3}, Shape{}}) {
-        const std::string at = autograd::to_string(s);
-        check_grad("neg " + at, [](const V& x) { return -x[0]; }, {leaf(s, gen)});
-        check_grad("exp " + at, [](const V& x) { return exp(x[0]); }, {leaf(s, gen)});
-        check_grad("log " + at, [](const V& x) { return log(x[0]); }, {leaf(s, gen, 0.2, 2.0)});
-        check_grad("tanh " + at, [](const V& x) { return tanh(x[0]); }, {leaf(s, gen)});
-        check_grad("sigmoid " + at, [](const V& x) { return sigmoid(x[0]); }, {leaf(s, gen, -3, 3)});
-        check_grad("relu " + at, [](const V& x) { return relu(x[0]); }, {leaf(s, gen, 0.05, 1.0)});
-        check_grad("relu negative " + at, [](const V& x) { return relu(x[0]); }, {leaf(s, gen, -1.0, -0.05)});
-        check_grad("pow 3 " + at, [](const V& x) { return pow(x[0], 3.0); }, {leaf(s, gen)});
-        check_grad("pow -1.5 " + at, [](const V& x) { return pow(x[0], -1.5); }, {leaf(s, gen, 0.3, 2.0)});
-        check_grad("scalar ops " + at, [](const V& x) { return 2.0 - x[0] * 3.0 + 1.0 / (x[0] + 4.0); }, {leaf(s, gen)});
-    }
-    check_grad("sum", [](const V& x) { return x[0].sum(); }, {leaf({3, 4}, gen)});
-    check_grad("sum axis 0", [](const V& x) { return x[0].sum(0); }, {leaf({3, 4}, gen)});
-    check_grad("sum axis -1 keepdim", [](const V& x) { return x[0].sum(-1, true); }, {leaf({2, 3, 4}, gen)});
-    check_grad("mean", [](const V& x) { return x[0].mean(); }, {leaf({3, 4}, gen)});
-    check_grad("mean axis 1", [](const V& x) { return x[0].mean(1); }, {leaf({2, 3, 4}, gen)});
-    check_grad("matmul", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({3, 4}, gen), leaf({4, 2}, gen)});
-    check_grad("matmul 1x1", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({1, 1}, gen), leaf({1, 1}, gen)});
-    check_grad("matmul vector vector", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({4}, gen), leaf({4}, gen)});
-    check_grad("matmul vector matrix", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({3}, gen), leaf({3, 2}, gen)});
-    check_grad("matmul matrix vector", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({2, 3}, gen), leaf({3}, gen)});
-    check_grad("matmul batched", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({2, 3, 4}, gen), leaf({2, 4, 2}, gen)});
-    check_grad("matmul batch x shared", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({2, 3, 4}, gen), leaf({4, 2}, gen)});
-    check_grad("matmul shared x batch", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({3, 4}, gen), leaf({2, 4, 2}, gen)});
-    check_grad("matmul of transposes", [](const V& x) { return matmul(x[0].t(), x[1].t()); }, {leaf({4, 3}, gen), leaf({2, 4}, gen)});
-    check_grad("linear", [](const V& x) { return linear(x[0], x[1], x[2]); }, {leaf({5, 3}, gen), leaf({4, 3}, gen), leaf({4}, gen)});
-    check_grad("linear without bias", [](const V& x) { return linear(x[0], x[1]); }, {leaf({5, 3}, gen), leaf({4, 3}, gen)});
-    check_grad("linear of a vector", [](const V& x) { return linear(x[0], x[1], x[2]); }, {leaf({3}, gen), leaf({2, 3}, gen), leaf({2}, gen)});
-    check_grad("linear batched", [](const V& x) { return linear(x[0], x[1], x[2]); }, {leaf({2, 5, 3}, gen), leaf({4, 3}, gen), leaf({4}, gen)});
-    check_grad("square (x * x)", [](const V& x) { return x[0] * x[0]; }, {leaf({2, 3}, gen)});
-    check_grad("mean", [](const V& x) { return x[0].mean(); }, {leaf({2, 3}, gen)});
-    check_grad("scalar operands", [](const V& x) { return (2.0 - x[0] * 3.0 + 1.5) / 2.0 + 1.0 / x[0]; }, {leaf({2, 3}, gen, 0.5, 2.0)});
-    check_grad("reshape", [](const V& x) { return x[0].reshape({4, 3}) * x[1]; }, {leaf({3, 4}, gen), leaf({3}, gen)});
-    check_grad("flatten", [](const V& x) { return x[0].flatten(); }, {leaf({2, 3}, gen)});
-    check_grad("transpose", [](const V& x) { return x[0].transpose(0, 2); }, {leaf({2, 3, 4}, gen)});
-    check_grad("sum_to", [](const V& x) { return sum_to(x[0], Shape{3, 1}); }, {leaf({2, 3, 4}, gen)});
-    check_grad("broadcast_to", [](const V& x) { return broadcast_to(x[0], Shape{2, 3, 4}); }, {leaf({3, 1}, gen)});
-    check_grad("mlp", [](const V& x) { return matmul(tanh(matmul(x[0], x[1]) + x[2]), x[3]).sigmoid().sum(); },
-               {leaf({5, 3}, gen), leaf({3, 4}, gen), leaf({4}, gen), leaf({4, 2}, gen)});
-}
-
 BOOST_AUTO_TEST_CASE(gradcheck_detects_a_wrong_gradient)
 {
     // x * detach(x): backward sees d/dx = detach(x) = x, the true derivative of x^2 is 2x.
@@ -171,27 +111,6 @@ BOOST_AUTO_TEST_CASE(gradcheck_detects_a_wrong_gradient)
                                                              {Tensor::ones({2}).requires_grad_()});
                         }),
                         "float64"));
-}
-
-BOOST_AUTO_TEST_CASE(second_derivatives_pass_gradgradcheck)
-{
-    autograd::Generator gen(11);
-    using V = std::vector<Tensor>;
-    check_gradgrad("mul", [](const V& x) { return x[0] * x[1]; }, {leaf({3}, gen), leaf({3}, gen)});
-    check_gradgrad("div", [](const V& x) { return x[0] / x[1]; }, {leaf({3}, gen), leaf({3}, gen, 0.5, 2.0)});
-    check_gradgrad("exp", [](const V& x) { return exp(x[0]); }, {leaf({4}, gen)});
-    check_gradgrad("log", [](const V& x) { return log(x[0]); }, {leaf({4}, gen, 0.3, 2.0)});
-    check_gradgrad("tanh", [](const V& x) { return tanh(x[0]); }, {leaf({4}, gen)});
-    check_gradgrad("sigmoid", [](const V& x) { return sigmoid(x[0]); }, {leaf({4}, gen)});
-    check_gradgrad("pow", [](const V& x) { return pow(x[0], 3.0); }, {leaf({4}, gen)});
-    check_gradgrad("broadcast mul", [](const V& x) { return x[0] * x[1]; }, {leaf({2, 3}, gen), leaf({3}, gen)});
-    check_gradgrad("linear", [](const V& x) { return tanh(linear(x[0], x[1], x[2])); }, {leaf({3, 2}, gen), leaf({2, 2}, gen), leaf({2}, gen)});
-    check_gradgrad("square (x * x)", [](const V& x) { return (x[0] * x[0]).mean(); }, {leaf({4}, gen)});
-    check_gradgrad("relu", [](const V& x) { return relu(x[0]) * x[0]; }, {leaf({4}, gen)});
-    check_gradgrad("scalar operands", [](const V& x) { return 2.0 / x[0] - 3.0 * x[0] * x[0]; }, {leaf({3}, gen, 0.5, 2.0)});
-    check_gradgrad("batched matmul", [](const V& x) { return matmul(x[0], x[1]); }, {leaf({2, 2, 3}, gen), leaf({3, 2}, gen)});
-    check_gradgrad("matmul tanh",
-                   [](const V& x) { return tanh(matmul(x[0], x[1])).sum(0); }, {leaf({2, 3}, gen), leaf({3, 2}, gen)});
 }
 
 BOOST_AUTO_TEST_CASE(second_derivative_by_hand)

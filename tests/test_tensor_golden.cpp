@@ -172,7 +172,7 @@ const std::map<std::string, CaseFunction>& table()
         {"reshape", [](const V& x, const V&) { return x[0].reshape({4, 3}) * x[1]; }},
         {"flatten", [](const V& x, const V& c) { return x[0].flatten() * c[0]; }},
         {"transpose", [](const V& x, const V&) { return x[0].transpose(0, 2); }},
-        // Elementwise (tensor_math.hpp)
+        // Elementwise (ops/elementwise.hpp)
         {"sqrt", [](const V& x, const V&) { return sqrt(x[0]); }},
         {"abs", [](const V& x, const V&) { return abs(x[0]); }},
         {"leaky_relu", [](const V& x, const V&) { return leaky_relu(x[0]); }},
@@ -184,7 +184,7 @@ const std::map<std::string, CaseFunction>& table()
         {"pow_tensor_broadcast", [](const V& x, const V&) { return pow(x[0], x[1]); }},
         {"pow_tensor_scalar_exponent", [](const V& x, const V&) { return pow(x[0], x[1]); }},
         {"pow_zero_base", [](const V& x, const V&) { return pow(x[0], x[1]); }},
-        // Reductions (tensor_math.hpp)
+        // Reductions (ops/reduce.hpp)
         {"max", [](const V& x, const V&) { return max(x[0]); }},
         {"max_ties", [](const V& x, const V&) { return max(x[0]); }},
         {"max_axis", [](const V& x, const V&) { return max(x[0], 1); }},
@@ -231,7 +231,7 @@ const std::map<std::string, CaseFunction>& table()
              const Tensor d = matmul(tanh(matmul(c[0], x[0]) + x[1]), x[2]) + x[3] - c[1];
              return (d * d).mean();
          }},
-        // Select, join and rearrange (tensor_index.hpp); the `_hvp` cases go through a nonlinear
+        // Select, join and rearrange (ops/index.hpp, ops/shape.hpp); the `_hvp` cases go through a nonlinear
         // function, so that their Hessian-vector products differentiate each op's backward.
         {"permute", [](const V& x, const V&) { return x[0].permute({2, 0, 1}); }},
         {"permute_negative", [](const V& x, const V&) { return permute(x[0], {1, -1, 0}); }},

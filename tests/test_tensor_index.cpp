@@ -1,15 +1,13 @@
-// Selecting, joining and rearranging tensor ops (tensor_index.hpp): values derived by hand in
-// comments, every op through tensor_gradcheck in float64 at several shapes (size-1 dimensions,
-// negative axes, empty slices and pieces), second derivatives through tensor_gradgradcheck
-// (the backward of each op is made of recorded ops), and the message of every bad input.
+// Selecting, joining and rearranging tensor ops (ops/index.hpp, ops/shape.hpp): values derived by
+// hand in comments, gradients and a second derivative by hand (the backward of each op is made
+// of recorded ops), and the message of every bad input. Their gradient checks are in
+// test_tensor_ops.cpp.
 #define BOOST_TEST_MODULE tensor_index
 #include <boost/test/unit_test.hpp>
 
-#include "tensor_test_util.hpp"
 #include "test_util.hpp"
 
 #include <autograd/tensor.hpp>
-#include <autograd/tensor_gradcheck.hpp>
 
 #include <cstdint>
 #include <limits>
@@ -24,12 +22,7 @@ using autograd::stack;
 using test_util::contains;
 using test_util::message_of;
 namespace tt = boost::test_tools;
-using V = std::vector<Tensor>;
 using Values = std::vector<double>;
-
-using test_util::check_grad;
-using test_util::check_gradgrad;
-using test_util::leaf;
 
 namespace {
 
@@ -214,95 +207,6 @@ BOOST_AUTO_TEST_CASE(second_derivative_through_slice_by_hand)
     const Tensor gg = autograd::grad({pow(gather(y, 0, {1, 1}, {2}), 2.0).sum()}, {y}, {}, {.create_graph = true})[0];
     BOOST_TEST(contains(autograd::to_string(gg), "grad_fn=<gather_backward>"));
     BOOST_TEST(gg.to_vector() == (Values{0, 8}), tt::per_element()); // 2*y1 twice
-}
-
-BOOST_AUTO_TEST_CASE(every_op_passes_gradcheck)
-{
-    autograd::Generator gen(21);
-    // permute
-    check_grad("permute 2-d", [](const V& x) { return x[0].permute({1, 0}); }, {leaf({2, 3}, gen)});
-    check_grad("permute 3-d", [](const V& x) { return permute(x[0], {2, 0, 1}); }, {leaf({2, 3, 4}, gen)});
-    check_grad("permute negative dims", [](const V& x) { return permute(x[0], {-2, -1, -3}); }, {leaf({2, 1, 3}, gen)});
-    check_grad("permute size 1", [](const V& x) { return permute(x[0], {2, 1, 0}) * x[1]; }, {leaf({1, 3, 1}, gen), leaf({3}, gen)});
-    check_grad("permute 0-d", [](const V& x) { return permute(x[0], {}); }, {leaf({}, gen)});
-    // squeeze, unsqueeze
-    check_grad("squeeze", [](const V& x) { return x[0].squeeze() * x[1]; }, {leaf({1, 3, 1}, gen), leaf({3}, gen)});
-    check_grad("squeeze axis", [](const V& x) { return x[0].squeeze(-1); }, {leaf({2, 1}, gen)});
-    check_grad("squeeze kept", [](const V& x) { return x[0].squeeze(0); }, {leaf({2, 1}, gen)});
-    check_grad("squeeze to 0-d", [](const V& x) { return squeeze(x[0]); }, {leaf({1, 1}, gen)});
-    check_grad("unsqueeze", [](const V& x) { return x[0].unsqueeze(1) * x[1]; }, {leaf({3}, gen), leaf({2}, gen)});
-    check_grad("unsqueeze -1", [](const V& x) { return unsqueeze(x[0], -1); }, {leaf({2, 3}, gen)});
-    check_grad("unsqueeze 0-d", [](const V& x) { return unsqueeze(x[0], 0); }, {leaf({}, gen)});
-    // expand
-    check_grad("expand", [](const V& x) { return x[0].expand({-1, 4}); }, {leaf({3, 1}, gen)});
-    check_grad("expand leading", [](const V& x) { return expand(x[0], {2, 3, -1}); }, {leaf({1, 2}, gen)});
-    check_grad("expand 0-d", [](const V& x) { return expand(x[0], {2, 2}); }, {leaf({}, gen)});
-    check_grad("expand to empty", [](const V& x) { return expand(x[0], {3, 0}).sum() + x[0].sum(); }, {leaf({3, 1}, gen)});
-    // slice
-    check_grad("slice", [](const V& x) { return slice(x[0], 1, 1, 3); }, {leaf({2, 4}, gen)});
-    check_grad("slice step", [](const V& x) { return slice(x[0], 0, 0, to_end, 2); }, {leaf({5, 2}, gen)});
-    check_grad("slice negative", [](const V& x) { return slice(x[0], -1, -3, -1); }, {leaf({2, 3, 5}, gen)});
-    check_grad("slice middle axis step 3", [](const V& x) { return slice(x[0], 1, 1, 100, 3); }, {leaf({2, 7, 2}, gen)});
-    check_grad("slice size 1", [](const V& x) { return slice(x[0], 0, 0, 1); }, {leaf({1, 3}, gen)});
-    check_grad("slice empty", [](const V& x) { return slice(x[0], 0, 3, 1).sum() + x[0].sum(); }, {leaf({4}, gen)});
-    check_grad("slice empty in concat", [](const V& x) { return concat({slice(x[0], 1, 2, 2), x[0]}, 1); },
-               {leaf({2, 3}, gen)});
-    // index_select
-    check_grad("index_select", [](const V& x) { return index_select(x[0], 1, {2, 0}); }, {leaf({2, 3}, gen)});
-    check_grad("index_select repeats", [](const V& x) { return index_select(x[0], 0, {1, 1, 0, 1}); }, {leaf({2, 3}, gen)});
-    check_grad("index_select negative axis", [](const V& x) { return index_select(x[0], -2, {0, 2}); },
-               {leaf({2, 3, 2}, gen)});
-    check_grad("index_select size 1", [](const V& x) { return index_select(x[0], 0, {0, 0}); }, {leaf({1}, gen)});
-    check_grad("index_select none", [](const V& x) { return index_select(x[0], 0, std::vector<std::int64_t>{}).sum() + x[0].sum(); },
-               {leaf({3}, gen)});
-    // gather
-    check_grad("gather axis 1", [](const V& x) { return gather(x[0], 1, {0, 0, 2, 1}, {2, 2}); }, {leaf({2, 3}, gen)});
-    check_grad("gather axis 0 smaller", [](const V& x) { return gather(x[0], 0, {1, 0, 1}, {1, 3}); }, {leaf({2, 3}, gen)});
-    check_grad("gather longer than axis", [](const V& x) { return gather(x[0], -1, {2, 2, 1, 0, 2}, {1, 5}); },
-               {leaf({2, 3}, gen)});
-    check_grad("gather 3-d", [](const V& x) { return gather(x[0], 1, {2, 0, 1, 2, 0, 0}, {2, 1, 3}); },
-               {leaf({2, 3, 4}, gen)});
-    check_grad("gather by tensor", [](const V& x) { return gather(x[0], 0, Tensor({1.0, 0.0, 0.0}, {3})); },
-               {leaf({2}, gen)});
-    // concat, stack
-    check_grad("concat axis 0", [](const V& x) { return concat({x[0], x[1]}); }, {leaf({2, 3}, gen), leaf({1, 3}, gen)});
-    check_grad("concat axis -1", [](const V& x) { return concat({x[0], x[1], x[0]}, -1); },
-               {leaf({2, 1}, gen), leaf({2, 3}, gen)});
-    check_grad("concat middle axis", [](const V& x) { return concat({x[0], x[1]}, 1); },
-               {leaf({2, 2, 3}, gen), leaf({2, 1, 3}, gen)});
-    check_grad("concat with constant", [&](const V& x) { return concat({Tensor::ones({2}, Dtype::Float64), x[0]}); },
-               {leaf({3}, gen)});
-    check_grad("concat one", [](const V& x) { return concat({x[0]}); }, {leaf({3}, gen)});
-    check_grad("stack", [](const V& x) { return stack({x[0], x[1]}); }, {leaf({2, 3}, gen), leaf({2, 3}, gen)});
-    check_grad("stack last axis", [](const V& x) { return stack({x[0], x[1], x[0]}, -1); },
-               {leaf({2}, gen), leaf({2}, gen)});
-    check_grad("stack 0-d", [](const V& x) { return stack({x[0], x[1]}); }, {leaf({}, gen), leaf({}, gen)});
-    // Composed: an attention-like shuffle of a [2, 3, 4] through every op
-    check_grad("composed",
-               [](const V& x) {
-                   const Tensor t = permute(x[0], {0, 2, 1});                         // [2, 4, 3]
-                   const Tensor s = slice(t, 1, 1, to_end, 2);                         // [2, 2, 3]
-                   const Tensor i = index_select(s, 2, {2, 0});                        // [2, 2, 2]
-                   const Tensor g = gather(i, 0, {1, 0, 0, 1, 1, 1, 0, 0}, {2, 2, 2}); // [2, 2, 2]
-                   return stack({g, i}, 1).squeeze().tanh() * x[1].unsqueeze(0).expand({2, -1});
-               },
-               {leaf({2, 3, 4}, gen), leaf({2}, gen)});
-}
-
-BOOST_AUTO_TEST_CASE(second_derivatives_pass_gradgradcheck)
-{
-    autograd::Generator gen(23);
-    // Each op, then a nonlinearity, so that the second derivative goes back through the op's backward.
-    check_gradgrad("permute", [](const V& x) { return pow(permute(x[0], {2, 0, 1}), 3.0); }, {leaf({2, 3, 2}, gen)});
-    check_gradgrad("expand", [](const V& x) { return pow(x[0].expand({2, -1, 3}), 3.0); }, {leaf({2, 1}, gen)});
-    check_gradgrad("slice", [](const V& x) { return pow(slice(x[0], 1, -3, to_end, 2), 3.0); }, {leaf({2, 5}, gen)});
-    check_gradgrad("index_select", [](const V& x) { return pow(index_select(x[0], 0, {2, 0, 2}), 3.0); },
-                   {leaf({3, 2}, gen)});
-    check_gradgrad("gather", [](const V& x) { return pow(gather(x[0], 1, {0, 0, 2, 1}, {2, 2}), 3.0); },
-                   {leaf({2, 3}, gen)});
-    check_gradgrad("concat", [](const V& x) { return pow(concat({x[0], x[1]}, -1), 3.0) * x[1].sum(); },
-                   {leaf({2, 2}, gen), leaf({2, 1}, gen)});
-    check_gradgrad("stack", [](const V& x) { return tanh(stack({x[0], x[1]}, 1)); }, {leaf({3}, gen), leaf({3}, gen)});
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors)

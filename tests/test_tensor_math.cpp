@@ -1,15 +1,12 @@
-// The tensor math of tensor_math.hpp: values derived by hand in comments, every differentiable op
-// through tensor_gradcheck in float64 (broadcasting, size-1 dimensions, 0-d tensors; points away
-// from kinks and ties), second derivatives through tensor_gradgradcheck, PyTorch's gradient
-// conventions at kinks and ties, and the messages of bad input.
+// The tensor math of ops/elementwise.hpp (beyond the basics), ops/reduce.hpp, ops/softmax.hpp and
+// ops/compare.hpp: values derived by hand in comments, PyTorch's gradient conventions at kinks and
+// ties, and the messages of bad input. Their gradient checks are in test_tensor_ops.cpp.
 #define BOOST_TEST_MODULE tensor_math
 #include <boost/test/unit_test.hpp>
 
-#include "tensor_test_util.hpp"
 #include "test_util.hpp"
 
 #include <autograd/tensor.hpp>
-#include <autograd/tensor_gradcheck.hpp>
 
 #include <cmath>
 #include <limits>
@@ -23,12 +20,7 @@ using autograd::Tensor;
 using test_util::contains;
 using test_util::message_of;
 namespace tt = boost::test_tools;
-using V = std::vector<Tensor>;
 using D = std::vector<double>;
-
-using test_util::check_grad;
-using test_util::check_gradgrad;
-using test_util::leaf;
 
 namespace {
 
@@ -41,8 +33,6 @@ D grad_of(const std::function<Tensor(const Tensor&)>& f, Tensor x, D weights = {
     const Tensor w = weights.empty() ? Tensor::ones(y.shape(), y.dtype()) : Tensor(weights, y.shape());
     return autograd::grad({y}, {x}, {w})[0].to_vector();
 }
-
-std::string shape_name(const Shape& s) { return autograd::to_string(s); }
 
 } // namespace
 
@@ -274,105 +264,6 @@ BOOST_AUTO_TEST_CASE(empty_tensors_keep_their_shapes)
     BOOST_TEST(where(Tensor::ones({0, 1}), e, Tensor::scalar(1.0, Dtype::Float64)).shape() == (Shape{0, 3}), tt::per_element());
     (y.sum() + max(e, 1).sum() + var(e, 1).sum()).backward();
     BOOST_TEST(e.grad().shape() == (Shape{0, 3}), tt::per_element());
-}
-
-BOOST_AUTO_TEST_CASE(every_op_passes_gradcheck)
-{
-    autograd::Generator gen(21);
-    for (const Shape& s : {Shape{5}, Shape{2, 3}, Shape{}, Shape{3, 1}}) {
-        const std::string at = shape_name(s);
-        check_grad("sqrt " + at, [](const V& x) { return sqrt(x[0]); }, {leaf(s, gen, 0.2, 2.0)});
-        check_grad("abs " + at, [](const V& x) { return abs(x[0]); }, {leaf(s, gen, 0.05, 1.0)});
-        check_grad("abs negative " + at, [](const V& x) { return abs(x[0]); }, {leaf(s, gen, -1.0, -0.05)});
-        check_grad("leaky_relu " + at, [](const V& x) { return leaky_relu(x[0], 0.2); }, {leaf(s, gen, 0.05, 1.0)});
-        check_grad("leaky_relu negative " + at, [](const V& x) { return leaky_relu(x[0], 0.2); }, {leaf(s, gen, -1.0, -0.05)});
-        check_grad("clamp inside " + at, [](const V& x) { return clamp(x[0], -0.5, 0.5); }, {leaf(s, gen, -0.45, 0.45)});
-        check_grad("clamp below " + at, [](const V& x) { return clamp(x[0], -0.5, 0.5); }, {leaf(s, gen, -1.0, -0.55)});
-        check_grad("clamp above " + at, [](const V& x) { return clamp(x[0], -0.5, std::nullopt); }, {leaf(s, gen, -0.45, 1.0)});
-    }
-    // A mixed-sign input, away from the kinks (|x| >= 0.1)
-    const Tensor mixed = leaf({-0.7, 0.3, -0.1, 0.9, 0.5, -0.4}, {2, 3});
-    check_grad("abs mixed", [](const V& x) { return abs(x[0]); }, {mixed});
-    check_grad("leaky_relu mixed", [](const V& x) { return leaky_relu(x[0]); }, {mixed});
-    check_grad("clamp mixed", [](const V& x) { return clamp(x[0], -0.5, 0.6); }, {mixed});
-
-    // pow with a tensor exponent, with broadcasting either way, size-1 and 0-d operands
-    const std::vector<std::pair<Shape, Shape>> pairs = {
-        {{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 1, 3}, {4, 1}}, {{3, 1}, {1, 5}}, {{3}, {}}, {{}, {2, 2}}};
-    for (const auto& [sa, sb] : pairs)
-        check_grad("pow " + shape_name(sa) + " ^ " + shape_name(sb), [](const V& x) { return pow(x[0], x[1]); },
-                   {leaf(sa, gen, 0.3, 2.0), leaf(sb, gen, -1.5, 2.5)});
-    // A zero base with a positive integer exponent: PyTorch's mask gives d/de = 0 there and the
-    // numeric derivative of 0^e (e > 0) is 0 too; a negative base with an integer exponent works
-    // for the base (the exponent is held constant).
-    check_grad("pow zero base", [](const V& x) { return pow(x[0], Tensor({2.0, 3.0}, {2})); }, {leaf({0.0, -1.5}, {2})});
-
-    // Reductions, over all elements and one axis (keepdim or not), ties avoided by random data.
-    for (const Shape& s : {Shape{5}, Shape{3, 4}, Shape{2, 3, 4}, Shape{1, 3}, Shape{}}) {
-        const std::string at = shape_name(s);
-        check_grad("max " + at, [](const V& x) { return max(x[0]); }, {leaf(s, gen)});
-        check_grad("min " + at, [](const V& x) { return min(x[0]); }, {leaf(s, gen)});
-        check_grad("softmax " + at, [](const V& x) { return softmax(x[0], -1); }, {leaf(s, gen, -2, 2)});
-        check_grad("log_softmax " + at, [](const V& x) { return log_softmax(x[0], 0); }, {leaf(s, gen, -2, 2)});
-        if (!s.empty() && autograd::shape_numel(s) > 1) {
-            check_grad("var " + at, [](const V& x) { return var(x[0]); }, {leaf(s, gen)});
-            check_grad("var biased " + at, [](const V& x) { return var(x[0], Correction{0}); }, {leaf(s, gen)});
-            check_grad("std " + at, [](const V& x) { return autograd::std(x[0]); }, {leaf(s, gen)});
-        }
-    }
-    const Tensor t = leaf({2, 3, 4}, gen);
-    for (std::int64_t axis : {0, 1, -1})
-        for (bool keepdim : {false, true}) {
-            const std::string at = " axis " + std::to_string(axis) + (keepdim ? " keepdim" : "");
-            check_grad("max" + at, [=](const V& x) { return max(x[0], axis, keepdim); }, {t});
-            check_grad("min" + at, [=](const V& x) { return min(x[0], axis, keepdim); }, {t});
-            check_grad("var" + at, [=](const V& x) { return var(x[0], axis, keepdim); }, {t});
-            check_grad("std biased" + at, [=](const V& x) { return autograd::std(x[0], axis, keepdim, Correction{0}); }, {t});
-            check_grad("softmax" + at, [=](const V& x) { return softmax(x[0], axis); }, {t});
-            check_grad("log_softmax" + at, [=](const V& x) { return log_softmax(x[0], axis); }, {t});
-        }
-    check_grad("max over a size-1 axis", [](const V& x) { return max(x[0], 1); }, {leaf({3, 1}, gen)});
-    check_grad("var over a 0-d tensor's axis", [](const V& x) { return var(x[0], 0, false, Correction{0}); }, {leaf({}, gen)});
-
-    // where: cond fixed, broadcasting among all three
-    const std::vector<std::array<Shape, 3>> where_shapes = {
-        {{{2, 3}, {2, 3}, {2, 3}}}, {{{3, 1}, {1, 4}, {3, 4}}}, {{{}, {2}, {2}}}, {{{2, 1, 3}, {3}, {}}}};
-    for (const auto& [sc, sa, sb] : where_shapes) {
-        Tensor cond = gt(Tensor::rand(sc, gen, -1.0, 1.0, Dtype::Float64), 0.0);
-        check_grad("where " + shape_name(sc) + " " + shape_name(sa) + " " + shape_name(sb),
-                   [cond](const V& x) { return where(cond, x[0], x[1]); }, {leaf(sa, gen), leaf(sb, gen)});
-    }
-
-    // Cross-entropy as the nn layer builds it: -mean(sum(one_hot * log_softmax))
-    const Tensor targets = autograd::one_hot({2, 0, 1, 2}, 3, Dtype::Float64);
-    check_grad("cross-entropy", [targets](const V& x) { return -(log_softmax(x[0], 1) * targets).sum(1).mean(); },
-               {leaf({4, 3}, gen, -3, 3)});
-}
-
-BOOST_AUTO_TEST_CASE(second_derivatives_pass_gradgradcheck)
-{
-    autograd::Generator gen(31);
-    check_gradgrad("sqrt", [](const V& x) { return sqrt(x[0]); }, {leaf({4}, gen, 0.3, 2.0)});
-    check_gradgrad("sqrt 0-d", [](const V& x) { return sqrt(x[0]); }, {leaf({}, gen, 0.3, 2.0)});
-    check_gradgrad("softmax", [](const V& x) { return softmax(x[0], 1); }, {leaf({2, 3}, gen, -2, 2)});
-    check_gradgrad("softmax axis 0", [](const V& x) { return softmax(x[0], 0); }, {leaf({3, 2}, gen, -2, 2)});
-    check_gradgrad("log_softmax", [](const V& x) { return log_softmax(x[0], -1); }, {leaf({2, 3}, gen, -2, 2)});
-    check_gradgrad("log_softmax axis 0", [](const V& x) { return log_softmax(x[0], 0); }, {leaf({3, 1}, gen, -2, 2)});
-    check_gradgrad("var", [](const V& x) { return var(x[0]); }, {leaf({5}, gen)});
-    check_gradgrad("var axis", [](const V& x) { return var(x[0], 1, true); }, {leaf({2, 3}, gen)});
-    check_gradgrad("std", [](const V& x) { return autograd::std(x[0], 0); }, {leaf({3, 2}, gen)});
-    check_gradgrad("pow tensor", [](const V& x) { return pow(x[0], x[1]); }, {leaf({3}, gen, 0.5, 2.0), leaf({3}, gen, -1.5, 2.0)});
-    check_gradgrad("pow broadcast", [](const V& x) { return pow(x[0], x[1]); },
-                   {leaf({2, 1}, gen, 0.5, 2.0), leaf({3}, gen, -1.5, 2.0)});
-    // Piecewise ops: their masks are constants, so their backward records and the second
-    // derivative through them is that of the smooth parts around them.
-    check_gradgrad("abs * x", [](const V& x) { return abs(x[0]) * x[0]; }, {leaf({-0.8, 0.5, 0.3}, {3})});
-    check_gradgrad("leaky_relu^2", [](const V& x) { return pow(leaky_relu(x[0], 0.3), 2.0); }, {leaf({-0.8, 0.5, 0.3}, {3})});
-    check_gradgrad("clamp * x", [](const V& x) { return clamp(x[0], -0.5, 0.4) * x[0]; }, {leaf({-0.8, 0.5, 0.3}, {3})});
-    check_gradgrad("max * x", [](const V& x) { return max(x[0] * x[0], 1) * x[1]; }, {leaf({2, 3}, gen), leaf({2}, gen)});
-    check_gradgrad("min all", [](const V& x) { return min(tanh(x[0])); }, {leaf({4}, gen)});
-    check_gradgrad("where", [](const V& x) { return where(Tensor({1.0, 0.0}, {2}), x[0] * x[0], x[0] * x[1]); },
-                   {leaf({2}, gen), leaf({2}, gen)});
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors)

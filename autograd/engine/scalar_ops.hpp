@@ -10,6 +10,7 @@
 // base to a fractional power is NaN, relu'(0) = 0.
 #pragma once
 
+#include "autograd/engine/op_symbols.hpp"
 #include "autograd/engine/scalar_node.hpp"
 
 #include <cmath>
@@ -31,7 +32,7 @@ enum class ScalarOp : std::uint8_t {
 
 struct OpInfo {
     std::string_view name;   // for traces and error messages: "mul"
-    std::string_view symbol; // for DOT op nodes: "*"
+    std::string_view symbol; // for DOT op nodes: "*" (op_symbols.hpp, shared with tensor ops)
     int arity;               // parents recorded: 0, 1 or 2
 };
 
@@ -69,7 +70,7 @@ struct Leaf {
 
 // y = a + b;  da = g,  db = g
 struct Add {
-    static constexpr OpInfo info{"add", "+", 2};
+    static constexpr OpInfo info{"add", op_symbol::add, 2};
     static double forward(double a, double b) { return a + b; }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
@@ -80,7 +81,7 @@ struct Add {
 
 // y = a - b;  da = g,  db = -g
 struct Sub {
-    static constexpr OpInfo info{"sub", "-", 2};
+    static constexpr OpInfo info{"sub", op_symbol::sub, 2};
     static double forward(double a, double b) { return a - b; }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
@@ -91,7 +92,7 @@ struct Sub {
 
 // y = a * b;  da = g*b,  db = g*a
 struct Mul {
-    static constexpr OpInfo info{"mul", "*", 2};
+    static constexpr OpInfo info{"mul", op_symbol::mul, 2};
     static double forward(double a, double b) { return a * b; }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
@@ -102,7 +103,7 @@ struct Mul {
 
 // y = a / b;  da = g/b,  db = -g*a/b^2  (the same expression as PyTorch, so float64 goldens match)
 struct Div {
-    static constexpr OpInfo info{"div", "/", 2};
+    static constexpr OpInfo info{"div", op_symbol::div, 2};
     static double forward(double a, double b) { return a / b; }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
@@ -116,7 +117,7 @@ struct Div {
 // NOTE: as in PyTorch, da is 0 where b == 0 and db is 0 where a == 0 and b >= 0, so that
 // 0^0 and 0^b do not turn 0 * inf into NaN.
 struct Pow {
-    static constexpr OpInfo info{"pow", "^", 2};
+    static constexpr OpInfo info{"pow", op_symbol::pow, 2};
     static double forward(double a, double b) { return std::pow(a, b); }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
@@ -128,28 +129,28 @@ struct Pow {
 
 // y = -a;  da = -g
 struct Neg {
-    static constexpr OpInfo info{"neg", "-", 1};
+    static constexpr OpInfo info{"neg", op_symbol::neg, 1};
     static double forward(double a) { return -a; }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, -y.grad); }
 };
 
 // y = a + c (c a constant);  da = g
 struct AddConst {
-    static constexpr OpInfo info{"add_const", "+", 1};
+    static constexpr OpInfo info{"add_const", op_symbol::add, 1};
     static double forward(double a, double c) { return a + c; }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad); }
 };
 
 // y = a * c (c a constant);  da = g*c
 struct MulConst {
-    static constexpr OpInfo info{"mul_const", "*", 1};
+    static constexpr OpInfo info{"mul_const", op_symbol::mul, 1};
     static double forward(double a, double c) { return a * c; }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad * y.aux); }
 };
 
 // y = a^c (c a constant);  da = g*c*a^(c-1), and 0 where c == 0 (PyTorch's rule)
 struct PowConst {
-    static constexpr OpInfo info{"pow_const", "^", 1};
+    static constexpr OpInfo info{"pow_const", op_symbol::pow, 1};
     static double forward(double a, double c) { return std::pow(a, c); }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink)
     {
@@ -160,28 +161,28 @@ struct PowConst {
 
 // y = e^a;  da = g*y
 struct Exp {
-    static constexpr OpInfo info{"exp", "exp", 1};
+    static constexpr OpInfo info{"exp", op_symbol::exp, 1};
     static double forward(double a) { return std::exp(a); }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad * y.data); }
 };
 
 // y = ln(a);  da = g/a
 struct Log {
-    static constexpr OpInfo info{"log", "log", 1};
+    static constexpr OpInfo info{"log", op_symbol::log, 1};
     static double forward(double a) { return std::log(a); }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad / y.lhs->data); }
 };
 
 // y = tanh(a);  da = g*(1 - y^2)
 struct Tanh {
-    static constexpr OpInfo info{"tanh", "tanh", 1};
+    static constexpr OpInfo info{"tanh", op_symbol::tanh, 1};
     static double forward(double a) { return std::tanh(a); }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.grad * (1.0 - y.data * y.data)); }
 };
 
 // y = 1 / (1 + e^-a);  da = g*y*(1 - y)   (the tutorial's "nice expression")
 struct Sigmoid {
-    static constexpr OpInfo info{"sigmoid", "σ", 1};
+    static constexpr OpInfo info{"sigmoid", op_symbol::sigmoid, 1};
     static double forward(double a)
     {
         // Never exponentiate a large positive number: e^-a for a >= 0, e^a otherwise.
@@ -195,7 +196,7 @@ struct Sigmoid {
 
 // y = max(a, 0);  da = g where y > 0, else 0 (so relu'(0) = 0, as in PyTorch). NaN stays NaN.
 struct Relu {
-    static constexpr OpInfo info{"relu", "ReLU", 1};
+    static constexpr OpInfo info{"relu", op_symbol::relu, 1};
     static double forward(double a) { return a < 0.0 ? 0.0 : a; }
     template <class Sink> static void backward(ScalarNode& y, Sink& sink) { sink.add(y.lhs, y.data > 0.0 ? y.grad : 0.0); }
 };

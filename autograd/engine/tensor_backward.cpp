@@ -5,7 +5,7 @@
 // formula gives its inputs' gradients, which go to the nodes that made those inputs or, for
 // leaves, into their grad() (or, for grad(), into the returned list).
 #include "autograd/anomaly.hpp"
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/engine/record.hpp"
 #include "autograd/engine/topo.hpp"
 
 #include <fmt/format.h>
@@ -189,7 +189,7 @@ void check_gradients(const TensorNode& node, const TensorList& grads)
                 input = detail::describe_tensor(Tensor(out));
         throw std::runtime_error(fmt::format("anomaly: the backward of {} (output shape {}) produced {} in the gradient "
                                              "of input {} ({})",
-                                             node.op, to_string(node.shape), bad, i, input));
+                                             op_name(node.op), to_string(node.shape), bad, i, input));
     }
 }
 

@@ -3,7 +3,7 @@
 #include "autograd/atomic_file.hpp"
 #include "autograd/dot.hpp"
 #include "autograd/graph/dot_writer.hpp"
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/engine/record.hpp"
 #include "autograd/engine/topo.hpp"
 
 #include <fmt/format.h>
@@ -69,7 +69,7 @@ std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& op
                 g.inputs.push_back(it->second);
             }
         }
-        g.op = std::string(n->op);
+        g.op = std::string(op_info(n->op).symbol); // the symbol scalar graphs draw for the same op
         if (const auto out = n->output.lock()) {
             const Tensor t(out);
             g.title = t.label();

@@ -1,11 +1,11 @@
-// Selecting, joining and rearranging ops: each op's forward and, under it, its backward.
+// Selecting and joining ops: each op's forward and, under it, its backward.
 //
 // Most kernels see a tensor along one axis as [outer, size, inner] (the dimensions before the
 // axis, the axis, the dimensions after it) and copy runs of `inner` contiguous elements.
 // The backward of a selecting op (slice, index_select, gather) puts the gradient back into a
 // tensor of zeros; that placing is an op of its own, recorded, whose backward is the selecting
 // op again, so second derivatives go through.
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -27,34 +27,6 @@ Shape with_size(Shape shape, std::int64_t axis, std::int64_t size)
 {
     shape[static_cast<std::size_t>(axis)] = size;
     return shape;
-}
-
-// Copies src (of `shape`, read with `src_strides`) into contiguous dst, innermost axis in a
-// tight loop.
-template <class T> void strided_copy(const T* src, T* dst, const Shape& shape, const Shape& src_strides)
-{
-    const std::int64_t n = shape_numel(shape);
-    if (n == 0)
-        return;
-    if (shape.empty()) {
-        dst[0] = src[0];
-        return;
-    }
-    const std::size_t d = shape.size();
-    const std::int64_t inner = shape[d - 1], stride = src_strides[d - 1];
-    Shape index(d, 0);
-    std::int64_t offset = 0;
-    for (std::int64_t o = 0; o < n; o += inner) {
-        for (std::int64_t k = 0; k < inner; ++k)
-            dst[o + k] = src[offset + k * stride];
-        for (std::size_t dim = d - 1; dim-- > 0;) {
-            offset += src_strides[dim];
-            if (++index[dim] < shape[dim])
-                break;
-            offset -= src_strides[dim] * shape[dim];
-            index[dim] = 0;
-        }
-    }
 }
 
 // The values of an index tensor, which must be integral.
@@ -96,7 +68,7 @@ Tensor slice_impl(const Tensor& x, std::int64_t axis, std::int64_t start, std::i
                 std::copy_n(px + (o * v.size + start + k * step) * v.inner, v.inner, po + (o * len + k) * v.inner);
     });
     const Shape shape = x.shape();
-    return detail::record("slice", out, {&x}, {}, [shape, axis, start, step](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::Slice, out, {&x}, {}, [shape, axis, start, step](const Tensor& g, const TensorNode&) {
         return TensorList{slice_backward(g, shape, axis, start, step)};
     });
 }
@@ -114,9 +86,10 @@ Tensor slice_backward(const Tensor& g, const Shape& shape, std::int64_t axis, st
             for (std::int64_t k = 0; k < len; ++k)
                 std::copy_n(pg + (o * len + k) * v.inner, v.inner, po + (o * v.size + start + k * step) * v.inner);
     });
-    return detail::record("slice_backward", out, {&g}, {}, [axis, start, len, step](const Tensor& gg, const TensorNode&) {
-        return TensorList{slice_impl(gg, axis, start, len, step)};
-    });
+    return detail::record(TensorOp::SliceBackward, out, {&g}, {},
+                          [axis, start, len, step](const Tensor& gg, const TensorNode&) {
+                              return TensorList{slice_impl(gg, axis, start, len, step)};
+                          });
 }
 
 // --- index_select, and its backward: adding rows into zeros ------------------------------------
@@ -138,7 +111,7 @@ Tensor index_select_impl(const Tensor& x, std::int64_t axis, const Indices& indi
                             po + (o * m + k) * v.inner);
     });
     const Shape shape = x.shape();
-    return detail::record("index_select", out, {&x}, {}, [shape, axis, indices](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::IndexSelect, out, {&x}, {}, [shape, axis, indices](const Tensor& g, const TensorNode&) {
         return TensorList{index_select_backward(g, shape, axis, indices)};
     });
 }
@@ -160,9 +133,10 @@ Tensor index_select_backward(const Tensor& g, const Shape& shape, std::int64_t a
                     dst[i] += src[i];
             }
     });
-    return detail::record("index_select_backward", out, {&g}, {}, [axis, indices](const Tensor& gg, const TensorNode&) {
-        return TensorList{index_select_impl(gg, axis, indices)};
-    });
+    return detail::record(TensorOp::IndexSelectBackward, out, {&g}, {},
+                          [axis, indices](const Tensor& gg, const TensorNode&) {
+                              return TensorList{index_select_impl(gg, axis, indices)};
+                          });
 }
 
 // --- gather, and its backward: scatter-adding into zeros ---------------------------------------
@@ -202,7 +176,7 @@ Tensor gather_impl(const Tensor& x, std::int64_t axis, const Indices& index, con
         for_each_gathered(index_shape, x.strides(), axis, index, [&](std::int64_t k, std::int64_t at) { po[k] = px[at]; });
     });
     const Shape shape = x.shape();
-    return detail::record("gather", out, {&x}, {}, [shape, axis, index](const Tensor& g, const TensorNode&) {
+    return detail::record(TensorOp::Gather, out, {&x}, {}, [shape, axis, index](const Tensor& g, const TensorNode&) {
         return TensorList{gather_backward(g, shape, axis, index)};
     });
 }
@@ -217,115 +191,21 @@ Tensor gather_backward(const Tensor& g, const Shape& shape, std::int64_t axis, c
         for_each_gathered(g.shape(), out.strides(), axis, index, [&](std::int64_t k, std::int64_t at) { po[at] += pg[k]; });
     });
     const Shape index_shape = g.shape();
-    return detail::record("gather_backward", out, {&g}, {}, [axis, index, index_shape](const Tensor& gg, const TensorNode&) {
-        return TensorList{gather_impl(gg, axis, index, index_shape)};
-    });
+    return detail::record(TensorOp::GatherBackward, out, {&g}, {},
+                          [axis, index, index_shape](const Tensor& gg, const TensorNode&) {
+                              return TensorList{gather_impl(gg, axis, index, index_shape)};
+                          });
 }
 
 } // namespace
 
-// y = x with axes reordered (y axis i = x axis dims[i]);  dx = g permuted by the inverse order
-Tensor permute(const Tensor& x, const Shape& dims)
-{
-    detail::check_defined("permute", x);
-    const Shape& s = x.shape();
-    if (dims.size() != s.size())
-        throw std::invalid_argument(fmt::format("permute: dims {} name {} axes, but shape {} has {}", to_string(dims),
-                                                dims.size(), to_string(s), s.size()));
-    Shape order(dims.size()), inverse(dims.size(), -1);
-    for (std::size_t i = 0; i < dims.size(); ++i) {
-        const std::int64_t a = normalize_axis("permute", dims[i], s);
-        if (inverse[static_cast<std::size_t>(a)] >= 0)
-            throw std::invalid_argument(fmt::format("permute: dims {} name axis {} twice (shape {})", to_string(dims), a,
-                                                    to_string(s)));
-        order[i] = a;
-        inverse[static_cast<std::size_t>(a)] = static_cast<std::int64_t>(i);
-    }
-    Shape out_shape(s.size()), strides(s.size());
-    const Shape in_strides = contiguous_strides(s);
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        out_shape[i] = s[static_cast<std::size_t>(order[i])];
-        strides[i] = in_strides[static_cast<std::size_t>(order[i])];
-    }
-    Tensor out = detail::empty(out_shape, x.dtype());
-    dispatch(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>(), out.impl()->data<T>(), out_shape, strides); });
-    return detail::record("permute", out, {&x}, {}, [inverse](const Tensor& g, const TensorNode&) {
-        return TensorList{permute(g, inverse)};
-    });
-}
-
-// squeeze and unsqueeze are reshapes (same storage): their backward is reshape's.
-Tensor squeeze(const Tensor& x)
-{
-    detail::check_defined("squeeze", x);
-    Shape shape;
-    for (std::int64_t s : x.shape())
-        if (s != 1)
-            shape.push_back(s);
-    return x.reshape(std::move(shape));
-}
-
-Tensor squeeze(const Tensor& x, std::int64_t axis)
-{
-    detail::check_defined("squeeze", x);
-    if (x.dim() == 0) { // PyTorch accepts axis 0 or -1 of a 0-d tensor
-        if (axis != 0 && axis != -1)
-            throw std::invalid_argument(fmt::format("squeeze: axis {} is out of range for shape [] (valid: -1 to 0)", axis));
-        return x.reshape({});
-    }
-    const std::int64_t a = normalize_axis("squeeze", axis, x.shape());
-    Shape shape = x.shape();
-    if (shape[static_cast<std::size_t>(a)] == 1)
-        shape.erase(shape.begin() + a);
-    return x.reshape(std::move(shape));
-}
-
-Tensor unsqueeze(const Tensor& x, std::int64_t axis)
-{
-    detail::check_defined("unsqueeze", x);
-    const std::int64_t dim = x.dim() + 1; // axes of the result
-    if (axis < -dim || axis >= dim)
-        throw std::invalid_argument(fmt::format("unsqueeze: axis {} is out of range for shape {} (valid: {} to {})", axis,
-                                                to_string(x.shape()), -dim, dim - 1));
-    Shape shape = x.shape();
-    shape.insert(shape.begin() + (axis < 0 ? axis + dim : axis), 1);
-    return x.reshape(std::move(shape));
-}
-
-// y = x stretched along size-1 and new leading axes;  dx = g summed back (broadcast_to's backward)
-Tensor expand(const Tensor& x, const Shape& shape)
-{
-    detail::check_defined("expand", x);
-    const Shape& s = x.shape();
-    if (shape.size() < s.size())
-        throw std::invalid_argument(fmt::format("expand: shape {} has fewer dimensions than the tensor's shape {}",
-                                                to_string(shape), to_string(s)));
-    const std::size_t lead = shape.size() - s.size();
-    Shape target = shape;
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (shape[i] == -1) {
-            if (i < lead)
-                throw std::invalid_argument(fmt::format("expand: -1 in {} at new leading dimension {}; only existing "
-                                                        "dimensions of {} can keep their size",
-                                                        to_string(shape), i, to_string(s)));
-            target[i] = s[i - lead];
-        } else if (shape[i] < 0) {
-            throw std::invalid_argument(fmt::format("expand: negative size {} in {}", shape[i], to_string(shape)));
-        } else if (i >= lead && s[i - lead] != 1 && s[i - lead] != shape[i]) {
-            throw std::invalid_argument(fmt::format("expand: shape {} cannot be expanded to {} (dimension {}: size {} is "
-                                                    "not 1 and differs from {})",
-                                                    to_string(s), to_string(shape), i, s[i - lead], shape[i]));
-        }
-    }
-    return broadcast_to(x, target);
-}
-
 Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step)
 {
-    detail::check_defined("slice", x);
-    const std::int64_t a = normalize_axis("slice", axis, x.shape());
+    constexpr std::string_view op = op_name(TensorOp::Slice);
+    detail::check_defined(op, x);
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     if (step <= 0)
-        throw std::invalid_argument(fmt::format("slice: step must be positive (got {})", step));
+        throw std::invalid_argument(fmt::format("{}: step must be positive (got {})", op, step));
     const std::int64_t n = x.shape()[static_cast<std::size_t>(a)];
     const auto clamp = [n](std::int64_t i) { return std::clamp(i < 0 ? i + n : i, std::int64_t{0}, n); };
     start = clamp(start);
@@ -336,56 +216,60 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
 
 Tensor index_select(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& indices)
 {
-    detail::check_defined("index_select", x);
-    const std::int64_t a = normalize_axis("index_select", axis, x.shape());
+    constexpr std::string_view op = op_name(TensorOp::IndexSelect);
+    detail::check_defined(op, x);
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     for (std::int64_t i : indices)
-        check_index("index_select", i, a, x.shape()[static_cast<std::size_t>(a)]);
+        check_index(op, i, a, x.shape()[static_cast<std::size_t>(a)]);
     return index_select_impl(x, a, std::make_shared<const std::vector<std::int64_t>>(indices));
 }
 
 Tensor gather(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& index, const Shape& index_shape)
 {
-    detail::check_defined("gather", x);
-    const std::int64_t a = normalize_axis("gather", axis, x.shape());
+    constexpr std::string_view op = op_name(TensorOp::Gather);
+    detail::check_defined(op, x);
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     const Shape& s = x.shape();
     if (shape_numel(index_shape) != static_cast<std::int64_t>(index.size()))
-        throw std::invalid_argument(fmt::format("gather: {} index values do not fill the index shape {} ({} elements)",
+        throw std::invalid_argument(fmt::format("{}: {} index values do not fill the index shape {} ({} elements)", op,
                                                 index.size(), to_string(index_shape), shape_numel(index_shape)));
     if (index_shape.size() != s.size())
-        throw std::invalid_argument(fmt::format("gather: the index has shape {} but the tensor has shape {}; they need "
-                                                "the same number of dimensions",
+        throw std::invalid_argument(fmt::format("{}: the index has shape {} but the tensor has shape {}; they need "
+                                                "the same number of dimensions", op,
                                                 to_string(index_shape), to_string(s)));
     for (std::size_t d = 0; d < s.size(); ++d)
         if (static_cast<std::int64_t>(d) != a && index_shape[d] > s[d])
-            throw std::invalid_argument(fmt::format("gather: index shape {} is larger than shape {} in dimension {} "
-                                                    "(only axis {} may be larger)",
+            throw std::invalid_argument(fmt::format("{}: index shape {} is larger than shape {} in dimension {} "
+                                                    "(only axis {} may be larger)", op,
                                                     to_string(index_shape), to_string(s), d, a));
     for (std::int64_t i : index)
-        check_index("gather", i, a, s[static_cast<std::size_t>(a)]);
+        check_index(op, i, a, s[static_cast<std::size_t>(a)]);
     return gather_impl(x, a, std::make_shared<const std::vector<std::int64_t>>(index), index_shape);
 }
 
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index)
 {
-    detail::check_defined("gather", index);
-    return gather(x, axis, integral_values("gather", index), index.shape());
+    constexpr std::string_view op = op_name(TensorOp::Gather);
+    detail::check_defined(op, index);
+    return gather(x, axis, integral_values(op, index), index.shape());
 }
 
 // y = [x_0, x_1, ...] along axis;  dx_i = the slice of g where x_i went
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
 {
+    constexpr std::string_view op = op_name(TensorOp::Concat);
     if (tensors.empty())
-        throw std::invalid_argument("concat: no tensors to join");
+        throw std::invalid_argument(fmt::format("{}: no tensors to join", op));
     for (const Tensor& t : tensors)
-        detail::check_defined("concat", t);
+        detail::check_defined(op, t);
     const Tensor& first = tensors[0];
     const Shape& s0 = first.shape();
-    const std::int64_t a = normalize_axis("concat", axis, s0);
+    const std::int64_t a = normalize_axis(op, axis, s0);
     const auto au = static_cast<std::size_t>(a);
     std::int64_t total = 0;
     for (std::size_t i = 0; i < tensors.size(); ++i) {
         const Shape& s = tensors[i].shape();
-        detail::check_same_dtype("concat", first, tensors[i]);
+        detail::check_same_dtype(op, first, tensors[i]);
         bool match = s.size() == s0.size();
         for (std::size_t d = 0; match && d < s.size(); ++d)
             match = d == au || s[d] == s0[d];
@@ -393,8 +277,8 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
             std::vector<std::string> pattern;
             for (std::size_t d = 0; d < s0.size(); ++d)
                 pattern.push_back(d == au ? "*" : std::to_string(s0[d]));
-            throw std::invalid_argument(fmt::format("concat: tensor {} has shape {}, expected [{}] matching {} except axis {}",
-                                                    i, to_string(s), fmt::join(pattern, ", "), to_string(s0), a));
+            throw std::invalid_argument(fmt::format("{}: tensor {} has shape {}, expected [{}] matching {} except axis {}",
+                                                    op, i, to_string(s), fmt::join(pattern, ", "), to_string(s0), a));
         }
         total += s[au];
     }
@@ -417,7 +301,7 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
     std::vector<const Tensor*> inputs;
     for (const Tensor& t : tensors)
         inputs.push_back(&t);
-    return detail::record("concat", out, inputs, {}, [a, offsets](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::Concat, out, inputs, {}, [a, offsets](const Tensor& g, const TensorNode& n) {
         std::vector<Tensor> grads(n.inputs.size());
         for (std::size_t i = 0; i < grads.size(); ++i)
             if (n.inputs[i].needed())
@@ -449,11 +333,6 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis)
     return concat(parts, axis);
 }
 
-Tensor Tensor::permute(Shape dims) const { return autograd::permute(*this, dims); }
-Tensor Tensor::squeeze() const { return autograd::squeeze(*this); }
-Tensor Tensor::squeeze(std::int64_t axis) const { return autograd::squeeze(*this, axis); }
-Tensor Tensor::unsqueeze(std::int64_t axis) const { return autograd::unsqueeze(*this, axis); }
-Tensor Tensor::expand(Shape shape) const { return autograd::expand(*this, shape); }
 
 Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step) const
 {

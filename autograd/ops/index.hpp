@@ -1,22 +1,20 @@
-// Tensor ops that select, join and rearrange elements: slicing, indexing, concatenation,
-// stacking, permutation, (un)squeezing and expansion. Included by tensor.hpp.
+// Tensor ops that select and join elements: slicing, indexing by position, gathering,
+// concatenation and stacking. Included by tensor.hpp.
 //
 //   Tensor x = Tensor::arange(0, 6).reshape({2, 3});   // [[0, 1, 2], [3, 4, 5]]
 //   slice(x, 1, 1, 3);                                  // x[:, 1:3]     -> [[1, 2], [4, 5]]
 //   index_select(x, 1, {2, 0});                         // x[:, [2, 0]]  -> [[2, 0], [5, 3]]
 //   gather(x, 1, {0, 0, 2, 1}, {2, 2});                 // -> [[0, 0], [5, 4]]
 //   autograd::concat({x, x}, 0);                        // shape [4, 3]
-//   x.permute({1, 0}).unsqueeze(0).expand({4, -1, -1}); // shape [4, 3, 2]
 //
-// Semantics are PyTorch's. In this version every result is a fresh contiguous tensor, except
-// squeeze and unsqueeze, which are reshapes (same storage). Each op's backward is made of
-// recorded ops too (slice's backward pads into zeros, and that op's backward is slice again;
-// index_select's and gather's are scatter-adds whose backward is index_select and gather), so
-// gradients of gradients work through all of them.
+// Semantics are PyTorch's. In this version every result is a fresh contiguous tensor. Each op's
+// backward is made of recorded ops too (slice's backward pads into zeros, and that op's backward
+// is slice again; index_select's and gather's are scatter-adds whose backward is index_select and
+// gather), so gradients of gradients work through all of them.
 //
 // Indices are integers: a std::vector<std::int64_t>, or for gather also a Tensor whose values are
-// integral (as argmax gives them; tensors hold floating point in this version). As in PyTorch, an index
-// must lie in [0, size): negative indices are out of range, and an out-of-range index throws
+// integral (as argmax gives them; tensors hold floating point in this version). As in PyTorch, an
+// index must lie in [0, size): negative indices are out of range, and an out-of-range index throws
 // std::out_of_range naming the op, the index and the size. Slice bounds, in contrast, follow
 // Python slicing: negative counts from the end, and out-of-range bounds are clamped.
 #pragma once
@@ -29,22 +27,6 @@
 namespace autograd {
 
 class Tensor;
-
-/// The axes of `x` in the order `dims` gives: result axis i is input axis dims[i]
-/// (negative counts from the end). torch.permute.
-Tensor permute(const Tensor& x, const Shape& dims);
-
-/// `x` without its size-1 dimensions (a 0-d tensor stays 0-d).
-Tensor squeeze(const Tensor& x);
-/// `x` without dimension `axis` if its size is 1; otherwise `x` unchanged (as in PyTorch).
-Tensor squeeze(const Tensor& x, std::int64_t axis);
-/// `x` with a new size-1 dimension at `axis`, in [-dim - 1, dim] (negative counts from the end
-/// of the result's axes: unsqueeze(x, -1) appends).
-Tensor unsqueeze(const Tensor& x, std::int64_t axis);
-
-/// `x` repeated along its size-1 dimensions (and new leading ones) to `shape`; -1 keeps a
-/// dimension's size. A copy in this version. torch.Tensor.expand.
-Tensor expand(const Tensor& x, const Shape& shape);
 
 /// x[start:end:step] along `axis`, as Python slices it: negative bounds count from the end,
 /// bounds past either end are clamped (so the result may be empty), and step must be positive.

@@ -1,6 +1,6 @@
 #include "autograd/ops/loss.hpp"
 
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/vec_math.hpp"
 
 #include <fmt/format.h>
@@ -60,13 +60,14 @@ Tensor cross_entropy_backward(const Tensor& logits, const Tensor& labels, const 
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduction)
 {
-    detail::check_same_dtype("cross_entropy", logits, labels);
+    constexpr std::string_view op = op_name(TensorOp::CrossEntropy);
+    detail::check_same_dtype(op, logits, labels);
     if (logits.dim() != 2 || labels.dim() != 1 || labels.size(0) != logits.size(0))
-        throw std::invalid_argument(fmt::format("cross_entropy: logits {} and labels {} (want [N, C] and [N])",
+        throw std::invalid_argument(fmt::format("{}: logits {} and labels {} (want [N, C] and [N])", op,
                                                 to_string(logits.shape()), to_string(labels.shape())));
     const std::int64_t n = logits.size(0), c = logits.size(1);
     if (reduction == Reduction::Mean && n == 0)
-        throw std::invalid_argument("cross_entropy: a mean over no rows (logits [0, C])");
+        throw std::invalid_argument(fmt::format("{}: a mean over no rows (logits [0, C])", op));
     Tensor lse = detail::empty({n}, logits.dtype());
     Tensor per_row = detail::empty({n}, logits.dtype());
     dispatch(logits.dtype(), [&]<class T>() {
@@ -74,8 +75,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduc
         const T* pl = labels.impl()->data<T>();
         for (std::int64_t i = 0; i < n; ++i)
             if (!(pl[i] >= 0 && pl[i] < static_cast<T>(c) && pl[i] == std::floor(pl[i])))
-                throw std::invalid_argument(fmt::format("cross_entropy: label {} of row {} is not a class index "
-                                                        "in [0, {})", pl[i], i, c));
+                throw std::invalid_argument(fmt::format("{}: label {} of row {} is not a class index "
+                                                        "in [0, {})", op, pl[i], i, c));
         std::vector<T> row_max(static_cast<std::size_t>(n));
         for (std::int64_t i = 0; i < n; ++i) {
             const T* row = px + i * c;
@@ -105,7 +106,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduc
         NoGradGuard no_grad; // the whole loss is one node
         out = reduction == Reduction::Sum ? per_row.sum() : per_row.mean();
     }
-    return detail::record("cross_entropy", out, {&logits}, {logits, labels, lse},
+    return detail::record(TensorOp::CrossEntropy, out, {&logits}, {logits, labels, lse},
                           [reduction, n](const Tensor& g, const TensorNode& node) {
         const Tensor& x = detail::saved(node, 0);
         const Tensor& y = detail::saved(node, 1);
@@ -130,11 +131,12 @@ Tensor reduce(const Tensor& per_element, Reduction reduction)
 
 Tensor binary_cross_entropy(const Tensor& p, const Tensor& y, Reduction reduction)
 {
-    detail::check_same_dtype("binary_cross_entropy", p, y);
+    constexpr std::string_view op = op_name(TensorOp::BinaryCrossEntropy);
+    detail::check_same_dtype(op, p, y);
     if (p.shape() != y.shape())
-        throw std::invalid_argument(fmt::format("binary_cross_entropy: input {} and target {} must have the same shape",
+        throw std::invalid_argument(fmt::format("{}: input {} and target {} must have the same shape", op,
                                                 to_string(p.shape()), to_string(y.shape())));
-    Tensor per_element = detail::broadcast_binary("binary_cross_entropy", p, y, [](auto pv, auto yv) {
+    Tensor per_element = detail::broadcast_binary(TensorOp::BinaryCrossEntropy, p, y, [](auto pv, auto yv) {
         using T = decltype(pv);
         const T lp = std::max(std::log(pv), T(-100)), l1p = std::max(std::log(T(1) - pv), T(-100));
         return -(yv * lp + (T(1) - yv) * l1p);
@@ -145,7 +147,8 @@ Tensor binary_cross_entropy(const Tensor& p, const Tensor& y, Reduction reductio
         out = reduce(per_element, reduction);
     }
     const std::int64_t n = p.numel();
-    return detail::record("binary_cross_entropy", out, {&p}, {p, y}, [reduction, n](const Tensor& g, const TensorNode& node) {
+    return detail::record(TensorOp::BinaryCrossEntropy, out, {&p}, {p, y},
+                          [reduction, n](const Tensor& g, const TensorNode& node) {
         const Tensor& pv = detail::saved(node, 0);
         const Tensor& yv = detail::saved(node, 1);
         // d/dp = (p - y) / max(p (1 - p), 1e-12), times the incoming gradient (/ n for a mean)

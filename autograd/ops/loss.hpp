@@ -1,11 +1,16 @@
 // cross_entropy as one op: log-softmax and the negative log-likelihood of the labels in one pass
 // over the logits, and a backward that is softmax minus one-hot in one pass (the recorded
 // composition takes six tensors for the same). The classifiers' loss, on every training step.
+// Not included by tensor.hpp (nn::cross_entropy and the other losses of nn/modules/loss.hpp are
+// what models call); autograd.hpp includes it.
+//
+//   Tensor loss = cross_entropy(logits, labels);                  // logits [N, C], labels [N]
+//   Tensor each = binary_cross_entropy(p, y, Reduction::None);    // per element
 #pragma once
 
-#include "autograd/tensor.hpp"
-
 namespace autograd {
+
+class Tensor;
 
 enum class Reduction { Mean, Sum, None };
 

@@ -4,11 +4,12 @@
 // products of the same kind (dA = G op(B)^T and so on), so transposes reach BLAS as flags and
 // are never copied, in the forward and in the backward alike. matmul() maps PyTorch's cases
 // (1-d, 2-d, batched 3-d) onto it.
-#include "autograd/engine/tensor_impl.hpp"
+#include "autograd/ops/kernels.hpp"
 
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -77,8 +78,9 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
     const auto [k2, m] = op_dims(b, tb);
     const std::int64_t batch_a = a.dim() == 3 ? a.shape()[0] : 1, batch_b = b.dim() == 3 ? b.shape()[0] : 1;
     if (k != k2 || (a.dim() == 3 && b.dim() == 3 && batch_a != batch_b))
-        throw std::invalid_argument(fmt::format("matmul: shapes {}{} and {}{} do not chain", to_string(a.shape()),
-                                                ta ? " (transposed)" : "", to_string(b.shape()), tb ? " (transposed)" : ""));
+        throw std::invalid_argument(fmt::format("{}: shapes {}{} and {}{} do not chain", op_name(TensorOp::Matmul),
+                                                to_string(a.shape()), ta ? " (transposed)" : "", to_string(b.shape()),
+                                                tb ? " (transposed)" : ""));
     const std::int64_t batch = a.dim() == 3 ? batch_a : batch_b; // a 2-d operand is shared, whatever the batch
     Shape out_shape = a.dim() == 3 || b.dim() == 3 ? Shape{batch, n, m} : Shape{n, m};
     Tensor out = detail::empty(out_shape, a.dtype());
@@ -94,7 +96,7 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
         }
     });
     const bool a_shared = a.dim() == 2 && out.dim() == 3, b_shared = b.dim() == 2 && out.dim() == 3;
-    return detail::record("matmul", out, {&a, &b}, {a, b}, [=](const Tensor& g, const TensorNode& node) {
+    return detail::record(TensorOp::Matmul, out, {&a, &b}, {a, b}, [=](const Tensor& g, const TensorNode& node) {
         const Tensor& a = detail::saved(node, 0);
         const Tensor& b = detail::saved(node, 1);
         Tensor da, db; // only the products whose input needs them: X W needs no dX
@@ -119,14 +121,15 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
 //   dx = g W,   dW = g^T x,   db = g summed over the rows
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
 {
-    detail::check_same_dtype("linear", x, weight);
+    constexpr std::string_view op = op_name(TensorOp::Linear);
+    detail::check_same_dtype(op, x, weight);
     if (bias.defined())
-        detail::check_same_dtype("linear", x, bias);
+        detail::check_same_dtype(op, x, bias);
     const std::int64_t in = x.dim() >= 1 ? x.shape()[x.dim() - 1] : -1;
     if (weight.dim() != 2 || x.dim() < 1 || weight.shape()[1] != in ||
         (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != weight.shape()[0])))
-        throw std::invalid_argument(fmt::format("linear: input {}, weight {} and bias {} do not fit (want input "
-                                                "[..., in], weight [out, in], bias [out])",
+        throw std::invalid_argument(fmt::format("{}: input {}, weight {} and bias {} do not fit (want input "
+                                                "[..., in], weight [out, in], bias [out])", op,
                                                 to_string(x.shape()), to_string(weight.shape()),
                                                 bias.defined() ? to_string(bias.shape()) : std::string("none")));
     const std::int64_t out_features = weight.shape()[0];
@@ -149,7 +152,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
     });
     const bool has_bias = bias.defined();
     const Tensor none;
-    return detail::record("linear", out, {&x, &weight, has_bias ? &bias : &none}, {x, weight},
+    return detail::record(TensorOp::Linear, out, {&x, &weight, has_bias ? &bias : &none}, {x, weight},
                           [rows, in, out_features](const Tensor& g, const TensorNode& node) {
         const Tensor& x = detail::saved(node, 0);
         const Tensor& w = detail::saved(node, 1);
@@ -165,15 +168,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
     });
 }
 
+Tensor linear(const Tensor& x, const Tensor& weight) { return linear(x, weight, Tensor()); }
+
 Tensor matmul(const Tensor& a, const Tensor& b)
 {
-    detail::check_same_dtype("matmul", a, b);
+    constexpr std::string_view op = op_name(TensorOp::Matmul);
+    detail::check_same_dtype(op, a, b);
     const auto fail = [&] {
-        return std::invalid_argument(fmt::format("matmul: shapes {} and {} do not chain", to_string(a.shape()),
+        return std::invalid_argument(fmt::format("{}: shapes {} and {} do not chain", op, to_string(a.shape()),
                                                  to_string(b.shape())));
     };
     if (a.dim() == 0 || b.dim() == 0 || a.dim() > 3 || b.dim() > 3)
-        throw std::invalid_argument(fmt::format("matmul: shapes {} and {}: operands must have 1 to 3 dimensions",
+        throw std::invalid_argument(fmt::format("{}: shapes {} and {}: operands must have 1 to 3 dimensions", op,
                                                 to_string(a.shape()), to_string(b.shape())));
     // 1-d operands become a row (left) or a column (right), removed again from the result.
     const Tensor a2 = a.dim() == 1 ? a.reshape({1, a.shape()[0]}) : a;

@@ -1,13 +1,28 @@
-// Reductions: sum and mean over all elements or one axis, each with its backward.
-#include "autograd/engine/tensor_impl.hpp"
+// Reductions: sum and mean, max and min (and the indices argmax/argmin give), var and std, over
+// all elements or one axis; each op's forward and, under it, its backward.
+//
+// Conventions as in elementwise.cpp: g is the gradient of the output; backward formulas are
+// Tensor expressions so create_graph records them. The gradient of a reduction over an axis is g
+// with the axis put back and stretched (unreduce); the masks that say which element was the
+// max are constants, so their derivative is 0.
+#include "autograd/ops/kernels.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace autograd {
+using detail::AxisView;
+using detail::axis_view;
+using detail::check_scalar_axis;
+using detail::map_unary;
+using detail::saved;
+
 namespace {
 
 // The sum of n contiguous elements, in double. Eight running sums instead of one: a single sum
@@ -30,17 +45,21 @@ template <class T> double sum_contiguous(const T* p, std::int64_t n)
     return acc;
 }
 
+Shape reduced_shape(Shape s, std::int64_t axis, bool keepdim)
+{
+    if (keepdim)
+        s[static_cast<std::size_t>(axis)] = 1;
+    else
+        s.erase(s.begin() + axis);
+    return s;
+}
+
 // Sums x over `axis` (viewed as [outer, n, inner]), accumulating in double.
 Tensor sum_axis_kernel(const Tensor& x, std::int64_t axis, bool keepdim)
 {
     const Shape& s = x.shape();
     const auto [outer, n, inner] = detail::axis_view(s, axis);
-    Shape out_shape = s;
-    if (keepdim)
-        out_shape[axis] = 1;
-    else
-        out_shape.erase(out_shape.begin() + axis);
-    Tensor out = detail::empty(out_shape, x.dtype());
+    Tensor out = detail::empty(reduced_shape(s, axis, keepdim), x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
@@ -93,23 +112,164 @@ Tensor unreduce(const Tensor& g, const Shape& shape, std::int64_t axis, bool kee
 {
     if (keepdim)
         return broadcast_to(g, shape);
-    Shape kept = shape;
-    kept[axis] = 1;
-    return broadcast_to(g.reshape(kept), shape);
+    return broadcast_to(g.reshape(reduced_shape(shape, axis, true)), shape);
 }
+
+void check_not_empty(std::string_view op, const Tensor& x)
+{
+    if (x.numel() == 0)
+        throw std::invalid_argument(fmt::format("{}: the tensor of shape {} is empty", op, to_string(x.shape())));
+}
+
+// `axis` of x (at least 1-d) counted from 0, checked to be in range and not empty: a mean, max or
+// var over no elements has no value.
+std::int64_t nonempty_axis(std::string_view op, const Tensor& x, std::int64_t axis)
+{
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
+    if (x.shape()[static_cast<std::size_t>(a)] == 0)
+        throw std::invalid_argument(fmt::format("{}: axis {} of shape {} is empty", op, axis, to_string(x.shape())));
+    return a;
+}
+
+// For every (outer, inner) position, the index along the axis of the first most extreme element
+// (`better(a, b)`: a is more extreme than b); a NaN is the most extreme of all, as in PyTorch.
+template <class Better> std::vector<std::int64_t> arg_extreme(const Tensor& x, const AxisView& l, Better better)
+{
+    std::vector<std::int64_t> index(static_cast<std::size_t>(l.outer * l.inner), 0);
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                const T* row = px + o * l.size * l.inner + i;
+                T best = row[0];
+                std::int64_t at = 0;
+                for (std::int64_t k = 1; k < l.size && !std::isnan(best); ++k) {
+                    const T v = row[k * l.inner];
+                    if (std::isnan(v) || better(v, best)) {
+                        best = v;
+                        at = k;
+                    }
+                }
+                index[static_cast<std::size_t>(o * l.inner + i)] = at;
+            }
+    });
+    return index;
+}
+
+// Values of x at the (outer, index, inner) positions.
+Tensor gather_values(const Tensor& x, const AxisView& l, const std::vector<std::int64_t>& index, Shape shape)
+{
+    Tensor out = detail::empty(std::move(shape), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                const std::int64_t k = index[static_cast<std::size_t>(o * l.inner + i)];
+                po[o * l.inner + i] = px[(o * l.size + k) * l.inner + i];
+            }
+    });
+    return out;
+}
+
+// A tensor of `shape` with 1 at the (outer, index, inner) positions and 0 elsewhere.
+Tensor index_mask(const std::vector<std::int64_t>& index, const Shape& shape, std::int64_t axis, Dtype dtype)
+{
+    const AxisView l = axis_view(shape, axis);
+    Tensor mask = Tensor::zeros(shape, dtype);
+    dispatch(dtype, [&]<class T>() {
+        T* pm = mask.impl()->data<T>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i)
+                pm[(o * l.size + index[static_cast<std::size_t>(o * l.inner + i)]) * l.inner + i] = T(1);
+    });
+    return mask;
+}
+
+Tensor indices_tensor(const std::vector<std::int64_t>& index, Shape shape, Dtype dtype)
+{
+    Tensor out = detail::empty(std::move(shape), dtype);
+    dispatch(dtype, [&]<class T>() {
+        T* po = out.impl()->data<T>();
+        for (std::size_t i = 0; i < index.size(); ++i)
+            po[i] = static_cast<T>(index[i]);
+    });
+    return out;
+}
+
+constexpr auto greater = [](auto a, auto b) { return a > b; };
+constexpr auto less = [](auto a, auto b) { return a < b; };
+
+// y = max (or min) of all elements;  dx = g/k at the k elements equal to y, 0 elsewhere
+// (PyTorch's even split among ties; with a NaN, the NaNs share the gradient).
+template <class Better> Tensor extreme_all(TensorOp op, const Tensor& x, Better better)
+{
+    detail::check_defined(op, x);
+    check_not_empty(op_name(op), x);
+    const AxisView all{1, x.numel(), 1};
+    const Tensor out = gather_values(x, all, arg_extreme(x, all, better), {});
+    return detail::record(op, out, {&x}, {x, out.detach()}, [](const Tensor& g, const TensorNode& n) {
+        const Tensor& x = saved(n, 0);
+        const double y = saved(n, 1).item();
+        Tensor mask = map_unary(x, [y](auto v) {
+            using T = decltype(v);
+            return v == static_cast<T>(y) || (std::isnan(v) && std::isnan(y)) ? T(1) : T(0);
+        });
+        return TensorList{g * (mask / sum(mask).item())};
+    });
+}
+
+// y_j = max (or min) along the axis;  dx = g at the element argmax (argmin) picks, 0 elsewhere
+template <class Better> Tensor extreme_axis(TensorOp op, const Tensor& x, std::int64_t axis, bool keepdim, Better better)
+{
+    detail::check_defined(op, x);
+    if (x.dim() == 0) {
+        check_scalar_axis(op, axis);
+        return extreme_axis(op, x.reshape({1}), 0, false, better);
+    }
+    const std::int64_t a = nonempty_axis(op_name(op), x, axis);
+    const AxisView l = axis_view(x.shape(), a);
+    auto index = std::make_shared<const std::vector<std::int64_t>>(arg_extreme(x, l, better));
+    Tensor out = gather_values(x, l, *index, reduced_shape(x.shape(), a, keepdim));
+    const Shape shape = x.shape();
+    return detail::record(op, out, {&x}, {}, [index, shape, a, keepdim](const Tensor& g, const TensorNode&) {
+        return TensorList{unreduce(g, shape, a, keepdim) * index_mask(*index, shape, a, g.dtype())};
+    });
+}
+
+template <class Better> Tensor arg_all(std::string_view op, const Tensor& x, Better better)
+{
+    detail::check_defined(op, x);
+    check_not_empty(op, x);
+    return indices_tensor(arg_extreme(x, {1, x.numel(), 1}, better), {}, x.dtype());
+}
+
+template <class Better> Tensor arg_axis(std::string_view op, const Tensor& x, std::int64_t axis, bool keepdim, Better better)
+{
+    detail::check_defined(op, x);
+    if (x.dim() == 0) {
+        check_scalar_axis(op, axis);
+        return Tensor::scalar(0.0, x.dtype());
+    }
+    const std::int64_t a = nonempty_axis(op, x, axis);
+    return indices_tensor(arg_extreme(x, axis_view(x.shape(), a), better), reduced_shape(x.shape(), a, keepdim),
+                          x.dtype());
+}
+
+double divisor(std::int64_t n, Correction c) { return static_cast<double>(std::max<std::int64_t>(0, n - c.value)); }
 
 } // namespace
 
 // y = sum_i x_i;  dx = g (stretched to x's shape)
 Tensor sum(const Tensor& x)
 {
-    detail::check_defined("sum", x);
+    detail::check_defined(TensorOp::Sum, x);
     Tensor out = detail::empty({}, x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         out.impl()->data<T>()[0] = static_cast<T>(sum_contiguous(px, x.numel()));
     });
-    return detail::record("sum", out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::Sum, out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{broadcast_to(g, detail::input_shape(n, 0))};
     });
 }
@@ -117,14 +277,15 @@ Tensor sum(const Tensor& x)
 // y_j = sum_k x_jk (over one axis);  dx = g with the axis restored, stretched
 Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim)
 {
-    detail::check_defined("sum", x);
+    constexpr std::string_view op = op_name(TensorOp::SumAxis);
+    detail::check_defined(op, x);
     if (x.dim() == 0) { // PyTorch: a 0-d tensor has the one axis 0 (or -1), and its sum is itself
-        normalize_axis("sum", axis, Shape{1});
+        normalize_axis(op, axis, Shape{1});
         return sum(x);
     }
-    const std::int64_t a = normalize_axis("sum", axis, x.shape());
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
     Tensor out = sum_axis_kernel(x, a, keepdim);
-    return detail::record("sum", out, {&x}, {}, [a, keepdim](const Tensor& g, const TensorNode& n) {
+    return detail::record(TensorOp::SumAxis, out, {&x}, {}, [a, keepdim](const Tensor& g, const TensorNode& n) {
         return TensorList{unreduce(g, detail::input_shape(n, 0), a, keepdim)};
     });
 }
@@ -132,31 +293,74 @@ Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim)
 // y = sum(x) / n;  dx = g / n
 Tensor mean(const Tensor& x)
 {
-    detail::check_defined("mean", x);
-    if (x.numel() == 0)
-        throw std::invalid_argument(fmt::format("mean: the tensor of shape {} is empty", to_string(x.shape())));
+    constexpr std::string_view op = op_name(TensorOp::Mean);
+    detail::check_defined(op, x);
+    check_not_empty(op, x);
     // One op, not a sum and a product: y = sum(x) / n;  dx = g / n, stretched
     const double n = static_cast<double>(x.numel());
     Tensor out = detail::empty({}, x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         out.impl()->data<T>()[0] = static_cast<T>(sum_contiguous(x.impl()->data<T>(), x.numel()) / n);
     });
-    return detail::record("mean", out, {&x}, {}, [n](const Tensor& g, const TensorNode& node) {
+    return detail::record(TensorOp::Mean, out, {&x}, {}, [n](const Tensor& g, const TensorNode& node) {
         return TensorList{broadcast_to(g / n, detail::input_shape(node, 0))};
     });
 }
 
 Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim)
 {
-    detail::check_defined("mean", x);
+    constexpr std::string_view op = op_name(TensorOp::Mean);
+    detail::check_defined(op, x);
     if (x.dim() == 0) {
-        normalize_axis("mean", axis, Shape{1});
+        normalize_axis(op, axis, Shape{1});
         return mean(x);
     }
-    const std::int64_t a = normalize_axis("mean", axis, x.shape());
-    if (x.shape()[a] == 0)
-        throw std::invalid_argument(fmt::format("mean: axis {} of shape {} is empty", axis, to_string(x.shape())));
+    const std::int64_t a = nonempty_axis(op, x, axis);
     return sum(x, a, keepdim) * (1.0 / static_cast<double>(x.shape()[a]));
+}
+
+Tensor max(const Tensor& x) { return extreme_all(TensorOp::Max, x, greater); }
+Tensor min(const Tensor& x) { return extreme_all(TensorOp::Min, x, less); }
+Tensor max(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    return extreme_axis(TensorOp::MaxAxis, x, axis, keepdim, greater);
+}
+Tensor min(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    return extreme_axis(TensorOp::MinAxis, x, axis, keepdim, less);
+}
+Tensor argmax(const Tensor& x) { return arg_all("argmax", x, greater); }
+Tensor argmin(const Tensor& x) { return arg_all("argmin", x, less); }
+Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim) { return arg_axis("argmax", x, axis, keepdim, greater); }
+Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim) { return arg_axis("argmin", x, axis, keepdim, less); }
+
+// y = sum((x - mean x)^2) / (n - c);  dx = 2 g (x - mean x) / (n - c)  (composed of recorded ops)
+Tensor var(const Tensor& x, Correction correction)
+{
+    detail::check_defined("var", x);
+    check_not_empty("var", x);
+    const Tensor d = x - mean(x);
+    return sum(d * d) / divisor(x.numel(), correction);
+}
+
+Tensor var(const Tensor& x, std::int64_t axis, bool keepdim, Correction correction)
+{
+    detail::check_defined("var", x);
+    if (x.dim() == 0) {
+        check_scalar_axis("var", axis);
+        return var(x.reshape({1}), 0, false, correction);
+    }
+    const std::int64_t a = nonempty_axis("var", x, axis);
+    const std::int64_t n = x.shape()[static_cast<std::size_t>(a)];
+    const Tensor d = x - mean(x, a, true);
+    return sum(d * d, a, keepdim) / divisor(n, correction);
+}
+
+// y = sqrt(var x);  dx = g (x - mean x) / ((n - c) y)  (through sqrt and var)
+Tensor std(const Tensor& x, Correction correction) { return sqrt(var(x, correction)); }
+Tensor std(const Tensor& x, std::int64_t axis, bool keepdim, Correction correction)
+{
+    return sqrt(var(x, axis, keepdim, correction));
 }
 
 Tensor Tensor::sum() const { return autograd::sum(*this); }

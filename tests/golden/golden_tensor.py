@@ -107,7 +107,7 @@ CASES = [
     ('reshape', lambda a, b: a.reshape(4, 3) * b, [I([3, 4], 47), I([3], 48)]),
     ('flatten', lambda a, w: a.flatten() * w, [I([2, 3], 50), C(values([6], 49))]),
     ('transpose', lambda a: a.transpose(0, 2), [I([2, 3, 4], 51)]),
-    # Elementwise (ops/math.hpp)
+    # Elementwise (ops/elementwise.hpp)
     ('sqrt', torch.sqrt, [I([2, 3], 52, *POS)]),
     ('abs', torch.abs, [('in', MIXED)]),
     ('leaky_relu', F.leaky_relu, [('in', MIXED)]),
@@ -121,7 +121,7 @@ CASES = [
     # First derivatives only: at a zero base PyTorch's second derivative is NaN (0 * log 0 inside
     # its masked formula), where Backprop's gives the limit, 0.
     ('pow_zero_base', torch.pow, [('in', t([0.0, 0.0, 2.0], [3])), ('in', t([2.0, 0.0, 1.5], [3]))], False),
-    # Reductions (ops/math.hpp)
+    # Reductions (ops/reduce.hpp)
     ('max', torch.max, [I([3, 4], 59)]),
     ('max_ties', torch.max, [('in', t([1.0, 3.0, 3.0, 2.0, 2.0, 0.0], [2, 3]))]),
     ('max_axis', lambda a: torch.max(a, 1).values, [I([3, 4], 60)]),
@@ -143,7 +143,7 @@ CASES = [
     ('std', torch.std, [I([3, 4], 72)]),
     ('std_axis', lambda a: torch.std(a, -1), [I([2, 3, 4], 73)]),
     ('std_axis_biased', lambda a: torch.std(a, 0, unbiased=False), [I([4, 2], 74)]),
-    # Normalisation (ops/math.hpp)
+    # Normalisation (ops/softmax.hpp)
     ('softmax', lambda a: torch.softmax(a, 1), [I([3, 4], 75, -3, 3)]),
     ('softmax_axis0', lambda a: torch.softmax(a, 0), [I([3, 4], 76, -3, 3)]),
     ('softmax_3d', lambda a: torch.softmax(a, 1), [I([2, 3, 4], 77, -3, 3)]),
@@ -152,7 +152,7 @@ CASES = [
     ('log_softmax_large', lambda a: torch.log_softmax(a, 0), [('in', t([1e4, 0.0, -5.0], [3]))]),
     ('cross_entropy', lambda a, labels: F.cross_entropy(a, labels.long()),
      [I([4, 3], 80, -3, 3), C(t([2.0, 0.0, 1.0, 2.0], [4]))]),
-    # Comparisons and where (ops/math.hpp)
+    # Comparisons and where (ops/compare.hpp)
     ('eq', lambda a, b: torch.eq(a, b).double(), [C(t([1.0, 2.0, 3.0], [3])), C(t([2.0, 2.0, 1.0, 3.0, 2.0, 3.0], [2, 3]))]),
     ('ne', lambda a, b: torch.ne(a, b).double(), [C(t([1.0, 2.0, 3.0], [3])), C(t([2.0, 2.0, 1.0, 3.0, 2.0, 3.0], [2, 3]))]),
     ('lt', lambda a, b: torch.lt(a, b).double(), [C(t([1.0, 2.0, 3.0], [3])), C(t([2.0, 2.0, 1.0, 3.0, 2.0, 3.0], [2, 3]))]),
@@ -166,7 +166,7 @@ CASES = [
     # A small MLP: 2-layer tanh, MSE; its gradient and a Hessian-vector product.
     ('mlp_mse', mlp_mse, [C(values([5, 3], 85)), C(values([5, 2], 86)), I([3, 4], 87), I([4], 88),
                           I([4, 2], 89), I([2], 90)]),
-    # Select, join and rearrange (ops/index.hpp). These ops are linear, so each has a case
+    # Select, join and rearrange (ops/index.hpp, ops/shape.hpp). These ops are linear, so each has a case
     # through a nonlinear function too (`_hvp`): its Hessian-vector product differentiates the
     # op's recorded backward (slice's pad, index_select's and gather's scatter-add, ...).
     ('permute', lambda a: a.permute(2, 0, 1), [I([2, 3, 4], 91)]),

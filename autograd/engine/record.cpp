@@ -1,0 +1,122 @@
+// The op plumbing of record.hpp: result buffers, argument checks, recording a node and reading it
+// back in backward.
+#include "autograd/engine/record.hpp"
+
+#include "autograd/anomaly.hpp"
+#include "autograd/cpu/object_cache.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+
+namespace autograd::detail {
+
+Tensor empty(Shape shape, Dtype dtype)
+{
+    auto impl = std::allocate_shared<TensorImpl>(CachingAllocator<TensorImpl>{});
+    impl->storage = std::allocate_shared<Storage>(CachingAllocator<Storage>{}, dtype, static_cast<std::size_t>(shape_numel(shape)));
+    impl->shape = std::move(shape);
+    impl->dtype = dtype;
+    return Tensor(std::move(impl));
+}
+
+void check_defined(std::string_view op, const Tensor& t)
+{
+    if (!t.defined())
+        throw std::invalid_argument(fmt::format("{}: an argument is an undefined tensor", op));
+}
+
+void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b)
+{
+    check_defined(op, a);
+    check_defined(op, b);
+    if (a.dtype() != b.dtype())
+        throw std::invalid_argument(fmt::format("{}: dtypes {} and {} differ (convert one with .to())", op,
+                                                to_string(a.dtype()), to_string(b.dtype())));
+}
+
+void check_scalar_axis(std::string_view op, std::int64_t axis)
+{
+    if (axis != 0 && axis != -1)
+        throw std::invalid_argument(fmt::format("{}: axis {} is out of range for shape [] (valid: -1 to 0)", op, axis));
+}
+
+std::string_view first_nonfinite(const Tensor& t)
+{
+    return dispatch(t.dtype(), [&]<class T>() -> std::string_view {
+        const T* p = t.impl()->data<T>();
+        for (std::int64_t i = 0, n = t.numel(); i < n; ++i) {
+            if (std::isnan(p[i]))
+                return "NaN";
+            if (std::isinf(p[i]))
+                return "Inf";
+        }
+        return {};
+    });
+}
+
+std::string describe_tensor(const Tensor& t)
+{
+    if (!t.defined())
+        return "none";
+    const std::string label = t.label();
+    return label.empty() ? to_string(t.shape()) : label + " " + to_string(t.shape());
+}
+
+Tensor record(TensorOp op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved, TensorBackward backward)
+{
+    if (is_anomaly_enabled() && !in_backward_formula) {
+        if (const std::string_view bad = first_nonfinite(out); !bad.empty()) {
+            std::string names;
+            for (const Tensor* t : inputs) {
+                if (!names.empty())
+                    names += ", ";
+                names += describe_tensor(*t);
+            }
+            throw std::runtime_error(fmt::format("anomaly: {} produced {} in its output of shape {} (inputs: {})",
+                                                 op_name(op), bad, to_string(out.shape()), names));
+        }
+    }
+    if (!is_grad_enabled())
+        return out;
+    bool any = false;
+    for (const Tensor* t : inputs)
+        any = any || t->requires_grad();
+    if (!any)
+        return out;
+    auto node = std::allocate_shared<TensorNode>(CachingAllocator<TensorNode>{});
+    node->op = op;
+    node->inputs.reserve(inputs.size());
+    for (const Tensor* t : inputs) {
+        TensorEdge e;
+        if (t->requires_grad()) {
+            if (t->grad_fn())
+                e.fn = t->grad_fn();
+            else
+                e.leaf = t->impl();
+        }
+        node->inputs.push_back(std::move(e));
+    }
+    node->saved = std::move(saved);
+    node->backward = std::move(backward);
+    node->shape = out.shape();
+    node->dtype = out.dtype();
+    node->output = out.impl();
+    out.impl()->grad_fn = std::move(node);
+    out.impl()->requires_grad = true;
+    return out;
+}
+
+const Tensor& saved(const TensorNode& node, std::size_t i)
+{
+    if (node.released)
+        throw std::logic_error(fmt::format(
+            "backward: the saved tensors of '{}' were freed by an earlier backward(); pass {{.retain_graph = true}} to the "
+            "first backward() to go through the graph twice",
+            op_name(node.op)));
+    return node.saved[i];
+}
+
+} // namespace autograd::detail

@@ -1,0 +1,57 @@
+// Elementwise tensor ops: arithmetic with broadcasting, and functions applied to each element.
+// Included by tensor.hpp.
+//
+//   Tensor y = (x - mu) / sqrt(sigma2 + 1e-5) * gamma + beta;  // [N, C] with [C]: broadcast
+//   Tensor h = clamp(leaky_relu(x, 0.1), -1.0, std::nullopt);
+//   Tensor p = pow(base, exponent);                            // both differentiable
+//
+// Semantics are PyTorch's (1.13), gradients included:
+// - Binary ops broadcast their operands (NumPy's rules) and need one dtype; a double operand is
+//   a scalar of the tensor's dtype. A broadcast input's gradient is summed back to its shape.
+// - relu'(0) = 0; abs has gradient sign(x), 0 at 0; clamp passes the gradient where
+//   min <= x <= max (inclusive) and 0 elsewhere; leaky_relu's gradient at 0 is the slope.
+// - Domain edges as in PyTorch: log(0) = -inf, log(-1) = NaN, sqrt'(0) = inf.
+#pragma once
+
+#include <optional>
+
+namespace autograd {
+
+class Tensor;
+
+// Arithmetic with broadcasting; a double operand is a scalar of the tensor's dtype.
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator/(double a, const Tensor& b);
+
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor pow(const Tensor& x, double exponent);
+
+/// sqrt(x); gradient g / (2 sqrt(x)) (inf at 0, as PyTorch).
+Tensor sqrt(const Tensor& x);
+/// |x|; gradient g * sign(x), 0 at x == 0.
+Tensor abs(const Tensor& x);
+/// x where x > 0, slope * x elsewhere.
+Tensor leaky_relu(const Tensor& x, double slope = 0.01);
+/// min(max(x, min), max); either bound may be absent (not both). With min > max every element
+/// becomes max, as in PyTorch.
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
+/// x^exponent elementwise with broadcasting, both differentiable. As PyTorch: d/dx is 0 where
+/// the exponent is 0, d/dexponent = x^e ln x is 0 where x == 0 and e >= 0.
+Tensor pow(const Tensor& x, const Tensor& exponent);
+
+} // namespace autograd

@@ -1,0 +1,195 @@
+// The loops under the tensor ops: elementwise maps, broadcasting binary ops, and the
+// [outer, size, inner] view of a shape along one axis. Each runs for float and double (dispatch),
+// vectorised for this CPU (run_vectorized) and split across threads when large (parallel_for).
+//
+//   // y = x^2 elementwise, as a new tensor of x's shape and dtype
+//   Tensor y = detail::map_unary(x, [](auto v) { return v * v; });
+//   // y = a + b with broadcasting; the op (or a name) is what shape and dtype errors say
+//   Tensor z = detail::broadcast_binary(TensorOp::Add, a, b, [](auto p, auto q) { return p + q; });
+#pragma once
+
+#include "autograd/cpu/parallel.hpp"
+#include "autograd/cpu/simd.hpp"
+#include "autograd/engine/record.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace autograd::detail {
+
+/// Elements per thread below which an elementwise loop stays on one thread (measured: waking
+/// the pool costs about what 64K additions do).
+constexpr std::int64_t kParallelGrain = std::int64_t{1} << 16;
+
+/// Runs loop(begin, end) over [0, n): vectorised as run_vectorized does, and split across
+/// threads when n is large (parallel_for).
+template <class F> void flat_loop(std::int64_t n, F&& loop)
+{
+    const auto run = [&](std::int64_t begin, std::int64_t end) {
+        run_vectorized([&]() [[gnu::always_inline]] { loop(begin, end); });
+    };
+    if (n < 2 * kParallelGrain)
+        run(0, n);
+    else
+        parallel_for(n, kParallelGrain, run);
+}
+
+/// out[i] = f(x[i]): the kernel of every elementwise unary op (f is called with float or double).
+template <class F> Tensor map_unary(const Tensor& x, F f)
+{
+    Tensor out = empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->template data<T>();
+        T* po = out.impl()->template data<T>();
+        flat_loop(x.numel(), [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+            for (std::int64_t i = begin; i < end; ++i)
+                po[i] = f(px[i]);
+        });
+    });
+    return out;
+}
+
+/// A 0-d zero of t's dtype: the "elsewhere" operand of where() in backward formulas.
+inline Tensor zero_like(const Tensor& t) { return Tensor::scalar(0.0, t.dtype()); }
+
+/// A shape seen along one axis as [outer, size, inner]: how reductions and index ops walk it.
+struct AxisView {
+    std::int64_t outer = 1, size = 1, inner = 1;
+};
+inline AxisView axis_view(const Shape& shape, std::int64_t axis)
+{
+    AxisView v;
+    for (std::int64_t i = 0; i < axis; ++i)
+        v.outer *= shape[static_cast<std::size_t>(i)];
+    v.size = shape[static_cast<std::size_t>(axis)];
+    for (auto i = static_cast<std::size_t>(axis) + 1; i < shape.size(); ++i)
+        v.inner *= shape[i];
+    return v;
+}
+
+/// Calls f(o, offsets) for every element o (row-major) of `shape`, with the offsets of the
+/// elements of the N inputs (whose shapes broadcast to `shape`) that meet there.
+template <std::size_t N, class F> void for_each_broadcast(const Shape& shape, const std::array<Shape, N>& in, F&& f)
+{
+    const std::size_t d = shape.size();
+    const std::int64_t total = shape_numel(shape);
+    std::array<Shape, N> strides;
+    bool simple = true; // every input has the output's shape or one element: no multi-index needed
+    std::array<std::int64_t, N> step{};
+    for (std::size_t k = 0; k < N; ++k) {
+        step[k] = in[k] == shape ? 1 : 0;
+        simple = simple && (step[k] == 1 || shape_numel(in[k]) == 1);
+        strides[k] = Shape(d, 0);
+        const Shape c = contiguous_strides(in[k]);
+        for (std::size_t i = 0; i < in[k].size(); ++i)
+            if (in[k][i] != 1)
+                strides[k][i + d - in[k].size()] = c[i];
+    }
+    std::array<std::int64_t, N> off{};
+    if (total == 0)
+        return;
+    if (simple) {
+        for (std::int64_t o = 0; o < total; ++o) {
+            for (std::size_t k = 0; k < N; ++k)
+                off[k] = o * step[k];
+            f(o, off);
+        }
+        return;
+    }
+    // Row by row: the innermost dimension in a tight loop, then advance the outer multi-index.
+    const std::int64_t inner = shape[d - 1];
+    std::array<std::int64_t, N> inner_stride{};
+    for (std::size_t k = 0; k < N; ++k)
+        inner_stride[k] = strides[k][d - 1];
+    Shape index(d, 0);
+    std::array<std::int64_t, N> at{};
+    for (std::int64_t o = 0; o < total; o += inner) {
+        for (std::int64_t j = 0; j < inner; ++j) {
+            for (std::size_t k = 0; k < N; ++k)
+                at[k] = off[k] + j * inner_stride[k];
+            f(o + j, at);
+        }
+        for (std::size_t dim = d - 1; dim-- > 0;) {
+            for (std::size_t k = 0; k < N; ++k)
+                off[k] += strides[k][dim];
+            if (++index[dim] < shape[dim])
+                break;
+            for (std::size_t k = 0; k < N; ++k)
+                off[k] -= strides[k][dim] * shape[dim];
+            index[dim] = 0;
+        }
+    }
+}
+
+
+/// Whether `part` (leading 1s aside) is the trailing dimensions of `whole`, so that broadcasting
+/// it repeats one contiguous block: a bias [16] against [100, 16].
+inline bool is_trailing_block(const Shape& part, const Shape& whole)
+{
+    std::size_t lead = 0;
+    while (lead < part.size() && part[lead] == 1)
+        ++lead;
+    const std::size_t k = part.size() - lead;
+    if (k > whole.size() || shape_numel(part) == 0)
+        return false;
+    return std::equal(part.begin() + static_cast<std::ptrdiff_t>(lead), part.end(),
+                      whole.end() - static_cast<std::ptrdiff_t>(k));
+}
+
+/// out[i] = f(a[i], b[i]) over the broadcast shape, in a's dtype: the kernel of every binary op.
+/// Equal shapes and a one-element operand take flat loops the compiler vectorises.
+template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a, const Tensor& b, F f)
+{
+    check_same_dtype(op, a, b);
+    Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(op, a.shape(), b.shape());
+    Tensor out = empty(shape, a.dtype());
+    dispatch(a.dtype(), [&]<class T>() {
+        const T* pa = a.impl()->template data<T>();
+        const T* pb = b.impl()->template data<T>();
+        T* po = out.impl()->template data<T>();
+        const std::int64_t n = out.numel();
+        if (a.numel() == n && b.numel() == n) {
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+                for (std::int64_t i = begin; i < end; ++i)
+                    po[i] = f(pa[i], pb[i]);
+            });
+        } else if (b.numel() == 1 && a.numel() == n) {
+            const T s = pb[0];
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+                for (std::int64_t i = begin; i < end; ++i)
+                    po[i] = f(pa[i], s);
+            });
+        } else if (a.numel() == 1 && b.numel() == n) {
+            const T s = pa[0];
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+                for (std::int64_t i = begin; i < end; ++i)
+                    po[i] = f(s, pb[i]);
+            });
+        } else if (a.numel() == n && is_trailing_block(b.shape(), shape)) { // x + bias: row by row
+            const std::int64_t m = b.numel();
+            for (std::int64_t r = 0; r < n; r += m)
+                for (std::int64_t i = 0; i < m; ++i)
+                    po[r + i] = f(pa[r + i], pb[i]);
+        } else if (b.numel() == n && is_trailing_block(a.shape(), shape)) {
+            const std::int64_t m = a.numel();
+            for (std::int64_t r = 0; r < n; r += m)
+                for (std::int64_t i = 0; i < m; ++i)
+                    po[r + i] = f(pa[i], pb[r + i]);
+        } else {
+            for_each_broadcast<2>(shape, {a.shape(), b.shape()},
+                                  [&](std::int64_t o, const std::array<std::int64_t, 2>& at) { po[o] = f(pa[at[0]], pb[at[1]]); });
+        }
+    });
+    return out;
+}
+
+/// The same, the errors naming `op`.
+template <class F> Tensor broadcast_binary(TensorOp op, const Tensor& a, const Tensor& b, F f)
+{
+    return broadcast_binary(op_name(op), a, b, f);
+}
+
+} // namespace autograd::detail

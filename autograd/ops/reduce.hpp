@@ -1,0 +1,59 @@
+// Reductions of tensors: sum, mean, max/min and their indices, var and std. Included by
+// tensor.hpp.
+//
+//   Tensor loss = ((y - target) * (y - target)).mean();     // 0-d
+//   Tensor per_row = sum(x, 1);                              // [N, C] -> [N]
+//   Tensor peak = max(logits, 1, true);                      // [N, C] -> [N, 1]
+//   Tensor correct = eq(argmax(logits, 1), labels).mean();   // accuracy
+//   Tensor spread = autograd::std(x, 0, false, Correction{0});
+//
+// Over all elements the result is 0-d; over an axis (negative counts from the end) the axis is
+// removed, or kept with size 1 under keepdim. A 0-d tensor has the one axis 0 (or -1), as in
+// PyTorch. Semantics are PyTorch's (1.13), gradients included:
+// - max/min over all elements split the gradient evenly among tied maxima; over an axis the
+//   gradient goes to the element argmax/argmin returns (the first of ties). NaN propagates.
+// - argmax/argmin are not differentiable: they return plain tensors (no gradient,
+//   requires_grad() false) of the input's dtype holding integral values. Tensors hold floating
+//   point in this version, so indices are exact up to 2^24 in float32 (2^53 in float64);
+//   index_select and gather accept such tensors as indices.
+#pragma once
+
+#include <cstdint>
+
+namespace autograd {
+
+class Tensor;
+
+/// Sum of all elements (0-d), or over one axis.
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim = false);
+
+/// The largest element (NaN if any is NaN).
+Tensor max(const Tensor& x);
+/// The largest element along `axis` (the values of torch.max(x, axis); argmax gives the indices).
+Tensor max(const Tensor& x, std::int64_t axis, bool keepdim = false);
+Tensor min(const Tensor& x);
+Tensor min(const Tensor& x, std::int64_t axis, bool keepdim = false);
+/// Row-major flat index of the first largest element, as a 0-d tensor (no gradient).
+Tensor argmax(const Tensor& x);
+/// Index along `axis` of the first largest element (no gradient).
+Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);
+Tensor argmin(const Tensor& x);
+Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
+
+/// The divisor of var and std is n - correction (PyTorch's `correction`): 1, the default, is the
+/// unbiased estimate (Bessel's correction, torch's unbiased=True); 0 the population variance
+/// (unbiased=False). Pass it as Correction{0}. A divisor <= 0 gives inf or NaN, as in PyTorch.
+struct Correction {
+    std::int64_t value = 1;
+};
+/// sum((x - mean(x))^2) / (n - correction); gradient 2 (x - mean) / (n - correction).
+Tensor var(const Tensor& x, Correction correction = {});
+Tensor var(const Tensor& x, std::int64_t axis, bool keepdim = false, Correction correction = {});
+/// sqrt(var(x)). Call it as autograd::std: a bare std(x) collides with namespace std.
+Tensor std(const Tensor& x, Correction correction = {});
+Tensor std(const Tensor& x, std::int64_t axis, bool keepdim = false, Correction correction = {});
+
+} // namespace autograd
