@@ -1,4 +1,7 @@
 // Atomic file writes: a crash or an exception mid-write leaves the previous file whole.
+//
+//   autograd::write_file_atomically("graph.dot", [&](std::ostream& out) { out << text; });
+//   autograd::write_file_atomically("model.safetensors", bytes);   // binary, from a string_view
 #pragma once
 
 #include <filesystem>

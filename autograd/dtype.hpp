@@ -1,4 +1,8 @@
 // Element types of tensors: float32 (the default, as in PyTorch) and float64 (gradient checks).
+//
+//   Tensor t = Tensor::zeros({2, 3}, Dtype::Float64);
+//   dispatch(t.dtype(), [&]<class T>() { T* p = t.data_ptr<T>(); p[0] = T(1); });   // T = double
+//   itemsize(Dtype::Float32);   // 4
 #pragma once
 
 #include <cstddef>

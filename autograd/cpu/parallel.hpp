@@ -5,6 +5,11 @@
 // caller's thread with no synchronisation at all. The workers are a pool made on first use;
 // their number is BACKPROP_NUM_THREADS, or the number of cores. Matrix products are threaded by
 // OpenBLAS itself (OPENBLAS_NUM_THREADS), not here.
+//
+//   detail::parallel_for(n, std::int64_t{1} << 16, [&](std::int64_t begin, std::int64_t end) {
+//       for (std::int64_t i = begin; i < end; ++i)
+//           y[i] = 2.0f * x[i];
+//   });   // one call on the caller's thread when n is below two grains
 #pragma once
 
 #include <cstdint>

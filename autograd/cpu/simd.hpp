@@ -1,6 +1,11 @@
 // run_vectorized: a loop compiled twice, for the build's baseline and for AVX2 + FMA, and run in
 // the version this CPU supports. The build stays portable (no -march), and loops over tensors
 // still get this machine's 32-byte vectors. Used by the elementwise kernels and the optimizers.
+//
+//   detail::run_vectorized([&]() [[gnu::always_inline]] {
+//       for (std::int64_t i = 0; i < n; ++i)
+//           y[i] += a * x[i];   // an AVX2 + FMA loop where the CPU has them
+//   });
 #pragma once
 
 namespace autograd::detail {

@@ -10,6 +10,9 @@
 //
 // The method is the classical one (as in Cephes and SLEEF): e^x = 2^n e^r with n = round(x / ln 2)
 // and |r| <= ln 2 / 2, e^r from a degree-6 polynomial, 2^n put into the exponent bits.
+//
+//   for (std::int64_t i = 0; i < n; ++i)
+//       y[i] = detail::sigmoid_of(x[i]);   // vsigmoid for float, the library's for double
 #pragma once
 
 #include <bit>

@@ -1,5 +1,8 @@
 // Labels of scalar nodes ("w", "x1"), kept beside the nodes rather than in them: few nodes have
 // one, and a string in every node would triple its size.
+//
+//   detail::set_label(node, "w");
+//   detail::get_label(node);   // "w"; "" for a node with no label
 #pragma once
 
 #include "autograd/engine/scalar_node.hpp"

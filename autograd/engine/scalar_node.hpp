@@ -14,6 +14,9 @@
 // they were created, which is a topological order: backward() walks them from the output down,
 // in address order, with no sort (see Value::backward). The chunks of a thread are kept in a
 // list in the order they were started, which extends that order across chunks.
+//
+//   detail::ScalarNode* n = detail::allocate_node();   // a bump of this thread's chunk pointer
+//   n->op = ScalarOp::Mul; n->lhs = a; n->rhs = b;      // what value.cpp's ops fill in
 #pragma once
 
 #include <atomic>

@@ -8,6 +8,9 @@
 // Conventions: `g` is the gradient arriving at the output y; the comment above each op gives
 // the local derivatives. Domain edges follow PyTorch: log(0) = -inf, log(-1) = NaN, a negative
 // base to a fractional power is NaN, relu'(0) = 0.
+//
+//   scalar_ops::Mul::forward(2.0, 3.0);   // 6
+//   op_info(ScalarOp::Mul);               // {"mul", "*", 2}: name, DOT symbol, arity
 #pragma once
 
 #include "autograd/engine/op_symbols.hpp"

@@ -3,6 +3,9 @@
 // Used where writing into nodes is not allowed: drawing a graph (any time, on any thread) and
 // backward on graphs that other threads' arenas hold (their owners may be reading those slots).
 // The same-thread fast paths use flag bits and the arena order instead (value.cpp, scalar_node.cpp).
+//
+//   for (const detail::ScalarNode* n : detail::scalar_topological_order(root, /*skip_leaves=*/false))
+//       draw(n);   // inputs before the nodes that use them, root last
 #pragma once
 
 #include "autograd/engine/scalar_ops.hpp"

@@ -4,6 +4,9 @@
 //
 // Only the elements in use are constructed and destroyed (the inline slots are raw storage), so
 // an empty list costs nothing to make or drop. Past N, every element moves to an std::vector.
+//
+//   SmallVector<Tensor, 3> saved{a, b};   // in place: no heap allocation up to 3
+//   saved.push_back(c);
 #pragma once
 
 #include <cstddef>

@@ -5,6 +5,10 @@
 // Ownership mirrors the scalar engine: a tensor owns the node that made it (grad_fn), a node owns
 // the nodes of its inputs and the tensors it saved, never its output (a weak pointer), so graphs
 // cannot form ownership cycles. Saved outputs are stored detached for the same reason.
+//
+//   const TensorNode& node = *y.grad_fn();
+//   op_info(node.op).name;        // "mul"
+//   node.inputs[0].needed();      // whether the first input wants a gradient
 #pragma once
 
 #include "autograd/engine/small_vector.hpp"

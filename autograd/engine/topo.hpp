@@ -1,4 +1,8 @@
 // Topological order of a graph, iteratively: written once for the scalar and the tensor engine.
+//
+//   std::vector<Node*> order, stack;
+//   detail::topological_order(root, order, stack, marks);   // marks: e.g. SideTableMarks<Node>
+//   // walk order backwards: every node before its inputs
 #pragma once
 
 #include <unordered_map>

@@ -1,5 +1,9 @@
 // The DOT text of a graph, written once for scalar and tensor graphs: each engine describes its
 // nodes as GraphNodes (in topological order) and this file draws them.
+//
+//   std::vector<detail::GraphNode> nodes = {{.title = "w", .fields = {"data 0.8000"}, .role = NodeRole::Parameter},
+//                                           {.title = "a", .op = "*", .inputs = {0}}};
+//   detail::emit_dot(nodes, out, {});
 #pragma once
 
 #include "autograd/dot.hpp"
