@@ -9,11 +9,19 @@
 // Each value is a record {label | data | grad}; each op is a separate small node between its
 // inputs and its result. Colours give roles: inputs blue, parameters orange, constants grey,
 // the output green. Node ids follow the topological order, so the same graph gives the same text.
+//
+// To see gradients flow, colour by gradient size and label the edges from a trace:
+//   autograd::BackwardTrace trace;
+//   loss.backward();
+//   autograd::write_dot(loss, "flow.dot", {.color_by_grad = true, .scalar_steps = trace.scalar_steps()});
 #pragma once
+
+#include "autograd/trace.hpp"
 
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -30,6 +38,14 @@ struct DotOptions {
     bool show_grad = true;
     std::size_t max_nodes = 1000; // values drawn at most; those nearest the output are kept
     int precision = 4;            // significant digits of data and grad
+    // Gradient flow: fill each node by the size of its gradient (|grad| of a scalar, the norm of a
+    // tensor's) on a log scale, with a legend; roles are then shown by the border instead.
+    bool color_by_grad = false;
+    // Steps of a BackwardTrace of this graph. Scalar graphs: each edge is labelled with its local
+    // derivative d(node)/d(operand). Tensor graphs: each edge with the norm of the gradient it
+    // carried, and op results, whose gradients are not kept, take their size from the trace.
+    std::span<const ScalarTraceStep> scalar_steps{};
+    std::span<const TensorTraceStep> tensor_steps{};
 };
 
 void write_dot(const Value& root, std::ostream& out, const DotOptions& options = {});

@@ -1,6 +1,8 @@
 // Value's out-of-line parts: labels, backward, printing, sums.
 #include "autograd/value.hpp"
 
+#include "autograd/trace.hpp"
+
 #include "autograd/engine/scalar_label.hpp"
 #include "autograd/engine/scalar_topo.hpp"
 
@@ -107,10 +109,20 @@ const Value& Value::set_label(std::string_view label) const
 
 namespace {
 
+// The drivers below take the step to run at each node as a parameter: the plain one,
+// scalar_backward_step, or the traced one. The plain instantiation is what every untraced
+// backward() runs, so tracing adds nothing to it.
+struct PlainStep {
+    template <class Sink> [[gnu::always_inline]] void operator()(detail::ScalarNode& n, Sink& sink) const
+    {
+        detail::scalar_backward_step(n, sink);
+    }
+};
+
 // The fast path. Nodes of one thread lie in its arena in creation order, a topological order,
 // so walking slots from the output down to older ones meets every node after all its consumers.
 // Slots of dead or unrelated nodes are skipped; the walk ends when no reached node is left.
-void backward_by_arena_order(detail::ScalarNode& root)
+template <class Step> void backward_by_arena_order(detail::ScalarNode& root, Step&& step)
 {
     scalar_ops::GradSink sink;
     root.grad = 1.0;
@@ -125,7 +137,7 @@ void backward_by_arena_order(detail::ScalarNode& root)
             if ((n.flags & detail::kReached) == 0)
                 continue;
             n.flags &= static_cast<std::uint8_t>(~detail::kReached);
-            detail::scalar_backward_step(n, sink);
+            step(n, sink);
             if (--sink.pending == 0)
                 return;
         }
@@ -154,13 +166,60 @@ struct MarkedSink {
 
 // The general path, for graphs that are not this thread's alone: an explicit topological sort,
 // with its marks kept beside the nodes (the nodes' owners may be walking their arenas).
-void backward_by_topological_sort(detail::ScalarNode& root)
+template <class Step> void backward_by_topological_sort(detail::ScalarNode& root, Step&& step)
 {
     const std::vector<const detail::ScalarNode*> order = detail::scalar_topological_order(&root, true);
     MarkedSink sink;
     root.grad = 1.0;
     for (auto it = order.rbegin(); it != order.rend(); ++it)
-        detail::scalar_backward_step(const_cast<detail::ScalarNode&>(**it), sink);
+        step(const_cast<detail::ScalarNode&>(**it), sink);
+}
+
+// Collects what a node's backward sends to each parent, instead of delivering it.
+struct CaptureSink {
+    detail::ScalarNode* parent[2]{};
+    double g[2]{};
+    int count = 0;
+    void add(detail::ScalarNode* p, double value)
+    {
+        parent[count] = p;
+        g[count] = value;
+        ++count;
+    }
+};
+
+// The traced step: the op's backward run once with an upstream gradient of 1 (its local
+// derivatives), then with the real one (the contributions, exactly as the plain step computes
+// them), which are then delivered as the plain step would, one edge at a time.
+struct TracedStep {
+    BackwardTrace& trace;
+    std::size_t nodes = 0;
+    template <class Sink> void operator()(detail::ScalarNode& n, Sink& sink)
+    {
+        const double upstream = n.grad;
+        CaptureSink local, contribution;
+        n.grad = 1.0;
+        detail::scalar_backward_step(n, local);
+        n.grad = upstream;
+        detail::scalar_backward_step(n, contribution);
+        const std::size_t index = nodes++;
+        for (int k = 0; k < contribution.count; ++k) {
+            detail::ScalarNode* p = contribution.parent[k];
+            sink.add(p, contribution.g[k]);
+            const bool accumulates = p->requires_grad();
+            trace.add(ScalarTraceStep{index, Value::share(&n), Value::share(p), k, n.op, upstream, local.g[k],
+                                      contribution.g[k], p->grad, accumulates});
+        }
+    }
+};
+
+template <class Step> void run_scalar_backward(detail::ScalarNode& root, Step&& step)
+{
+    const bool own = (root.flags & detail::kMixed) == 0 && detail::chunk_of(&root)->owner == detail::tl_arena;
+    if (own)
+        backward_by_arena_order(root, step);
+    else
+        backward_by_topological_sort(root, step);
 }
 
 } // namespace
@@ -175,11 +234,10 @@ void Value::backward() const
         root.grad += 1.0;
         return;
     }
-    const bool own = (root.flags & detail::kMixed) == 0 && detail::chunk_of(&root)->owner == detail::tl_arena;
-    if (own)
-        backward_by_arena_order(root);
+    if (BackwardTrace* trace = active_trace(); trace != nullptr) [[unlikely]]
+        run_scalar_backward(root, TracedStep{*trace});
     else
-        backward_by_topological_sort(root);
+        run_scalar_backward(root, PlainStep{});
 }
 
 std::size_t graph_size(const Value& root)

@@ -113,6 +113,12 @@ public:
 
     // Internal: build nodes for op structs of scalar_ops.hpp.
     template <class Op> static Value unary(const Value& a, double c = 0.0);
+    // Internal: a new handle of an existing node (traces hold the nodes they describe).
+    static Value share(detail::ScalarNode* n) noexcept
+    {
+        ++n->refs;
+        return Value(Adopt{}, n);
+    }
     template <class Op> static Value binary(const Value& a, const Value& b);
     detail::ScalarNode& node() const
     {

@@ -4,6 +4,9 @@
 #   tools/install-deps.sh            the build, test and Graphviz packages
 #   tools/install-deps.sh --peers    also PyTorch, scikit-learn and LibTorch, for the benchmarks
 #                                    and the scripts that regenerate test fixtures
+#   tools/install-deps.sh --ci       also what CI adds to the tests: Chromium and its WebDriver (the
+#                                    browser test of explain's page, skipped without them) and clang
+#                                    with libFuzzer (the fuzzing harnesses)
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev libcli11-dev
@@ -11,6 +14,11 @@ packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev
           python3-numpy)  # NumPy: the independent safetensors reader of test_safetensors
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(python3-torch python3-sklearn libtorch-dev time)
+elif [[ "${1:-}" == "--ci" ]]; then
+  packages+=(chromium chromium-driver clang libclang-rt-14-dev)
+elif [[ -n "${1:-}" ]]; then
+  echo "install-deps: unknown option '$1' (use --peers or --ci)" >&2
+  exit 2
 fi
 
 missing=()

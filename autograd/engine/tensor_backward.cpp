@@ -5,6 +5,7 @@
 // formula gives its inputs' gradients, which go to the nodes that made those inputs or, for
 // leaves, into their grad() (or, for grad(), into the returned list).
 #include "autograd/anomaly.hpp"
+#include "autograd/trace.hpp"
 #include "autograd/engine/record.hpp"
 #include "autograd/engine/topo.hpp"
 
@@ -193,6 +194,24 @@ void check_gradients(const TensorNode& node, const TensorList& grads)
     }
 }
 
+// Reports the edges of one processed node to a trace: each input that receives a gradient.
+void trace_node(BackwardTrace& trace, std::size_t index, const TensorNode& node, const GradientSummary& upstream,
+                const TensorList& grads)
+{
+    for (std::size_t i = 0; i < grads.size() && i < node.inputs.size(); ++i) {
+        const TensorEdge& e = node.inputs[i];
+        if (!e.needed() || !grads[i].defined())
+            continue;
+        std::string input = "[?]";
+        if (e.leaf)
+            input = detail::describe_tensor(Tensor(e.leaf));
+        else if (const auto out = e.fn->output.lock())
+            input = detail::describe_tensor(Tensor(out));
+        trace.add(TensorTraceStep{index, &node, node.op, upstream, i, summarize_gradient(grads[i]), e.leaf != nullptr,
+                                  std::move(input)});
+    }
+}
+
 // Where grad() wants gradients: its inputs, by the node that made them or by the leaf itself.
 struct Capture {
     std::unordered_map<const TensorNode*, std::size_t> nodes;
@@ -245,6 +264,8 @@ void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, B
         }
     }
 
+    BackwardTrace* const trace = active_trace();
+    std::size_t traced_nodes = 0;
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         auto* node = const_cast<TensorNode*>(*it);
         Tensor& slot = pending.of(node);
@@ -259,6 +280,9 @@ void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, B
             if (c != capture->nodes.end())
                 add_into(capture->result[c->second], g);
         }
+        GradientSummary upstream;
+        if (trace != nullptr) [[unlikely]]
+            upstream = summarize_gradient(g);
         TensorList input_grads;
         {
             const bool outer = detail::in_backward_formula;
@@ -272,6 +296,8 @@ void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, B
         g = Tensor(); // a formula that passed g through (add) leaves it to the last input unshared
         if (is_anomaly_enabled())
             check_gradients(*node, input_grads);
+        if (trace != nullptr) [[unlikely]]
+            trace_node(*trace, traced_nodes++, *node, upstream, input_grads);
         for (std::size_t i = 0; i < node->inputs.size(); ++i) {
             const TensorEdge& e = node->inputs[i];
             if (!e.needed() || i >= input_grads.size() || !input_grads[i].defined())

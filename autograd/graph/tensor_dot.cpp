@@ -47,7 +47,7 @@ std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& op
 {
     std::vector<detail::GraphNode> nodes;
     if (!root.grad_fn()) { // a leaf on its own
-        nodes.push_back({root.label(), fields(root, options), detail::NodeRole::Output, "", {}});
+        nodes.push_back({root.label(), fields(root, options), detail::NodeRole::Output, "", {}, {}, {}});
         return nodes;
     }
     SideMarks marks;
@@ -57,14 +57,21 @@ std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& op
     std::unordered_map<const void*, std::size_t> index; // node or leaf -> its entry
     for (const TensorNode* n : order) {
         detail::GraphNode g;
-        for (const TensorEdge& e : n->inputs) {
+        std::vector<std::size_t> drawn_input; // for each entry of g.inputs, its position in n->inputs
+        for (std::size_t k = 0; k < n->inputs.size(); ++k) {
+            const TensorEdge& e = n->inputs[k];
+            if (e.fn || e.leaf)
+                drawn_input.push_back(k);
             if (e.fn) {
                 g.inputs.push_back(index.at(e.fn.get()));
             } else if (e.leaf) {
                 auto [it, fresh] = index.emplace(e.leaf.get(), nodes.size());
                 if (fresh) {
                     const Tensor leaf(e.leaf);
-                    nodes.push_back({leaf.label(), fields(leaf, options), detail::NodeRole::Parameter, "", {}});
+                    detail::GraphNode l{leaf.label(), fields(leaf, options), detail::NodeRole::Parameter, "", {}, {}, {}};
+                    if (leaf.grad().defined())
+                        l.grad_size = norm(leaf.grad());
+                    nodes.push_back(std::move(l));
                 }
                 g.inputs.push_back(it->second);
             }
@@ -78,6 +85,16 @@ std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& op
             g.fields = {fmt::format("{} {}", to_string(n->shape), to_string(n->dtype))};
         }
         g.role = n == root.grad_fn().get() ? detail::NodeRole::Output : detail::NodeRole::Intermediate;
+        // An op's result keeps no gradient: its size comes from the trace, with the edges'.
+        for (const TensorTraceStep& step : options.tensor_steps) {
+            if (step.node != n)
+                continue;
+            g.grad_size = step.upstream.norm;
+            g.input_labels.resize(g.inputs.size());
+            for (std::size_t k = 0; k < drawn_input.size(); ++k)
+                if (drawn_input[k] == step.input_index)
+                    g.input_labels[k] = "‖g‖ " + detail::format_number(step.contribution.norm, options.precision);
+        }
         index[n] = nodes.size();
         nodes.push_back(std::move(g));
     }
@@ -89,7 +106,7 @@ std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& op
 void write_dot(const Tensor& root, std::ostream& out, const DotOptions& options)
 {
     detail::check_defined("write_dot", root);
-    detail::emit_dot(describe(root, options), out, options);
+    detail::emit_dot(describe(root, options), out, options, "the norm of the gradient the edge carried");
 }
 
 std::string to_dot(const Tensor& root, const DotOptions& options)
