@@ -81,7 +81,8 @@ try {
                s.x[1], s.t[0], s.t[1]);
     fmt::print("Weights (w_ij: the weight neuron i gives to its input j; b: the bias):\n");
     for (std::size_t k = 0; k < delta_rule::Weights::kSize; ++k)
-        fmt::print("  {:<9} {:>5}{}", delta_rule::Weights::name(k), w.v[k], k % 4 == 3 ? "\n" : "");
+        fmt::print("  {:<9} {:>5}{}", delta_rule::Weights::name(k), w.v[k],
+                   k % 4 == 3 || k + 1 == delta_rule::Weights::kSize ? "\n" : "");
     fmt::print("\nBy hand: plain loops over the tutorial's equations (numbered as in it).\n"
                "Engine: autograd::Tensor (float64) through nn::Linear layers; gradients from\n"
                "E.backward(), delta_i as dE/dnet_i from autograd::grad.\n");
