@@ -162,4 +162,11 @@ BOOST_AUTO_TEST_CASE(a_log_y_axis_for_values_that_span_decades)
     narrow.add({1, 1});
     narrow.add({2, 50});
     BOOST_TEST(narrow.to_svg("epoch", {"g"}, {.title = "", .y_label = "", .y_scale = nn::AxisScale::Auto}) == narrow.to_svg("epoch", {"g"}));
+    // Log on it anyway: the axis runs from 10^-0.085 to 10^1.784 (1 to 50 padded by 5% of 1.699
+    // decades), holding only two powers of ten, so 2 and 5 times them are ticks too: 1 to 50.
+    const std::string narrow_log = narrow.to_svg("epoch", {"g"}, {.title = "", .y_label = "", .y_scale = nn::AxisScale::Log});
+    for (const char* label : {">1<", ">2<", ">5<", ">10<", ">20<", ">50<"})
+        BOOST_TEST(contains(narrow_log, label), label);
+    BOOST_TEST(!contains(narrow_log, ">0.5<"));
+    BOOST_TEST(!contains(narrow_log, ">100<"));
 }
