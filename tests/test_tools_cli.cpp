@@ -3,13 +3,17 @@
 // scratch folder: training reaches a stated accuracy; --save writes a checkpoint the library
 // loads; --resume continues bit for bit (weights, optimizer and scheduler state equal to an
 // uninterrupted run's); evaluate prints the accuracy and confusion matrix of the model in the
-// file; bad arguments exit non-zero with a message naming the option and the value.
+// file; --grad-stats adds per-parameter gradient columns to the metrics CSV (checked against the
+// gradient the library computes) and draws them, and changes no weight; bad arguments exit
+// non-zero with a message naming the option and the value.
 #define BOOST_TEST_MODULE tools_cli
 #include <boost/test/unit_test.hpp>
 
 #include "test_util.hpp"
 
 #include <nn/data/csv.hpp>
+#include <nn/data/labelled_data.hpp>
+#include <nn/modules/loss.hpp>
 #include <nn/modules/make_mlp.hpp>
 #include <nn/io/safetensors.hpp>
 
@@ -18,12 +22,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -31,6 +38,7 @@
 using autograd::Tensor;
 using test_util::contains;
 namespace fs = std::filesystem;
+namespace tt = boost::test_tools;
 
 namespace {
 
@@ -57,11 +65,12 @@ struct Run {
 };
 
 // Runs a tool with its arguments (no shell quoting needed: the tests' paths have no spaces or
-// quotes), stdout and stderr into one file.
-Run run(const std::string& tool, const std::string& args)
+// quotes), stdout and stderr into one file; in the folder cwd when one is given.
+Run run(const std::string& tool, const std::string& args, const fs::path& cwd = {})
 {
     const fs::path out_file = work_dir() / "output.txt";
-    const std::string command = fmt::format("'{}' {} > '{}' 2>&1", tool, args, out_file.string());
+    const std::string command = fmt::format("{}'{}' {} > '{}' 2>&1", cwd.empty() ? "" : "cd '" + cwd.string() + "' && ", tool,
+                                            args, out_file.string());
     const int raw = std::system(command.c_str());
     Run r;
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -347,4 +356,173 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
                 BOOST_TEST(contains(c.result.output, s), "expected '" << s << "' in:\n" << c.result.output);
         }
     }
+}
+
+namespace {
+
+// A metrics CSV as train writes it: the header's names, then the rows as text and as numbers.
+struct Csv {
+    std::vector<std::string> columns;
+    std::vector<std::string> lines;
+    std::vector<std::vector<double>> rows;
+    double at(std::size_t row, const std::string& column) const
+    {
+        const auto it = std::find(columns.begin(), columns.end(), column);
+        BOOST_REQUIRE_MESSAGE(it != columns.end(), "no column " << column);
+        return rows.at(row).at(static_cast<std::size_t>(it - columns.begin()));
+    }
+};
+
+std::vector<std::string> split_commas(const std::string& line)
+{
+    std::vector<std::string> out;
+    std::stringstream in(line);
+    for (std::string field; std::getline(in, field, ',');)
+        out.push_back(field);
+    return out;
+}
+
+Csv read_csv(const fs::path& path)
+{
+    std::ifstream in(path);
+    BOOST_REQUIRE_MESSAGE(in, "cannot read " << path);
+    Csv csv;
+    std::string line;
+    std::getline(in, line);
+    csv.columns = split_commas(line);
+    while (std::getline(in, line)) {
+        csv.lines.push_back(line);
+        std::vector<double> row;
+        for (const std::string& field : split_commas(line))
+            row.push_back(std::stod(field));
+        BOOST_REQUIRE_EQUAL(row.size(), csv.columns.size());
+        csv.rows.push_back(std::move(row));
+    }
+    return csv;
+}
+
+std::string read_text(const fs::path& path)
+{
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(grad_stats_adds_gradient_columns_and_their_picture)
+{
+    // Full batch, nothing held out, one epoch: the one step's gradient is that of the mean
+    // cross-entropy over all 150 flowers at the initial weights, whatever the order of the rows,
+    // so the library computes it here independently of GradientStats (to float32 rounding).
+    const fs::path csv_file = scratch("grad.csv"), svg_file = scratch("grad.grad_norm.svg"), loss_svg = scratch("grad.svg");
+    const std::string sizes = "4,6,6,6,6,3";
+    const Run r = train("--data " + kIris + " --format csv --layers " + sizes + " --activation sigmoid --seed 4 --batch-size 0 "
+                        "--test-fraction 0 --epochs 1 --grad-stats --metrics " + csv_file.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+
+    const Csv csv = read_csv(csv_file);
+    std::vector<std::string> expected{"epoch", "train_loss", "test_accuracy"};
+    for (const char* p : {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias", "6.weight", "6.bias", "8.weight", "8.bias"})
+        for (const char* stat : {"grad_norm.", "grad_mean_abs.", "grad_max_abs."})
+            expected.push_back(stat + std::string(p));
+    BOOST_TEST(csv.columns == expected, tt::per_element());
+    BOOST_TEST_REQUIRE(csv.rows.size() == 1u);
+
+    autograd::Generator gen(4);
+    nn::Sequential model = nn::make_mlp(nn::parse_sizes(sizes), "sigmoid", gen);
+    const nn::LabelledTensors iris = nn::to_tensors(nn::load_csv(kIris));
+    nn::cross_entropy(model(iris.features), iris.labels).backward();
+    for (const auto& [name, p] : model.named_parameters()) {
+        BOOST_TEST_CONTEXT(name)
+        {
+            double sum_sq = 0, sum_abs = 0, max_abs = 0;
+            for (double g : p.grad().to_vector()) {
+                sum_sq += g * g;
+                sum_abs += std::abs(g);
+                max_abs = std::max(max_abs, std::abs(g));
+            }
+            BOOST_TEST(csv.at(0, "grad_norm." + name) == std::sqrt(sum_sq), tt::tolerance(1e-4));
+            BOOST_TEST(csv.at(0, "grad_mean_abs." + name) == sum_abs / static_cast<double>(p.numel()), tt::tolerance(1e-4));
+            BOOST_TEST(csv.at(0, "grad_max_abs." + name) == max_abs, tt::tolerance(1e-4));
+            BOOST_TEST(csv.at(0, "grad_max_abs." + name) > 0.0);
+        }
+    }
+    // Printed too, each parameter's norm to three digits.
+    BOOST_TEST(contains(r.output, fmt::format("epoch 1: gradient norm 0.weight {:.3g}, 0.bias", csv.at(0, "grad_norm.0.weight"))),
+               r.output);
+
+    // The picture: one line per weight (not the biases), on a log axis, as the gradients of a
+    // sigmoid net four layers deep shrink by decades towards the input (checked from the numbers,
+    // not assumed: the top weight's norm over the bottom one's is above 100, about 250 here).
+    const std::string svg = read_text(svg_file);
+    BOOST_TEST(contains(svg, "gradient L2 norm per layer"));
+    std::size_t lines = 0;
+    for (std::size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1))
+        ++lines;
+    BOOST_TEST(lines == 5u);
+    for (const char* p : {"grad_norm.0.weight", "grad_norm.2.weight", "grad_norm.4.weight", "grad_norm.6.weight", "grad_norm.8.weight"})
+        BOOST_TEST(contains(svg, std::string(">") + p + "<"), p);
+    BOOST_TEST(!contains(svg, "grad_norm.0.bias"));
+    const double ratio = csv.at(0, "grad_norm.8.weight") / csv.at(0, "grad_norm.0.weight");
+    BOOST_TEST_REQUIRE(ratio >= 100.0);
+    BOOST_TEST(contains(svg, "||grad|| (log scale)"));
+    BOOST_TEST(fs::exists(loss_svg)); // the loss curve, as without --grad-stats
+}
+
+BOOST_AUTO_TEST_CASE(grad_stats_over_epochs_and_across_a_resume)
+{
+    // Mini-batches over 7 epochs in one run, with --grad-stats; and 4 epochs without it, then 3
+    // more resumed with it. The weights must agree bit for bit (the statistics only read), and so
+    // must the statistics of epochs 5-7: the same steps on the same weights.
+    const std::string common = "--data " + kIris + " --format csv --layers 4,8,8,3 --activation sigmoid --seed 2 --batch-size 16 ";
+    const fs::path straight = scratch("gs_straight.safetensors"), split = scratch("gs_split.safetensors");
+    const fs::path straight_csv = scratch("gs_straight.csv"), resumed_csv = scratch("gs_resumed.csv");
+    Run r = train(common + "--epochs 7 --grad-stats --save " + straight.string() + " --metrics " + straight_csv.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    r = train(common + "--epochs 4 --save " + split.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(!contains(r.output, "gradient norm"), r.output);
+    r = train(common + "--epochs 3 --grad-stats --resume " + split.string() + " --save " + split.string() + " --metrics " +
+              resumed_csv.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    require_same_tensors(straight, split);
+
+    const Csv whole = read_csv(straight_csv), resumed = read_csv(resumed_csv);
+    BOOST_TEST(resumed.columns == whole.columns, tt::per_element());
+    BOOST_TEST_REQUIRE(whole.rows.size() == 7u);
+    BOOST_TEST_REQUIRE(resumed.rows.size() == 3u); // a resumed run's file holds its own epochs
+    for (std::size_t i = 0; i < 3; ++i)
+        BOOST_TEST(resumed.lines[i] == whole.lines[4 + i]);
+    // Every statistic finite and positive, and in the order any vector's are: for n elements,
+    // mean |g| <= ||g|| / sqrt(n) <= max |g| at each step, hence also for the means over an
+    // epoch's steps and the largest max |g|.
+    const std::pair<const char*, double> params[] = {{"0.weight", 32}, {"0.bias", 8}, {"2.weight", 64},
+                                                     {"2.bias", 8},    {"4.weight", 24}, {"4.bias", 3}};
+    for (std::size_t row = 0; row < whole.rows.size(); ++row)
+        for (const auto& [p, n] : params) {
+            BOOST_TEST_CONTEXT("epoch " << row + 1 << ", " << p)
+            {
+                const double norm = whole.at(row, std::string("grad_norm.") + p);
+                const double mean = whole.at(row, std::string("grad_mean_abs.") + p);
+                const double max = whole.at(row, std::string("grad_max_abs.") + p);
+                BOOST_TEST((std::isfinite(norm) && std::isfinite(mean) && std::isfinite(max)));
+                BOOST_TEST(mean > 0.0);
+                BOOST_TEST(mean <= norm / std::sqrt(n) * (1 + 1e-6));
+                BOOST_TEST(norm / std::sqrt(n) <= max * (1 + 1e-6));
+                BOOST_TEST(max < 10.0); // a sigmoid net on inputs below 8 and a mean loss: no explosion
+            }
+        }
+}
+
+BOOST_AUTO_TEST_CASE(grad_stats_without_metrics_prints_them)
+{
+    // No --metrics: the per-epoch norms are printed, and no file is written (run in an empty
+    // folder, which stays empty).
+    const fs::path dir = work_dir() / "no_metrics";
+    fs::create_directories(dir);
+    const Run r = run(BACKPROP_TRAIN, kIrisTraining + " --epochs 2 --grad-stats", dir);
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    static const std::regex line(R"(epoch 2: gradient norm 0\.weight [0-9.e+-]+, 0\.bias [0-9.e+-]+, 2\.weight [0-9.e+-]+, 2\.bias [0-9.e+-]+\n)");
+    BOOST_TEST(std::regex_search(r.output, line), r.output);
+    BOOST_TEST(fs::is_empty(dir));
 }

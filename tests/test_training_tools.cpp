@@ -1,6 +1,6 @@
 // What training programs show and keep: the progress bar (plain lines when not on a terminal,
-// one redrawn line on one), durations and counts as printed, the metrics CSV and the loss-curve
-// SVG.
+// one redrawn line on one), durations and counts as printed, the metrics CSV (and its column
+// names' checks) and its SVG charts, on linear and log y axes.
 #define BOOST_TEST_MODULE training_tools
 #include <boost/test/unit_test.hpp>
 
@@ -9,13 +9,16 @@
 #include <nn/metrics/metrics_log.hpp>
 #include <nn/metrics/progress.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 using test_util::contains;
 using test_util::message_of;
+namespace tt = boost::test_tools;
 
 BOOST_AUTO_TEST_CASE(formatting)
 {
@@ -91,4 +94,79 @@ BOOST_AUTO_TEST_CASE(metrics_csv_and_svg)
     BOOST_TEST(read.str() == log.to_csv());
     BOOST_TEST(std::filesystem::file_size(dir / "m.svg") > 500u);
     std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_column_names_are_checked)
+{
+    BOOST_TEST(message_of<std::invalid_argument>([] { nn::MetricsLog({"epoch", "a,b"}); }) ==
+               "MetricsLog: column 1 is 'a,b'; a name must be non-empty, without a comma, quote or line break");
+    BOOST_TEST(contains(message_of<std::invalid_argument>([] { nn::MetricsLog({""}); }), "column 0 is ''"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([] { nn::MetricsLog({"x\"y"}); }), "column 0"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([] { nn::MetricsLog({"x\ny"}); }), "column 0"));
+    BOOST_TEST(message_of<std::invalid_argument>([] { nn::MetricsLog({"loss", "epoch", "loss"}); }) ==
+               "MetricsLog: column 'loss' given twice");
+    BOOST_TEST(nn::MetricsLog({"epoch", "grad_norm.0.weight"}).columns().size() == 2u); // dots are fine
+}
+
+namespace {
+
+// The "x,y" pairs of the svg's polylines, one string per line drawn.
+std::vector<std::string> polylines(const std::string& svg)
+{
+    std::vector<std::string> out;
+    for (std::size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) {
+        const std::size_t from = svg.find("points=\"", at) + 8;
+        out.push_back(svg.substr(from, svg.find('"', from) - from));
+    }
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_log_y_axis_for_values_that_span_decades)
+{
+    nn::MetricsLog log({"epoch", "g", "h"});
+    log.add({1, 1e-4, 1});
+    log.add({2, 1e-2, 0});
+    log.add({3, 1, 2});
+    // The plot area is x 70..620 and y 40..350 (top to bottom). On a log axis g's values sit at
+    // log10 = -4, -2, 0, padded by 5% of the 4 decades each side: the axis runs from -4.2 to 0.2,
+    // so 1e-2 is at the middle, y = 350 - (2.2 / 4.4) * 310 = 195, and 1e-4 at
+    // 350 - (0.2 / 4.4) * 310 = 335.9; 1 at 350 - (4.2 / 4.4) * 310 = 54.1.
+    const std::string log_svg = log.to_svg("epoch", {"g"}, {.title = "", .y_label = "||g||", .y_scale = nn::AxisScale::Log});
+    BOOST_TEST(polylines(log_svg) == (std::vector<std::string>{"70.0,335.9 345.0,195.0 620.0,54.1"}), tt::per_element());
+    // A grid line and a label at each power of ten from 1e-4 to 1; the axis says it is a log one.
+    for (const char* label : {">0.0001<", ">0.001<", ">0.01<", ">0.1<", ">1<"})
+        BOOST_TEST(contains(log_svg, label), label);
+    BOOST_TEST(contains(log_svg, "y1=\"195.0\""));
+    BOOST_TEST(contains(log_svg, "||g|| (log scale)"));
+    // Auto: g spans four decades and is positive, so the same picture.
+    BOOST_TEST(log.to_svg("epoch", {"g"}, {.title = "", .y_label = "||g||", .y_scale = nn::AxisScale::Auto}) == log_svg);
+
+    // Linear: the axis runs from 1e-4 - 0.049995 to 1 + 0.049995 (5% of the span each side), and
+    // 1e-2 sits near the floor: y = 350 - (0.01 + 0.049895) / 1.09989 * 310 = 333.1.
+    const std::string linear = log.to_svg("epoch", {"g"}, {.title = "", .y_label = "", .y_scale = nn::AxisScale::Linear});
+    BOOST_TEST(contains(polylines(linear).at(0), " 345.0,333.1 "), polylines(linear).at(0));
+    BOOST_TEST(!contains(linear, "log scale"));
+    // Auto with a zero among the values (h at epoch 2) cannot be log: linear.
+    BOOST_TEST(log.to_svg("epoch", {"g", "h"}, {.title = "", .y_label = "", .y_scale = nn::AxisScale::Auto}) ==
+               log.to_svg("epoch", {"g", "h"}, {.title = "", .y_label = "", .y_scale = nn::AxisScale::Linear}));
+    // Log anyway: h's zero is left out of its line (two points, not three).
+    const std::vector<std::string> both =
+        polylines(log.to_svg("epoch", {"g", "h"}, {.title = "", .y_label = "", .y_scale = nn::AxisScale::Log}));
+    BOOST_TEST_REQUIRE(both.size() == 2u);
+    BOOST_TEST(std::count(both[1].begin(), both[1].end(), ',') == 2);
+
+    // Less than two decades: Auto stays linear.
+    nn::MetricsLog narrow({"epoch", "g"});
+    narrow.add({1, 1});
+    narrow.add({2, 50});
+    BOOST_TEST(narrow.to_svg("epoch", {"g"}, {.title = "", .y_label = "", .y_scale = nn::AxisScale::Auto}) == narrow.to_svg("epoch", {"g"}));
+    // Log on it anyway: the axis runs from 10^-0.085 to 10^1.784 (1 to 50 padded by 5% of 1.699
+    // decades), holding only two powers of ten, so 2 and 5 times them are ticks too: 1 to 50.
+    const std::string narrow_log = narrow.to_svg("epoch", {"g"}, {.title = "", .y_label = "", .y_scale = nn::AxisScale::Log});
+    for (const char* label : {">1<", ">2<", ">5<", ">10<", ">20<", ">50<"})
+        BOOST_TEST(contains(narrow_log, label), label);
+    BOOST_TEST(!contains(narrow_log, ">0.5<"));
+    BOOST_TEST(!contains(narrow_log, ">100<"));
 }

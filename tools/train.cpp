@@ -5,6 +5,7 @@
 //   train --data data/iris.csv --format csv --layers 4,16,3 --optimizer adam --lr 0.01 --epochs 200
 //   train ... --scheduler cosine --t-max 20 --epochs 10 --save c.safetensors
 //   train ... --resume mnist.safetensors --epochs 5        # five more epochs, from where it stopped
+//   train ... --activation sigmoid --grad-stats --metrics m.csv   # gradient sizes per layer, m.grad_norm.svg
 //
 // A checkpoint is one safetensors file: the model's parameters under their names ("0.weight"),
 // the optimizer's state under "optimizer.", the scheduler's under "scheduler.", and the epoch,
@@ -19,7 +20,17 @@
 // Schedulers step once per epoch, after it (PyTorch's usage): step multiplies the lr by --gamma
 // every --step-size epochs; cosine anneals it to 0 over --t-max epochs; plateau multiplies it by
 // --gamma after more than --patience epochs without the mean training loss improving.
+//
+// --metrics FILE writes one row per epoch of this run (a resumed run writes its own epochs, over
+// what was there) and FILE's stem + .svg, the loss curve. --grad-stats reads every parameter's
+// gradient after each backward (nn::GradientStats) and prints, per epoch, the mean over its steps
+// of each gradient's L2 norm; with --metrics it adds three columns per parameter P (0.weight,
+// 0.bias, ...): grad_norm.P and grad_mean_abs.P, the means over the epoch's steps of ||g|| and of
+// mean |g|, and grad_max_abs.P, the largest |g| of any step; and draws FILE's stem +
+// .grad_norm.svg, the weights' grad_norm per epoch, on a log axis when they span two decades.
+// It only reads: the weights are the same with it or without it.
 #include <nn/metrics/accuracy.hpp>
+#include <nn/metrics/gradient_stats.hpp>
 #include <nn/optim/adam.hpp>
 #include <nn/data/csv.hpp>
 #include <nn/data/data_loader.hpp>
@@ -154,6 +165,7 @@ try {
     int epochs = 5;
     std::int64_t batch = 32;
     std::uint64_t seed = 0;
+    bool grad_stats = false;
     ScheduleOptions sched;
     app.add_option("--data", data, "an MNIST folder (idx) or a CSV file (csv)")->required();
     app.add_option("--format", format, "idx or csv")->check(CLI::IsMember({"idx", "csv"}));
@@ -169,7 +181,11 @@ try {
     app.add_option("--test-fraction", test_fraction, "csv: the share held out for testing")->check(CLI::Range(0.0, 0.9));
     app.add_option("--save", save, "checkpoint to write after each epoch (safetensors)");
     app.add_option("--resume", resume, "checkpoint to start from")->check(CLI::ExistingFile);
-    app.add_option("--metrics", metrics, "metrics CSV to write (and an SVG loss curve beside it)");
+    app.add_option("--metrics", metrics, "metrics CSV to write, a row per epoch (and FILE's stem + .svg, the loss curve)");
+    app.add_flag("--grad-stats", grad_stats,
+                 "per-parameter gradient sizes each epoch: printed (mean L2 norm); with --metrics, columns "
+                 "grad_norm.P, grad_mean_abs.P (means over the epoch's steps of ||g||, mean |g|) and grad_max_abs.P "
+                 "(largest |g|) for each parameter P (0.weight, 0.bias, ...), and FILE's stem + .grad_norm.svg");
     app.add_option("--scheduler", sched.kind, "lr schedule, stepped after each epoch: none, step, cosine or plateau")
         ->check(CLI::IsMember({"none", "step", "cosine", "plateau"}));
     app.add_option("--step-size", sched.step_size, "step: epochs between lr drops (10)")->check(CLI::PositiveNumber);
@@ -274,7 +290,19 @@ try {
 
     const Tensor targets = loss_name == "mse" ? autograd::one_hot(split.train.labels, sizes.back()) : split.train.labels;
     const nn::TensorDataset dataset(split.train.features, targets);
-    nn::MetricsLog log({"epoch", "train_loss", "test_accuracy"});
+    std::optional<nn::GradientStats> gradients;
+    std::vector<std::string> columns{"epoch", "train_loss", "test_accuracy"}, norm_columns;
+    if (grad_stats) {
+        gradients.emplace(model);
+        for (const std::string& name : gradients->names()) {
+            columns.push_back("grad_norm." + name);
+            columns.push_back("grad_mean_abs." + name);
+            columns.push_back("grad_max_abs." + name);
+            if (name.ends_with("weight"))
+                norm_columns.push_back("grad_norm." + name);
+        }
+    }
+    nn::MetricsLog log(columns);
     for (int epoch = first_epoch; epoch < first_epoch + epochs; ++epoch) {
         // A loader per epoch, seeded by the run's seed and the epoch's number: a resumed run
         // shuffles as the uninterrupted one did.
@@ -287,6 +315,8 @@ try {
             const Tensor out = model(b.features);
             const Tensor loss = loss_name == "mse" ? nn::mse_loss(out, b.targets) : nn::cross_entropy(out, b.targets);
             loss.backward();
+            if (gradients)
+                gradients->update();
             opt->step();
             total += loss.item();
             ++step;
@@ -299,7 +329,17 @@ try {
             fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%, lr {:.6g}\n", epoch, train_loss, 100 * acc, opt->lr());
         else
             fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%\n", epoch, train_loss, 100 * acc);
-        log.add({static_cast<double>(epoch), train_loss, acc});
+        std::vector<double> row{static_cast<double>(epoch), train_loss, acc};
+        if (gradients) {
+            std::vector<std::string> norms;
+            for (const nn::GradientSummary& g : gradients->compute()) {
+                norms.push_back(fmt::format("{} {:.3g}", g.name, g.mean_norm));
+                row.insert(row.end(), {g.mean_norm, g.mean_mean_abs, g.max_max_abs});
+            }
+            fmt::print("epoch {}: gradient norm {}\n", epoch, fmt::join(norms, ", "));
+            gradients->reset();
+        }
+        log.add(std::move(row));
         schedule.step(train_loss); // the lr of the next epoch
         if (!save.empty()) {
             nn::StateDict out = model.state_dict();
@@ -321,6 +361,11 @@ try {
     if (!metrics.empty()) {
         log.save_csv(metrics);
         log.save_svg(std::filesystem::path(metrics).replace_extension(".svg"), "epoch", {"train_loss"});
+        if (gradients)
+            log.save_svg(std::filesystem::path(metrics).replace_extension(".grad_norm.svg"), "epoch", norm_columns,
+                         {.title = "gradient L2 norm per layer (mean over each epoch's steps)",
+                          .y_label = "||grad||",
+                          .y_scale = nn::AxisScale::Auto});
     }
     return 0;
 } catch (const std::exception& e) {

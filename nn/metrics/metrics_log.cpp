@@ -15,6 +15,14 @@ MetricsLog::MetricsLog(std::vector<std::string> columns) : columns_(std::move(co
 {
     if (columns_.empty())
         throw std::invalid_argument("MetricsLog: no columns");
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+        const std::string& name = columns_[i];
+        if (name.empty() || name.find_first_of(",\"\r\n") != std::string::npos)
+            throw std::invalid_argument(fmt::format(
+                "MetricsLog: column {} is '{}'; a name must be non-empty, without a comma, quote or line break", i, name));
+        if (std::count(columns_.begin(), columns_.end(), name) > 1)
+            throw std::invalid_argument(fmt::format("MetricsLog: column '{}' given twice", name));
+    }
 }
 
 void MetricsLog::add(std::vector<double> row)
@@ -85,16 +93,56 @@ std::vector<double> ticks(double lo, double hi)
     return out;
 }
 
+// Ticks of a log axis whose ends are 10^lo and 10^hi: the powers of ten in between (every
+// second or third one when there are many), and 2 and 5 times them when fewer than three fit.
+std::vector<double> log_ticks(double lo, double hi)
+{
+    std::vector<double> out;
+    const double first = std::ceil(lo - 1e-9), last = std::floor(hi + 1e-9);
+    const double every = last - first >= 14 ? 3 : last - first >= 8 ? 2 : 1;
+    for (double d = first; d <= last; d += every)
+        out.push_back(std::pow(10.0, d));
+    if (out.size() >= 3)
+        return out;
+    out.clear();
+    for (double d = std::floor(lo); d <= last; ++d)
+        for (double m : {1.0, 2.0, 5.0}) {
+            const double t = m * std::pow(10.0, d);
+            if (std::log10(t) >= lo - 1e-9 && std::log10(t) <= hi + 1e-9)
+                out.push_back(t);
+        }
+    return out;
+}
+
 } // namespace
 
-std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::string>& y, const std::string& title) const
+std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::string>& y, const ChartOptions& options) const
 {
     constexpr double kW = 640, kH = 400, kLeft = 70, kRight = 20, kTop = 40, kBottom = 50;
-    static constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+    static constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                               "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     const std::vector<double> xs = column(x);
     std::vector<std::vector<double>> ys;
     for (const std::string& name : y)
         ys.push_back(column(name));
+
+    bool log_y = options.y_scale == AxisScale::Log;
+    if (options.y_scale == AxisScale::Auto) {
+        double lo = std::numeric_limits<double>::infinity(), hi = 0;
+        bool positive = true;
+        for (const auto& series : ys)
+            for (double v : series)
+                if (std::isfinite(v)) {
+                    positive = positive && v > 0;
+                    lo = std::min(lo, v);
+                    hi = std::max(hi, v);
+                }
+        log_y = positive && hi >= 100 * lo;
+    }
+    // Values as placed on the y axis: their logarithm on a log axis, where v <= 0 has no place.
+    const auto drawable = [&](double v) { return std::isfinite(v) && (!log_y || v > 0); };
+    const auto axis = [&](double v) { return log_y ? std::log10(v) : v; };
+
     double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;
     for (double v : xs)
         if (std::isfinite(v)) {
@@ -103,13 +151,15 @@ std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::stri
         }
     for (const auto& series : ys)
         for (double v : series)
-            if (std::isfinite(v)) {
-                y_lo = std::min(y_lo, v);
-                y_hi = std::max(y_hi, v);
+            if (drawable(v)) {
+                y_lo = std::min(y_lo, axis(v));
+                y_hi = std::max(y_hi, axis(v));
             }
     if (!std::isfinite(x_lo)) { // nothing to draw: an empty frame
         x_lo = 0;
         x_hi = 1;
+    }
+    if (!std::isfinite(y_lo)) {
         y_lo = 0;
         y_hi = 1;
     }
@@ -121,16 +171,17 @@ std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::stri
     y_lo -= pad;
     y_hi += pad;
     const auto px = [&](double v) { return kLeft + (v - x_lo) / (x_hi - x_lo) * (kW - kLeft - kRight); };
-    const auto py = [&](double v) { return kH - kBottom - (v - y_lo) / (y_hi - y_lo) * (kH - kTop - kBottom); };
+    const auto py = [&](double v) { return kH - kBottom - (axis(v) - y_lo) / (y_hi - y_lo) * (kH - kTop - kBottom); };
 
     std::string svg = fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
                                   "viewBox=\"0 0 {} {}\" font-family=\"sans-serif\" font-size=\"12\">\n",
                                   kW, kH, kW, kH);
     svg += fmt::format("<rect width=\"{}\" height=\"{}\" fill=\"white\"/>\n", kW, kH);
-    if (!title.empty())
+    if (!options.title.empty())
         svg += fmt::format("<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n", kW / 2,
-                           escape_xml(title));
-    for (double t : ticks(y_lo, y_hi)) {
+                           escape_xml(options.title));
+    const std::vector<double> y_ticks = log_y ? log_ticks(y_lo, y_hi) : ticks(y_lo, y_hi);
+    for (double t : y_ticks) {
         svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft,
                            py(t), kW - kRight, py(t));
         svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{:.4g}</text>\n", kLeft - 6, py(t) + 4, t);
@@ -142,24 +193,52 @@ std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::stri
                        kW - kLeft - kRight, kH - kTop - kBottom);
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", (kLeft + kW - kRight) / 2,
                        kH - 12, escape_xml(x));
+    if (!options.y_label.empty())
+        svg += fmt::format("<text transform=\"translate(16,{:.1f}) rotate(-90)\" text-anchor=\"middle\">{}{}</text>\n",
+                           (kTop + kH - kBottom) / 2, escape_xml(options.y_label), log_y ? " (log scale)" : "");
     for (std::size_t s = 0; s < ys.size(); ++s) {
-        const char* colour = kColours[s % std::size(kColours)];
         std::string points;
         for (std::size_t i = 0; i < xs.size(); ++i)
-            if (std::isfinite(xs[i]) && std::isfinite(ys[s][i]))
+            if (std::isfinite(xs[i]) && drawable(ys[s][i]))
                 points += fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", px(xs[i]), py(ys[s][i]));
-        svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n", colour, points);
-        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\" text-anchor=\"end\">{}</text>\n", kW - kRight - 8,
-                           kTop + 16 + 16.0 * static_cast<double>(s), colour, escape_xml(y[s]));
+        svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n",
+                           kColours[s % std::size(kColours)], points);
     }
+    // The legend over the lines, on a pale backing so that lines under it do not hide it.
+    std::size_t longest = 0;
+    for (const std::string& name : y)
+        longest = std::max(longest, name.size());
+    if (!y.empty())
+        svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"white\" "
+                           "fill-opacity=\"0.8\"/>\n",
+                           kW - kRight - 12 - 7.0 * static_cast<double>(longest), kTop + 4,
+                           8 + 7.0 * static_cast<double>(longest), 4 + 16.0 * static_cast<double>(y.size()));
+    for (std::size_t s = 0; s < ys.size(); ++s)
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\" text-anchor=\"end\">{}</text>\n", kW - kRight - 8,
+                           kTop + 16 + 16.0 * static_cast<double>(s), kColours[s % std::size(kColours)], escape_xml(y[s]));
     svg += "</svg>\n";
     return svg;
+}
+
+std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::string>& y, const std::string& title) const
+{
+    ChartOptions options;
+    options.title = title;
+    return to_svg(x, y, options);
+}
+
+void MetricsLog::save_svg(const std::filesystem::path& path, const std::string& x, const std::vector<std::string>& y,
+                          const ChartOptions& options) const
+{
+    autograd::write_file_atomically(path, to_svg(x, y, options), false);
 }
 
 void MetricsLog::save_svg(const std::filesystem::path& path, const std::string& x, const std::vector<std::string>& y,
                           const std::string& title) const
 {
-    autograd::write_file_atomically(path, to_svg(x, y, title), false);
+    ChartOptions options;
+    options.title = title;
+    save_svg(path, x, y, options);
 }
 
 } // namespace nn
