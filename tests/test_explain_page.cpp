@@ -1,57 +1,34 @@
-// The step-through page of tools/explain (tools/explain/page.hpp), written for the documents of
-// tests/fixtures/explain/ and opened in a real browser: headless Chromium driven over WebDriver
-// (tests/webdriver.hpp). Frame 0 shows no gradient; Next (a click or the Right key) walks every
-// backward step, each showing the gradient the document says reached the step's parent; at the
-// end every node shows the document's final gradient, exactly (parsed back from data-grad);
-// Previous, Left, Home, End and a click on a row of the table move as they should; the descent
-// part steps through its updates. Screenshots of the first and last frames go to the build
-// folder (explain_page_*.png). Without chromium and chromedriver the browser tests are skipped,
-// with a message; every browser call has a deadline.
-//
-// The fixtures themselves are checked first, against the scalar engine and against values
-// derived by hand, so that the page is compared with numbers known to be right.
+// The step-through page of tools/explain (tools/explain/page.hpp) as a file: one page, loading
+// nothing, with the document inside it read back unchanged, whatever markup its strings hold;
+// what is not an explain document is refused with a message naming the field. And the fixture
+// documents of tests/fixtures/explain/, which test_explain_page_browser opens in Chromium, are
+// checked here against the scalar engine and values derived by hand, so that the page is
+// compared with numbers known to be right.
 #define BOOST_TEST_MODULE explain_page
 #include <boost/test/unit_test.hpp>
 
+#include "explain_fixture.hpp"
 #include "test_util.hpp"
-#include "webdriver.hpp"
 
-#include <autograd/atomic_file.hpp>
 #include <autograd/value.hpp>
 #include <page.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <memory>
 #include <sstream>
 #include <string>
 
-namespace fs = std::filesystem;
+using explain_fixture::node_of;
+using explain_fixture::page_for;
 using nlohmann::json;
 using test_util::contains;
 
 namespace {
 
-json fixture(const std::string& name)
-{
-    const fs::path path = fs::path(BACKPROP_FIXTURES) / "explain" / (name + ".json");
-    std::ifstream in(path);
-    BOOST_REQUIRE_MESSAGE(in, "cannot open " << path);
-    return json::parse(in);
-}
-
-std::string page_for(const json& doc)
-{
-    std::ostringstream out;
-    explain::write_step_through_page(out, doc);
-    return out.str();
-}
+json fixture(const std::string& name) { return explain_fixture::load(name); }
+double d(const json& j) { return explain_fixture::number(j); }
 
 std::size_t count(const std::string& text, const std::string& what)
 {
@@ -60,36 +37,6 @@ std::size_t count(const std::string& text, const std::string& what)
         ++n;
     return n;
 }
-
-const json& node_of(const json& doc, const std::string& id)
-{
-    for (const auto& n : doc["nodes"])
-        if (n["id"] == id)
-            return n;
-    BOOST_FAIL("no node " << id);
-    static const json none;
-    return none;
-}
-
-// A number of the document as the page writes it into data-grad: a JSON number or one of the
-// strings "inf", "-inf", "nan"; null as "".
-bool same_number(const std::string& shown, const json& expected)
-{
-    if (expected.is_null())
-        return shown.empty();
-    if (expected.is_string())
-        return shown == expected.get<std::string>();
-    if (shown.empty())
-        return false;
-    char* end = nullptr;
-    const double parsed = std::strtod(shown.c_str(), &end);
-    const double want = expected.get<double>();
-    // Exact: the text must parse back to the very double of the document.
-    return *end == '\0' && std::memcmp(&parsed, &want, sizeof parsed) == 0;
-}
-
-// Numbers of the fixtures are floats in JSON ("1.0"), so get<double>() is the value itself.
-double d(const json& j) { return j.get<double>(); }
 
 } // namespace
 
@@ -230,272 +177,3 @@ BOOST_AUTO_TEST_CASE(what_is_not_an_explain_document_is_refused)
     BOOST_TEST(contains(refuse(json::array()), "expected a JSON object, got array"));
     BOOST_TEST(out.str().empty());
 }
-
-// ---- In Chromium ----
-
-namespace {
-
-// One browser for all the browser tests, ended by the global fixture's teardown, which runs
-// even after a test case timed out.
-std::unique_ptr<webdriver::Session>& browser_slot()
-{
-    static std::unique_ptr<webdriver::Session> session;
-    return session;
-}
-
-webdriver::Session& browser()
-{
-    auto& s = browser_slot();
-    if (!s)
-        s = std::make_unique<webdriver::Session>(webdriver::default_browser(), 1400, 1600);
-    return *s;
-}
-
-struct EndBrowser {
-    ~EndBrowser() { browser_slot().reset(); }
-};
-BOOST_TEST_GLOBAL_FIXTURE(EndBrowser);
-
-struct BrowserPresent {
-    boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const
-    {
-        const std::string why = webdriver::missing_browser();
-        boost::test_tools::assertion_result r(why.empty());
-        if (!why.empty()) {
-            r.message() << "explain_page: skipped, " << why;
-            BOOST_TEST_MESSAGE("explain_page: skipped, " << why);
-        }
-        return r;
-    }
-};
-
-fs::path out_dir() { return fs::path(BACKPROP_TEST_OUTPUT); }
-
-// Writes the page for a fixture into the build folder and opens it.
-json open_page(webdriver::Session& s, const std::string& name)
-{
-    const json doc = fixture(name);
-    const fs::path html = out_dir() / ("explain_page_" + name + ".html");
-    autograd::write_file_atomically(html, [&](std::ostream& out) { explain::write_step_through_page(out, doc); });
-    s.navigate("file://" + html.string());
-    return doc;
-}
-
-// What the page shows in one call: each node's data-grad, the highlighted node, edge and row,
-// the counter.
-struct Shown {
-    std::map<std::string, std::string> grad;
-    std::string current, edge_from, edge_to, edge_wrt, row;
-    int frame = -1, frames = -1;
-    std::string counter;
-};
-
-Shown read(webdriver::Session& s)
-{
-    const json v = s.execute(R"(
-        const grads = {};
-        document.querySelectorAll('text.grad[data-node-id]').forEach(e => { grads[e.dataset.nodeId] = e.getAttribute('data-grad'); });
-        const cur = document.querySelector('g.node.current');
-        const edge = document.querySelector('path.edge.active');
-        const row = document.querySelector('#steps tbody tr.current');
-        const c = document.getElementById('counter');
-        return { grads, current: cur ? cur.dataset.nodeId : '', from: edge ? edge.dataset.from : '',
-                 to: edge ? edge.dataset.to : '', wrt: edge ? edge.dataset.wrt : '', row: row ? row.dataset.frame : '',
-                 frame: Number(c.dataset.frame), frames: Number(c.dataset.frames), counter: c.textContent };)");
-    Shown r;
-    for (const auto& [id, g] : v.at("grads").items())
-        r.grad[id] = g.is_string() ? g.get<std::string>() : "";
-    r.current = v.at("current");
-    r.edge_from = v.at("from");
-    r.edge_to = v.at("to");
-    r.edge_wrt = v.at("wrt");
-    r.row = v.at("row");
-    r.frame = v.at("frame");
-    r.frames = v.at("frames");
-    r.counter = v.at("counter");
-    return r;
-}
-
-// The gradients the page should show at frame f, replayed from the document: none at 0, the
-// output's 1 at 1, then after each step its node's upstream and its parent's running sum.
-std::map<std::string, json> expected_at(const json& doc, int f)
-{
-    std::map<std::string, json> g;
-    if (f >= 1)
-        g[doc["output"]] = 1.0;
-    for (int k = 0; k + 2 <= f; ++k) {
-        const json& s = doc["steps"][k];
-        g[s["node"]] = s["upstream"];
-        if (s["accumulates"].get<bool>())
-            g[s["parent"]] = s["parent_grad"];
-    }
-    return g;
-}
-
-void check_frame(webdriver::Session& s, const json& doc, int f)
-{
-    const Shown shown = read(s);
-    const int last = static_cast<int>(doc["steps"].size()) + 1;
-    BOOST_TEST(shown.frame == f);
-    BOOST_TEST(shown.frames == last);
-    BOOST_TEST(shown.counter == "step " + std::to_string(f) + " of " + std::to_string(last));
-    BOOST_TEST(shown.row == std::to_string(f));
-    BOOST_TEST(shown.grad.size() == doc["nodes"].size());
-    const auto expected = expected_at(doc, f);
-    for (const auto& n : doc["nodes"]) {
-        const std::string id = n["id"];
-        const auto it = expected.find(id);
-        const json want = it == expected.end() ? json() : it->second;
-        BOOST_TEST(same_number(shown.grad.at(id), want),
-                   "frame " << f << ": node " << id << " shows '" << shown.grad.at(id) << "', expected " << want.dump());
-    }
-    if (f >= 2) {
-        const json& step = doc["steps"][f - 2];
-        BOOST_TEST(shown.current == step["node"].get<std::string>());
-        BOOST_TEST(shown.edge_from == step["parent"].get<std::string>());
-        BOOST_TEST(shown.edge_to == step["node"].get<std::string>());
-        BOOST_TEST(shown.edge_wrt == step["wrt"].get<std::string>());
-    } else {
-        BOOST_TEST(shown.current == (f == 1 ? doc["output"].get<std::string>() : ""));
-        BOOST_TEST(shown.edge_from.empty());
-    }
-}
-
-std::string panel(webdriver::Session& s) { return s.text(s.find("#arithmetic")); }
-
-// Clicks a row of the table of steps. The row is first scrolled to the middle of the table's
-// box, as a reader would, so that the sticky header row is not over it.
-void click_row(webdriver::Session& s, int frame)
-{
-    const std::string css = "#steps tbody tr[data-frame=\"" + std::to_string(frame) + "\"]";
-    s.execute("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", json::array({css}));
-    s.click(s.find(css));
-}
-
-// The whole walk: frame 0, Next by click and by key to the end, the final gradients, back.
-void step_through(webdriver::Session& s, const std::string& name)
-{
-    const json doc = open_page(s, name);
-    const int last = static_cast<int>(doc["steps"].size()) + 1;
-    check_frame(s, doc, 0);
-    for (const auto& e : s.find_all("text.grad"))
-        BOOST_TEST(s.attribute(e, "data-grad").empty());
-    BOOST_TEST(s.attribute(s.find("#prev"), "disabled") == "true");
-    s.save_screenshot(out_dir() / ("explain_page_" + name + "_first.png"));
-
-    const std::string next = s.find("#next");
-    for (int f = 1; f <= last; ++f) {
-        if (f % 2 == 1)
-            s.click(next);
-        else
-            s.press(webdriver::key::right);
-        check_frame(s, doc, f);
-    }
-    // At the end, Next does nothing.
-    BOOST_TEST(s.attribute(next, "disabled") == "true");
-    s.press(webdriver::key::right);
-    BOOST_TEST(read(s).frame == last);
-
-    // Every node shows the document's final gradient, read through the element itself.
-    for (const auto& n : doc["nodes"]) {
-        const std::string id = n["id"];
-        const std::string g = s.attribute(s.find("text.grad[data-node-id=\"" + id + "\"]"), "data-grad");
-        BOOST_TEST(same_number(g, n["grad"]), "node " << id << " shows '" << g << "', the document " << n["grad"].dump());
-    }
-    s.save_screenshot(out_dir() / ("explain_page_" + name + "_last.png"));
-
-    s.click(s.find("#prev"));
-    check_frame(s, doc, last - 1);
-    s.press(webdriver::key::left);
-    check_frame(s, doc, last - 2);
-    s.press(webdriver::key::home);
-    check_frame(s, doc, 0);
-    s.press(webdriver::key::end);
-    check_frame(s, doc, last);
-    click_row(s, 2);
-    check_frame(s, doc, 2);
-}
-
-} // namespace
-
-BOOST_AUTO_TEST_SUITE(in_chromium, *boost::unit_test::precondition(BrowserPresent()))
-
-BOOST_AUTO_TEST_CASE(tutorial_steps_from_forward_to_the_last_edge, *boost::unit_test::timeout(120))
-{
-    webdriver::Session& s = browser();
-    step_through(s, "tutorial");
-    // The arithmetic of the last step, as the tutorial writes it: d(a*b)/db = a = 1.5;
-    // upstream 1.4 x local 1.5 = 2.1; grad(w) = 2.1.
-    s.press(webdriver::key::end);
-    const std::string text = panel(s);
-    BOOST_TEST(contains(text, "d(a\u00b7b)/db = a = 1.5"), text);
-    BOOST_TEST(contains(text, "upstream 1.4 \u00d7 local 1.5 = 2.1"), text);
-    BOOST_TEST(contains(text, "grad(w) = 2.1"), text);
-    // Step 4 (frame 5) sends 1.12 to the constant i, where it goes nowhere.
-    click_row(s, 5);
-    BOOST_TEST(contains(panel(s), "i is a constant"), panel(s));
-    // Values are shown with 6 significant digits, the document keeps all of them.
-    const std::string n2 = s.find("text.value[data-node-id=\"n2\"]");
-    BOOST_TEST(s.text(n2) == "= 0.7");
-    BOOST_TEST(s.attribute(n2, "data-value") == "0.7000000000000002");
-    // The formula of n3 is pretty-printed: n2^2 as n2², c*a^(c-1) as c·aᶜ⁻¹.
-    click_row(s, 2);
-    BOOST_TEST(contains(panel(s), "n3 = n2\u00b2"), panel(s));
-    BOOST_TEST(contains(panel(s), "d(a\u1d9c)/da = c\u00b7a\u1d9c\u207b\u00b9 = 1.4"), panel(s));
-}
-
-BOOST_AUTO_TEST_CASE(a_node_used_twice_gets_the_sum_in_two_steps, *boost::unit_test::timeout(120))
-{
-    webdriver::Session& s = browser();
-    step_through(s, "shared");
-    // h = n3 feeds both sides of n4 = n3*n3: steps 7 and 8 (frames 8 and 9) each bring
-    // h = tanh(0.7) = 0.604368, and the second shows the sum 1.20874.
-    click_row(s, 8);
-    BOOST_TEST(contains(panel(s), "grad(n3) = 0.604368"), panel(s));
-    click_row(s, 9);
-    BOOST_TEST(contains(panel(s), "grad(n3) = 0.604368 + 0.604368 = 1.20874"), panel(s));
-    // x: -1/x^2 = -0.25 from 1/x (step 4), then 2h(1-h^2)*w = 0.383616 from w*x (step 13).
-    s.press(webdriver::key::end);
-    BOOST_TEST(contains(panel(s), "grad(x) = \u22120.25 + 0.383616 = 0.133616"), panel(s));
-
-    // On a phone's 360 px the page does not overflow sideways (the graph scrolls in its box).
-    s.emulate_viewport(360, 1900, true);
-    s.navigate("file://" + (out_dir() / "explain_page_shared.html").string());
-    s.press(webdriver::key::end);
-    BOOST_TEST(s.execute("return document.documentElement.scrollWidth;").get<int>() <= 360);
-    s.save_screenshot(out_dir() / "explain_page_shared_phone.png");
-    s.emulate_viewport(1400, 1600, false);
-}
-
-BOOST_AUTO_TEST_CASE(descent_steps_through_its_updates, *boost::unit_test::timeout(120))
-{
-    webdriver::Session& s = browser();
-    step_through(s, "descent");
-    const json doc = fixture("descent");
-    const json& steps = doc["descent"]["steps"];
-    const int last = static_cast<int>(steps.size()) - 1;
-    BOOST_TEST(s.find_all("#loss-chart circle.loss-point").size() == steps.size());
-    const std::string counter = s.find("#descent-counter");
-    BOOST_TEST(s.attribute(counter, "data-step") == "0");
-    BOOST_TEST(contains(s.text(s.find("#descent-explain")), "w \u2190 w \u2212 lr\u00b7grad(w) = 0.8 \u2212 0.1\u00b72.1 = 0.59"),
-               s.text(s.find("#descent-explain")));
-    const int backward_frame = read(s).frame;
-    const std::string next = s.find("#descent-next");
-    for (int k = 1; k <= last; ++k) {
-        if (k % 2 == 1)
-            s.click(next);
-        else
-            s.press(webdriver::key::right); // the descent part was used last: keys step it
-        BOOST_TEST(s.attribute(counter, "data-step") == std::to_string(k));
-    }
-    BOOST_TEST(read(s).frame == backward_frame);
-    BOOST_TEST(s.attribute(next, "disabled") == "true");
-    const std::string w = s.attribute(s.find("#descent-steps tbody tr.current td[data-param=\"w\"]"), "data-value");
-    BOOST_TEST(same_number(w, steps[last]["params"]["w"]), w);
-    s.click(s.find("#descent-prev"));
-    BOOST_TEST(s.attribute(counter, "data-step") == std::to_string(last - 1));
-    s.execute("document.getElementById('descent').scrollIntoView();");
-    s.save_screenshot(out_dir() / "explain_page_descent_updates.png");
-}
-
-BOOST_AUTO_TEST_SUITE_END()

@@ -294,7 +294,13 @@ Session::Session(const Browser& browser, int width, int height, std::chrono::mil
                    {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--no-first-run", "--hide-scrollbars", "--force-device-scale-factor=1",
                     "--window-size=" + std::to_string(width) + "," + std::to_string(height)}}}}}}}}};
-        const nlohmann::json created = call("POST", "/session", caps, startup);
+        nlohmann::json created;
+        try {
+            created = call("POST", "/session", caps, startup);
+        } catch (const std::runtime_error& e) {
+            throw std::runtime_error(std::string(e.what()) + " (starting " + browser.chromium + "; see " +
+                                     log_.string() + ")");
+        }
         session_ = created.at("sessionId").get<std::string>();
         const auto ms = call_timeout.count();
         command("POST", "/timeouts", {{"script", ms}, {"pageLoad", ms}, {"implicit", 0}});
