@@ -8,7 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <page.hpp>
+#include <explain/page.hpp>
 
 #include <nlohmann/json.hpp>
 

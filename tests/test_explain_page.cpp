@@ -11,7 +11,7 @@
 #include "test_util.hpp"
 
 #include <autograd/value.hpp>
-#include <page.hpp>
+#include <explain/page.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -15,7 +15,7 @@
 #include "webdriver.hpp"
 
 #include <autograd/atomic_file.hpp>
-#include <page.hpp>
+#include <explain/page.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -323,6 +323,14 @@ BOOST_AUTO_TEST_CASE(descent_steps_through_its_updates, *boost::unit_test::timeo
     BOOST_TEST(s.attribute(counter, "data-step") == std::to_string(last - 1));
     s.execute("document.getElementById('descent').scrollIntoView();");
     s.save_screenshot(out_dir() / "explain_page_descent_updates.png");
+
+    // On a phone: no sideways overflow, the chart drawn at the phone's width.
+    s.emulate_viewport(360, 1900, true);
+    s.navigate("file://" + (out_dir() / "explain_page_descent.html").string());
+    BOOST_TEST(s.execute("return document.documentElement.scrollWidth;").get<int>() <= 360);
+    s.execute("document.getElementById('descent').scrollIntoView();");
+    s.save_screenshot(out_dir() / "explain_page_descent_phone.png");
+    s.emulate_viewport(1400, 1600, false);
 }
 
 BOOST_AUTO_TEST_CASE(non_finite_numbers_arrive_as_strings_and_show_as_such, *boost::unit_test::timeout(120))

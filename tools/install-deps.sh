@@ -8,7 +8,8 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev libcli11-dev
           nlohmann-json3-dev zlib1g-dev graphviz libgraphviz-dev python3
-          python3-numpy)  # NumPy: the independent safetensors reader of test_safetensors
+          python3-numpy     # NumPy: the independent safetensors reader of test_safetensors
+          chromium chromium-driver)  # the browser that test_explain_page_browser opens explain's page in
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(python3-torch python3-sklearn libtorch-dev time)
 fi
