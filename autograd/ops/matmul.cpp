@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
+#include <tuple>
 
 namespace autograd {
 namespace {
@@ -74,8 +75,11 @@ std::pair<std::int64_t, std::int64_t> op_dims(const Tensor& x, bool trans)
 //   dB = op(A)^T G   (or, if B is transposed, G^T op(A)),  likewise
 Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
 {
-    const auto [n, k] = op_dims(a, ta);
-    const auto [k2, m] = op_dims(b, tb);
+    // NOTE: std::tie, not structured bindings: lambdas below capture these, which clang before
+    // 16 (the fuzzing build's compiler) does not allow for bindings.
+    std::int64_t n = 0, k = 0, k2 = 0, m = 0;
+    std::tie(n, k) = op_dims(a, ta);
+    std::tie(k2, m) = op_dims(b, tb);
     const std::int64_t batch_a = a.dim() == 3 ? a.shape()[0] : 1, batch_b = b.dim() == 3 ? b.shape()[0] : 1;
     if (k != k2 || (a.dim() == 3 && b.dim() == 3 && batch_a != batch_b))
         throw std::invalid_argument(fmt::format("{}: shapes {}{} and {}{} do not chain", op_name(TensorOp::Matmul),

@@ -58,7 +58,10 @@ Shape reduced_shape(Shape s, std::int64_t axis, bool keepdim)
 Tensor sum_axis_kernel(const Tensor& x, std::int64_t axis, bool keepdim)
 {
     const Shape& s = x.shape();
-    const auto [outer, n, inner] = detail::axis_view(s, axis);
+    // NOTE: plain variables, not a structured binding: the lambda below captures them, which
+    // clang before 16 (the fuzzing build's compiler) does not allow for bindings.
+    const detail::AxisView view = detail::axis_view(s, axis);
+    const std::int64_t outer = view.outer, n = view.size, inner = view.inner;
     Tensor out = detail::empty(reduced_shape(s, axis, keepdim), x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();

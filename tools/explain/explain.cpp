@@ -12,6 +12,7 @@
 #include "document.hpp"
 #include "explained_graph.hpp"
 #include "expression.hpp"
+#include "page.hpp"
 #include "report.hpp"
 
 #include <autograd/atomic_file.hpp>
@@ -116,7 +117,7 @@ try {
                  "Numbers, names, + - * / ^ (right-associative), unary minus, parentheses and\n"
                  "exp log tanh sigmoid relu. Example:\n"
                  "  explain \"(i*w - y)^2\" --param w=0.8 --const i=1.5 --const y=0.5 --descend 0.1:20"};
-    std::string expression, descend_text, dot_file, svg_file;
+    std::string expression, descend_text, dot_file, svg_file, html_file;
     std::vector<std::string> params, inputs, consts;
     bool json = false;
     int digits = 6;
@@ -129,6 +130,8 @@ try {
     app.add_option("--dot", dot_file, "write the graph as Graphviz DOT: edges labelled by local derivatives, "
                                       "nodes coloured by |gradient|");
     app.add_option("--svg", svg_file, "the same picture as SVG (needs a build with Graphviz)");
+    app.add_option("--html", html_file, "write the step-through page: one self-contained HTML file to open in a "
+                                        "browser (no Graphviz needed)");
     app.add_option("--digits", digits, "significant digits of printed numbers (default 6)")->check(CLI::Range(1, 17));
     CLI11_PARSE(app, argc, argv);
 
@@ -192,6 +195,11 @@ try {
             autograd::write_file_atomically(dot_file, dot, false);
         if (!svg_file.empty())
             autograd::render_dot_file(dot, svg_file);
+    }
+    if (!html_file.empty()) {
+        std::ostringstream page;
+        explain::write_step_through_page(page, doc);
+        autograd::write_file_atomically(html_file, page.str(), false);
     }
     return 0;
 } catch (const UsageError& e) {
