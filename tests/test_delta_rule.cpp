@@ -111,23 +111,13 @@ BOOST_AUTO_TEST_CASE(momentum_and_nesterov_by_hand_match_sgd_over_two_steps)
 #ifdef BACKPROP_DELTA_RULE
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string output; // stdout and stderr
-};
+using Run = test_util::ProgramRun;
 
 // Runs a built example (no shell quoting needed: the paths have no spaces or quotes).
 Run run(const std::string& program, const std::string& args)
 {
     const std::filesystem::path dir = test_util::temp_dir(fmt::format("backprop_examples_{}", ::getpid()));
-    const std::filesystem::path out_file = dir / "output.txt";
-    const std::string command = fmt::format("'{}' {} > '{}' 2>&1", program, args, out_file.string());
-    const int raw = std::system(command.c_str());
-    Run r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    std::ifstream in(out_file);
-    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return r;
+    return test_util::run_program(program, args, dir / "output.txt");
 }
 
 } // namespace

@@ -299,20 +299,13 @@ BOOST_AUTO_TEST_CASE(random_expressions_match_backward_and_pytorch)
 #ifdef BACKPROP_EXPLAIN
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string output;
-};
+using Run = test_util::ProgramRun;
 
+// COLUMNS=200: the tables' width, as a terminal of 200 columns would give it.
 Run run(const std::string& args)
 {
     static const std::filesystem::path out = test_util::temp_dir(fmt::format("backprop_explain_{}", ::getpid()));
-    const std::string file = (out / "output.txt").string();
-    const int raw = std::system(fmt::format("COLUMNS=200 '{}' {} > '{}' 2>&1", BACKPROP_EXPLAIN, args, file).c_str());
-    std::ifstream in(file);
-    Run r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, {}};
-    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return r;
+    return test_util::run_program("/usr/bin/env", "COLUMNS=200 '" BACKPROP_EXPLAIN "' " + args, out / "output.txt");
 }
 
 const std::string kTutorialArgs = "'(i*w - y)^2' --param w=0.8 --const i=1.5 --const y=0.5";

@@ -59,24 +59,13 @@ struct RemoveWorkDir {
     }
 };
 
-struct Run {
-    int status = -1;    // the exit code
-    std::string output; // stdout and stderr
-};
+using Run = test_util::ProgramRun;
 
 // Runs a tool with its arguments (no shell quoting needed: the tests' paths have no spaces or
 // quotes), stdout and stderr into one file; in the folder cwd when one is given.
 Run run(const std::string& tool, const std::string& args, const fs::path& cwd = {})
 {
-    const fs::path out_file = work_dir() / "output.txt";
-    const std::string command = fmt::format("{}'{}' {} > '{}' 2>&1", cwd.empty() ? "" : "cd '" + cwd.string() + "' && ", tool,
-                                            args, out_file.string());
-    const int raw = std::system(command.c_str());
-    Run r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    std::ifstream in(out_file);
-    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return r;
+    return test_util::run_program(tool, args, work_dir() / "output.txt", cwd);
 }
 
 Run train(const std::string& args) { return run(BACKPROP_TRAIN, args); }

@@ -3,7 +3,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sys/wait.h>
+
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace test_util {
@@ -28,6 +33,28 @@ inline std::filesystem::path temp_dir(const std::string& name)
     const std::filesystem::path dir = std::filesystem::temp_directory_path() / name;
     std::filesystem::create_directories(dir);
     return dir;
+}
+
+/// What a program run by run_program did: its exit code (-1 if it did not exit) and its
+/// standard output and error, together.
+struct ProgramRun {
+    int status = -1;
+    std::string output;
+};
+
+/// Runs `program` with `args` through the shell (`args` is shell text: quote what needs it), in
+/// the folder `cwd` when one is given, its output into `out_file`, and reads the output back.
+inline ProgramRun run_program(const std::string& program, const std::string& args, const std::filesystem::path& out_file,
+                              const std::filesystem::path& cwd = {})
+{
+    const std::string in_folder = cwd.empty() ? "" : "cd '" + cwd.string() + "' && ";
+    const std::string command = in_folder + "'" + program + "' " + args + " > '" + out_file.string() + "' 2>&1";
+    const int raw = std::system(command.c_str());
+    ProgramRun r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    std::ifstream in(out_file);
+    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return r;
 }
 
 } // namespace test_util

@@ -106,7 +106,7 @@ DescendSpec parse_descend(const std::string& text)
 // The expression, then a caret under the column of the problem.
 [[noreturn]] void fail_at(const std::string& message, std::size_t column, const std::string& expression)
 {
-    throw UsageError(explain::describe_error(explain::ParseError(message, column), expression));
+    throw UsageError(explain::describe_error(explain::InputError(message, column), expression));
 }
 
 } // namespace

@@ -40,24 +40,16 @@ struct Binding {
 };
 
 /// A value that cannot be computed (log of a negative number, division by zero, overflow),
-/// found at a node: the message names the node and its operands; column is where it is written.
-class DomainError : public std::runtime_error {
+/// found at a node: the message names the node and its operands.
+class DomainError : public InputError {
 public:
-    DomainError(const std::string& message, std::size_t column) : std::runtime_error(message), column_(column) {}
-    std::size_t column() const { return column_; }
-
-private:
-    std::size_t column_;
+    using InputError::InputError;
 };
 
-/// A name of the expression with no binding, or a binding problem: message and column.
-class BindingError : public std::runtime_error {
+/// A name of the expression with no binding.
+class BindingError : public InputError {
 public:
-    BindingError(const std::string& message, std::size_t column) : std::runtime_error(message), column_(column) {}
-    std::size_t column() const { return column_; }
-
-private:
-    std::size_t column_;
+    using InputError::InputError;
 };
 
 struct GraphNode {

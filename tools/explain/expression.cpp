@@ -357,7 +357,7 @@ double evaluate(const Expression& e, const std::map<std::string, double, std::le
     return v.back();
 }
 
-std::string describe_error(const ParseError& error, std::string_view text)
+std::string describe_error(const InputError& error, std::string_view text)
 {
     // Control characters would move the caret; show them as '?' in the echoed line.
     std::string line(text);

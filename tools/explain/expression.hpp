@@ -23,14 +23,21 @@
 
 namespace explain {
 
-/// A syntax error, with the 1-based column of the text where it was found.
-class ParseError : public std::runtime_error {
+/// A problem of the input found at a place in the expression: the 1-based column where it is
+/// written (0 when no single place is to blame), for the caret under it.
+class InputError : public std::runtime_error {
 public:
-    ParseError(const std::string& message, std::size_t column) : std::runtime_error(message), column_(column) {}
+    InputError(const std::string& message, std::size_t column) : std::runtime_error(message), column_(column) {}
     std::size_t column() const { return column_; }
 
 private:
     std::size_t column_;
+};
+
+/// A syntax error.
+class ParseError : public InputError {
+public:
+    using InputError::InputError;
 };
 
 enum class Kind {
@@ -84,6 +91,6 @@ double evaluate(const Expression& e, const std::map<std::string, double, std::le
 
 /// The message a tool prints for a parse error: the message, then the text with a caret under
 /// the column.  "unexpected ')' at column 7\n  (i*w))^2\n        ^"
-std::string describe_error(const ParseError& error, std::string_view text);
+std::string describe_error(const InputError& error, std::string_view text);
 
 } // namespace explain
