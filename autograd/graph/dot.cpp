@@ -120,13 +120,14 @@ std::string grad_style(const GraphNode& n, const GradScale& scale)
                        border, pen, font);
 }
 
-void emit_legend(std::ostream& out, const GradScale& scale, bool edge_labels, std::string_view edge_meaning,
-                 int precision)
+void emit_legend(std::ostream& out, const GradScale& scale, bool edge_labels, std::string_view edge_meaning)
 {
+    // Each cell gives its range of sizes, to 3 digits: a legend is read at a glance.
     std::string cells;
     for (int k = 0; k < kGradBins; ++k)
-        cells += fmt::format("<td bgcolor=\"{}\"><font color=\"{}\">{}{}</font></td>", kGradFills[k],
-                             k >= 3 ? "white" : "black", k == 0 ? "&ge; " : "", format_number(scale.edge(k), precision));
+        cells += fmt::format("<td bgcolor=\"{}\"><font color=\"{}\">{} &ndash; {}</font></td>", kGradFills[k],
+                             k >= 3 ? "white" : "black", format_number(scale.edge(k), 3),
+                             format_number(scale.edge(k + 1), 3));
     std::string rows;
     if (scale.any)
         rows += fmt::format("<tr><td align=\"left\" colspan=\"{}\">fill: size of the gradient, log scale</td></tr>"
@@ -193,7 +194,7 @@ void emit_dot(const std::vector<GraphNode>& nodes, std::ostream& out, const DotO
             }
             if (k < n.input_labels.size() && !n.input_labels[k].empty()) {
                 edge_labels = true;
-                out << fmt::format("  v{} -> op{} [label=\"{}\", fontname=\"Helvetica\", fontsize=10];\n", input, i,
+                out << fmt::format("  v{} -> op{} [label=\"{}\", decorate=true, fontname=\"Helvetica\", fontsize=10];\n", input, i,
                                    escape_record_text(n.input_labels[k]));
             } else {
                 out << fmt::format("  v{} -> op{};\n", input, i);
@@ -203,7 +204,7 @@ void emit_dot(const std::vector<GraphNode>& nodes, std::ostream& out, const DotO
             out << fmt::format("  cut -> op{} [style=dashed];\n", i);
     }
     if (options.color_by_grad)
-        emit_legend(out, scale, edge_labels, edge_meaning, options.precision);
+        emit_legend(out, scale, edge_labels, edge_meaning);
     out << "}\n";
 }
 

@@ -173,10 +173,15 @@ std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::stri
     const auto px = [&](double v) { return kLeft + (v - x_lo) / (x_hi - x_lo) * (kW - kLeft - kRight); };
     const auto py = [&](double v) { return kH - kBottom - (axis(v) - y_lo) / (y_hi - y_lo) * (kH - kTop - kBottom); };
 
-    std::string svg = fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
-                                  "viewBox=\"0 0 {} {}\" font-family=\"sans-serif\" font-size=\"12\">\n",
-                                  kW, kH, kW, kH);
-    svg += fmt::format("<rect width=\"{}\" height=\"{}\" fill=\"white\"/>\n", kW, kH);
+    // The legend goes to the right of the plot, never over its lines: the picture widens by it.
+    std::size_t longest = 0;
+    for (const std::string& name : y)
+        longest = std::max(longest, name.size());
+    const double width = kW + (y.empty() ? 0.0 : 36 + 7.0 * static_cast<double>(longest));
+    std::string svg = fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+                                  "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"12\">\n",
+                                  width, kH);
+    svg += fmt::format("<rect width=\"{}\" height=\"{}\" fill=\"white\"/>\n", width, kH);
     if (!options.title.empty())
         svg += fmt::format("<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n", kW / 2,
                            escape_xml(options.title));
@@ -204,18 +209,13 @@ std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::stri
         svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n",
                            kColours[s % std::size(kColours)], points);
     }
-    // The legend over the lines, on a pale backing so that lines under it do not hide it.
-    std::size_t longest = 0;
-    for (const std::string& name : y)
-        longest = std::max(longest, name.size());
-    if (!y.empty())
-        svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"white\" "
-                           "fill-opacity=\"0.8\"/>\n",
-                           kW - kRight - 12 - 7.0 * static_cast<double>(longest), kTop + 4,
-                           8 + 7.0 * static_cast<double>(longest), 4 + 16.0 * static_cast<double>(y.size()));
-    for (std::size_t s = 0; s < ys.size(); ++s)
-        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\" text-anchor=\"end\">{}</text>\n", kW - kRight - 8,
-                           kTop + 16 + 16.0 * static_cast<double>(s), kColours[s % std::size(kColours)], escape_xml(y[s]));
+    for (std::size_t s = 0; s < ys.size(); ++s) {
+        const double row = kTop + 12 + 18.0 * static_cast<double>(s);
+        svg += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2\"/>\n",
+                           kW - kRight + 12, row - 4, kW - kRight + 32, row - 4, kColours[s % std::size(kColours)]);
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\">{}</text>\n", kW - kRight + 38, row,
+                           kColours[s % std::size(kColours)], escape_xml(y[s]));
+    }
     svg += "</svg>\n";
     return svg;
 }
