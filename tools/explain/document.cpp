@@ -1,6 +1,8 @@
 // Writing an explained graph, its backward steps and its descent as the explain JSON document.
 #include "document.hpp"
 
+#include "page.hpp"
+
 #include <cmath>
 
 namespace explain {
@@ -23,7 +25,7 @@ nlohmann::json to_document(const Expression& e, const ExplainedGraph& g, const s
                            const Descent* descent)
 {
     nlohmann::json doc;
-    doc["schema"] = "backprop-explain/1";
+    doc["schema"] = kExplainSchema; // the page checks it
     doc["expression"] = e.source;
     doc["output"] = g.nodes[g.output].id;
     nlohmann::json nodes = nlohmann::json::array();
