@@ -34,7 +34,7 @@ std::size_t ExplainedGraph::index_of(const Value& v) const
     for (std::size_t i = 0; i < nodes.size(); ++i)
         if (nodes[i].value.id() == v.id())
             return i;
-    throw std::logic_error("explain: a traced value is not a node of the explained graph");
+    throw std::logic_error("internal error: a traced value is not a node of the explained graph");
 }
 
 namespace {
@@ -75,11 +75,11 @@ public:
         for (std::size_t i = 0; i < n; ++i)
             visit(i);
         if (slot_[e_.root_index()] == kNone)
-            throw std::invalid_argument("explain: the expression contains no names, so there is nothing to "
+            throw std::invalid_argument("the expression contains no names, so there is nothing to "
                                         "differentiate: give it a --param or an --input");
         g_.output = slot_[e_.root_index()];
         if (!g_.nodes[g_.output].value.requires_grad())
-            throw std::invalid_argument("explain: nothing to differentiate: the expression depends only on constants "
+            throw std::invalid_argument("nothing to differentiate: the expression depends only on constants "
                                         "(--const); make at least one name a --param or an --input");
         return std::move(g_);
     }
@@ -166,7 +166,7 @@ private:
         case Kind::Binary: return visit_binary(i, node);
         case Kind::Compare: break;
         }
-        throw std::logic_error("explain: comparisons exist in formulas only");
+        throw std::logic_error("internal error: comparisons exist in formulas only");
     }
 
     const Value& value(std::size_t ast) const { return g_.nodes[slot_[ast]].value; }
@@ -211,7 +211,7 @@ private:
             return op_node(i, f.apply(value(node.lhs)), f.op, {slot_[node.lhs]},
                            fmt::format("{}({})", f.name, operand_text(node.lhs)));
         }
-        throw std::logic_error("explain: unknown function " + node.name);
+        throw std::logic_error("internal error: unknown function " + node.name);
     }
 
     void visit_binary(std::size_t i, const Node& node)
@@ -287,7 +287,7 @@ std::vector<DescentStep> descend(const Expression& e, std::vector<Binding> bindi
         if (bindings[i].role == Role::Param)
             params.push_back(i);
     if (params.empty())
-        throw std::invalid_argument("explain: --descend needs at least one --param to update");
+        throw std::invalid_argument("--descend needs at least one --param to update");
     std::vector<DescentStep> rows;
     for (std::size_t k = 0; k <= steps; ++k) {
         ExplainedGraph g;

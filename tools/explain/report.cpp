@@ -130,8 +130,11 @@ void print_backward(std::ostream& out, const ExplainedGraph& g, const Layout& la
                                     num(s.contribution, layout.digits)),
                         fmt::format("{} {}", parent, grad)});
     }
-    print_table(out, {"step", "edge", "local derivative", "upstream x local = contribution", "gradient so far"}, rows,
-                {true, false, false, false, false}, layout.width);
+    if (rows.empty())
+        out << "  (no steps: the output is a leaf itself, and its gradient is the seed)\n";
+    else
+        print_table(out, {"step", "edge", "local derivative", "upstream x local = contribution", "gradient so far"},
+                    rows, {true, false, false, false, false}, layout.width);
     out << fmt::format("\nGradients of the output {}:\n", output.id);
     std::vector<Row> grads;
     for (const GraphNode& n : g.nodes) {
