@@ -18,7 +18,20 @@ thread_local BackwardTrace* tl_trace = nullptr;
 
 BackwardTrace::BackwardTrace() : previous_(tl_trace) { tl_trace = this; }
 
-BackwardTrace::~BackwardTrace() { tl_trace = previous_; }
+BackwardTrace::~BackwardTrace()
+{
+    // Usually the innermost trace ends first. One that ends while a later one is still alive is
+    // unlinked from the chain, so that no pointer to it is left behind.
+    if (tl_trace == this) {
+        tl_trace = previous_;
+        return;
+    }
+    for (BackwardTrace* t = tl_trace; t != nullptr; t = t->previous_)
+        if (t->previous_ == this) {
+            t->previous_ = previous_;
+            return;
+        }
+}
 
 void BackwardTrace::clear()
 {

@@ -16,7 +16,8 @@
 //       fmt::print("{} = {} = {:g}\n", s.derivative_name(), s.formula(), s.local);  // d(a*b)/db = a = 1.5
 //   std::cout << trace;                          // the same as a table
 //
-// Tracing costs one thread-local read per backward pass when no trace is active. With a trace,
+// A trace belongs to the thread that made it: make and destroy it there (traces may end in any
+// order). Tracing costs one thread-local read per backward pass when no trace is active. With a trace,
 // each scalar node's backward runs twice (once with an upstream gradient of 1, which gives the
 // local derivatives, once as usual); the gradients that reach the leaves are the same as without
 // a trace, bit for bit. Traces nest: an inner trace takes the steps while it lives.
@@ -71,7 +72,8 @@ struct GradientSummary {
 /// One edge of a tensor backward pass: the node made by `op` passes its gradient to input `input_index`.
 struct TensorTraceStep {
     std::size_t node_index;    // which node of the pass: 0 for the first processed
-    const void* node;          // the op's graph node, as an identity to match (never dereferenced)
+    const void* node;          // the op's graph node, as an identity to match while the graph lives
+                               // (never dereferenced; a freed node's address may be reused)
     TensorOp op;
     GradientSummary upstream;     // the gradient arriving at the op's output
     std::size_t input_index;

@@ -213,6 +213,15 @@ struct TracedStep {
     }
 };
 
+void clear_reached_marks(detail::ScalarNode& root) noexcept
+{
+    try {
+        for (const detail::ScalarNode* n : detail::scalar_topological_order(&root, true))
+            const_cast<detail::ScalarNode*>(n)->flags &= static_cast<std::uint8_t>(~detail::kReached);
+    } catch (...) { // no memory even for the walk: nothing more can be done here
+    }
+}
+
 template <class Step> void run_scalar_backward(detail::ScalarNode& root, Step&& step)
 {
     const bool own = (root.flags & detail::kMixed) == 0 && detail::chunk_of(&root)->owner == detail::tl_arena;
@@ -234,10 +243,19 @@ void Value::backward() const
         root.grad += 1.0;
         return;
     }
-    if (BackwardTrace* trace = active_trace(); trace != nullptr) [[unlikely]]
-        run_scalar_backward(root, TracedStep{*trace});
-    else
+    if (BackwardTrace* trace = active_trace(); trace != nullptr) [[unlikely]] {
+        try {
+            run_scalar_backward(root, TracedStep{*trace});
+        } catch (...) {
+            // Recording a step can fail (no memory) half-way through the walk: nodes reached and
+            // not yet processed would keep their mark, and the next backward would add into
+            // their stale gradients. Clear every mark under the root before passing it on.
+            clear_reached_marks(root);
+            throw;
+        }
+    } else {
         run_scalar_backward(root, PlainStep{});
+    }
 }
 
 std::size_t graph_size(const Value& root)

@@ -53,7 +53,9 @@ double compare_updates(const std::string& title, const std::vector<delta_rule::W
     for (std::size_t k = 0; k < delta_rule::Weights::kSize; ++k) {
         double d = 0;
         for (std::size_t t = 0; t < hand.size(); ++t)
-            d = std::max(d, std::abs(hand[t].v[k] - sgd[t].v[k]));
+            d = std::max(d, std::abs(hand[t].v[k] - sgd[t].v[k]), [](double a, double b) {
+                return a < b || std::isnan(b); // a NaN difference wins, so that it fails the check below
+            });
         max_diff = std::max(max_diff, std::isnan(d) ? INFINITY : d);
         fmt::print("{:<10} {:>11.7f} {:>13.10f} {:>13.10f} {:>13.10f} {:>8.1e}\n", delta_rule::Weights::name(k),
                    hand[0].v[k], hand[1].v[k], hand[2].v[k], sgd[2].v[k], d);

@@ -104,6 +104,7 @@ BOOST_AUTO_TEST_CASE(syntax_errors_name_the_column)
     // The tool's form: the message, the expression, a caret under the column.
     try {
         explain::parse("(i*w))^2");
+        BOOST_FAIL("expected a parse error");
     } catch (const explain::ParseError& e) {
         BOOST_TEST(explain::describe_error(e, "(i*w))^2") ==
                    "unexpected ')' at column 6: no '(' is open\n  (i*w))^2\n       ^");
@@ -200,7 +201,13 @@ BOOST_AUTO_TEST_CASE(binding_and_domain_errors_name_the_node)
                         "log at column 3 (log(c) with a = -2) gives nan: log of a negative number is undefined"));
     BOOST_TEST(contains(message("w/z", {{"w", 1.0, Role::Param}, {"z", 0.0, Role::Const}}),
                         "div at column 2 (w/z with a = 1, b = 0) gives inf: division by zero"));
-    BOOST_TEST(contains(message("w/0", {{"w", 1.0, Role::Param}}), "div at column 2 (w/0) divides by zero"));
+    BOOST_TEST(contains(message("w/0", {{"w", 1.0, Role::Param}}), "div at column 2 (w/0) divides by 0"));
+    BOOST_TEST(contains(message("w/1e-309", {{"w", 1.0, Role::Param}}), "1/1e-309 is not a finite number"));
+    // Names may not take the ids explain gives its nodes.
+    BOOST_TEST(explain::is_node_id("n1"));
+    BOOST_TEST(explain::is_node_id("k12"));
+    BOOST_TEST(!explain::is_node_id("n"));
+    BOOST_TEST(!explain::is_node_id("n1x"));
     BOOST_TEST(contains(message("exp(w)", {{"w", 1000.0, Role::Param}}), "exp overflows a double"));
     BOOST_TEST(contains(message("w*(-8)^(1/3)", {{"w", 1.0, Role::Param}}),
                         "a negative number to a fractional power is undefined"));
@@ -301,11 +308,12 @@ namespace {
 
 using Run = test_util::ProgramRun;
 
-// COLUMNS=200: the tables' width, as a terminal of 200 columns would give it.
-Run run(const std::string& args)
+// COLUMNS: the tables' width, as a terminal of that many columns would give it.
+Run run(const std::string& args, int columns = 200)
 {
     static const std::filesystem::path out = test_util::temp_dir(fmt::format("backprop_explain_{}", ::getpid()));
-    return test_util::run_program("/usr/bin/env", "COLUMNS=200 '" BACKPROP_EXPLAIN "' " + args, out / "output.txt");
+    return test_util::run_program("/usr/bin/env", fmt::format("COLUMNS={} '{}' {}", columns, BACKPROP_EXPLAIN, args),
+                                  out / "output.txt");
 }
 
 const std::string kTutorialArgs = "'(i*w - y)^2' --param w=0.8 --const i=1.5 --const y=0.5";
@@ -321,8 +329,12 @@ BOOST_AUTO_TEST_CASE(program_prints_the_tables)
     BOOST_TEST(contains(r.output, "(constant: no gradient)"));
     for (const char* w : {"0.8", "0.59", "0.4745", "0.410975", "0.333336"})
         BOOST_TEST(contains(r.output, fmt::format(" {} ", w)), w);
-    const Run narrow = run(kTutorialArgs + " | COLUMNS=40 cat"); // piped: the width of COLUMNS
+    // 40 columns: each row becomes a block of "header: value" lines, none of them wider.
+    const Run narrow = run(kTutorialArgs, 40);
     BOOST_TEST(narrow.status == 0);
+    BOOST_TEST(contains(narrow.output, "  step 5\n    edge: n1 -> w\n    local derivative: d(a*b)/db = a = 1.5\n"),
+               narrow.output);
+    BOOST_TEST(!contains(r.output, "    edge: n1 -> w")); // 200 columns: a table
 
     const Run json = run(kTutorialArgs + " --json --descend 0.1:3");
     BOOST_REQUIRE(json.status == 0);
@@ -346,6 +358,7 @@ BOOST_AUTO_TEST_CASE(program_reports_bad_input_clearly)
         {"'w' --param w=1e400", "out of the range of a double"},
         {"'w' --param 2w=1", "'2w' is not a name"},
         {"'w' --param exp=1", "'exp' is a function and cannot be a name"},
+        {"'n1*w' --param n1=2 --param w=3", "'n1' is how explain names its nodes"},
         {"'w*log(c)' --param w=1 --const c=-1", "explain: log at column 3"},
         {"'w' --param w=1 --descend 0.1", "--descend 0.1: expected LR:STEPS"},
         {"'w' --param w=1 --descend -1:3", "the learning rate must be > 0"},

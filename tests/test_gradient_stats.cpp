@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(steps_and_their_epoch_summary_on_a_hand_made_model)
     //   missing step as 0, it would be 11 sqrt(2) / 6)
     //   mean of mean |g| = (3.5 + 0.25) / 2 = 1.875, mean of max |g| = (4 + 0.5) / 2 = 2.25,
     //   largest max |g| = 4.
-    const std::vector<nn::GradientSummary> epoch = stats.compute();
+    const std::vector<nn::GradientEpochStats> epoch = stats.compute();
     BOOST_TEST_REQUIRE(epoch.size() == 2u);
     BOOST_TEST(epoch[0].name == "w");
     BOOST_TEST(epoch[0].steps == 3u);
@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(steps_and_their_epoch_summary_on_a_hand_made_model)
     BOOST_TEST(std::isnan(stats.compute()[0].mean_norm));
     model(Tensor({1.0f, 2.0f}, {1, 2})).sum().backward();
     stats.update();
-    const nn::GradientSummary next = stats.compute()[0];
+    const nn::GradientEpochStats next = stats.compute()[0];
     BOOST_TEST(next.steps == 1u);
     BOOST_TEST(next.steps_with_grad == 1u);
     BOOST_TEST(next.mean_norm == std::sqrt(10.0), tt::tolerance(1e-12));

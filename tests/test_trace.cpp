@@ -14,6 +14,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -165,6 +166,22 @@ BOOST_AUTO_TEST_CASE(traces_nest_and_stop)
         outer.clear();
         BOOST_TEST(outer.scalar_steps().empty());
     }
+    BOOST_TEST(autograd::active_trace() == nullptr);
+}
+
+// A trace that ends before a later one unlinks itself: the later one keeps recording, and when
+// it ends no trace is left active (no pointer to the ended one survives).
+BOOST_AUTO_TEST_CASE(traces_may_end_out_of_order)
+{
+    const Value x = 2.0;
+    const Value y = x * 3.0;
+    auto first = std::make_unique<BackwardTrace>();
+    auto second = std::make_unique<BackwardTrace>();
+    first.reset();
+    BOOST_TEST(autograd::active_trace() == second.get());
+    y.backward();
+    BOOST_TEST(second->scalar_steps().size() == 1u);
+    second.reset();
     BOOST_TEST(autograd::active_trace() == nullptr);
 }
 
@@ -365,6 +382,14 @@ BOOST_AUTO_TEST_CASE(dot_colours_by_gradient_and_labels_edges)
     BOOST_TEST(flow.find("#7f2704") != std::string::npos);         // the largest gradient, darkest
     BOOST_TEST(flow.find("dashed") != std::string::npos);          // the constants
     BOOST_TEST(flow.find("local derivative") != std::string::npos);
+
+    // An infinite gradient is off the scale: drawn in its own colour, not as the largest.
+    const Value z = 0.0;
+    const Value lz = log(z);
+    lz.backward(); // dlog(z)/dz = 1/0
+    const std::string inf_flow = autograd::to_dot(lz, {.color_by_grad = true});
+    BOOST_TEST(inf_flow.find("#c92a2a") != std::string::npos);
+    BOOST_TEST(inf_flow.find("NaN or infinite") != std::string::npos);
 
     const Tensor a = Tensor(std::vector<double>{1.0, -2.0}, {2}).requires_grad_();
     const Tensor s = autograd::sum(autograd::tanh(a * 3.0));

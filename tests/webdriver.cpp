@@ -275,8 +275,8 @@ Session::Session(const Browser& browser, int width, int height, std::chrono::mil
                 const Response r = http(port_, "GET", "/status", "", Clock::now() + std::chrono::seconds(2));
                 if (r.status == 200 && nlohmann::json::parse(r.body).at("value").value("ready", false))
                     break;
-            } catch (const std::runtime_error&) {
-                // not listening yet
+            } catch (const std::exception&) {
+                // not listening yet, or a reply that is not yet the service's (retried until the deadline)
             }
             if (Clock::now() > deadline)
                 throw std::runtime_error("webdriver: chromedriver on port " + std::to_string(port_) +

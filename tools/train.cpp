@@ -332,7 +332,7 @@ try {
         std::vector<double> row{static_cast<double>(epoch), train_loss, acc};
         if (gradients) {
             std::vector<std::string> norms;
-            for (const nn::GradientSummary& g : gradients->compute()) {
+            for (const nn::GradientEpochStats& g : gradients->compute()) {
                 norms.push_back(fmt::format("{} {:.3g}", g.name, g.mean_norm));
                 row.insert(row.end(), {g.mean_norm, g.mean_mean_abs, g.max_max_abs});
             }

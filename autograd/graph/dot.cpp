@@ -63,6 +63,7 @@ namespace {
 // people with red-green colour blindness).
 constexpr const char* kGradFills[] = {"#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"};
 constexpr int kGradBins = 5;
+constexpr const char* kNonfiniteFill = "#c92a2a"; // NaN or infinite: off the scale, in its own colour
 
 struct GradScale {
     double lo = 0.0, hi = 0.0; // log10 of the smallest and largest nonzero finite sizes
@@ -81,8 +82,6 @@ struct GradScale {
     }
     int bin(double size) const
     {
-        if (!std::isfinite(size))
-            return kGradBins - 1;
         if (hi - lo < 1e-12)
             return kGradBins - 1;
         const double t = (std::log10(std::fabs(size)) - lo) / (hi - lo);
@@ -108,7 +107,10 @@ std::string grad_style(const GraphNode& n, const GradScale& scale)
     const char* fill = "#e9ecef"; // no gradient
     const char* font = "black";
     if (n.grad_size) {
-        if (*n.grad_size == 0.0) {
+        if (!std::isfinite(*n.grad_size)) {
+            fill = kNonfiniteFill;
+            font = "white";
+        } else if (*n.grad_size == 0.0) {
             fill = "#ffffff";
         } else {
             const int k = scale.bin(*n.grad_size);
@@ -134,8 +136,8 @@ void emit_legend(std::ostream& out, const GradScale& scale, bool edge_labels, st
                             "<tr>{}</tr>",
                             kGradBins, cells);
     rows += fmt::format("<tr><td align=\"left\" colspan=\"{}\">white: a zero gradient; grey: no gradient flows "
-                        "(a constant)</td></tr>",
-                        kGradBins);
+                        "(a constant); <font color=\"{}\">red</font>: NaN or infinite</td></tr>",
+                        kGradBins, kNonfiniteFill);
     rows += fmt::format("<tr><td align=\"left\" colspan=\"{}\">border: orange parameter, blue input, green output, "
                         "dashed constant</td></tr>",
                         kGradBins);

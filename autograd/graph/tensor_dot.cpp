@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <unordered_map>
 
@@ -55,6 +56,9 @@ std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& op
     detail::topological_order(static_cast<const TensorNode*>(root.grad_fn().get()), order, stack, marks);
 
     std::unordered_map<const void*, std::size_t> index; // node or leaf -> its entry
+    std::unordered_map<const void*, std::vector<const TensorTraceStep*>> steps_of;
+    for (const TensorTraceStep& step : options.tensor_steps)
+        steps_of[step.node].push_back(&step);
     for (const TensorNode* n : order) {
         detail::GraphNode g;
         std::vector<std::size_t> drawn_input; // for each entry of g.inputs, its position in n->inputs
@@ -85,11 +89,14 @@ std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& op
             g.fields = {fmt::format("{} {}", to_string(n->shape), to_string(n->dtype))};
         }
         g.role = n == root.grad_fn().get() ? detail::NodeRole::Output : detail::NodeRole::Intermediate;
-        // An op's result keeps no gradient: its size comes from the trace, with the edges'.
-        for (const TensorTraceStep& step : options.tensor_steps) {
-            if (step.node != n)
+        // An op's result keeps no gradient: its size comes from the trace, with the edges'. A step
+        // is matched by its node and op, so a trace of another graph is not drawn on this one.
+        const auto traced = steps_of.find(n);
+        for (std::size_t t = 0; traced != steps_of.end() && t < traced->second.size(); ++t) {
+            const TensorTraceStep& step = *traced->second[t];
+            if (step.op != n->op)
                 continue;
-            g.grad_size = step.upstream.norm;
+            g.grad_size = step.upstream.nonfinite > 0 ? std::numeric_limits<double>::quiet_NaN() : step.upstream.norm;
             g.input_labels.resize(g.inputs.size());
             for (std::size_t k = 0; k < drawn_input.size(); ++k)
                 if (drawn_input[k] == step.input_index)

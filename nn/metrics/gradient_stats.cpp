@@ -94,12 +94,12 @@ const std::vector<GradientStat>& GradientStats::update()
     return last_;
 }
 
-std::vector<GradientSummary> GradientStats::compute() const
+std::vector<GradientEpochStats> GradientStats::compute() const
 {
-    std::vector<GradientSummary> out;
+    std::vector<GradientEpochStats> out;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         const Sums& sum = sums_[i];
-        GradientSummary s{.name = names_[i], .steps = steps_, .steps_with_grad = sum.with_grad};
+        GradientEpochStats s{.name = names_[i], .steps = steps_, .steps_with_grad = sum.with_grad};
         if (sum.with_grad > 0) {
             const auto n = static_cast<double>(sum.with_grad);
             s.mean_norm = sum.norm / n;

@@ -10,7 +10,7 @@
 //           stats.update();                         // reads every gradient once
 //           opt.step();
 //       }
-//       for (const nn::GradientSummary& s : stats.compute())
+//       for (const nn::GradientEpochStats& s : stats.compute())
 //           fmt::print("{}: mean ||g|| {:.3g}, max |g| {:.3g}\n", s.name, s.mean_norm, s.max_max_abs);
 //       stats.reset();                              // the next epoch starts from nothing
 //   }
@@ -52,7 +52,7 @@ struct GradientStat {
 GradientStat gradient_stat(const autograd::Tensor& grad);
 
 /// One parameter over the steps of an epoch.
-struct GradientSummary {
+struct GradientEpochStats {
     std::string name;
     std::size_t steps = 0;           // update() calls since the last reset
     std::size_t steps_with_grad = 0; // of those, the ones where the parameter had a gradient
@@ -77,7 +77,7 @@ public:
     /// The last update()'s numbers (empty before the first).
     const std::vector<GradientStat>& last() const { return last_; }
     /// The summary of every parameter over the steps since the last reset(), in order.
-    std::vector<GradientSummary> compute() const;
+    std::vector<GradientEpochStats> compute() const;
     /// Forgets the steps so far (the start of an epoch).
     void reset();
 

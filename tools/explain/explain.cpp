@@ -69,6 +69,10 @@ std::vector<explain::Binding> parse_bindings(const std::vector<std::pair<std::st
                                          text, name));
         if (explain::is_function(name))
             throw UsageError(fmt::format("{} {}: '{}' is a function and cannot be a name", option, text, name));
+        if (explain::is_node_id(name))
+            throw UsageError(fmt::format("{} {}: '{}' is how explain names its nodes (n1, n2, ... for ops, k1, ... "
+                                         "for numbers); choose another name",
+                                         option, text, name));
         const double value = parse_double(std::string_view(text).substr(eq + 1), option + " " + name);
         for (std::size_t k = 0; k < out.size(); ++k)
             if (out[k].name == name)

@@ -31,15 +31,29 @@ std::optional<double> GraphNode::grad() const
 
 std::size_t ExplainedGraph::index_of(const Value& v) const
 {
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-        if (nodes[i].value.id() == v.id())
-            return i;
-    throw std::logic_error("internal error: a traced value is not a node of the explained graph");
+    const auto it = index_by_value.find(v.id());
+    if (it == index_by_value.end())
+        throw std::logic_error("internal error: a traced value is not a node of the explained graph");
+    return it->second;
 }
 
-namespace {
+std::optional<std::size_t> ExplainedGraph::node_of_name(std::string_view name) const
+{
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i].kind != "op" && nodes[i].kind != "literal" && nodes[i].id == name)
+            return i;
+    return std::nullopt;
+}
 
-std::string number_text(double x) { return std::isnan(x) ? "nan" : fmt::format("{:.6g}", x); }
+bool is_node_id(std::string_view name)
+{
+    return name.size() >= 2 && (name[0] == 'n' || name[0] == 'k') &&
+           name.find_first_not_of("0123456789", 1) == std::string_view::npos;
+}
+
+std::string number_text(double x, int digits) { return std::isnan(x) ? "nan" : fmt::format("{:.{}g}", x, digits); }
+
+namespace {
 
 // Why an op made a NaN or an infinity from finite operands, in a learner's words.
 std::string domain_reason(ScalarOp op, double a, double b)
@@ -101,6 +115,7 @@ private:
     std::size_t add_node(GraphNode node)
     {
         node.value.set_label(node.id);
+        g_.index_by_value.emplace(node.value.id(), g_.nodes.size());
         g_.nodes.push_back(std::move(node));
         return g_.nodes.size() - 1;
     }
@@ -231,8 +246,10 @@ private:
             const std::size_t other = rhs_number ? node.lhs : node.rhs;
             const double c = rhs_number ? literal_[node.rhs] : literal_[node.lhs];
             const Value& x = value(other);
-            if (node.op == '/' && c == 0.0) // w/0 is w * (1/0) to the engine: say what it is
-                throw DomainError(fmt::format("div at column {} ({}) divides by zero", node.column, text), node.column);
+            if (node.op == '/' && (c == 0.0 || !std::isfinite(1.0 / c))) // w/c is w * (1/c) to the engine
+                throw DomainError(fmt::format("div at column {} ({}) divides by {}: 1/{} is not a finite number", node.column,
+                                              text, number_text(c), number_text(c)),
+                                  node.column);
             switch (node.op) {
             case '+': return op_node(i, x + c, ScalarOp::AddConst, {slot_[other]}, text, c);
             case '-': return op_node(i, x - c, ScalarOp::AddConst, {slot_[other]}, text, -c);
@@ -302,10 +319,9 @@ std::vector<DescentStep> descend(const Expression& e, std::vector<Binding> bindi
         DescentStep row{k, g.nodes[g.output].value.data(), {}, {}};
         for (std::size_t p : params) {
             row.params.push_back(bindings[p].value);
-            double grad = 0.0; // a param the output does not reach has no gradient: 0, as in PyTorch's zero_grad
-            for (const GraphNode& n : g.nodes)
-                if (n.id == bindings[p].name)
-                    grad = n.value.grad();
+            // A param the expression does not use has no gradient: 0, as after PyTorch's zero_grad.
+            const auto node = g.node_of_name(bindings[p].name);
+            const double grad = node ? g.nodes[*node].value.grad() : 0.0;
             row.grads.push_back(grad);
         }
         if (!std::isfinite(row.loss))

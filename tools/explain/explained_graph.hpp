@@ -22,6 +22,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace explain {
@@ -32,6 +34,14 @@ enum class Role {
     Const, // no gradient flows to it
 };
 std::string_view role_name(Role role); // "param", "input", "const"
+
+/// True for the ids explain gives to nodes that are not names: n1, n2, ... and k1, k2, ...
+/// (a binding may not take one, so that every id of a graph is unique).
+bool is_node_id(std::string_view name);
+
+/// A number as explain's messages and tables show it: `digits` significant digits, NaN as "nan"
+/// (never "-nan").
+std::string number_text(double x, int digits = 6);
 
 struct Binding {
     std::string name;
@@ -74,6 +84,10 @@ struct ExplainedGraph {
 
     /// The node of a Value of this graph (trace steps name Values); throws if it is not one.
     std::size_t index_of(const autograd::Value& v) const;
+    /// The node of a name of the expression (a param, input or const), or nothing.
+    std::optional<std::size_t> node_of_name(std::string_view name) const;
+
+    std::unordered_map<const void*, std::size_t> index_by_value{}; // Value::id() -> node
 };
 
 /// Builds the graph, checks every value for domain errors, and runs a traced backward from the

@@ -219,9 +219,9 @@ private:
                          t.column);
     }
 
+    // Not depth-counted itself: everything nested in it goes through unary(), which is.
     std::size_t primary()
     {
-        Depth depth(*this, peek().column);
         const Token& t = next();
         switch (t.kind) {
         case Tok::Number:

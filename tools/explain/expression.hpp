@@ -7,7 +7,7 @@
 //   explain::Expression e = explain::parse("(i*w - y)^2");
 //   e.names();                                       // {"i", "w", "y"}, in order of appearance
 //   explain::evaluate(e, {{"i", 1.5}, {"w", 0.8}, {"y", 0.5}});   // 0.49
-//   explain::parse("(i*w))^2");                      // throws ParseError: unexpected ')' at column 7
+//   explain::parse("(i*w))^2");                      // throws ParseError: unexpected ')' at column 6
 //
 // The tree is stored flat, each node after its operands (post-order): every pass over it is a
 // loop, so a sum of a million terms cannot overflow the stack. Only the parser recurses, and it
@@ -90,7 +90,7 @@ Expression parse(std::string_view text, Syntax syntax = Syntax::Expression);
 double evaluate(const Expression& e, const std::map<std::string, double, std::less<>>& values);
 
 /// The message a tool prints for a parse error: the message, then the text with a caret under
-/// the column.  "unexpected ')' at column 7\n  (i*w))^2\n        ^"
+/// the column.  "unexpected ')' at column 6: no '(' is open\n  (i*w))^2\n       ^"
 std::string describe_error(const InputError& error, std::string_view text);
 
 } // namespace explain

@@ -57,7 +57,7 @@ void print_table(std::ostream& out, const Row& header, const std::vector<Row>& r
     }
 }
 
-std::string num(double x, int digits) { return std::isnan(x) ? "nan" : fmt::format("{:.{}g}", x, digits); }
+std::string num(double x, int digits) { return number_text(x, digits); }
 
 // "d(a*b)/db = a = 1.5", or "d(a + b)/da = 1" where the formula is the number itself.
 std::string local_text(const autograd::ScalarTraceStep& s, int digits)
