@@ -117,26 +117,26 @@ DescendSpec parse_descend(const std::string& text)
 
 int main(int argc, char** argv)
 try {
-    CLI::App app{"explain: the chain rule step by step, for an expression over named scalars.\n"
-                 "Numbers, names, + - * / ^ (right-associative), unary minus, parentheses and\n"
-                 "exp log tanh sigmoid relu. Example:\n"
-                 "  explain \"(i*w - y)^2\" --param w=0.8 --const i=1.5 --const y=0.5 --descend 0.1:20"};
+    // Texts kept short: CLI11 does not wrap, and --help should read in an 80-column terminal.
+    CLI::App app{"explain: the chain rule step by step, for an expression over named\n"
+                 "scalars: numbers, names, + - * / ^ (right-associative), unary minus,\n"
+                 "parentheses, exp log tanh sigmoid relu. For example:\n"
+                 "  explain \"(i*w - y)^2\" --param w=0.8 --const i=1.5 --const y=0.5 \\\n"
+                 "          --descend 0.1:20"};
     std::string expression, descend_text, dot_file, svg_file, html_file;
     std::vector<std::string> params, inputs, consts;
     bool json = false;
     int digits = 6;
     app.add_option("expression", expression, "the expression, quoted")->required();
-    app.add_option("--param", params, "NAME=VALUE: a weight (has a gradient; --descend updates it)");
-    app.add_option("--input", inputs, "NAME=VALUE: an input (has a gradient, never updated)");
-    app.add_option("--const", consts, "NAME=VALUE: a constant (no gradient flows to it)");
-    app.add_option("--descend", descend_text, "LR:STEPS: gradient descent on the params, e.g. 0.1:20");
-    app.add_flag("--json", json, "print the forward and backward passes (and the descent) as JSON");
-    app.add_option("--dot", dot_file, "write the graph as Graphviz DOT: edges labelled by local derivatives, "
-                                      "nodes coloured by |gradient|");
-    app.add_option("--svg", svg_file, "the same picture as SVG (needs a build with Graphviz)");
-    app.add_option("--html", html_file, "write the step-through page: one self-contained HTML file to open in a "
-                                        "browser (no Graphviz needed)");
-    app.add_option("--digits", digits, "significant digits of printed numbers (default 6)")->check(CLI::Range(1, 17));
+    app.add_option("--param", params, "a weight: has a gradient, --descend trains it")->option_text("NAME=VALUE");
+    app.add_option("--input", inputs, "an input: has a gradient, never updated")->option_text("NAME=VALUE");
+    app.add_option("--const", consts, "a constant: no gradient flows to it")->option_text("NAME=VALUE");
+    app.add_option("--descend", descend_text, "gradient descent on the params")->option_text("LR:STEPS");
+    app.add_flag("--json", json, "print the passes (and descent) as JSON");
+    app.add_option("--dot", dot_file, "the graph as DOT, with local derivatives")->option_text("FILE");
+    app.add_option("--svg", svg_file, "the same picture as SVG (needs Graphviz)")->option_text("FILE");
+    app.add_option("--html", html_file, "the step-through page (one HTML file)")->option_text("FILE");
+    app.add_option("--digits", digits, "significant digits shown (default 6)")->check(CLI::Range(1, 17))->option_text("N");
     CLI11_PARSE(app, argc, argv);
 
     std::vector<std::pair<std::string, explain::Role>> given;
