@@ -109,6 +109,8 @@ BOOST_AUTO_TEST_CASE(syntax_errors_name_the_column)
         BOOST_TEST(explain::describe_error(e, "(i*w))^2") ==
                    "unexpected ')' at column 6: no '(' is open\n  (i*w))^2\n       ^");
     }
+    // Column 0: no single place to blame (a divergence), so no caret line.
+    BOOST_TEST(explain::describe_error(explain::InputError("diverged", 0), "w*2") == "diverged");
 }
 
 BOOST_AUTO_TEST_CASE(nesting_has_a_bound_and_long_sums_do_not_recurse)

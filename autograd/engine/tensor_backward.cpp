@@ -171,6 +171,18 @@ void add_into(Tensor& slot, Tensor g)
     slot = slot + g;
 }
 
+// An input of a node as messages and traces name it: "w [3, 4]", or "[?]" for an op result
+// that no longer exists.
+std::string describe_input(const TensorEdge& e)
+{
+    if (e.leaf)
+        return detail::describe_tensor(Tensor(e.leaf));
+    if (e.fn)
+        if (const auto out = e.fn->output.lock())
+            return detail::describe_tensor(Tensor(out));
+    return "[?]";
+}
+
 // Anomaly mode: the first NaN or Inf in a gradient names the op whose backward made it, the
 // input it was for, and that input's label.
 void check_gradients(const TensorNode& node, const TensorList& grads)
@@ -181,16 +193,10 @@ void check_gradients(const TensorNode& node, const TensorList& grads)
         const std::string_view bad = detail::first_nonfinite(grads[i]);
         if (bad.empty())
             continue;
-        const TensorEdge& e = node.inputs[i];
-        std::string input = "[?]";
-        if (e.leaf)
-            input = detail::describe_tensor(Tensor(e.leaf));
-        else if (e.fn)
-            if (const auto out = e.fn->output.lock())
-                input = detail::describe_tensor(Tensor(out));
         throw std::runtime_error(fmt::format("anomaly: the backward of {} (output shape {}) produced {} in the gradient "
                                              "of input {} ({})",
-                                             op_name(node.op), to_string(node.shape), bad, i, input));
+                                             op_name(node.op), to_string(node.shape), bad, i,
+                                             describe_input(node.inputs[i])));
     }
 }
 
@@ -202,13 +208,8 @@ void trace_node(BackwardTrace& trace, std::size_t index, const TensorNode& node,
         const TensorEdge& e = node.inputs[i];
         if (!e.needed() || !grads[i].defined())
             continue;
-        std::string input = "[?]";
-        if (e.leaf)
-            input = detail::describe_tensor(Tensor(e.leaf));
-        else if (const auto out = e.fn->output.lock())
-            input = detail::describe_tensor(Tensor(out));
         trace.add(TensorTraceStep{index, &node, node.op, upstream, i, summarize_gradient(grads[i]), e.leaf != nullptr,
-                                  std::move(input)});
+                                  describe_input(e)});
     }
 }
 

@@ -25,7 +25,6 @@
 #include <cmath>
 #include <iostream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -107,12 +106,6 @@ DescendSpec parse_descend(const std::string& text)
     return {lr, steps};
 }
 
-// The expression, then a caret under the column of the problem.
-[[noreturn]] void fail_at(const std::string& message, std::size_t column, const std::string& expression)
-{
-    throw UsageError(explain::describe_error(explain::InputError(message, column), expression));
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -150,37 +143,28 @@ try {
     const std::vector<explain::Binding> bindings = parse_bindings(given);
 
     explain::Expression e;
-    try {
-        e = explain::parse(expression);
-    } catch (const explain::ParseError& error) {
-        throw UsageError(explain::describe_error(error, expression));
-    }
-    for (const explain::Binding& b : bindings) {
-        const std::vector<std::string> names = e.names();
-        if (std::find(names.begin(), names.end(), b.name) == names.end())
-            std::cerr << fmt::format("explain: note: --{} {} is not used by the expression\n",
-                                     explain::role_name(b.role), b.name);
-    }
-
     explain::ExplainedGraph g;
     std::optional<explain::Descent> descent;
     try {
+        e = explain::parse(expression);
+        const std::vector<std::string> names = e.names();
+        for (const explain::Binding& b : bindings)
+            if (std::find(names.begin(), names.end(), b.name) == names.end())
+                std::cerr << fmt::format("explain: note: --{} {} is not used by the expression\n",
+                                         explain::role_name(b.role), b.name);
         g = explain::build_and_backward(e, bindings);
         if (!descend_text.empty()) {
             const DescendSpec spec = parse_descend(descend_text);
             descent = explain::Descent{spec.lr, explain::descend(e, bindings, spec.lr, spec.steps)};
         }
-    } catch (const explain::BindingError& error) {
-        fail_at(error.what(), error.column(), expression);
-    } catch (const explain::DomainError& error) {
-        if (error.column() == 0)
-            throw UsageError(error.what());
-        fail_at(error.what(), error.column(), expression);
+    } catch (const explain::InputError& error) { // syntax, an unbound name, a domain error, a divergence
+        throw UsageError(explain::describe_error(error, expression));
     }
 
-    const nlohmann::json doc = explain::to_document(e, g, bindings, descent ? &*descent : nullptr);
+    // The document only where it is written: --json, --html.
+    const auto document = [&] { return explain::to_document(e, g, bindings, descent ? &*descent : nullptr); };
     if (json) {
-        std::cout << doc.dump(2) << '\n';
+        std::cout << document().dump(2) << '\n';
     } else {
         const explain::Layout layout{explain::terminal_width(), digits};
         explain::print_forward(std::cout, g, layout);
@@ -201,15 +185,11 @@ try {
             autograd::render_dot_file(dot, svg_file);
     }
     if (!html_file.empty()) {
-        std::ostringstream page;
-        explain::write_step_through_page(page, doc);
-        autograd::write_file_atomically(html_file, page.str(), false);
+        const nlohmann::json doc = document();
+        autograd::write_file_atomically(html_file, [&](std::ostream& out) { explain::write_step_through_page(out, doc); });
     }
     return 0;
-} catch (const UsageError& e) {
-    std::cerr << "explain: " << e.what() << '\n';
-    return 1;
-} catch (const std::exception& e) {
+} catch (const std::exception& e) { // UsageError and the rest: one line (or a caret block), status 1
     std::cerr << "explain: " << e.what() << '\n';
     return 1;
 }

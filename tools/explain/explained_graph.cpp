@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <map>
 
 namespace explain {
 
@@ -39,10 +38,10 @@ std::size_t ExplainedGraph::index_of(const Value& v) const
 
 std::optional<std::size_t> ExplainedGraph::node_of_name(std::string_view name) const
 {
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-        if (nodes[i].kind != "op" && nodes[i].kind != "literal" && nodes[i].id == name)
-            return i;
-    return std::nullopt;
+    const auto it = index_by_name.find(std::string(name));
+    if (it == index_by_name.end())
+        return std::nullopt;
+    return it->second;
 }
 
 bool is_node_id(std::string_view name)
@@ -68,10 +67,7 @@ std::string domain_reason(ScalarOp op, double a, double b)
         if (a == 0 && b < 0)
             return "0 to a negative power is infinite";
         return "the power overflows a double";
-    case ScalarOp::MulConst:
-        if (!std::isfinite(b))
-            return "division by zero"; // w/0 is w * (1/0)
-        return "the product overflows a double";
+    case ScalarOp::MulConst: return "the product overflows a double"; // w/0 is refused before: visit_binary
     case ScalarOp::Exp: return "exp overflows a double (its argument is above 709.78)";
     default: return "the result overflows a double";
     }
@@ -188,8 +184,8 @@ private:
 
     void visit_name(std::size_t i, const Node& node)
     {
-        const auto known = by_name_.find(node.name);
-        if (known != by_name_.end()) {
+        const auto known = g_.index_by_name.find(node.name);
+        if (known != g_.index_by_name.end()) {
             slot_[i] = known->second;
             return;
         }
@@ -199,7 +195,7 @@ private:
                                           : Value::constant(b.value);
         slot_[i] = add_node({.id = b.name, .kind = std::string(role_name(b.role)), .value = std::move(v),
                              .text = b.name, .column = node.column});
-        by_name_.emplace(b.name, slot_[i]);
+        g_.index_by_name.emplace(b.name, slot_[i]);
     }
 
     void visit_call(std::size_t i, const Node& node)
@@ -282,7 +278,6 @@ private:
     ExplainedGraph g_;
     std::vector<std::size_t> slot_; // AST node -> graph node, or kNone for a number
     std::vector<double> literal_;   // AST node -> its value, where it is a number
-    std::map<std::string, std::size_t, std::less<>> by_name_;
     std::size_t ops_ = 0, literals_ = 0;
 };
 
@@ -297,6 +292,19 @@ ExplainedGraph build_and_backward(const Expression& e, const std::vector<Binding
     return g;
 }
 
+namespace {
+
+// Why a descent stopped at step k: `what`, and the usual cause.
+DomainError diverged(std::size_t k, const std::string& what, double lr, std::size_t column = 0)
+{
+    return DomainError(fmt::format("--descend: at step {}{} (the parameters diverged: try a smaller learning rate "
+                                   "than {})",
+                                   k, what, number_text(lr)),
+                       column);
+}
+
+} // namespace
+
 std::vector<DescentStep> descend(const Expression& e, std::vector<Binding> bindings, double lr, std::size_t steps)
 {
     std::vector<std::size_t> params;
@@ -307,15 +315,14 @@ std::vector<DescentStep> descend(const Expression& e, std::vector<Binding> bindi
         throw std::invalid_argument("--descend needs at least one --param to update");
     std::vector<DescentStep> rows;
     for (std::size_t k = 0; k <= steps; ++k) {
+        // The steps need gradients, not traces: a plain backward.
         ExplainedGraph g;
         try {
-            g = build_and_backward(e, bindings);
+            g = Builder(e, bindings).run();
         } catch (const DomainError& error) {
-            throw DomainError(fmt::format("--descend: at step {}: {} (the parameters diverged: try a smaller learning "
-                                          "rate than {})",
-                                          k, error.what(), number_text(lr)),
-                              error.column());
+            throw diverged(k, std::string(": ") + error.what(), lr, error.column());
         }
+        g.nodes[g.output].value.backward();
         DescentStep row{k, g.nodes[g.output].value.data(), {}, {}};
         for (std::size_t p : params) {
             row.params.push_back(bindings[p].value);
@@ -325,16 +332,12 @@ std::vector<DescentStep> descend(const Expression& e, std::vector<Binding> bindi
             row.grads.push_back(grad);
         }
         if (!std::isfinite(row.loss))
-            throw DomainError(fmt::format("--descend: at step {} the loss is {} (the parameters diverged: try a "
-                                          "smaller learning rate than {})",
-                                          k, number_text(row.loss), number_text(lr)),
-                              0);
+            throw diverged(k, " the loss is " + number_text(row.loss), lr);
         for (std::size_t j = 0; j < params.size(); ++j)
             if (!std::isfinite(row.grads[j]))
-                throw DomainError(fmt::format("--descend: at step {} the gradient of {} is {} (the parameters "
-                                              "diverged: try a smaller learning rate than {})",
-                                              k, bindings[params[j]].name, number_text(row.grads[j]), number_text(lr)),
-                                  0);
+                throw diverged(k, fmt::format(" the gradient of {} is {}", bindings[params[j]].name,
+                                              number_text(row.grads[j])),
+                               lr);
         for (std::size_t j = 0; j < params.size(); ++j)
             bindings[params[j]].value -= lr * row.grads[j];
         rows.push_back(std::move(row));

@@ -88,6 +88,7 @@ struct ExplainedGraph {
     std::optional<std::size_t> node_of_name(std::string_view name) const;
 
     std::unordered_map<const void*, std::size_t> index_by_value{}; // Value::id() -> node
+    std::unordered_map<std::string, std::size_t> index_by_name{};   // a name of the expression -> its node
 };
 
 /// Builds the graph, checks every value for domain errors, and runs a traced backward from the

@@ -364,6 +364,8 @@ std::string describe_error(const InputError& error, std::string_view text)
     for (char& c : line)
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f)
             c = '?';
+    if (error.column() == 0) // no single place to blame: the message alone
+        return error.what();
     const std::size_t column = std::min(error.column(), line.size() + 1);
     return fmt::format("{}\n  {}\n  {}^", error.what(), line, std::string(column - 1, ' '));
 }

@@ -90,7 +90,7 @@ Expression parse(std::string_view text, Syntax syntax = Syntax::Expression);
 double evaluate(const Expression& e, const std::map<std::string, double, std::less<>>& values);
 
 /// The message a tool prints for a parse error: the message, then the text with a caret under
-/// the column.  "unexpected ')' at column 6: no '(' is open\n  (i*w))^2\n       ^"
+/// the column (the message alone for column 0).  "unexpected ')' at column 6: no '(' is open\n  (i*w))^2\n       ^"
 std::string describe_error(const InputError& error, std::string_view text);
 
 } // namespace explain

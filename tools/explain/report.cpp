@@ -57,12 +57,10 @@ void print_table(std::ostream& out, const Row& header, const std::vector<Row>& r
     }
 }
 
-std::string num(double x, int digits) { return number_text(x, digits); }
-
 // "d(a*b)/db = a = 1.5", or "d(a + b)/da = 1" where the formula is the number itself.
 std::string local_text(const autograd::ScalarTraceStep& s, int digits)
 {
-    const std::string value = num(s.local, digits);
+    const std::string value = number_text(s.local, digits);
     if (s.formula() == value)
         return fmt::format("{} = {}", s.derivative_name(), value);
     return fmt::format("{} = {} = {}", s.derivative_name(), s.formula(), value);
@@ -99,9 +97,9 @@ void print_forward(std::ostream& out, const ExplainedGraph& g, const Layout& lay
             if (n.parents.size() > 1)
                 formula += ", b = " + g.nodes[n.parents[1]].id;
             if (n.constant)
-                formula += ", c = " + num(*n.constant, layout.digits);
+                formula += ", c = " + number_text(*n.constant, layout.digits);
         }
-        std::string value = num(n.value.data(), layout.digits);
+        std::string value = number_text(n.value.data(), layout.digits);
         if (i == g.output)
             value += "  (output)";
         else if (n.kind == "op" && !n.recorded)
@@ -123,11 +121,11 @@ void print_backward(std::ostream& out, const ExplainedGraph& g, const Layout& la
     for (std::size_t k = 0; k < g.steps.size(); ++k) {
         const autograd::ScalarTraceStep& s = g.steps[k];
         const std::string node = g.nodes[g.index_of(s.node)].id, parent = g.nodes[g.index_of(s.parent)].id;
-        const std::string grad = s.accumulates ? num(s.parent_grad, layout.digits) : "(constant: no gradient)";
+        const std::string grad = s.accumulates ? number_text(s.parent_grad, layout.digits) : "(constant: no gradient)";
         rows.push_back({std::to_string(k + 1), node + " -> " + parent,
                         local_text(s, layout.digits),
-                        fmt::format("{} x {} = {}", num(s.upstream, layout.digits), num(s.local, layout.digits),
-                                    num(s.contribution, layout.digits)),
+                        fmt::format("{} x {} = {}", number_text(s.upstream, layout.digits), number_text(s.local, layout.digits),
+                                    number_text(s.contribution, layout.digits)),
                         fmt::format("{} {}", parent, grad)});
     }
     if (rows.empty())
@@ -141,7 +139,7 @@ void print_backward(std::ostream& out, const ExplainedGraph& g, const Layout& la
         if (n.kind == "op" || n.kind == "literal")
             continue;
         const auto grad = n.grad();
-        grads.push_back({fmt::format("d{}/d{}", output.id, n.id), grad ? num(*grad, layout.digits) : "none",
+        grads.push_back({fmt::format("d{}/d{}", output.id, n.id), grad ? number_text(*grad, layout.digits) : "none",
                          grad ? n.kind : "(a constant)"});
     }
     print_table(out, {"gradient", "value", ""}, grads, {false, true, false}, layout.width);
@@ -164,15 +162,15 @@ void print_descent(std::ostream& out, const Descent& d, const std::vector<Bindin
             right.push_back(true);
         }
     out << fmt::format("\nGradient descent, learning rate {}: each parameter p becomes p - {} * dloss/dp\n",
-                       num(d.lr, layout.digits), num(d.lr, layout.digits));
+                       number_text(d.lr, layout.digits), number_text(d.lr, layout.digits));
     std::vector<Row> rows;
     for (const DescentStep& s : d.steps) {
         Row r{std::to_string(s.step)};
         for (double p : s.params)
-            r.push_back(num(p, layout.digits));
-        r.push_back(num(s.loss, layout.digits));
+            r.push_back(number_text(p, layout.digits));
+        r.push_back(number_text(s.loss, layout.digits));
         for (double gr : s.grads)
-            r.push_back(num(gr, layout.digits));
+            r.push_back(number_text(gr, layout.digits));
         rows.push_back(std::move(r));
     }
     print_table(out, header, rows, right, layout.width);
