@@ -23,6 +23,7 @@
 #include "autograd/dot.hpp"
 #include "autograd/dtype.hpp"
 #include "autograd/grad_mode.hpp"
+#include "autograd/matmul_backend.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/random.hpp"
 #include "autograd/shape.hpp"

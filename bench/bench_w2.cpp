@@ -3,7 +3,7 @@
 // lr 0.05 and momentum 0.9, shuffled mini-batches; prints the best epoch time, samples per second
 // and the test accuracy in the same format.
 //
-// usage: bench_w2 [--data DIR] [--hidden 128,64] [--batch 64] [--epochs 3]
+// usage: bench_w2 [--data DIR] [--hidden 128,64] [--batch 64] [--epochs 3] [--gemm-floor openblas|onednn]
 #include <nn/metrics/accuracy.hpp>
 #include <nn/data/byte_image_dataset.hpp>
 #include <nn/data/data_loader.hpp>
@@ -13,7 +13,9 @@
 #include <nn/modules/sequential.hpp>
 #include <nn/optim/sgd.hpp>
 
-#include <cblas.h>
+#include "gemm_floor.hpp"
+
+#include <autograd/matmul_backend.hpp>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -33,9 +35,14 @@ int main(int argc, char** argv)
     app.add_option("--hidden", hidden, "hidden layer sizes");
     app.add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber);
     app.add_option("--epochs", epochs, "epochs")->check(CLI::PositiveNumber);
-    bool floor = false;
-    app.add_flag("--gemm-floor", floor, "also time the epoch's matrix products alone, as sgemm calls (W3)");
+    std::string floor;
+    app.add_option("--gemm-floor", floor,
+                   "also time the epoch's matrix products alone, as bare calls of this library (the floor)")
+        ->check(CLI::IsMember({"openblas", "onednn"}));
+    bool floor_only = false;
+    app.add_flag("--floor-only", floor_only, "time the floor only, not the training")->needs("--gemm-floor");
     CLI11_PARSE(app, argc, argv);
+    fmt::print("matrix products: {}\n", autograd::describe_matmul_backend());
 
     // The images stay bytes, converted to floats batch by batch (as torchvision keeps MNIST):
     // 6.3 MB instead of float32's 25 MB for the training set.
@@ -47,7 +54,7 @@ int main(int argc, char** argv)
     nn::SGD opt(model.parameters(), {.lr = 0.05, .momentum = 0.9});
     nn::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .seed = 0});
     double best = 1e9;
-    for (int e = 0; e < epochs; ++e) {
+    for (int e = 0; e < (floor_only ? 0 : epochs); ++e) {
         const auto t0 = std::chrono::steady_clock::now();
         for (const nn::Batch& b : loader) {
             opt.zero_grad();
@@ -56,35 +63,17 @@ int main(int argc, char** argv)
         }
         best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
-    if (floor) {
-        // The GEMM floor: per step, the forward products X W^T of every layer, dW = G^T X of
-        // every layer and dX = G W of all but the first, with OpenBLAS's sgemm on buffers of the
-        // same shapes; an epoch is 8000 / batch steps (the last one smaller).
-        const auto steps = (train.size() + batch - 1) / batch;
-        std::vector<std::vector<float>> act(sizes.size()), w(sizes.size());
-        for (std::size_t i = 0; i < sizes.size(); ++i)
-            act[i].assign(static_cast<std::size_t>(batch * sizes[i]), 0.5f);
-        for (std::size_t i = 0; i + 1 < sizes.size(); ++i)
-            w[i].assign(static_cast<std::size_t>(sizes[i] * sizes[i + 1]), 0.01f);
-        std::vector<float> dw(w[0].size() * 4);
-        double best_floor = 1e9;
-        for (int e = 0; e < epochs; ++e) {
-            const auto t0 = std::chrono::steady_clock::now();
-            for (std::int64_t s = 0; s < steps; ++s)
-                for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
-                    const auto n = static_cast<int>(batch), k = static_cast<int>(sizes[i]), m = static_cast<int>(sizes[i + 1]);
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, k, 1.f, act[i].data(), k, w[i].data(), k, 1.f,
-                                act[i + 1].data(), m); // forward
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, k, n, 1.f, act[i + 1].data(), m, act[i].data(), k,
-                                0.f, dw.data(), k); // dW
-                    if (i > 0)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, m, 1.f, act[i + 1].data(), m, w[i].data(),
-                                    k, 0.f, act[i].data(), k); // dX
-                }
-            best_floor = std::min(best_floor, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (!floor.empty()) {
+        const int threads = autograd::matmul_backend_info().threads;
+        const double best_floor = bench::gemm_floor(bench::parse_floor_library(floor), sizes, batch,
+                                                    static_cast<std::int64_t>(train.size()), epochs, threads);
+        fmt::print("gemm floor {} {} batch={}: {:.4f} s/epoch (best of {}, {} thread{})", floor, hidden, batch,
+                   best_floor, epochs, threads, threads == 1 ? "" : "s");
+        if (floor_only) {
+            fmt::print("\n");
+            return 0;
         }
-        fmt::print("gemm floor {} batch={}: {:.4f} s/epoch (best of {}); Backprop at {:.0f}% of it\n", hidden, batch,
-                   best_floor, epochs, 100.0 * best_floor / best);
+        fmt::print("; Backprop at {:.0f}% of its speed\n", 100.0 * best_floor / best);
     }
     // The test accuracy in batches of the training's size: the test set is never held as floats
     // whole and no buffer outgrows training's, so the peak memory stays training's.

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# W2 beside LibTorch: MNIST-10k MLP 784-128-64-10, batch 16 / 64 / 256, one BLAS thread each
-# (bench/blas-env.sh).
-# Each batch size runs ROUNDS times (default 3), the two programs in turn; per side the best
-# epoch time over rounds, the ratio, the test accuracies and the peak RSS.
+# W2 and W3 beside LibTorch: an MNIST-10k MLP, per batch size the best epoch of each side over the
+# rounds, their ratio, the test accuracies and peak RSS; and the GEMM floors of the same epoch (its
+# matrix products alone, as bare calls of OpenBLAS at its best kernels and of oneDNN), so that
+# Backprop's epoch can be set against what the products alone cost.
 #
-# usage: bench/bench_w2.sh [BUILD_DIR]     (needs libtorch-dev: tools/install-deps.sh --peers)
+# The peer runs at its best settings, Backprop with none (bench/blas-env.sh). Each round runs the
+# programs in turn, so both sides see the same machine; the machine is shared and noisy.
+#
+# usage: bench/bench_w2.sh [BUILD_DIR]            (needs libtorch-dev: tools/install-deps.sh --peers)
+#   environment: ROUNDS (3), EPOCHS (3), THREADS (1), HIDDEN (128,64), BATCHES ("16 64 256")
+#   W3: HIDDEN=1024,1024 BATCHES=256 bench/bench_w2.sh
+# The last lines, "RESULT ...", are what bench/plot_ratios.py reads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 shared=${SHARED:-$here/../shared}
 rounds=${ROUNDS:-3}
 epochs=${EPOCHS:-3}
+hidden=${HIDDEN:-128,64}
+batches=${BATCHES:-16 64 256}
 source "$here/bench/blas-env.sh" "$build/bench/bench_w2"
+floor_env=("${BACKPROP_ENV[@]}" ${PEER_ENV[2]:+"${PEER_ENV[2]}"})   # Backprop's threads, the peer's OpenBLAS kernels
 lt=${LIBTORCH_BUILD:-/tmp/backprop-libtorch-bench}
 if [[ ! -x "$lt/libtorch_mnist_mlp" ]]; then
   cmake -S "$shared/bench/libtorch" -B "$lt" -DCMAKE_BUILD_TYPE=Release > /dev/null
@@ -19,24 +28,37 @@ if [[ ! -x "$lt/libtorch_mnist_mlp" ]]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for batch in 16 64 256; do
+"${BACKPROP_ENV[@]}" "$build/bench/bench_w2" --batch 16 --epochs 1 --floor-only --gemm-floor onednn | head -n 1
+seconds() { sed -n "s/.*$1.*: \([0-9.]*\) s\/epoch.*/\1/p" "$2" | head -n 1; }
+for batch in $batches; do
   for r in $(seq "$rounds"); do
-    /usr/bin/time -f '%M' -o "$tmp/lt.rss" "$lt/libtorch_mnist_mlp" "$here/data/mnist-10k" 128,64 "$batch" "$epochs" "$OPENBLAS_NUM_THREADS" > "$tmp/lt.out"
-    /usr/bin/time -f '%M' -o "$tmp/bp.rss" "$build/bench/bench_w2" --batch "$batch" --epochs "$epochs" > "$tmp/bp.out"
-    lt_s=$(sed -n 's/.*: \([0-9.]*\) s\/epoch.*/\1/p' "$tmp/lt.out"); lt_acc=$(sed -n 's/.*test acc \([0-9.]*\).*/\1/p' "$tmp/lt.out")
-    bp_s=$(sed -n 's/.*: \([0-9.]*\) s\/epoch.*/\1/p' "$tmp/bp.out"); bp_acc=$(sed -n 's/.*test acc \([0-9.]*\).*/\1/p' "$tmp/bp.out")
-    echo "$batch $lt_s $bp_s $lt_acc $bp_acc $(cat "$tmp/lt.rss") $(cat "$tmp/bp.rss")" >> "$tmp/rows"
+    /usr/bin/time -f '%M' -o "$tmp/lt.rss" "${PEER_ENV[@]}" "$lt/libtorch_mnist_mlp" "$here/data/mnist-10k" "$hidden" "$batch" "$epochs" "$threads" > "$tmp/lt.out"
+    /usr/bin/time -f '%M' -o "$tmp/bp.rss" "${BACKPROP_ENV[@]}" "$build/bench/bench_w2" --hidden "$hidden" --batch "$batch" --epochs "$epochs" > "$tmp/bp.out"
+    "${floor_env[@]}" "$build/bench/bench_w2" --hidden "$hidden" --batch "$batch" --epochs "$epochs" --floor-only --gemm-floor openblas > "$tmp/fo.out"
+    "${BACKPROP_ENV[@]}" "$build/bench/bench_w2" --hidden "$hidden" --batch "$batch" --epochs "$epochs" --floor-only --gemm-floor onednn > "$tmp/fd.out"
+    lt_acc=$(sed -n 's/.*test acc \([0-9.]*\).*/\1/p' "$tmp/lt.out"); bp_acc=$(sed -n 's/.*test acc \([0-9.]*\).*/\1/p' "$tmp/bp.out")
+    echo "$batch $(seconds 'batch=' "$tmp/lt.out") $(seconds 'backprop' "$tmp/bp.out") $lt_acc $bp_acc $(cat "$tmp/lt.rss") $(cat "$tmp/bp.rss") $(seconds 'floor' "$tmp/fo.out") $(seconds 'floor' "$tmp/fd.out")" >> "$tmp/rows"
   done
 done
-python3 - "$tmp/rows" "$epochs" <<'PY'
+python3 - "$tmp/rows" "$epochs" "$threads" "$hidden" <<'PY'
 import sys
 rows = [line.split() for line in open(sys.argv[1])]
-import os
-print(f"W2, {sys.argv[2]} epochs, {os.environ['OPENBLAS_NUM_THREADS']} BLAS thread(s) each, "
-      f"OpenBLAS core {os.environ.get('OPENBLAS_CORETYPE', 'as detected')}; best epoch of each side over the rounds:")
-for batch in ("16", "64", "256"):
+epochs, threads, hidden = sys.argv[2], sys.argv[3], sys.argv[4]
+workload = "W3" if hidden == "1024,1024" else "W2"
+goals = {"16": 3.0, "64": 2.5, "256": 1.5} if workload == "W2" else {}
+print(f"{workload} (784-{hidden.replace(',', '-')}-10), {epochs} epochs, {threads} thread(s) each; "
+      "best epoch of each over the rounds (s/epoch):")
+results = []
+for batch in dict.fromkeys(r[0] for r in rows):
     r = [x for x in rows if x[0] == batch]
     lt, bp = min(float(x[1]) for x in r), min(float(x[2]) for x in r)
-    print(f"  batch {batch:>3}: LibTorch {lt:.4f} s/epoch, Backprop {bp:.4f} s/epoch: {lt / bp:.2f}x; "
+    fo, fd = min(float(x[7]) for x in r), min(float(x[8]) for x in r)
+    goal = f" (goal {goals[batch]}x)" if batch in goals else ""
+    print(f"  batch {batch:>3}: LibTorch {lt:.4f}, Backprop {bp:.4f}: {lt / bp:.2f}x{goal}; "
           f"test acc {float(r[0][3]):.4f} / {float(r[0][4]):.4f}; peak RSS {int(r[0][5]) / 1024:.1f} / {int(r[0][6]) / 1024:.1f} MiB")
+    print(f"             GEMM floors: OpenBLAS (peer's kernels) {fo:.4f}, oneDNN {fd:.4f}; "
+          f"Backprop's epoch at {100 * fo / bp:.0f}% / {100 * fd / bp:.0f}% of their speed")
+    results.append(f"RESULT {workload} batch={batch} threads={threads} peer=LibTorch peer_s={lt:.5f} backprop_s={bp:.5f} "
+                   f"ratio={lt / bp:.3f} floor_openblas_s={fo:.5f} floor_onednn_s={fd:.5f}")
+print("\n".join(results))
 PY

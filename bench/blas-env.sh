@@ -1,17 +1,20 @@
-# Sourced by the benchmark scripts: the same OpenBLAS settings for Backprop and its peers.
+# Sourced by the benchmark scripts: threads for both sides, and the peers' best OpenBLAS kernels.
 #
-# Threads: one BLAS thread each (docs/benchmarks.md: the same thread count on both sides), unless
-# OPENBLAS_NUM_THREADS is set already, and as many for Backprop's own loops over large tensors
-# (its pool would otherwise take every core; the peers' programs are given the same count).
+# Threads: THREADS (default 1) for each side: OPENBLAS_NUM_THREADS for the peers (Debian's PyTorch
+# and LibTorch thread their products through OpenBLAS) and BACKPROP_NUM_THREADS for Backprop.
 #
-# Kernels: Debian 12's OpenBLAS 0.3.21 does not know CPUs newer than itself (Intel's Emerald
-# Rapids, for one) and falls back to its generic "Prescott" kernels, 4-5x slower. LibTorch uses
-# the same library, so both sides would be slowed alike, but the comparison would be of code
-# that nobody runs on purpose. When OpenBLAS reports a pre-AVX2 core on a CPU with AVX2,
-# OPENBLAS_CORETYPE names the right one, for both sides.
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
-export BACKPROP_NUM_THREADS=${BACKPROP_NUM_THREADS:-$OPENBLAS_NUM_THREADS}
-if [[ -z "${OPENBLAS_CORETYPE:-}" ]] && grep -qw avx2 /proc/cpuinfo; then
+# Kernels: the peers run on Debian 12's OpenBLAS 0.3.21, which picks its kernels from a list of CPU
+# models. On a model newer than the list it falls back to older kernels: the generic SSE3 ones on
+# Intel's Emerald Rapids, the AVX2 "Haswell" ones on AMD's Zen 5, both with AVX-512. The peers are
+# given their best setting (benchmarks compare against a peer at its best): OPENBLAS_CORETYPE=SkylakeX
+# (AVX-512) where the CPU has AVX-512 and OpenBLAS picked a core without it, Haswell where it picked a
+# pre-AVX2 core on an AVX2 CPU. A value already set in the environment is kept.
+#
+# Backprop runs with none of these: its default is what users get (bench_env_backprop below).
+#
+# After sourcing: PEER_ENV (the env arguments for a peer) and BACKPROP_ENV (for Backprop).
+threads=${THREADS:-1}
+if [[ -z "${OPENBLAS_CORETYPE:-}" ]]; then
   probe=${1:?blas-env.sh: give a program linked with OpenBLAS}
   if [[ ! -x "$probe" ]]; then
     echo "blas-env.sh: $probe is not built (it is asked which kernels OpenBLAS picks)" >&2
@@ -19,8 +22,17 @@ if [[ -z "${OPENBLAS_CORETYPE:-}" ]] && grep -qw avx2 /proc/cpuinfo; then
   fi
   core=$(OPENBLAS_VERBOSE=2 "$probe" --help 2>&1 < /dev/null | sed -n 's/^Core: //p' | head -n 1 || true)
   case "$core" in
-    Prescott|Core2|Penryn|Dunnington|Nehalem|Atom|Sandybridge|Unknown)
-      if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; else export OPENBLAS_CORETYPE=Haswell; fi
-      echo "OpenBLAS picked its generic '$core' kernels for this CPU: running both sides with OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE" ;;
+    SkylakeX|Cooperlake|SapphireRapids) ;;
+    *)
+      if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
+        OPENBLAS_CORETYPE=SkylakeX
+      elif grep -qw avx2 /proc/cpuinfo; then
+        case "$core" in Prescott|Core2|Penryn|Dunnington|Nehalem|Atom|Sandybridge|Unknown) OPENBLAS_CORETYPE=Haswell ;; esac
+      fi ;;
   esac
+  [[ -n "${OPENBLAS_CORETYPE:-}" ]] &&
+    echo "OpenBLAS picks its '$core' kernels on this CPU: the peers run with OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE, Backprop with no setting"
 fi
+PEER_ENV=(env OPENBLAS_NUM_THREADS="$threads" ${OPENBLAS_CORETYPE:+OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE})
+BACKPROP_ENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_NUM_THREADS -u BACKPROP_BLAS BACKPROP_NUM_THREADS="$threads")
+unset OPENBLAS_CORETYPE

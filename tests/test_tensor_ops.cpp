@@ -368,6 +368,21 @@ Cases matmul_cases()
                  {leaf({2, 5, 3}, gen), leaf({4, 3}, gen), leaf({4}, gen)}});
     c.push_back({"linear tanh", [](const V& x) { return tanh(linear(x[0], x[1], x[2])); },
                  {leaf({3, 2}, gen), leaf({2, 2}, gen), leaf({2}, gen)}});
+    // The fused linear + activation ops (float64: on OpenBLAS, with the epilogue as its own pass).
+    using autograd::Activation;
+    c.push_back({"linear + sigmoid, fused", [](const V& x) { return linear(x[0], x[1], x[2], Activation::Sigmoid); },
+                 {leaf({5, 3}, gen), leaf({4, 3}, gen), leaf({4}, gen)}});
+    c.push_back({"linear + tanh, fused, batched", [](const V& x) { return linear(x[0], x[1], x[2], Activation::Tanh); },
+                 {leaf({2, 3, 3}, gen), leaf({2, 3}, gen), leaf({2}, gen)}});
+    c.push_back({"linear + tanh, fused, no bias", [](const V& x) { return linear(x[0], x[1], Tensor(), Activation::Tanh); },
+                 {leaf({3, 2}, gen), leaf({4, 2}, gen)}});
+    // relu at points away from its kink: x W^T + b = [[0.9, -0.7], [-0.4, 0.3], [0.25, -0.2]] (by
+    // hand: each row of x times each row of W, plus b), each at least 0.2 from 0. Squared after,
+    // so that the second derivative is not zero.
+    c.push_back({"linear + relu, fused", [](const V& x) { return pow(linear(x[0], x[1], x[2], Activation::Relu), 2.0); },
+                 {leaf({1.0, 0.0, 0.0, 1.0, 0.5, 0.5}, {3, 2}), leaf({0.8, -0.5, -0.5, 0.5}, {2, 2}),
+                  leaf({0.1, -0.2}, {2})},
+                 Second::Yes});
     c.push_back({"mlp", [](const V& x) { return matmul(tanh(matmul(x[0], x[1]) + x[2]), x[3]).sigmoid().sum(); },
                  {leaf({5, 3}, gen), leaf({3, 4}, gen), leaf({4}, gen), leaf({4, 2}, gen)}});
     return c;

@@ -91,6 +91,9 @@ namespace autograd {
     /* ops/matmul.cpp */                                                                           \
     X(Matmul, "matmul", "@", true)                                                                 \
     X(Linear, "linear", "linear", true)                                                            \
+    X(LinearRelu, "linear_relu", "linear+ReLU", false)                                             \
+    X(LinearSigmoid, "linear_sigmoid", "linear+σ", true)                                           \
+    X(LinearTanh, "linear_tanh", "linear+tanh", true)                                              \
     /* ops/loss.cpp */                                                                             \
     X(CrossEntropy, "cross_entropy", "cross_entropy", true)                                        \
     X(BinaryCrossEntropy, "binary_cross_entropy", "binary_cross_entropy", true)

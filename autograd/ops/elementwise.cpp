@@ -21,6 +21,7 @@ using detail::broadcast_binary;
 using detail::input_shape;
 using detail::map_unary;
 using detail::needs;
+using detail::relu_backward;
 using detail::saved;
 
 // y = a + b;  da = g,  db = g   (summed to each input's shape)
@@ -190,12 +191,10 @@ Tensor sigmoid(const Tensor& x)
     });
 }
 
-namespace {
-
 // relu's backward, g where x > 0 and 0 elsewhere, as an op of its own: one pass and one tensor
 // instead of a mask and a product. Its input is g alone (the mask is a constant: relu'' = 0),
 // and its own gradient is the same masking, so create_graph works through it.
-Tensor relu_backward(const Tensor& g, const Tensor& x)
+Tensor detail::relu_backward(const Tensor& g, const Tensor& x)
 {
     Tensor out = broadcast_binary(TensorOp::ReluBackward, g, x,
                                   [](auto gv, auto xv) { return xv > 0 ? gv : decltype(gv)(0); });
@@ -203,8 +202,6 @@ Tensor relu_backward(const Tensor& g, const Tensor& x)
         return TensorList{relu_backward(gg, saved(n, 0))};
     });
 }
-
-} // namespace
 
 // y = max(x, 0);  dx = g where x > 0, else 0
 Tensor relu(const Tensor& x)

@@ -52,6 +52,10 @@ template <class F> Tensor map_unary(const Tensor& x, F f)
     return out;
 }
 
+/// relu's backward as a recorded op: g where x > 0, 0 elsewhere (ops/elementwise.cpp). The fused
+/// linear + ReLU's backward uses it too.
+Tensor relu_backward(const Tensor& g, const Tensor& x);
+
 /// A 0-d zero of t's dtype: the "elsewhere" operand of where() in backward formulas.
 inline Tensor zero_like(const Tensor& t) { return Tensor::scalar(0.0, t.dtype()); }
 

@@ -1,67 +1,21 @@
-// Matrix products through CBLAS (OpenBLAS's sgemm/dgemm), with their backward.
+// Matrix products, with their backward: matmul, and linear (fused with a following activation
+// when the caller knows it). cpu/gemm.cpp decides which library runs each product.
 //
 // One recorded op does the work: Y = op(A) op(B), where op transposes or not. Its gradients are
-// products of the same kind (dA = G op(B)^T and so on), so transposes reach BLAS as flags and
-// are never copied, in the forward and in the backward alike. matmul() maps PyTorch's cases
+// products of the same kind (dA = G op(B)^T and so on), so transposes reach the library as flags
+// and are never copied, in the forward and in the backward alike. matmul() maps PyTorch's cases
 // (1-d, 2-d, batched 3-d) onto it.
 #include "autograd/ops/kernels.hpp"
+#include "autograd/cpu/gemm.hpp"
 
-#include <cblas.h>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <string_view>
 #include <tuple>
 
 namespace autograd {
 namespace {
-
-// OpenBLAS picks its kernels from the CPU model it reads when it is loaded. A CPU newer than the
-// library (Debian 12's OpenBLAS 0.3.21 on Intel's Emerald Rapids, for one) gets kernels older than
-// AVX2, the generic "Prescott" ones: 32 GFLOP/s where the AVX-512 ones give 149 on the same core.
-// Nothing can change the choice once the library is loaded, so the first product says so, once,
-// with the setting that fixes it; unless OPENBLAS_CORETYPE is set, which is that setting (a
-// user who chose an old core on purpose, or silences this, has it set).
-void warn_if_blas_kernels_predate_cpu()
-{
-    static const bool checked = [] {
-        if (std::getenv("OPENBLAS_CORETYPE") != nullptr)
-            return true;
-        const char* name = openblas_get_corename();
-        const std::string_view core = name != nullptr ? name : "";
-        constexpr std::array<std::string_view, 8> kPreAvx2 = {"Prescott", "Core2",   "Penryn",      "Dunnington",
-                                                              "Nehalem",  "Atom",    "Sandybridge", "Unknown"};
-        const bool old = std::find(kPreAvx2.begin(), kPreAvx2.end(), core) != kPreAvx2.end();
-        if (old && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-            std::fprintf(stderr,
-                         "backprop: OpenBLAS runs its pre-AVX2 '%s' kernels on this CPU, which has AVX2%s, so matrix "
-                         "products are several times slower than they could be. Start the program with "
-                         "OPENBLAS_CORETYPE=%s set.\n",
-                         name, __builtin_cpu_supports("avx512f") ? " and AVX-512" : "",
-                         __builtin_cpu_supports("avx512f") ? "SkylakeX" : "Haswell");
-        return true;
-    }();
-    (void)checked;
-}
-
-// C += op(A) op(B), row-major. Callers set C first (zeros, or a bias): OpenBLAS's beta = 0 path
-// clears C one column at a time, which costs more than the product itself for the small
-// matrices of a small MLP, and beta = 1 skips it.
-template <class T>
-void gemm(bool ta, bool tb, std::int64_t n, std::int64_t m, std::int64_t k, const T* a, const T* b, T* c)
-{
-    warn_if_blas_kernels_predate_cpu();
-    const auto N = static_cast<blasint>(n), M = static_cast<blasint>(m), K = static_cast<blasint>(k);
-    const blasint lda = ta ? N : K, ldb = tb ? K : M;
-    const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-    if constexpr (std::is_same_v<T, float>)
-        cblas_sgemm(CblasRowMajor, TA, TB, N, M, K, 1.0f, a, lda, b, ldb, 1.0f, c, M);
-    else
-        cblas_dgemm(CblasRowMajor, TA, TB, N, M, K, 1.0, a, lda, b, ldb, 1.0, c, M);
-}
 
 // Rows and columns of op(X) for the last two dimensions of X.
 std::pair<std::int64_t, std::int64_t> op_dims(const Tensor& x, bool trans)
@@ -92,12 +46,11 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
         const T* pa = a.impl()->data<T>();
         const T* pb = b.impl()->data<T>();
         T* po = out.impl()->data<T>();
-        for (std::int64_t i = 0; i < batch; ++i) {
-            T* c = po + i * n * m;
-            std::fill(c, c + n * m, T(0));
-            if (k > 0 && n > 0 && m > 0)
-                gemm<T>(ta, tb, n, m, k, pa + (a.dim() == 3 ? i * n * k : 0), pb + (b.dim() == 3 ? i * k * m : 0), c);
-        }
+        for (std::int64_t i = 0; i < batch; ++i)
+            detail::gemm<T>({.ta = ta, .tb = tb, .m = n, .n = m, .k = k,
+                             .a = pa + (a.dim() == 3 ? i * n * k : 0), .lda = ta ? n : k,
+                             .b = pb + (b.dim() == 3 ? i * k * m : 0), .ldb = tb ? k : m,
+                             .c = po + i * n * m, .ldc = m});
     });
     const bool a_shared = a.dim() == 2 && out.dim() == 3, b_shared = b.dim() == 2 && out.dim() == 3;
     return detail::record(TensorOp::Matmul, out, {&a, &b}, {a, b}, [=](const Tensor& g, const TensorNode& node) {
@@ -118,13 +71,95 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta, bool tb)
     });
 }
 
+// The gradients of y = x W^T + b from ga, the gradient of that sum (for a fused activation, the
+// gradient after the activation's backward): dx = ga W, dW = ga^T x, db = ga summed over the rows.
+TensorList linear_backward(const Tensor& ga, const TensorNode& node, std::int64_t rows, std::int64_t in,
+                           std::int64_t out_features)
+{
+    const Tensor& x = detail::saved(node, 0);
+    const Tensor& w = detail::saved(node, 1);
+    const Tensor g2 = ga.reshape({rows, out_features});
+    Tensor dx, dw, db;
+    if (detail::needs(node, 0))
+        dx = product(g2, w, false, false).reshape(x.shape());
+    if (detail::needs(node, 1))
+        dw = product(g2, x.reshape({rows, in}), true, false);
+    if (detail::needs(node, 2))
+        db = sum(g2, 0);
+    return TensorList{dx, dw, db};
+}
+
+constexpr TensorOp linear_op(Activation act)
+{
+    switch (act) {
+    case Activation::Relu: return TensorOp::LinearRelu;
+    case Activation::Sigmoid: return TensorOp::LinearSigmoid;
+    case Activation::Tanh: return TensorOp::LinearTanh;
+    case Activation::None: break;
+    }
+    return TensorOp::Linear;
+}
+
+constexpr detail::Epilogue epilogue_of(Activation act)
+{
+    switch (act) {
+    case Activation::Relu: return detail::Epilogue::Relu;
+    case Activation::Sigmoid: return detail::Epilogue::Sigmoid;
+    case Activation::Tanh: return detail::Epilogue::Tanh;
+    case Activation::None: break;
+    }
+    return detail::Epilogue::None;
+}
+
+// The gradient before a fused activation, from the gradient g after it. Under create_graph the
+// pre-activation z is recomputed from the inputs (saved 0, 1, 3) and the formula recorded, so that
+// second derivatives see how it depends on them; otherwise one pass over g and the saved output y
+// (saved 2), unrecorded:
+//   relu:    g where y > 0 (y > 0 exactly where z > 0)
+//   sigmoid: g y (1 - y)
+//   tanh:    g (1 - y^2)
+Tensor activation_backward(Activation act, const Tensor& g, const TensorNode& node)
+{
+    const TensorOp op = linear_op(act);
+    if (is_grad_enabled()) {
+        const Tensor z = linear(detail::saved(node, 0), detail::saved(node, 1), detail::saved(node, 3));
+        switch (act) {
+        case Activation::Relu: return detail::relu_backward(g, z);
+        case Activation::Sigmoid: {
+            const Tensor y = sigmoid(z);
+            return g * y * (1.0 - y);
+        }
+        case Activation::Tanh: {
+            const Tensor y = tanh(z);
+            return g * (1.0 - y * y);
+        }
+        case Activation::None: break;
+        }
+        return g;
+    }
+    const Tensor& y = detail::saved(node, 2);
+    switch (act) {
+    case Activation::Relu:
+        return detail::broadcast_binary(op, g, y, [](auto gv, auto yv) { return yv > 0 ? gv : decltype(gv)(0); });
+    case Activation::Sigmoid:
+        return detail::broadcast_binary(op, g, y, [](auto gv, auto yv) { return gv * yv * (decltype(gv)(1) - yv); });
+    case Activation::Tanh:
+        return detail::broadcast_binary(op, g, y, [](auto gv, auto yv) { return gv * (decltype(gv)(1) - yv * yv); });
+    case Activation::None: break;
+    }
+    return g;
+}
+
 } // namespace
 
-// y = x W^T + b (PyTorch's F.linear; W is [out, in] as in torch.nn.Linear). One op instead of a
-// matmul and a broadcast add: the bias is written into y first and the product added onto it.
-//   dx = g W,   dW = g^T x,   db = g summed over the rows
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
+// y = act(x W^T + b) (PyTorch's F.linear, then the activation; W is [out, in] as in
+// torch.nn.Linear). One op instead of a matmul, a broadcast add and the activation: the library
+// adds the bias and applies the activation as it writes the product (oneDNN), or in one more pass
+// over the output while it is in cache (OpenBLAS).
+//   dx = ga W,   dW = ga^T x,   db = ga summed over the rows,   ga = g act'(x W^T + b)
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation act)
 {
+    const TensorOp op_id = linear_op(act);
     constexpr std::string_view op = op_name(TensorOp::Linear);
     detail::check_same_dtype(op, x, weight);
     if (bias.defined())
@@ -137,42 +172,37 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
                                                 to_string(x.shape()), to_string(weight.shape()),
                                                 bias.defined() ? to_string(bias.shape()) : std::string("none")));
     const std::int64_t out_features = weight.shape()[0];
-    const std::int64_t rows = in == 0 ? shape_numel(x.shape()) : x.numel() / in;
+    const std::int64_t rows = in > 0 ? x.numel() / in : shape_numel(Shape(x.shape().begin(), x.shape().end() - 1));
     Shape out_shape = x.shape();
     out_shape.back() = out_features;
     Tensor out = detail::empty(out_shape, x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
-        T* po = out.impl()->data<T>();
-        if (bias.defined()) {
-            const T* pb = bias.impl()->data<T>();
-            for (std::int64_t r = 0; r < rows; ++r) // an inline loop: rows are short, a memcpy call each costs more
-                for (std::int64_t j = 0; j < out_features; ++j)
-                    po[r * out_features + j] = pb[j];
-        } else {
-            std::fill(po, po + rows * out_features, T(0));
-        }
-        if (in > 0 && rows > 0 && out_features > 0)
-            gemm<T>(false, true, rows, out_features, in, x.impl()->data<T>(), weight.impl()->data<T>(), po);
+        detail::gemm<T>({.tb = true, .m = rows, .n = out_features, .k = in,
+                         .a = x.impl()->data<T>(), .lda = in, .b = weight.impl()->data<T>(), .ldb = in,
+                         .c = out.impl()->data<T>(), .ldc = out_features,
+                         .bias = bias.defined() ? bias.impl()->data<T>() : nullptr, .act = epilogue_of(act)});
     });
-    const bool has_bias = bias.defined();
     const Tensor none;
-    return detail::record(TensorOp::Linear, out, {&x, &weight, has_bias ? &bias : &none}, {x, weight},
-                          [rows, in, out_features](const Tensor& g, const TensorNode& node) {
-        const Tensor& x = detail::saved(node, 0);
-        const Tensor& w = detail::saved(node, 1);
-        const Tensor g2 = g.reshape({rows, out_features});
-        Tensor dx, dw, db;
-        if (detail::needs(node, 0))
-            dx = product(g2, w, false, false).reshape(x.shape());
-        if (detail::needs(node, 1))
-            dw = product(g2, x.reshape({rows, in}), true, false);
-        if (detail::needs(node, 2))
-            db = sum(g2, 0);
-        return TensorList{dx, dw, db};
+    const std::initializer_list<const Tensor*> inputs = {&x, &weight, bias.defined() ? &bias : &none};
+    if (act == Activation::None)
+        return detail::record(op_id, out, inputs, {x, weight},
+                              [rows, in, out_features](const Tensor& g, const TensorNode& node) {
+            return linear_backward(g, node, rows, in, out_features);
+        });
+    // The output is saved detached (saved with its graph it would own itself), the bias for
+    // recomputing the pre-activation under create_graph.
+    return detail::record(op_id, out, inputs, {x, weight, out.detach(), bias},
+                          [act, rows, in, out_features](const Tensor& g, const TensorNode& node) {
+        return linear_backward(activation_backward(act, g, node), node, rows, in, out_features);
     });
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight) { return linear(x, weight, Tensor()); }
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias)
+{
+    return linear(x, weight, bias, Activation::None);
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight) { return linear(x, weight, Tensor(), Activation::None); }
 
 Tensor matmul(const Tensor& a, const Tensor& b)
 {

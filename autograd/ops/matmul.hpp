@@ -1,16 +1,23 @@
-// Matrix products through BLAS (OpenBLAS's sgemm/dgemm): matmul, and the fused linear layer.
-// Included by tensor.hpp.
+// Matrix products: matmul, and the linear layer, fused with the activation after it when the
+// caller names one. Included by tensor.hpp. Which library runs them: autograd/matmul_backend.hpp.
 //
 //   Tensor h = matmul(x, w);          // [n, k] x [k, m] -> [n, m]
 //   Tensor y = linear(x, W, b);       // x W^T + b, as torch.nn.Linear: W is [out, in]
 //   Tensor s = matmul(q, k.transpose(1, 2));  // batched: [b, n, d] x [b, d, n] -> [b, n, n]
+//   Tensor h = linear(x, W, b, Activation::Relu);   // relu(x W^T + b) in one pass (nn::Sequential's
+//                                                   // Linear followed by ReLU runs this)
 //
-// Transposed operands reach BLAS as flags, in the forward and the backward alike (no copies).
+// Transposed operands reach the library as flags, in the forward and the backward alike (no copies).
 #pragma once
+
+#include <cstdint>
 
 namespace autograd {
 
 class Tensor;
+
+/// The activation a linear layer can apply in the same pass as its product.
+enum class Activation : std::uint8_t { None, Relu, Sigmoid, Tanh };
 
 /// Matrix product, as torch.matmul for up to 3 dimensions: [n, k] x [k, m] -> [n, m];
 /// a 1-d left operand is a row, a 1-d right operand a column (both give a 1-d or 0-d result);
@@ -23,5 +30,10 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 /// The same without a bias.
 Tensor linear(const Tensor& x, const Tensor& weight);
+/// act(x W^T + b) as one op (grad_fn "linear_relu", "linear_sigmoid" or "linear_tanh"): the same
+/// values and gradients as relu(linear(x, W, b)) and so on, to rounding (the fused sigmoid and tanh
+/// are the library's; they may differ from sigmoid() and tanh() in the last bit), without the
+/// pre-activation tensor. Second derivatives work (create_graph recomputes the pre-activation).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activation act);
 
 } // namespace autograd

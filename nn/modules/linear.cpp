@@ -22,12 +22,14 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, autograd::Ge
         bias_ = register_parameter("bias", Tensor::rand({out_features}, gen, -bound, bound, dtype));
 }
 
-Tensor Linear::forward(const Tensor& input)
+Tensor Linear::forward(const Tensor& input) { return forward(input, autograd::Activation::None); }
+
+Tensor Linear::forward(const Tensor& input, autograd::Activation act)
 {
     if (input.dim() < 1 || input.shape().back() != in_)
         throw std::invalid_argument(fmt::format("Linear({}, {}): input of shape {} does not end in {} features", in_, out_,
                                                 autograd::to_string(input.shape()), in_));
-    return autograd::linear(input, weight_, bias_);
+    return autograd::linear(input, weight_, bias_, act);
 }
 
 std::string Linear::extra_repr() const

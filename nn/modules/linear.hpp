@@ -6,7 +6,8 @@
 //
 // Initialised as PyTorch does: weight and bias uniform in +-1/sqrt(in_features) (its
 // kaiming_uniform_ with a = sqrt(5), and the bias rule), drawn from the generator given, so a
-// seed reproduces a model. Computed by autograd::linear, one op (bias first, then the product).
+// seed reproduces a model. Computed by autograd::linear, one op: the product with the bias added as
+// it is written, and the activation after it too when a Sequential has one next (forward(x, act)).
 #pragma once
 
 #include "nn/modules/module.hpp"
@@ -21,6 +22,9 @@ public:
            autograd::Dtype dtype = autograd::Dtype::Float32);
 
     autograd::Tensor forward(const autograd::Tensor& input) override;
+    /// act(forward(input)) as one op (autograd::linear with an activation): what Sequential runs
+    /// for a Linear followed by ReLU, Sigmoid or Tanh.
+    autograd::Tensor forward(const autograd::Tensor& input, autograd::Activation act);
     std::string type_name() const override { return "Linear"; }
     std::string extra_repr() const override;
 

@@ -1,8 +1,27 @@
 #include "nn/modules/sequential.hpp"
+#include "nn/modules/activation.hpp"
+#include "nn/modules/linear.hpp"
 
+#include <optional>
 #include <string>
+#include <typeinfo>
 
 namespace nn {
+namespace {
+
+// The activation a module applies, if it is exactly one that autograd::linear can fuse.
+std::optional<autograd::Activation> fusable_activation(const Module& m)
+{
+    if (typeid(m) == typeid(ReLU))
+        return autograd::Activation::Relu;
+    if (typeid(m) == typeid(Sigmoid))
+        return autograd::Activation::Sigmoid;
+    if (typeid(m) == typeid(Tanh))
+        return autograd::Activation::Tanh;
+    return std::nullopt;
+}
+
+} // namespace
 
 void Sequential::push_back(std::shared_ptr<Module> module)
 {
@@ -12,8 +31,16 @@ void Sequential::push_back(std::shared_ptr<Module> module)
 autograd::Tensor Sequential::forward(const autograd::Tensor& input)
 {
     autograd::Tensor x = input;
-    for (const auto& layer : layers_)
-        x = layer->forward(x);
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+        Module& layer = *layers_[i];
+        if (i + 1 < layers_.size() && typeid(layer) == typeid(Linear))
+            if (const auto act = fusable_activation(*layers_[i + 1])) {
+                x = static_cast<Linear&>(layer).forward(x, *act);
+                ++i; // the activation ran in the same op
+                continue;
+            }
+        x = layer.forward(x);
+    }
     return x;
 }
 
