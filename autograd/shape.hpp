@@ -35,12 +35,24 @@ public:
     explicit Shape(std::size_t n, std::int64_t value = 0) { resize(n, value); }
     template <std::input_iterator It> Shape(It first, It last) { assign(first, last); }
     explicit Shape(std::span<const std::int64_t> sizes) { assign(sizes.begin(), sizes.end()); }
-    Shape(const Shape& other) { assign(other.begin(), other.end()); }
+    Shape(const Shape& other) : size_(other.size_)
+    {
+        if (other.size_ <= kInline) // the usual case: a few stores, no capacity checks
+            std::copy(other.data(), other.data() + other.size_, inline_);
+        else
+            copy_to_heap(other);
+    }
     Shape(Shape&& other) noexcept { take(other); }
     Shape& operator=(const Shape& other)
     {
-        if (this != &other)
+        if (this == &other)
+            return *this;
+        if (other.size_ <= capacity()) {
+            std::copy(other.data(), other.data() + other.size_, data());
+            size_ = other.size_;
+        } else {
             assign(other.begin(), other.end());
+        }
         return *this;
     }
     Shape& operator=(Shape&& other) noexcept
@@ -112,8 +124,17 @@ public:
     template <std::input_iterator It> void assign(It first, It last)
     {
         clear();
-        for (; first != last; ++first)
-            push_back(static_cast<std::int64_t>(*first));
+        if constexpr (std::forward_iterator<It>) { // one capacity check, then a plain copy
+            const auto n = static_cast<std::size_t>(std::distance(first, last));
+            reserve(n);
+            std::int64_t* out = data();
+            for (; first != last; ++first)
+                *out++ = static_cast<std::int64_t>(*first);
+            size_ = n;
+        } else {
+            for (; first != last; ++first)
+                push_back(static_cast<std::int64_t>(*first));
+        }
     }
 
     operator std::span<const std::int64_t>() const { return {data(), size_}; }
@@ -121,9 +142,16 @@ public:
 
 private:
     std::size_t capacity() const { return heap_ != nullptr ? heap_capacity_ : kInline; }
+    void copy_to_heap(const Shape& other)
+    {
+        heap_ = new std::int64_t[other.size_];
+        heap_capacity_ = other.size_;
+        std::copy(other.begin(), other.end(), heap_);
+    }
     void release()
     {
-        delete[] heap_;
+        if (heap_ != nullptr) // inline shapes (nearly all) skip the call
+            delete[] heap_;
         heap_ = nullptr;
         size_ = 0;
     }
@@ -140,7 +168,7 @@ private:
         other.size_ = 0;
     }
 
-    std::int64_t inline_[kInline] = {};
+    std::int64_t inline_[kInline]; // only the first size_ are ever read: no need to clear them
     std::int64_t* heap_ = nullptr;
     std::size_t heap_capacity_ = 0;
     std::size_t size_ = 0;

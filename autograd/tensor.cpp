@@ -97,12 +97,7 @@ Tensor Tensor::randn(Shape shape, Generator& gen, double mean, double stddev, Dt
     return generate(std::move(shape), dtype, [&](std::int64_t) { return gen.normal(mean, stddev); });
 }
 
-TensorImpl& Tensor::checked() const
-{
-    if (impl_ == nullptr)
-        throw std::logic_error("Tensor: use of an undefined tensor");
-    return *impl_;
-}
+void Tensor::throw_undefined() { throw std::logic_error("Tensor: use of an undefined tensor"); }
 
 const Shape& Tensor::shape() const { return checked().shape; }
 Shape Tensor::strides() const { return contiguous_strides(shape()); }

@@ -174,7 +174,15 @@ public:
     explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
 private:
-    TensorImpl& checked() const;
+    // Inline, with the throw out of line, so that the accessors built on it (shape(), numel(),
+    // ...; every op calls several) inline to a null test and a load.
+    TensorImpl& checked() const
+    {
+        if (impl_ == nullptr) [[unlikely]]
+            throw_undefined();
+        return *impl_;
+    }
+    [[noreturn]] static void throw_undefined();
     std::shared_ptr<TensorImpl> impl_;
 };
 

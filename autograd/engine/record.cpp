@@ -65,7 +65,8 @@ std::string describe_tensor(const Tensor& t)
     return label.empty() ? to_string(t.shape()) : label + " " + to_string(t.shape());
 }
 
-Tensor record(TensorOp op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved, TensorBackward backward)
+Tensor record_node(TensorOp op, Tensor&& out, std::span<const Tensor* const> inputs, TensorList&& saved,
+                   TensorBackward&& backward)
 {
     if (is_anomaly_enabled() && !in_backward_formula) {
         if (const std::string_view bad = first_nonfinite(out); !bad.empty()) {
@@ -80,24 +81,22 @@ Tensor record(TensorOp op, Tensor out, std::span<const Tensor* const> inputs, Te
         }
     }
     if (!is_grad_enabled())
-        return out;
+        return std::move(out);
     bool any = false;
     for (const Tensor* t : inputs)
         any = any || t->requires_grad();
     if (!any)
-        return out;
+        return std::move(out);
     auto node = std::allocate_shared<TensorNode>(CachingAllocator<TensorNode>{});
     node->op = op;
-    node->inputs.reserve(inputs.size());
     for (const Tensor* t : inputs) {
-        TensorEdge e;
+        TensorEdge& e = node->inputs.emplace_back();
         if (t->requires_grad()) {
             if (t->grad_fn())
                 e.fn = t->grad_fn();
             else
                 e.leaf = t->impl();
         }
-        node->inputs.push_back(std::move(e));
     }
     node->saved = std::move(saved);
     node->backward = std::move(backward);
@@ -106,7 +105,7 @@ Tensor record(TensorOp op, Tensor out, std::span<const Tensor* const> inputs, Te
     node->output = out.impl();
     out.impl()->grad_fn = std::move(node);
     out.impl()->requires_grad = true;
-    return out;
+    return std::move(out);
 }
 
 const Tensor& saved(const TensorNode& node, std::size_t i)

@@ -32,14 +32,22 @@ Tensor empty(Shape shape, Dtype dtype);
 /// Records `out` as the result of op over `inputs` when grad mode is on and an input requires a
 /// gradient; otherwise returns it as a plain tensor. `saved` is kept for `backward`. In anomaly
 /// mode a NaN or Inf in `out` throws, naming the op and its inputs.
-Tensor record(TensorOp op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved, TensorBackward backward);
+/// record_node does the work, its parts taken by reference to rvalues: the record forms own them
+/// (by value, so that ops pass temporaries or copies alike), and one more move of each part per
+/// op was measurable on small models.
+Tensor record_node(TensorOp op, Tensor&& out, std::span<const Tensor* const> inputs, TensorList&& saved,
+                   TensorBackward&& backward);
+inline Tensor record(TensorOp op, Tensor out, std::span<const Tensor* const> inputs, TensorList saved,
+                     TensorBackward backward)
+{
+    return record_node(op, std::move(out), inputs, std::move(saved), std::move(backward));
+}
 inline Tensor record(TensorOp op, Tensor out, std::initializer_list<const Tensor*> inputs, TensorList saved,
                      TensorBackward backward)
 {
-    return record(op, std::move(out), std::span<const Tensor* const>(inputs.begin(), inputs.size()), std::move(saved),
-                  std::move(backward));
+    return record_node(op, std::move(out), std::span<const Tensor* const>(inputs.begin(), inputs.size()),
+                       std::move(saved), std::move(backward));
 }
-
 /// Throws std::invalid_argument unless both tensors are defined and of one dtype.
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b);
 void check_defined(std::string_view op, const Tensor& t);

@@ -69,7 +69,8 @@ public:
     ~SmallVector()
     {
         destroy_inline();
-        delete heap_;
+        if (heap_ != nullptr) // nearly every list stays inline: skip the call
+            delete heap_;
     }
 
     std::size_t size() const { return size_; }
@@ -86,6 +87,17 @@ public:
     const T& operator[](std::size_t i) const { return data()[i]; }
 
     void reserve(std::size_t) {} // the inline slots, then the heap vector's own growth
+    /// A default-constructed element at the end, returned (no temporary to move in and destroy).
+    T& emplace_back()
+    {
+        if (size_ < N) {
+            T* slot = new (&inline_[size_]) T();
+            ++size_;
+            return *slot;
+        }
+        push_back(T());
+        return heap_->back();
+    }
     void push_back(T item)
     {
         if (size_ < N) {

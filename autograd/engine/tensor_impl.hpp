@@ -11,6 +11,7 @@
 //   node.inputs[0].needed();      // whether the first input wants a gradient
 #pragma once
 
+#include "autograd/engine/backward_fn.hpp"
 #include "autograd/engine/small_vector.hpp"
 #include "autograd/engine/tensor_ops.hpp"
 #include "autograd/tensor.hpp"
@@ -85,7 +86,7 @@ using TensorList = SmallVector<Tensor, 3>;
 
 /// Computes the gradients of a node's inputs from the gradient of its output. Written with
 /// Tensor ops, so that under create_graph the backward pass is itself recorded.
-using TensorBackward = std::function<TensorList(const Tensor& grad, const TensorNode& node)>;
+using TensorBackward = BackwardFunction<TensorList>;
 
 struct TensorNode {
     SmallVector<TensorEdge, 3> inputs;

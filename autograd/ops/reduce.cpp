@@ -54,6 +54,32 @@ Shape reduced_shape(Shape s, std::int64_t axis, bool keepdim)
     return s;
 }
 
+// Columns [0, width) (width <= W) of n rows `stride` apart, summed into dst: blocks of eight rows
+// in T, each block's sum added into a double. Inlined where width is the constant W, the loops
+// have a fixed length.
+constexpr std::int64_t kWidth = 16;
+template <std::int64_t W, class T>
+[[gnu::always_inline]] inline void sum_rows(const T* px, std::int64_t n, std::int64_t stride, std::int64_t width, T* dst)
+{
+    constexpr std::int64_t kBlock = 8;
+    std::array<double, W> acc{};
+    std::array<T, W> block;
+    for (std::int64_t k0 = 0; k0 < n; k0 += kBlock) {
+        const T* first = px + k0 * stride;
+        for (std::int64_t i = 0; i < width; ++i)
+            block[static_cast<std::size_t>(i)] = first[i];
+        for (std::int64_t k = k0 + 1; k < std::min(n, k0 + kBlock); ++k) {
+            const T* row = px + k * stride;
+            for (std::int64_t i = 0; i < width; ++i)
+                block[static_cast<std::size_t>(i)] += row[i];
+        }
+        for (std::int64_t i = 0; i < width; ++i)
+            acc[static_cast<std::size_t>(i)] += static_cast<double>(block[static_cast<std::size_t>(i)]);
+    }
+    for (std::int64_t i = 0; i < width; ++i)
+        dst[i] = static_cast<T>(acc[static_cast<std::size_t>(i)]);
+}
+
 // Sums x over `axis` (viewed as [outer, n, inner]), accumulating in double.
 Tensor sum_axis_kernel(const Tensor& x, std::int64_t axis, bool keepdim)
 {
@@ -73,37 +99,19 @@ Tensor sum_axis_kernel(const Tensor& x, std::int64_t axis, bool keepdim)
         }
         // Otherwise rows of `inner` elements are added up (a bias's gradient: the rows of a
         // batch). Eight rows at a time are summed in the element type, then that block sum is
-        // added into double sums: one conversion per eight elements, and all of it vectorised.
-        constexpr std::int64_t kBlock = 8;
-        std::array<double, 256> small_acc;
-        std::array<T, 256> small_block;
-        std::vector<double> large_acc;
-        std::vector<T> large_block;
-        double* acc = small_acc.data();
-        T* block = small_block.data();
-        if (inner > static_cast<std::int64_t>(small_acc.size())) {
-            large_acc.resize(static_cast<std::size_t>(inner));
-            large_block.resize(static_cast<std::size_t>(inner));
-            acc = large_acc.data();
-            block = large_block.data();
-        }
+        // added into double sums: one conversion per eight elements. The columns go in chunks of
+        // kWidth with a fixed trip count, so that each row's part is a few whole vector adds
+        // (a loop over all `inner` columns was left scalar by the compiler). Each column sees
+        // the same additions in the same order either way.
         detail::run_vectorized([&]() [[gnu::always_inline]] {
             for (std::int64_t o = 0; o < outer; ++o) {
-                std::fill(acc, acc + inner, 0.0);
-                for (std::int64_t k0 = 0; k0 < n; k0 += kBlock) {
-                    const T* __restrict first = px + (o * n + k0) * inner;
-                    for (std::int64_t i = 0; i < inner; ++i)
-                        block[i] = first[i];
-                    for (std::int64_t k = k0 + 1; k < std::min(n, k0 + kBlock); ++k) {
-                        const T* __restrict row = px + (o * n + k) * inner;
-                        for (std::int64_t i = 0; i < inner; ++i)
-                            block[i] += row[i];
-                    }
-                    for (std::int64_t i = 0; i < inner; ++i)
-                        acc[i] += static_cast<double>(block[i]);
-                }
-                for (std::int64_t i = 0; i < inner; ++i)
-                    po[o * inner + i] = static_cast<T>(acc[i]);
+                const T* slab = px + o * n * inner;
+                T* dst = po + o * inner;
+                std::int64_t c = 0;
+                for (; c + kWidth <= inner; c += kWidth)
+                    sum_rows<kWidth>(slab + c, n, inner, kWidth, dst + c);
+                if (c < inner)
+                    sum_rows<kWidth>(slab + c, n, inner, inner - c, dst + c);
             }
         });
     });

@@ -167,8 +167,11 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
-        detail::for_each_broadcast<1>(target, {x.shape()},
-                                      [&](std::int64_t o, const std::array<std::int64_t, 1>& at) { po[o] = px[at[0]]; });
+        if (x.numel() == 1) // the gradient of a sum or a mean: a fill, without the index walk
+            std::fill(po, po + out.numel(), px[0]);
+        else
+            detail::for_each_broadcast<1>(target, {x.shape()},
+                                          [&](std::int64_t o, const std::array<std::int64_t, 1>& at) { po[o] = px[at[0]]; });
     });
     return detail::record(TensorOp::BroadcastTo, out, {&x}, {}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{sum_to(g, input_shape(n, 0))};

@@ -1,0 +1,100 @@
+// TensorBackward: the backward formula a graph node keeps, a callable stored inside the node.
+// A std::function allocated on the heap for closures of more than 16 bytes (linear's keeps three
+// sizes) and went through two indirect calls to be moved; this one keeps closures of up to
+// kInline bytes in place and moves them with one call, so recording an op allocates no closure.
+// Larger closures (a saved index list and a shape, say) go to the heap, once per node.
+//
+//   TensorBackward f = [n](const Tensor& g, const TensorNode&) { return TensorList{g / n}; };
+//   TensorList grads = f(g, node);
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace autograd {
+
+class Tensor;
+struct TensorNode;
+template <class T, std::size_t N> class SmallVector;
+
+template <class R> class BackwardFunction {
+public:
+    static constexpr std::size_t kInline = 32;
+
+    BackwardFunction() noexcept = default;
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, BackwardFunction> &&
+                 std::is_invocable_r_v<R, std::remove_cvref_t<F>&, const Tensor&, const TensorNode&>)
+    BackwardFunction(F&& f) // NOLINT: implicit, so that ops pass their lambdas as they are
+    {
+        using D = std::remove_cvref_t<F>;
+        if constexpr (fits<D>) {
+            ::new (static_cast<void*>(buffer_)) D(std::forward<F>(f));
+            call_ = [](void* s, const Tensor& g, const TensorNode& n) -> R { return (*static_cast<D*>(s))(g, n); };
+            manage_ = [](void* from, void* to) noexcept {
+                D* d = static_cast<D*>(from);
+                if (to != nullptr)
+                    ::new (to) D(std::move(*d));
+                d->~D();
+            };
+        } else {
+            *reinterpret_cast<D**>(buffer_) = new D(std::forward<F>(f));
+            call_ = [](void* s, const Tensor& g, const TensorNode& n) -> R { return (**static_cast<D**>(s))(g, n); };
+            manage_ = [](void* from, void* to) noexcept {
+                D** d = static_cast<D**>(from);
+                if (to != nullptr)
+                    *static_cast<D**>(to) = *d;
+                else
+                    delete *d;
+            };
+        }
+    }
+    BackwardFunction(BackwardFunction&& other) noexcept { take(other); }
+    BackwardFunction& operator=(BackwardFunction&& other) noexcept
+    {
+        if (this != &other) {
+            reset();
+            take(other);
+        }
+        return *this;
+    }
+    BackwardFunction(const BackwardFunction&) = delete;
+    BackwardFunction& operator=(const BackwardFunction&) = delete;
+    ~BackwardFunction() { reset(); }
+
+    explicit operator bool() const noexcept { return call_ != nullptr; }
+    R operator()(const Tensor& g, const TensorNode& node) const { return call_(buffer_, g, node); }
+
+private:
+    // In place when it fits and moves without throwing (a move during take() must not fail).
+    template <class D>
+    static constexpr bool fits = sizeof(D) <= kInline && alignof(D) <= alignof(std::max_align_t) &&
+                                 std::is_nothrow_move_constructible_v<D>;
+
+    void reset() noexcept
+    {
+        if (manage_ != nullptr)
+            manage_(buffer_, nullptr);
+        call_ = nullptr;
+        manage_ = nullptr;
+    }
+    void take(BackwardFunction& other) noexcept
+    {
+        if (other.manage_ != nullptr)
+            other.manage_(other.buffer_, buffer_);
+        call_ = std::exchange(other.call_, nullptr);
+        manage_ = std::exchange(other.manage_, nullptr);
+    }
+
+    // mutable: the formula is called through a const node, and a closure's operator() may not be const.
+    alignas(std::max_align_t) mutable std::byte buffer_[kInline];
+    R (*call_)(void*, const Tensor&, const TensorNode&) = nullptr;
+    // Moves the closure from the first buffer into the second and destroys the first's (or only
+    // destroys it, if the second is null).
+    void (*manage_)(void*, void*) noexcept = nullptr;
+};
+
+} // namespace autograd
