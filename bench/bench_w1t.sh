@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 shared=${SHARED:-$here/../shared}
 rounds=${ROUNDS:-5}
-source "$here/bench/blas-env.sh" "$build/bench/bench_w1t"
+source "$here/bench/blas-env.sh" "$build/bench/bench_gemm_floor"
 lt=${LIBTORCH_BUILD:-/tmp/backprop-libtorch-bench}
 if [[ ! -x "$lt/libtorch_moons" ]]; then
   cmake -S "$shared/bench/libtorch" -B "$lt" -DCMAKE_BUILD_TYPE=Release > /dev/null
@@ -22,8 +22,8 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for r in $(seq "$rounds"); do
-  /usr/bin/time -f '%M' -o "$tmp/lt.rss" "$lt/libtorch_moons" 2000 > "$tmp/lt.out"
-  /usr/bin/time -f '%M' -o "$tmp/bp.rss" "$build/bench/bench_w1t" --steps 2000 > "$tmp/bp.out"
+  /usr/bin/time -f '%M' -o "$tmp/lt.rss" "${PEER_ENV[@]}" "$lt/libtorch_moons" 2000 > "$tmp/lt.out"
+  /usr/bin/time -f '%M' -o "$tmp/bp.rss" "${BACKPROP_ENV[@]}" "$build/bench/bench_w1t" --steps 2000 > "$tmp/bp.out"
   [[ $r == 1 ]] && cat "$tmp/lt.out" "$tmp/bp.out"
   lt_us=$(sed -n 's/.*: \([0-9.]*\) us\/step.*/\1/p' "$tmp/lt.out")
   bp_us=$(sed -n 's/.*: \([0-9.]*\) us\/step.*/\1/p' "$tmp/bp.out" | head -n 1)
@@ -36,7 +36,8 @@ for i, (lt, bp, _, _) in enumerate(rows, 1):
     print(f"round {i}: LibTorch {lt:.1f} us/step, Backprop {bp:.1f} us/step: {lt / bp:.1f}x")
 lt_best, bp_best = min(r[0] for r in rows), min(r[1] for r in rows)
 ratio = statistics.median(r[0] / r[1] for r in rows)
-print(f"W1t: median ratio {ratio:.1f}x; best rounds LibTorch {lt_best:.1f} us/step, Backprop {bp_best:.1f} us/step "
+print(f"RESULT W1t threads=1 peer=LibTorch peer_s={lt_best * 1e-6:.8f} backprop_s={bp_best * 1e-6:.8f} ratio={ratio:.3f}")
+print(f"W1t: median ratio {ratio:.1f}x (lowest round {min(r[0] / r[1] for r in rows):.1f}x); best rounds LibTorch {lt_best:.1f} us/step, Backprop {bp_best:.1f} us/step "
       f"({lt_best / bp_best:.1f}x); peak RSS LibTorch {max(r[2] for r in rows) / 1024:.1f} MiB, "
       f"Backprop {max(r[3] for r in rows) / 1024:.1f} MiB")
 PY

@@ -3,7 +3,8 @@
 // lr 0.05 and momentum 0.9, shuffled mini-batches; prints the best epoch time, samples per second
 // and the test accuracy in the same format.
 //
-// usage: bench_w2 [--data DIR] [--hidden 128,64] [--batch 64] [--epochs 3] [--gemm-floor openblas|onednn]
+// usage: bench_w2 [--data DIR] [--hidden 128,64] [--batch 64] [--epochs 3]
+// (bench_gemm_floor times the same epoch's products alone.)
 #include <nn/metrics/accuracy.hpp>
 #include <nn/data/byte_image_dataset.hpp>
 #include <nn/data/data_loader.hpp>
@@ -12,8 +13,6 @@
 #include <nn/modules/make_mlp.hpp>
 #include <nn/modules/sequential.hpp>
 #include <nn/optim/sgd.hpp>
-
-#include "gemm_floor.hpp"
 
 #include <autograd/matmul_backend.hpp>
 #include <CLI/CLI.hpp>
@@ -35,12 +34,6 @@ int main(int argc, char** argv)
     app.add_option("--hidden", hidden, "hidden layer sizes");
     app.add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber);
     app.add_option("--epochs", epochs, "epochs")->check(CLI::PositiveNumber);
-    std::string floor;
-    app.add_option("--gemm-floor", floor,
-                   "also time the epoch's matrix products alone, as bare calls of this library (the floor)")
-        ->check(CLI::IsMember({"openblas", "onednn"}));
-    bool floor_only = false;
-    app.add_flag("--floor-only", floor_only, "time the floor only, not the training")->needs("--gemm-floor");
     CLI11_PARSE(app, argc, argv);
     fmt::print("matrix products: {}\n", autograd::describe_matmul_backend());
 
@@ -54,7 +47,7 @@ int main(int argc, char** argv)
     nn::SGD opt(model.parameters(), {.lr = 0.05, .momentum = 0.9});
     nn::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .seed = 0});
     double best = 1e9;
-    for (int e = 0; e < (floor_only ? 0 : epochs); ++e) {
+    for (int e = 0; e < epochs; ++e) {
         const auto t0 = std::chrono::steady_clock::now();
         for (const nn::Batch& b : loader) {
             opt.zero_grad();
@@ -62,18 +55,6 @@ int main(int argc, char** argv)
             opt.step();
         }
         best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    if (!floor.empty()) {
-        const int threads = autograd::matmul_backend_info().threads;
-        const double best_floor = bench::gemm_floor(bench::parse_floor_library(floor), sizes, batch,
-                                                    static_cast<std::int64_t>(train.size()), epochs, threads);
-        fmt::print("gemm floor {} {} batch={}: {:.4f} s/epoch (best of {}, {} thread{})", floor, hidden, batch,
-                   best_floor, epochs, threads, threads == 1 ? "" : "s");
-        if (floor_only) {
-            fmt::print("\n");
-            return 0;
-        }
-        fmt::print("; Backprop at {:.0f}% of its speed\n", 100.0 * best_floor / best);
     }
     // The test accuracy in batches of the training's size: the test set is never held as floats
     // whole and no buffer outgrows training's, so the peak memory stays training's.

@@ -19,8 +19,7 @@ rounds=${ROUNDS:-3}
 epochs=${EPOCHS:-3}
 hidden=${HIDDEN:-128,64}
 batches=${BATCHES:-16 64 256}
-source "$here/bench/blas-env.sh" "$build/bench/bench_w2"
-floor_env=("${BACKPROP_ENV[@]}" ${PEER_ENV[2]:+"${PEER_ENV[2]}"})   # Backprop's threads, the peer's OpenBLAS kernels
+source "$here/bench/blas-env.sh" "$build/bench/bench_gemm_floor"
 lt=${LIBTORCH_BUILD:-/tmp/backprop-libtorch-bench}
 if [[ ! -x "$lt/libtorch_mnist_mlp" ]]; then
   cmake -S "$shared/bench/libtorch" -B "$lt" -DCMAKE_BUILD_TYPE=Release > /dev/null
@@ -28,14 +27,14 @@ if [[ ! -x "$lt/libtorch_mnist_mlp" ]]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"${BACKPROP_ENV[@]}" "$build/bench/bench_w2" --batch 16 --epochs 1 --floor-only --gemm-floor onednn | head -n 1
+"${BACKPROP_ENV[@]}" "$build/bench/bench_w2" --epochs 1 | head -n 1   # which library runs Backprop's products
 seconds() { sed -n "s/.*$1.*: \([0-9.]*\) s\/epoch.*/\1/p" "$2" | head -n 1; }
 for batch in $batches; do
   for r in $(seq "$rounds"); do
     /usr/bin/time -f '%M' -o "$tmp/lt.rss" "${PEER_ENV[@]}" "$lt/libtorch_mnist_mlp" "$here/data/mnist-10k" "$hidden" "$batch" "$epochs" "$threads" > "$tmp/lt.out"
     /usr/bin/time -f '%M' -o "$tmp/bp.rss" "${BACKPROP_ENV[@]}" "$build/bench/bench_w2" --hidden "$hidden" --batch "$batch" --epochs "$epochs" > "$tmp/bp.out"
-    "${floor_env[@]}" "$build/bench/bench_w2" --hidden "$hidden" --batch "$batch" --epochs "$epochs" --floor-only --gemm-floor openblas > "$tmp/fo.out"
-    "${BACKPROP_ENV[@]}" "$build/bench/bench_w2" --hidden "$hidden" --batch "$batch" --epochs "$epochs" --floor-only --gemm-floor onednn > "$tmp/fd.out"
+    "${PEER_ENV[@]}" "$build/bench/bench_gemm_floor" --library openblas --hidden "$hidden" --batch "$batch" --epochs "$epochs" --threads "$threads" > "$tmp/fo.out"
+    "${PEER_ENV[@]}" "$build/bench/bench_gemm_floor" --library onednn --hidden "$hidden" --batch "$batch" --epochs "$epochs" --threads "$threads" > "$tmp/fd.out"
     lt_acc=$(sed -n 's/.*test acc \([0-9.]*\).*/\1/p' "$tmp/lt.out"); bp_acc=$(sed -n 's/.*test acc \([0-9.]*\).*/\1/p' "$tmp/bp.out")
     echo "$batch $(seconds 'batch=' "$tmp/lt.out") $(seconds 'backprop' "$tmp/bp.out") $lt_acc $bp_acc $(cat "$tmp/lt.rss") $(cat "$tmp/bp.rss") $(seconds 'floor' "$tmp/fo.out") $(seconds 'floor' "$tmp/fd.out")" >> "$tmp/rows"
   done

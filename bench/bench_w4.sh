@@ -5,6 +5,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
-source "$here/bench/blas-env.sh" "$build/bench/bench_w2"
-"${PYTHON:-/usr/bin/python3}" "$here/bench/w4_torch.py" "$here/data/digits.csv.gz"
-"$build/examples/digits" | grep '^W4'
+source "$here/bench/blas-env.sh" "$build/bench/bench_gemm_floor"
+"${PEER_ENV[@]}" "${PYTHON:-/usr/bin/python3}" "$here/bench/w4_torch.py" "$here/data/digits.csv.gz"
+"${BACKPROP_ENV[@]}" "$build/examples/digits" | grep '^W4'

@@ -1,6 +1,16 @@
-#include "gemm_floor.hpp"
-
+// The GEMM floor of an MLP's training epoch (W2, W3): its matrix products alone, called straight on a
+// library with buffers of the same shapes, no engine around them. Per step: the forward X W^T of
+// every layer, dW = G^T X of every layer and dX = G W of all but the first (the data needs no
+// gradient); an epoch is ceil(8000 / batch) steps of the full batch (MNIST-10k's training set).
+//
+// OpenBLAS runs with THREADS threads of its own, oneDNN with an OpenMP team of THREADS, its own
+// threading: each library at its best, which is what a floor is for. A program of its own, so that
+// bench_w2, which times Backprop, does not load OpenBLAS (and its threads) at start.
+//
+// usage: bench_gemm_floor --library openblas|onednn [--hidden 128,64] [--batch 64] [--epochs 3] [--threads 1]
 #include <cblas.h>
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #if BACKPROP_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -12,7 +22,6 @@
 #include <string>
 #include <unordered_map>
 
-namespace bench {
 namespace {
 
 struct Product {
@@ -117,22 +126,31 @@ double onednn_floor(const Step&, std::int64_t, int, int)
 
 } // namespace
 
-FloorLibrary parse_floor_library(std::string_view name)
-{
-    if (name == "openblas")
-        return FloorLibrary::OpenBLAS;
-    if (name == "onednn")
-        return FloorLibrary::OneDNN;
-    throw std::invalid_argument("gemm floor: unknown library '" + std::string(name) + "' (want openblas or onednn)");
-}
 
-double gemm_floor(FloorLibrary library, const std::vector<std::int64_t>& sizes, std::int64_t batch,
-                  std::int64_t samples, int epochs, int threads)
+int main(int argc, char** argv)
 {
+    CLI::App app{"The GEMM floor of an MNIST MLP's epoch: its products alone on OpenBLAS or oneDNN"};
+    std::string library, hidden = "128,64";
+    std::int64_t batch = 64;
+    int epochs = 3, threads = 1;
+    app.add_option("--library", library, "openblas or onednn")->required()->check(CLI::IsMember({"openblas", "onednn"}));
+    app.add_option("--hidden", hidden, "hidden layer sizes");
+    app.add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber);
+    app.add_option("--epochs", epochs, "epochs (the best is printed)")->check(CLI::PositiveNumber);
+    app.add_option("--threads", threads, "the library's threads")->check(CLI::PositiveNumber);
+    CLI11_PARSE(app, argc, argv);
+    std::vector<std::int64_t> sizes{784};
+    for (std::size_t pos = 0; pos <= hidden.size();) {
+        const std::size_t comma = std::min(hidden.find(',', pos), hidden.size());
+        sizes.push_back(std::stoll(hidden.substr(pos, comma - pos)));
+        pos = comma + 1;
+    }
+    sizes.push_back(10);
     const Step step(sizes, batch);
-    const std::int64_t steps = (samples + batch - 1) / batch;
-    return library == FloorLibrary::OpenBLAS ? openblas_floor(step, steps, epochs, threads)
-                                             : onednn_floor(step, steps, epochs, threads);
+    const std::int64_t steps = (8000 + batch - 1) / batch;
+    const double best = library == "openblas" ? openblas_floor(step, steps, epochs, threads)
+                                              : onednn_floor(step, steps, epochs, threads);
+    fmt::print("gemm floor {} {} batch={}: {:.4f} s/epoch (best of {}, {} thread{})\n", library, hidden, batch, best,
+               epochs, threads, threads == 1 ? "" : "s");
+    return 0;
 }
-
-} // namespace bench

@@ -9,7 +9,7 @@
 #                                    with libFuzzer (the fuzzing harnesses)
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev libcli11-dev
+packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev libdnnl-dev libcli11-dev
           nlohmann-json3-dev zlib1g-dev graphviz libgraphviz-dev python3
           python3-numpy)  # NumPy: the independent safetensors reader of test_safetensors
 if [[ "${1:-}" == "--peers" ]]; then

@@ -1,22 +1,72 @@
 // The OpenBLAS backend: CBLAS sgemm/dgemm on the calling thread, and the epilogue as a second pass
 // (CBLAS cannot fuse one). Every float64 product runs here, and float32 ones when OpenBLAS is the
 // selected backend (autograd/matmul_backend.hpp).
+//
+// OpenBLAS is loaded when first needed (dlopen), not linked. Linked, it starts its thread pool as
+// the program loads, before main: the threads only idle (Backprop splits products itself), but a
+// process with a second thread makes every shared_ptr count atomic, which measured 1.5 us of W1t's
+// 13 us step. A program that runs only float32 products on oneDNN now never loads OpenBLAS.
 #include "autograd/cpu/gemm.hpp"
 #include "autograd/cpu/simd.hpp"
 #include "autograd/cpu/vec_math.hpp"
 
-#include <cblas.h>
+#include <cblas.h> // the types and enums only: the functions are looked up in the loaded library
+#include <dlfcn.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
 namespace autograd::detail {
 namespace {
+
+// The functions of OpenBLAS that Backprop calls, from the library loaded on first use.
+struct OpenBlas {
+    decltype(&cblas_sgemm) sgemm = nullptr;
+    decltype(&cblas_dgemm) dgemm = nullptr;
+    decltype(&openblas_set_num_threads) set_num_threads = nullptr;
+    decltype(&openblas_get_config) get_config = nullptr;
+    decltype(&openblas_get_corename) get_corename = nullptr;
+};
+
+const OpenBlas& openblas()
+{
+    static const OpenBlas lib = [] {
+        // OpenBLAS sizes its pool from OPENBLAS_NUM_THREADS as it loads; one thread, as Backprop's
+        // pool does the splitting. A value the user set is left alone (the pool is told to use
+        // one thread below either way).
+        setenv("OPENBLAS_NUM_THREADS", "1", 0);
+        void* handle = nullptr;
+        for (const char* name : {"libopenblas.so.0", "libopenblas.so"})
+            if ((handle = dlopen(name, RTLD_NOW | RTLD_LOCAL)) != nullptr)
+                break;
+        if (handle == nullptr)
+            throw std::runtime_error(fmt::format("matmul: OpenBLAS could not be loaded ({}); float64 products and the "
+                                                 "OpenBLAS backend need it: apt-get install libopenblas0",
+                                                 dlerror()));
+        OpenBlas f;
+        const auto find = [&]<class Fn>(Fn& fn, const char* symbol) {
+            fn = reinterpret_cast<Fn>(dlsym(handle, symbol));
+            if (fn == nullptr)
+                throw std::runtime_error(fmt::format("matmul: the OpenBLAS loaded has no {}", symbol));
+        };
+        find(f.sgemm, "cblas_sgemm");
+        find(f.dgemm, "cblas_dgemm");
+        find(f.set_num_threads, "openblas_set_num_threads");
+        find(f.get_config, "openblas_get_config");
+        find(f.get_corename, "openblas_get_corename");
+        f.set_num_threads(1);
+        return f; // the library stays loaded for the life of the process
+    }();
+    return lib;
+}
 
 // OpenBLAS picks its kernels from the CPU model it reads when it is loaded. A CPU newer than the
 // library (Debian 12's OpenBLAS 0.3.21 on Intel's Emerald Rapids, for one) gets kernels older than
@@ -30,7 +80,7 @@ void warn_if_kernels_predate_cpu()
     static const bool checked = [] {
         if (std::getenv("OPENBLAS_CORETYPE") != nullptr)
             return true;
-        const char* name = openblas_get_corename();
+        const char* name = openblas().get_corename();
         const std::string_view core = name != nullptr ? name : "";
         constexpr std::array<std::string_view, 8> kPreAvx2 = {"Prescott", "Core2",   "Penryn",      "Dunnington",
                                                               "Nehalem",  "Atom",    "Sandybridge", "Unknown"};
@@ -47,17 +97,9 @@ void warn_if_kernels_predate_cpu()
     (void)checked;
 }
 
-// Backprop's pool splits large products itself (cpu/gemm.cpp), so OpenBLAS must not start its own
-// threads beside it: one thread, set before the first call.
-void use_one_thread()
-{
-    static std::once_flag once;
-    std::call_once(once, [] { openblas_set_num_threads(1); });
-}
-
 template <class T> void run(const Gemm<T>& g)
 {
-    use_one_thread();
+    const OpenBlas& lib = openblas();
     const CBLAS_TRANSPOSE ta = g.ta ? CblasTrans : CblasNoTrans, tb = g.tb ? CblasTrans : CblasNoTrans;
     const auto M = static_cast<blasint>(g.m), N = static_cast<blasint>(g.n), K = static_cast<blasint>(g.k);
     const auto lda = static_cast<blasint>(g.lda), ldb = static_cast<blasint>(g.ldb), ldc = static_cast<blasint>(g.ldc);
@@ -74,9 +116,9 @@ template <class T> void run(const Gemm<T>& g)
     }
     if (g.k > 0) {
         if constexpr (std::is_same_v<T, float>)
-            cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, g.a, lda, g.b, ldb, 1.0f, g.c, ldc);
+            lib.sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, g.a, lda, g.b, ldb, 1.0f, g.c, ldc);
         else
-            cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, g.a, lda, g.b, ldb, 1.0, g.c, ldc);
+            lib.dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, g.a, lda, g.b, ldb, 1.0, g.c, ldc);
     }
     apply_epilogue<T>(g.m, g.n, g.c, g.ldc, nullptr, g.act);
 }
@@ -130,13 +172,13 @@ MatmulBackendInfo openblas_info()
     info.backend = MatmulBackend::OpenBLAS;
     info.name = "OpenBLAS";
     // openblas_get_config() reads "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"
-    const std::string_view config = openblas_get_config();
+    const std::string_view config = openblas().get_config();
     constexpr std::string_view prefix = "OpenBLAS ";
     if (config.starts_with(prefix)) {
         const std::string_view rest = config.substr(prefix.size());
         info.version = std::string(rest.substr(0, rest.find(' ')));
     }
-    const char* core = openblas_get_corename();
+    const char* core = openblas().get_corename();
     info.kernels = core != nullptr ? core : "unknown";
     if (std::getenv("OPENBLAS_CORETYPE") != nullptr)
         info.kernels += " (OPENBLAS_CORETYPE)";
