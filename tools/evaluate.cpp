@@ -10,6 +10,7 @@
 #include <nn/io/safetensors.hpp>
 #include <nn/modules/sequential.hpp>
 
+#include <autograd/matmul_backend.hpp>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -20,6 +21,10 @@
 int main(int argc, char** argv)
 try {
     CLI::App app{"evaluate: a saved model on a data set"};
+    app.set_version_flag("--version", [] {
+        return fmt::format("evaluate (Backprop {})\nmatrix products: {}", BACKPROP_VERSION,
+                           autograd::describe_matmul_backend());
+    });
     std::string model_path, data, format = "idx", split = "test";
     app.add_option("--model", model_path, "a checkpoint written by train")->required()->check(CLI::ExistingFile);
     app.add_option("--data", data, "an MNIST folder (idx) or a CSV file (csv)")->required();

@@ -46,6 +46,7 @@
 #include <nn/modules/sequential.hpp>
 #include <nn/optim/sgd.hpp>
 
+#include <autograd/matmul_backend.hpp>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -159,6 +160,10 @@ std::uint64_t epoch_seed(std::uint64_t seed, int epoch) { return mix(seed ^ mix(
 int main(int argc, char** argv)
 try {
     CLI::App app{"train: an MLP on a data set, with checkpoints"};
+    app.set_version_flag("--version", [] {
+        return fmt::format("train (Backprop {})\nmatrix products: {}", BACKPROP_VERSION,
+                           autograd::describe_matmul_backend());
+    });
     std::string data, format = "idx", layers_text, act = "relu", loss_name = "cross_entropy", opt_name = "sgd";
     std::string save, resume, metrics;
     double lr = 0.05, test_fraction = 0.2;

@@ -117,10 +117,12 @@ std::string describe_matmul_backend()
 namespace detail {
 namespace {
 
-// Multiply-adds per thread below which a product stays on the calling thread: waking the pool
-// costs a few microseconds, about what a product of this size takes on one core (measured:
-// docs/benchmarks.md).
-constexpr std::int64_t kGemmGrain = std::int64_t{1} << 20;
+// Multiply-adds per thread below which a product stays on the calling thread. Waking the pool
+// costs 10-20 us on these virtual machines, and a product splits only when each thread's half
+// saves several times that: with 1M per thread, W2's batch-64 epoch took 0.032 s on two threads
+// against 0.023 s on one (docs/benchmarks.md); with 4M (about 40 us of one core), its products
+// stay whole, and those of batch 256 and of W3 split.
+constexpr std::int64_t kGemmGrain = std::int64_t{1} << 22;
 // Blocks split the output along its longer side at multiples of 16 columns (one AVX-512 vector
 // of floats) or 4 rows, so each thread's block starts aligned and the kernels' edges are few.
 constexpr std::int64_t kColumnAlign = 16, kRowAlign = 4;
