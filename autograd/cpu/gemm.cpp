@@ -127,12 +127,21 @@ constexpr std::int64_t kGemmGrain = std::int64_t{1} << 22;
 // of floats) or 4 rows, so each thread's block starts aligned and the kernels' edges are few.
 constexpr std::int64_t kColumnAlign = 16, kRowAlign = 4;
 
+// Products below this many multiply-adds cost oneDNN more in its dispatch than in its kernels
+// (W1t's eight products of [100, 16]-sized matrices: 2.2 us of dispatch around 1.9 us of kernels
+// a step). On the oneDNN backend they run on OpenBLAS instead, where its kernels fit the CPU:
+// the step's products took 2.2 us there against 4.2 (docs/benchmarks.md).
+constexpr std::int64_t kTinyWork = std::int64_t{1} << 15;
+
 template <class T> void run_on_this_thread(const Gemm<T>& g)
 {
     if constexpr (std::is_same_v<T, float>) {
 #if BACKPROP_HAVE_ONEDNN
-        if (matmul_backend() == MatmulBackend::OneDNN)
+        if (matmul_backend() == MatmulBackend::OneDNN) {
+            if (g.m * g.n * g.k <= kTinyWork && openblas_kernels_fit_cpu())
+                return openblas_gemm(g);
             return onednn_gemm(g);
+        }
 #endif
         return openblas_gemm(g);
     } else {

@@ -45,6 +45,9 @@ void openblas_gemm(const Gemm<float>& g);
 void openblas_gemm(const Gemm<double>& g);
 MatmulBackendInfo onednn_info();
 MatmulBackendInfo openblas_info();
+/// Whether OpenBLAS's kernels use the widest vectors this CPU has (AVX-512 kernels on an AVX-512
+/// CPU, AVX2 ones on an AVX2 CPU); false where OpenBLAS cannot be loaded.
+bool openblas_kernels_fit_cpu();
 
 /// Applies bias and act to the m x n block at c (row stride ldc): the epilogue for a library
 /// that cannot fuse it.

@@ -75,15 +75,23 @@ const OpenBlas& openblas()
 // backend says so, once, with the settings that fix it; unless OPENBLAS_CORETYPE is set, which is
 // one of them (a user who chose an old core on purpose, or silences this, has it set). float64
 // products, which run here whatever the backend, do not warn: they are for gradient checks.
+constexpr std::array<std::string_view, 8> kPreAvx2 = {"Prescott", "Core2", "Penryn",      "Dunnington",
+                                                      "Nehalem",  "Atom",  "Sandybridge", "Unknown"};
+constexpr std::array<std::string_view, 3> kAvx512 = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+
+std::string_view core_name()
+{
+    const char* name = openblas().get_corename();
+    return name != nullptr ? name : "";
+}
+
 void warn_if_kernels_predate_cpu()
 {
     static const bool checked = [] {
         if (std::getenv("OPENBLAS_CORETYPE") != nullptr)
             return true;
-        const char* name = openblas().get_corename();
-        const std::string_view core = name != nullptr ? name : "";
-        constexpr std::array<std::string_view, 8> kPreAvx2 = {"Prescott", "Core2",   "Penryn",      "Dunnington",
-                                                              "Nehalem",  "Atom",    "Sandybridge", "Unknown"};
+        const std::string_view core = core_name();
+        const char* name = core.data();
         const bool old = std::find(kPreAvx2.begin(), kPreAvx2.end(), core) != kPreAvx2.end();
         if (old && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
             std::fprintf(stderr,
@@ -96,6 +104,28 @@ void warn_if_kernels_predate_cpu()
     }();
     (void)checked;
 }
+
+} // namespace
+
+bool openblas_kernels_fit_cpu()
+{
+    static const bool fit = [] {
+        std::string_view core;
+        try {
+            core = core_name();
+        } catch (const std::runtime_error&) { // no OpenBLAS to load: then not for this either
+            return false;
+        }
+        if (__builtin_cpu_supports("avx512f"))
+            return std::find(kAvx512.begin(), kAvx512.end(), core) != kAvx512.end();
+        if (__builtin_cpu_supports("avx2"))
+            return std::find(kPreAvx2.begin(), kPreAvx2.end(), core) == kPreAvx2.end();
+        return true;
+    }();
+    return fit;
+}
+
+namespace {
 
 template <class T> void run(const Gemm<T>& g)
 {
