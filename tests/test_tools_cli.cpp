@@ -80,7 +80,7 @@ fs::path scratch(const std::string& name)
 // The test accuracy of the last "epoch N: ..., test accuracy X%" line, or -1.
 double last_test_accuracy(const std::string& output)
 {
-    static const std::regex line(R"(epoch \d+: train loss [0-9.]+, test accuracy ([0-9.]+)%)");
+    static const std::regex line(R"(epoch \d+: train loss [0-9.]+[^\n]*, test accuracy ([0-9.]+)%)");
     double acc = -1.0;
     for (auto it = std::sregex_iterator(output.begin(), output.end(), line); it != std::sregex_iterator(); ++it)
         acc = std::stod((*it)[1].str());
@@ -103,7 +103,7 @@ void require_same_tensors(const fs::path& a, const fs::path& b)
     }
 }
 
-const std::string kIrisTraining = "--data " + kIris + " --format csv --layers 4,16,3 --optimizer adam --lr 0.01 --batch-size 0";
+const std::string kIrisTraining = "--data " + kIris + " --format csv --layers 4,16,3 --optimizer adam --lr 0.01 --batch-size full";
 
 } // namespace
 
@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(save_writes_a_checkpoint_the_library_loads)
     nn::Sequential model = nn::make_mlp({4, 16, 3}, "relu", gen);
     nn::StateDict weights;
     for (const auto& [name, t] : f.tensors)
-        if (!name.starts_with("optimizer."))
+        if (!name.starts_with("optimizer.") && !name.starts_with("scaler."))
             weights.insert(name, t);
     model.load_state_dict(weights); // strict: exactly the model's names and shapes
     BOOST_TEST(model.parameters()[0].to_vector() == f.tensors.at("0.weight").to_vector(), boost::test_tools::per_element());
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(resume_continues_bit_for_bit)
         {"--optimizer sgd --lr 0.05 --batch-size 16 --scheduler step --step-size 2 --gamma 0.5", 0.05, true},
         {"--optimizer adam --lr 0.01 --batch-size 32 --scheduler cosine --t-max 9", 0.01, true},
         {"--optimizer sgd --lr 0.5 --batch-size 16 --scheduler plateau --patience 0 --gamma 0.5", 0.5, true},
-        {"--optimizer rprop --lr 0.01 --batch-size 0 --scheduler step --step-size 3", 0.01, true},
+        {"--optimizer rprop --lr 0.01 --batch-size full --scheduler step --step-size 3", 0.01, true},
         {"--optimizer adam --lr 0.01 --batch-size 20 --activation tanh --loss mse", 0.01, false},
     };
     for (std::size_t i = 0; i < std::size(setups); ++i) {
@@ -197,21 +197,28 @@ BOOST_AUTO_TEST_CASE(evaluate_prints_the_models_accuracy_and_confusion_matrix)
     const fs::path file = scratch("eval.safetensors");
     Run r = train(kIrisTraining + " --epochs 30 --activation tanh --save " + file.string());
     BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    const double train_says = last_test_accuracy(r.output);
 
-    // The expected figures, from the checkpoint through the library.
+    // The expected figures over every row, from the checkpoint through the library: the weights,
+    // and the standardisation fitted on the training rows ((x - center) / scale per column).
     const nn::SafetensorsFile f = nn::read_safetensors(file);
+    BOOST_TEST(f.metadata.at("scaler") == "standard");
     autograd::Generator gen(0);
     nn::Sequential model = nn::make_mlp(nn::parse_sizes(f.metadata.at("layers")), f.metadata.at("activation"), gen);
     nn::StateDict weights;
     for (const auto& [name, t] : f.tensors)
-        if (!name.starts_with("optimizer."))
+        if (!name.starts_with("optimizer.") && !name.starts_with("scaler."))
             weights.insert(name, t);
     model.load_state_dict(weights);
     const nn::LabelledTensors iris = nn::to_tensors(nn::load_csv(kIris));
+    const std::vector<double> center = f.tensors.at("scaler.center").to_vector(), scale = f.tensors.at("scaler.scale").to_vector();
+    std::vector<double> x = iris.features.to_vector();
+    for (std::size_t i = 0; i < x.size(); ++i)
+        x[i] = (x[i] - center[i % 4]) / scale[i % 4];
     std::vector<double> predicted;
     {
         autograd::NoGradGuard no_grad;
-        predicted = autograd::argmax(model(iris.features), 1).to_vector();
+        predicted = autograd::argmax(model(Tensor(x, {150, 4}).to(autograd::Dtype::Float32)), 1).to_vector();
     }
     const std::vector<double> labels = iris.labels.to_vector();
     int confusion[3][3] = {};
@@ -222,17 +229,32 @@ BOOST_AUTO_TEST_CASE(evaluate_prints_the_models_accuracy_and_confusion_matrix)
     }
     BOOST_TEST(right < 150); // 30 epochs: not yet perfect, so the matrix has something off the diagonal
 
-    r = evaluate("--model " + file.string() + " --data " + kIris + " --format csv");
+    r = evaluate("--model " + file.string() + " --data " + kIris + " --all");
     BOOST_TEST_REQUIRE(r.status == 0, r.output);
-    const std::string head = fmt::format("{}: accuracy {:.2f}% ({} of 150), epoch 30", file.string(), 100.0 * right / 150.0, right);
+    const std::string head = fmt::format("{}: accuracy {:.2f}% ({} of 150) on every row of {}, epoch 30", file.string(),
+                                         100.0 * right / 150.0, right, kIris);
     BOOST_TEST(contains(r.output, head), r.output << "\nexpected: " << head);
     BOOST_TEST(contains(r.output, "confusion (rows: label, columns: predicted)"), r.output);
+    // Class names from the CSV's header label the rows and columns.
+    BOOST_TEST(contains(r.output, "                setosa  versicolor   virginica  accuracy\n"), r.output);
+    const char* names[] = {"setosa", "versicolor", "virginica"};
     for (int y = 0; y < 3; ++y) {
         const int total = confusion[y][0] + confusion[y][1] + confusion[y][2];
-        const std::string row = fmt::format("{:>5}{:>5}{:>5}{:>5}  {:.1f}%\n", y, confusion[y][0], confusion[y][1], confusion[y][2],
-                                            100.0 * confusion[y][y] / total);
+        const std::string row = fmt::format("{:>10}{:>12}{:>12}{:>12}  {:.1f}%\n", names[y], confusion[y][0], confusion[y][1],
+                                            confusion[y][2], 100.0 * confusion[y][y] / total);
         BOOST_TEST(contains(r.output, row), r.output << "\nexpected row: " << row);
     }
+
+    // By default, the rows train held out for testing: 30 of iris's 150 (--test-fraction 0.2), and
+    // the accuracy train reported on them after its last epoch.
+    r = evaluate("--model " + file.string() + " --data " + kIris);
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(contains(r.output, fmt::format("accuracy {:.2f}% (", train_says)), r.output << "\ntrain said " << train_says);
+    BOOST_TEST(contains(r.output, " of 30) on the test split of " + kIris), r.output);
+    r = evaluate("--model " + file.string() + " --data " + kIris + " --split val");
+    BOOST_TEST(contains(r.output, " of 12) on the val split"), r.output); // a tenth of the other 120 rows
+    r = evaluate("--model " + file.string() + " --data " + kIris + " --split train");
+    BOOST_TEST(contains(r.output, " of 108) on the train split"), r.output);
 }
 
 namespace {
@@ -286,7 +308,7 @@ BOOST_AUTO_TEST_CASE(train_and_evaluate_an_idx_folder)
     BOOST_TEST(last_test_accuracy(r.output) == 100.0, r.output); // four lit quarters: trivially apart
     r = evaluate("--model " + file.string() + " --data " + dir.string());
     BOOST_TEST_REQUIRE(r.status == 0, r.output);
-    BOOST_TEST(contains(r.output, "accuracy 100.00% (32 of 32), epoch 10"), r.output);
+    BOOST_TEST(contains(r.output, "accuracy 100.00% (32 of 32) on the test split of " + dir.string() + ", epoch 10"), r.output);
     BOOST_TEST(contains(r.output, "    0    8    0    0    0    0    0    0    0    0    0  100.0%"), r.output);
 }
 
@@ -405,12 +427,12 @@ BOOST_AUTO_TEST_CASE(grad_stats_adds_gradient_columns_and_their_picture)
     // so the library computes it here independently of GradientStats (to float32 rounding).
     const fs::path csv_file = scratch("grad.csv"), svg_file = scratch("grad.grad_norm.svg"), loss_svg = scratch("grad.svg");
     const std::string sizes = "4,6,6,6,6,3";
-    const Run r = train("--data " + kIris + " --format csv --layers " + sizes + " --activation sigmoid --seed 4 --batch-size 0 "
-                        "--test-fraction 0 --epochs 1 --grad-stats --metrics " + csv_file.string());
+    const Run r = train("--data " + kIris + " --format csv --layers " + sizes + " --activation sigmoid --seed 4 --batch-size full "
+                        "--test-fraction 0 --val-fraction 0 --scale none --epochs 1 --grad-stats --metrics " + csv_file.string());
     BOOST_TEST_REQUIRE(r.status == 0, r.output);
 
     const Csv csv = read_csv(csv_file);
-    std::vector<std::string> expected{"epoch", "train_loss", "test_accuracy"};
+    std::vector<std::string> expected{"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_accuracy", "lr"};
     for (const char* p : {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias", "6.weight", "6.bias", "8.weight", "8.bias"})
         for (const char* stat : {"grad_norm.", "grad_mean_abs.", "grad_max_abs."})
             expected.push_back(stat + std::string(p));

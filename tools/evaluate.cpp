@@ -1,85 +1,138 @@
 // evaluate: a checkpoint written by `train`, on a data set: accuracy, the per-class accuracy
-// and the confusion matrix. The model's layers and activation come from the checkpoint's
-// metadata, so only the file and the data are needed.
+// and the confusion matrix, with the class names of the training CSV's header. The model's layers,
+// activation and feature scaler come from the checkpoint, and so does the split: by default
+// evaluate scores the rows train held out for testing (the same seed, fractions and file), so
+// that training rows never count.
 //
-//   evaluate --model mnist.safetensors --data data/mnist-10k
-//   evaluate --model iris.safetensors --data data/iris.csv --format csv
-#include <nn/data/csv.hpp>
-#include <nn/data/idx.hpp>
-#include <nn/modules/make_mlp.hpp>
-#include <nn/io/safetensors.hpp>
-#include <nn/modules/sequential.hpp>
+//   evaluate --model mnist.safetensors --data data/mnist-10k          # the folder's test split
+//   evaluate --model iris.safetensors --data data/iris.csv            # the 30 rows train held out
+//   evaluate --model iris.safetensors --data data/iris.csv --split val
+//   evaluate --model iris.safetensors --data other.csv --all          # every row of another file
+#include "common/checkpoint.hpp"
+#include "common/data_source.hpp"
 
+#include <autograd/autograd.hpp>
 #include <autograd/matmul_backend.hpp>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
+#include <limits>
+#include <new>
 #include <string>
 #include <vector>
 
 int main(int argc, char** argv)
 try {
-    CLI::App app{"evaluate: a saved model on a data set"};
+    CLI::App app{"evaluate: a model saved by train, on the rows it held out (or on every row, --all)"};
+    app.option_defaults()->always_capture_default();
     app.set_version_flag("--version", [] {
         return fmt::format("evaluate (Backprop {})\nmatrix products: {}", BACKPROP_VERSION,
                            autograd::describe_matmul_backend());
     });
-    std::string model_path, data, format = "idx", split = "test";
+    std::string model_path, data, format_text = "auto", split_name = "test";
+    bool all = false;
     app.add_option("--model", model_path, "a checkpoint written by train")->required()->check(CLI::ExistingFile);
-    app.add_option("--data", data, "an MNIST folder (idx) or a CSV file (csv)")->required();
-    app.add_option("--format", format, "idx or csv")->check(CLI::IsMember({"idx", "csv"}));
-    app.add_option("--split", split, "idx: train or test")->check(CLI::IsMember({"train", "test"}));
+    app.add_option("--data", data, "the data it was trained on (an MNIST folder or a CSV file), or other data with --all")->required();
+    app.add_option("--format", format_text, "auto (a folder is idx, *.csv and *.csv.gz are csv), idx or csv")
+        ->check(CLI::IsMember({"auto", "idx", "csv"}));
+    app.add_option("--split", split_name, "which of train's splits to score: test, val or train")
+        ->check(CLI::IsMember({"train", "val", "test"}));
+    app.add_flag("--all", all, "score every row of --data (CSV: the file; IDX: its training and test files)");
     CLI11_PARSE(app, argc, argv);
+    if (all && app.count("--split") > 0)
+        throw std::invalid_argument("--all and --split: give one (--all scores every row)");
 
-    const nn::SafetensorsFile file = nn::read_safetensors(model_path);
-    const auto meta = [&](const std::string& key) {
-        const auto it = file.metadata.find(key);
-        if (it == file.metadata.end())
-            throw std::runtime_error(fmt::format("{}: no '{}' in the metadata (not written by train?)", model_path, key));
-        return it->second;
-    };
-    const std::vector<std::int64_t> sizes = nn::parse_sizes(meta("layers"));
-    autograd::Generator gen(0); // the weights are replaced by the checkpoint's
-    // The output sigmoid of an mse-trained model is left out: it has no weights and keeps the argmax.
-    nn::Sequential model = nn::make_mlp(sizes, meta("activation"), gen);
-    // Strict over the model's own entries: a missing or extra weight is an error, the optimizer's
-    // and scheduler's entries are not the model's.
-    nn::StateDict weights;
-    for (const auto& [name, t] : file.tensors)
-        if (!name.starts_with("optimizer.") && !name.starts_with("scheduler."))
-            weights.insert(name, t);
-    model.load_state_dict(weights);
-    const nn::LabelledTensors set = format == "idx" ? nn::load_mnist(data, split) : nn::to_tensors(nn::load_csv(data));
+    const tools::Checkpoint checkpoint = tools::Checkpoint::read(model_path);
+    tools::TrainedModel m = tools::load_trained_model(checkpoint);
+    const tools::DataFormat format = tools::infer_format(data, format_text);
 
-    autograd::NoGradGuard no_grad;
-    const std::vector<double> predicted = autograd::argmax(model(set.features), 1).to_vector();
-    const std::vector<double> labels = set.labels.to_vector();
-    const auto classes = static_cast<std::size_t>(sizes.back());
-    std::vector<std::vector<int>> confusion(classes, std::vector<int>(classes, 0));
-    std::size_t right = 0;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-        const auto y = static_cast<std::size_t>(labels[i]), p = static_cast<std::size_t>(predicted[i]);
-        if (y < classes && p < classes)
-            ++confusion[y][p];
-        right += y == p ? 1 : 0;
+    std::vector<nn::LabelledTensors> sets;
+    std::vector<std::string> data_names;
+    std::string what;
+    if (all) {
+        if (format == tools::DataFormat::Idx) {
+            sets = {tools::load_all(data, format, "train"), tools::load_all(data, format, "test")};
+        } else {
+            sets = {tools::load_all(data, format, "", &data_names)};
+        }
+        what = fmt::format("every row of {}", data);
+    } else {
+        // train's split, rebuilt from the checkpoint: the same file (by its row count), seed and fractions.
+        const double val_fraction = checkpoint.find("val_fraction") ? checkpoint.number("val_fraction") : 0.0;
+        const double test_fraction = checkpoint.find("test_fraction") ? checkpoint.number("test_fraction") : 0.2;
+        const std::uint64_t seed = checkpoint.find("seed") ? checkpoint.unsigned_integer("seed") : 0;
+        const bool stratified = checkpoint.find("split") != nullptr && checkpoint.text("split") == "stratified";
+        tools::Splits s = tools::load_splits(data, format, {.val_fraction = val_fraction, .test_fraction = test_fraction,
+                                                            .seed = seed, .stratified = stratified});
+        if (checkpoint.find("rows") != nullptr) {
+            const std::int64_t rows = checkpoint.integer("rows", 0, std::numeric_limits<std::int64_t>::max());
+            if (rows != s.rows)
+                throw std::invalid_argument(fmt::format("--data {}: {} rows, but {} was trained on data of {} rows, so its "
+                                                        "splits are not this file's; give --all to score every row",
+                                                        data, s.rows, model_path, rows));
+        }
+        data_names = s.class_names;
+        const nn::LabelledTensors& chosen = split_name == "train" ? s.train : split_name == "val" ? s.val : s.test;
+        if (chosen.labels.numel() == 0)
+            throw std::invalid_argument(fmt::format("--split {}: the model was trained with no {} rows ({}); give --all or "
+                                                    "another --split",
+                                                    split_name, split_name,
+                                                    split_name == "val" ? fmt::format("--val-fraction {}", val_fraction)
+                                                                        : fmt::format("--test-fraction {}", test_fraction)));
+        sets = {chosen};
+        what = fmt::format("the {} split of {}", split_name, data);
     }
-    fmt::print("{}: accuracy {:.2f}% ({} of {}), epoch {}\n", model_path, 100.0 * static_cast<double>(right) / static_cast<double>(labels.size()),
-               right, labels.size(), meta("epoch"));
-    fmt::print("confusion (rows: label, columns: predicted)\n     ");
+    if (m.class_names.empty())
+        m.class_names = data_names;
+
+    const auto classes = static_cast<std::size_t>(m.sizes.back());
+    std::vector<std::vector<std::int64_t>> confusion(classes, std::vector<std::int64_t>(classes, 0));
+    std::int64_t right = 0, total = 0;
+    autograd::NoGradGuard no_grad;
+    for (const nn::LabelledTensors& set : sets) {
+        if (set.features.size(1) != m.sizes.front())
+            throw std::invalid_argument(fmt::format("--data {}: {} features per row, the model takes {}", data,
+                                                    set.features.size(1), m.sizes.front()));
+        const std::vector<double> predicted = autograd::argmax(m.model(m.scaler.transform(set.features)), 1).to_vector();
+        const std::vector<double> labels = set.labels.to_vector();
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            const auto y = static_cast<std::size_t>(labels[i]), p = static_cast<std::size_t>(predicted[i]);
+            if (y >= classes)
+                throw std::invalid_argument(fmt::format("--data {}: a label {} in a model of {} classes", data, labels[i], classes));
+            ++confusion[y][p];
+            right += y == p ? 1 : 0;
+            ++total;
+        }
+    }
+    fmt::print("{}: accuracy {:.2f}% ({} of {}) on {}, epoch {}\n", model_path, 100.0 * static_cast<double>(right) / static_cast<double>(total),
+               right, total, what, checkpoint.text("epoch"));
+    std::size_t width = 5, label_width = 5;
+    for (std::size_t c = 0; c < classes; ++c) {
+        width = std::max(width, m.class_name(c).size() + 2);
+        label_width = std::max(label_width, m.class_name(c).size());
+    }
+    fmt::print("confusion (rows: label, columns: predicted)\n{:{}}", "", label_width);
     for (std::size_t c = 0; c < classes; ++c)
-        fmt::print("{:>5}", c);
+        fmt::print("{:>{}}", m.class_name(c), width);
     fmt::print("  accuracy\n");
     for (std::size_t r = 0; r < classes; ++r) {
-        int total = 0;
-        fmt::print("{:>5}", r);
+        std::int64_t in_class = 0;
+        fmt::print("{:>{}}", m.class_name(r), label_width);
         for (std::size_t c = 0; c < classes; ++c) {
-            fmt::print("{:>5}", confusion[r][c]);
-            total += confusion[r][c];
+            fmt::print("{:>{}}", confusion[r][c], width);
+            in_class += confusion[r][c];
         }
-        fmt::print("  {:.1f}%\n", total > 0 ? 100.0 * confusion[r][r] / total : 0.0);
+        if (in_class > 0)
+            fmt::print("  {:.1f}%\n", 100.0 * static_cast<double>(confusion[r][r]) / static_cast<double>(in_class));
+        else
+            fmt::print("  -\n");
     }
     return 0;
+} catch (const std::bad_alloc&) {
+    std::cerr << "evaluate: out of memory\n";
+    return 1;
 } catch (const std::exception& e) {
     std::cerr << "evaluate: " << e.what() << '\n';
     return 1;

@@ -1,101 +1,97 @@
 // train: an MLP trained on a data set from the command line, with a progress bar, a metrics CSV,
-// a loss curve, a learning-rate schedule, and checkpoints that resume exactly.
+// a loss curve, a learning-rate schedule, a validation split, early stopping, and checkpoints that
+// resume exactly.
 //
-//   train --data data/mnist-10k --format idx --layers 784,128,64,10 --epochs 5 --save mnist.safetensors
-//   train --data data/iris.csv --format csv --layers 4,16,3 --optimizer adam --lr 0.01 --epochs 200
+//   train --data data/mnist-10k --layers 784,128,64,10 --epochs 5 --save mnist.safetensors
+//   train --data data/wine_data.csv --layers 13,16,3 --epochs 100      # CSV: standardised by default
+//   train --data data/iris.csv --layers 4,16,3 --optimizer adam --lr 0.01 --early-stopping 10 --save iris.safetensors
 //   train ... --scheduler cosine --t-max 20 --epochs 10 --save c.safetensors
 //   train ... --resume mnist.safetensors --epochs 5        # five more epochs, from where it stopped
 //   train ... --activation sigmoid --grad-stats --metrics m.csv   # gradient sizes per layer, m.grad_norm.svg
+//   train ... --export-weights model.safetensors           # weights only: PyTorch's load_state_dict takes it
 //
-// A checkpoint is one safetensors file: the model's parameters under their names ("0.weight"),
-// the optimizer's state under "optimizer.", the scheduler's under "scheduler.", and the epoch,
-// seed and options in the metadata. Resuming for M epochs after N gives the weights of N + M
-// epochs in one run, bit for bit: each epoch's shuffling depends on the seed and the epoch's
-// number alone, every state that carries over is in the file, and the options that shape the run
-// (layers, activation, loss, optimizer, seed, batch size, test fraction, the scheduler and its
-// settings) are taken from the file; given again, they must agree with it. With idx, --data is an MNIST
-// folder (train and test splits); with csv, a file whose last column is the label, whose rows are
-// shuffled (by --seed) and the last --test-fraction held out.
+// The data: --format is inferred from --data (a folder is IDX, *.csv and *.csv.gz are CSV). CSV
+// rows are shuffled by --seed, the last --test-fraction held out for testing and the
+// --val-fraction before them for validation; an IDX folder brings its test split, and the last
+// --val-fraction of its training rows validate. Features are scaled with numbers fitted on the
+// training rows alone (--scale; standard for CSV, none for IDX, whose pixels are already in
+// [0, 1]); the scaler is saved with the model, and evaluate and predict apply it.
+//
+// A checkpoint is one safetensors file (tools/common/checkpoint.hpp): the model's parameters under
+// their names ("0.weight"), the optimizer's state under "optimizer.", the scheduler's under
+// "scheduler.", the scaler's under "scaler.", and the epoch, seed and options in the metadata.
+// Resuming for M epochs after N gives the weights of N + M epochs in one run, bit for bit: each
+// epoch's shuffling depends on the seed and the epoch's number alone, every state that carries over
+// is in the file, and the options that shape the run are taken from the file; given again, they
+// must agree with it.
+//
+// Each epoch reports the training loss and accuracy (over the epoch's batches, as they were
+// trained), the validation loss and accuracy and the test accuracy. --early-stopping P stops when
+// the validation loss has not improved for P epochs; with --save FILE the best epoch's checkpoint
+// is kept as FILE's stem + .best.safetensors (FILE stays the last epoch's, to resume from), and
+// --export-weights writes the best epoch's weights.
 //
 // Schedulers step once per epoch, after it (PyTorch's usage): step multiplies the lr by --gamma
 // every --step-size epochs; cosine anneals it to 0 over --t-max epochs; plateau multiplies it by
 // --gamma after more than --patience epochs without the mean training loss improving.
 //
-// --metrics FILE writes one row per epoch of this run (a resumed run writes its own epochs, over
-// what was there) and FILE's stem + .svg, the loss curve. --grad-stats reads every parameter's
-// gradient after each backward (nn::GradientStats) and prints, per epoch, the mean over its steps
-// of each gradient's L2 norm; with --metrics it adds three columns per parameter P (0.weight,
-// 0.bias, ...): grad_norm.P and grad_mean_abs.P, the means over the epoch's steps of ||g|| and of
-// mean |g|, and grad_max_abs.P, the largest |g| of any step; and draws FILE's stem +
-// .grad_norm.svg, the weights' grad_norm per epoch, on a log axis when they span two decades.
-// It only reads: the weights are the same with it or without it.
+// --metrics FILE writes one row per epoch after each epoch (a resumed run keeps the rows of the
+// epochs before its checkpoint and appends its own) and FILE's stem + .svg, the loss curves of the
+// whole file. --grad-stats reads every parameter's gradient after each backward
+// (nn::GradientStats) and prints, per epoch, the mean over its steps of each gradient's L2 norm;
+// with --metrics it adds three columns per parameter P (0.weight, 0.bias, ...): grad_norm.P and
+// grad_mean_abs.P, the means over the epoch's steps of ||g|| and of mean |g|, and grad_max_abs.P,
+// the largest |g| of any step; and draws FILE's stem + .grad_norm.svg, the weights' grad_norm per
+// epoch, on a log axis when they span two decades. It only reads: the weights are the same with it
+// or without it.
+//
+// A loss that turns NaN or infinite stops the run at once, naming the epoch and the step, before
+// the step changes any weight; the last checkpoint written stays as it was.
+#include "common/checkpoint.hpp"
+#include "common/cli.hpp"
+#include "common/data_source.hpp"
+
+#include <nn/data/scaler.hpp>
+#include <nn/data/tensor_dataset.hpp>
 #include <nn/metrics/accuracy.hpp>
 #include <nn/metrics/gradient_stats.hpp>
-#include <nn/optim/adam.hpp>
-#include <nn/data/csv.hpp>
-#include <nn/data/data_loader.hpp>
-#include <nn/data/idx.hpp>
-#include <nn/modules/loss.hpp>
-#include <nn/optim/lr_scheduler.hpp>
-#include <nn/modules/make_mlp.hpp>
 #include <nn/metrics/metrics_log.hpp>
 #include <nn/metrics/progress.hpp>
+#include <nn/modules/loss.hpp>
+#include <nn/modules/make_mlp.hpp>
+#include <nn/optim/adam.hpp>
+#include <nn/optim/lr_scheduler.hpp>
 #include <nn/optim/reduce_lr_on_plateau.hpp>
 #include <nn/optim/rprop.hpp>
-#include <nn/io/safetensors.hpp>
-#include <nn/modules/sequential.hpp>
 #include <nn/optim/sgd.hpp>
+#include <nn/data/data_loader.hpp>
 
+#include <autograd/autograd.hpp>
 #include <autograd/matmul_backend.hpp>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
+#include <limits>
+#include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 using autograd::Tensor;
+namespace fs = std::filesystem;
 
 namespace {
 
-struct Split {
-    nn::LabelledTensors train, test;
-};
-
-Split load(const std::string& path, const std::string& format, double test_fraction, std::uint64_t seed)
-{
-    if (format == "idx")
-        return {nn::load_mnist(path, "train"), nn::load_mnist(path, "test")};
-    nn::LabelledTensors all = nn::to_tensors(nn::load_csv(path));
-    const std::int64_t n = all.labels.numel();
-    // Rows in a seeded random order before the split: files are often sorted by class.
-    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i)
-        order[static_cast<std::size_t>(i)] = i;
-    autograd::Generator gen(seed);
-    gen.shuffle(std::span<std::int64_t>(order));
-    all.features = all.features.index_select(0, order);
-    all.labels = all.labels.index_select(0, order);
-    const auto n_test = static_cast<std::int64_t>(static_cast<double>(n) * test_fraction);
-    return {{all.features.slice(0, 0, n - n_test), all.labels.slice(0, 0, n - n_test)},
-            {all.features.slice(0, n - n_test, n), all.labels.slice(0, n - n_test, n)}};
-}
-
-std::unique_ptr<nn::Optimizer> optimizer(const std::string& name, nn::Module& model, double lr)
-{
-    auto params = model.parameters();
-    if (name == "sgd")
-        return std::make_unique<nn::SGD>(params, nn::SGDOptions{.lr = lr, .momentum = 0.9});
-    if (name == "adam")
-        return std::make_unique<nn::Adam>(params, nn::AdamOptions{.lr = lr});
-    if (name == "rprop")
-        return std::make_unique<nn::Rprop>(params, nn::RpropOptions{.lr = lr});
-    throw std::invalid_argument("--optimizer: sgd, adam or rprop (got " + name + ")");
-}
+constexpr std::int64_t kMaxEpochs = 1'000'000; // far past any run; keeps epoch counts in an int
 
 struct ScheduleOptions {
     std::string kind = "none"; // none, step, cosine, plateau
@@ -104,6 +100,29 @@ struct ScheduleOptions {
     std::int64_t t_max = 0;
     std::int64_t patience = 10;
 };
+
+struct Options {
+    std::string data, format = "auto", layers_text, act = "relu", loss_name = "cross_entropy", opt_name = "sgd";
+    std::string save, resume, metrics, export_weights, scale = "auto", batch_text = "32", split = "stratified";
+    double lr = 0.05, momentum = 0.9, weight_decay = 0.0, test_fraction = 0.2, val_fraction = 0.1;
+    std::int64_t epochs = 5, batch = 32, early_stopping = 0;
+    std::uint64_t seed = 0;
+    bool grad_stats = false, standardize = false;
+    int verbosity = 1; // 0: --quiet, 1: default, 2: --verbose
+    ScheduleOptions sched;
+};
+
+std::unique_ptr<nn::Optimizer> optimizer(const Options& o, nn::Module& model)
+{
+    auto params = model.parameters();
+    if (o.opt_name == "sgd")
+        return std::make_unique<nn::SGD>(params, nn::SGDOptions{.lr = o.lr, .momentum = o.momentum, .weight_decay = o.weight_decay});
+    if (o.opt_name == "adam")
+        return std::make_unique<nn::Adam>(params, nn::AdamOptions{.lr = o.lr, .weight_decay = o.weight_decay});
+    if (o.opt_name == "rprop")
+        return std::make_unique<nn::Rprop>(params, nn::RpropOptions{.lr = o.lr});
+    throw std::invalid_argument("--optimizer: sgd, adam or rprop (got " + o.opt_name + ")");
+}
 
 // The two kinds of scheduler behind one interface: step() after each epoch, with that epoch's
 // mean training loss (which only plateau looks at), and their state for the checkpoint.
@@ -153,151 +172,301 @@ std::uint64_t mix(std::uint64_t x)
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
 }
-std::uint64_t epoch_seed(std::uint64_t seed, int epoch) { return mix(seed ^ mix(static_cast<std::uint64_t>(epoch))); }
+std::uint64_t epoch_seed(std::uint64_t seed, std::int64_t epoch) { return mix(seed ^ mix(static_cast<std::uint64_t>(epoch))); }
+
+std::string batch_text(std::int64_t batch) { return batch == 0 ? "full" : std::to_string(batch); }
+
+// A resumed run continues the run in its checkpoint: the settings that shape that run are taken
+// from the checkpoint's metadata; given on the command line, they must agree with it. `legacy` is
+// the value a checkpoint from before the key was written was trained with (none: nothing known).
+class Carry {
+public:
+    Carry(const CLI::App& app, const tools::Checkpoint& c) : app_(app), c_(c) {}
+
+    template <class T> void operator()(const std::string& option, const std::string& key, T& value, std::optional<T> legacy = {})
+    {
+        std::optional<T> saved = legacy;
+        if (c_.find(key) != nullptr) {
+            if constexpr (std::is_same_v<T, std::string>)
+                saved = c_.text(key);
+            else if constexpr (std::is_floating_point_v<T>)
+                saved = c_.number(key);
+            else if constexpr (std::is_same_v<T, std::uint64_t>)
+                saved = c_.unsigned_integer(key);
+            else
+                saved = c_.integer(key, 0, std::numeric_limits<std::int64_t>::max());
+        }
+        if (!saved)
+            return;
+        if (app_.count(option) > 0 && value != *saved)
+            throw std::invalid_argument(fmt::format("{} {}: {} was trained with {} {}; resume with the same, or leave it out",
+                                                    option, show(option, value), c_.path().string(), option, show(option, *saved)));
+        value = *saved;
+    }
+
+private:
+    template <class T> static std::string show(const std::string& option, const T& v)
+    {
+        if constexpr (std::is_same_v<T, std::int64_t>)
+            if (option == "--batch-size")
+                return batch_text(v);
+        return fmt::format("{}", v);
+    }
+    const CLI::App& app_;
+    const tools::Checkpoint& c_;
+};
+
+// What a model of these sizes would need: refused, with the sizes named, when the parameters
+// alone (float32, plus the gradient and two optimizer slots) cannot fit in this machine's memory.
+void check_model_fits(const std::vector<std::int64_t>& sizes, const std::string& text)
+{
+    long double params = 0;
+    for (std::size_t i = 0; i + 1 < sizes.size(); ++i)
+        params += static_cast<long double>(sizes[i]) * static_cast<long double>(sizes[i + 1]) + static_cast<long double>(sizes[i + 1]);
+    const long double bytes = params * 4 * 4;
+    const long double memory = static_cast<long double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<long double>(::sysconf(_SC_PAGE_SIZE));
+    if (memory > 0 && bytes > memory)
+        throw std::invalid_argument(fmt::format("--layers {}: {:.3g} parameters need about {:.3g} GB (weights, gradients and "
+                                                "optimizer state as float32); this machine has {:.3g} GB",
+                                                text, static_cast<double>(params), static_cast<double>(bytes / 1e9),
+                                                static_cast<double>(memory / 1e9)));
+}
+
+// FILE.safetensors -> FILE.best.safetensors: where early stopping keeps the best epoch.
+fs::path best_path(const fs::path& save)
+{
+    fs::path p = save;
+    return p.replace_filename(save.stem().string() + ".best" + save.extension().string());
+}
+
+// A copy that owns its data (a state dict's tensors share the parameters' storage).
+nn::StateDict copy_of(const nn::StateDict& state)
+{
+    nn::StateDict out;
+    for (const auto& [name, t] : state)
+        out.insert(name, Tensor(t.to_vector(), t.shape()).to(t.dtype()));
+    return out;
+}
+
+// The mean loss and the accuracy of the model on a split, without a graph.
+struct Score {
+    double loss = std::numeric_limits<double>::quiet_NaN(), accuracy = std::numeric_limits<double>::quiet_NaN();
+};
+Score score(nn::Module& model, const nn::LabelledTensors& set, const std::string& loss_name, std::int64_t classes)
+{
+    if (set.labels.numel() == 0)
+        return {};
+    autograd::NoGradGuard no_grad;
+    const Tensor out = model(set.features);
+    const Tensor loss = loss_name == "mse" ? nn::mse_loss(autograd::sigmoid(out), autograd::one_hot(set.labels, classes))
+                                           : nn::cross_entropy(out, set.labels);
+    return {loss.item(), nn::accuracy(model, set.features, set.labels)};
+}
+
+std::string percent(double fraction) { return std::isnan(fraction) ? "-" : fmt::format("{:.2f}%", 100 * fraction); }
 
 } // namespace
 
 int main(int argc, char** argv)
 try {
-    CLI::App app{"train: an MLP on a data set, with checkpoints"};
+    CLI::App app{"train: an MLP on a data set (an MNIST folder or a CSV file), with checkpoints.\n"
+                 "CSV features are standardised by default (--scale), with numbers fitted on the training rows\n"
+                 "and saved in the checkpoint; evaluate and predict apply them."};
+    app.option_defaults()->always_capture_default();
     app.set_version_flag("--version", [] {
         return fmt::format("train (Backprop {})\nmatrix products: {}", BACKPROP_VERSION,
                            autograd::describe_matmul_backend());
     });
-    std::string data, format = "idx", layers_text, act = "relu", loss_name = "cross_entropy", opt_name = "sgd";
-    std::string save, resume, metrics;
-    double lr = 0.05, test_fraction = 0.2;
-    int epochs = 5;
-    std::int64_t batch = 32;
-    std::uint64_t seed = 0;
-    bool grad_stats = false;
-    ScheduleOptions sched;
-    app.add_option("--data", data, "an MNIST folder (idx) or a CSV file (csv)")->required();
-    app.add_option("--format", format, "idx or csv")->check(CLI::IsMember({"idx", "csv"}));
-    app.add_option("--layers", layers_text, "layer sizes, input first: 784,128,64,10 (with --resume: the checkpoint's)");
-    app.add_option("--activation", act, "hidden activation: relu, leaky_relu, sigmoid, tanh")
+    Options o;
+    ScheduleOptions& sched = o.sched;
+    app.add_option("--data", o.data, "an MNIST folder of IDX files, or a CSV file (.csv, .csv.gz) whose last column is the label")->required();
+    app.add_option("--format", o.format, "auto (from --data: a folder is idx, *.csv and *.csv.gz are csv), idx or csv")
+        ->check(CLI::IsMember({"auto", "idx", "csv"}));
+    app.add_option("--layers", o.layers_text, "layer sizes, input first: 784,128,64,10 (with --resume: the checkpoint's)");
+    app.add_option("--activation", o.act, "hidden activation: relu, leaky_relu, sigmoid, tanh")
         ->check(CLI::IsMember({"relu", "leaky_relu", "sigmoid", "tanh"}));
-    app.add_option("--loss", loss_name, "cross_entropy or mse (on one-hot targets)")->check(CLI::IsMember({"cross_entropy", "mse"}));
-    app.add_option("--optimizer", opt_name, "sgd (momentum 0.9), adam or rprop");
-    app.add_option("--lr", lr, "learning rate (rprop: initial step)");
-    app.add_option("--epochs", epochs, "epochs to train")->check(CLI::NonNegativeNumber);
-    app.add_option("--batch-size", batch, "samples per step; 0 = the whole set, 1 = online")->check(CLI::NonNegativeNumber);
-    app.add_option("--seed", seed, "seed of the initial weights and the shuffling");
-    app.add_option("--test-fraction", test_fraction, "csv: the share held out for testing")->check(CLI::Range(0.0, 0.9));
-    app.add_option("--save", save, "checkpoint to write after each epoch (safetensors)");
-    app.add_option("--resume", resume, "checkpoint to start from")->check(CLI::ExistingFile);
-    app.add_option("--metrics", metrics, "metrics CSV to write, a row per epoch (and FILE's stem + .svg, the loss curve)");
-    app.add_flag("--grad-stats", grad_stats,
+    app.add_option("--loss", o.loss_name, "cross_entropy or mse (on one-hot targets)")->check(CLI::IsMember({"cross_entropy", "mse"}));
+    app.add_option("--optimizer", o.opt_name, "sgd, adam or rprop")->check(CLI::IsMember({"sgd", "adam", "rprop"}));
+    app.add_option("--lr", o.lr, "learning rate (rprop: initial step)")->check(tools::finite_above(0));
+    app.add_option("--momentum", o.momentum, "sgd: momentum (online training, --batch-size 1, wants 0 or a lower --lr)")
+        ->check(tools::number_in(0, 1, tools::Bound::Open));
+    app.add_option("--weight-decay", o.weight_decay, "sgd, adam: L2 penalty added to each gradient")->check(tools::number_in(0, 1e6));
+    app.add_option("--epochs", o.epochs, "epochs to train")->check(tools::whole_in(0, kMaxEpochs));
+    app.add_option("--batch-size", o.batch_text, "samples per step: a whole number >= 1 (1: online), or full (the whole training set)")
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                return s == "full" || tools::whole_in(1, std::numeric_limits<int>::max())(s).empty()
+                           ? std::string{}
+                           : fmt::format("'{}' is not a whole number >= 1 or 'full'", s);
+            },
+            "N|full"));
+    app.add_option("--seed", o.seed, "seed of the initial weights, the split of a CSV and the shuffling")
+        ->check(tools::whole_in(0, std::numeric_limits<std::int64_t>::max()));
+    app.add_option("--test-fraction", o.test_fraction, "csv: the share of rows held out for testing (0: no test split)")
+        ->check(tools::number_in(0, 0.9));
+    app.add_option("--val-fraction", o.val_fraction, "the share of the training rows held out for validation (0: none)")
+        ->check(tools::number_in(0, 0.9));
+    app.add_option("--split", o.split, "csv: stratified (each class in its proportion in every split) or random")
+        ->check(CLI::IsMember({"stratified", "random"}));
+    app.add_option("--scale", o.scale, "feature scaling fitted on the training rows: auto (standard for csv, none for idx), "
+                                       "standard (mean 0, sd 1), minmax ([0, 1]) or none")
+        ->check(CLI::IsMember({"auto", "standard", "minmax", "none"}));
+    app.add_flag("--standardize", o.standardize, "the same as --scale standard");
+    app.add_option("--save", o.save, "checkpoint to write after each epoch (safetensors)");
+    app.add_option("--resume", o.resume, "checkpoint to start from")->check(CLI::ExistingFile);
+    app.add_option("--early-stopping", o.early_stopping,
+                   "stop after this many epochs without the validation loss improving, keeping the best epoch (0: off)")
+        ->check(tools::whole_in(0, kMaxEpochs));
+    app.add_option("--export-weights", o.export_weights,
+                   "at the end, the model's weights alone (the best epoch's with --early-stopping) as a safetensors file "
+                   "that PyTorch's load_state_dict accepts for the same nn.Sequential");
+    app.add_option("--metrics", o.metrics, "metrics CSV, a row per epoch (appended to on --resume), and FILE's stem + .svg, the loss curves");
+    app.add_flag("-q,--quiet", [&](std::int64_t) { o.verbosity = 0; }, "print only errors and the last epoch's line");
+    app.add_flag("-v,--verbose", [&](std::int64_t) { o.verbosity = 2; },
+                 "also each epoch's time and speed, and the progress bar's lines when the output is not a terminal");
+    app.add_flag("--grad-stats", o.grad_stats,
                  "per-parameter gradient sizes each epoch: printed (mean L2 norm); with --metrics, columns "
                  "grad_norm.P, grad_mean_abs.P (means over the epoch's steps of ||g||, mean |g|) and grad_max_abs.P "
                  "(largest |g|) for each parameter P (0.weight, 0.bias, ...), and FILE's stem + .grad_norm.svg");
     app.add_option("--scheduler", sched.kind, "lr schedule, stepped after each epoch: none, step, cosine or plateau")
         ->check(CLI::IsMember({"none", "step", "cosine", "plateau"}));
-    app.add_option("--step-size", sched.step_size, "step: epochs between lr drops (10)")->check(CLI::PositiveNumber);
-    app.add_option("--gamma", sched.gamma, "step, plateau: the factor each drop multiplies the lr by (0.1)")->check(CLI::Range(0.0, 1.0));
-    app.add_option("--t-max", sched.t_max, "cosine: epochs from lr to 0 (default: --epochs, or the checkpoint's)")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--patience", sched.patience, "plateau: epochs without the mean train loss improving before a drop (10)")->check(CLI::NonNegativeNumber);
+    app.add_option("--step-size", sched.step_size, "step: epochs between lr drops")->check(tools::whole_in(1, kMaxEpochs));
+    app.add_option("--gamma", sched.gamma, "step, plateau: the factor each drop multiplies the lr by")->check(tools::number_in(0, 1));
+    app.add_option("--t-max", sched.t_max, "cosine: epochs from lr to 0 (0: --epochs, or the checkpoint's)")
+        ->check(tools::whole_in(0, kMaxEpochs));
+    app.add_option("--patience", sched.patience, "plateau: epochs without the mean train loss improving before a drop")
+        ->check(tools::whole_in(0, kMaxEpochs));
     CLI11_PARSE(app, argc, argv);
+    if (o.standardize) {
+        if (app.count("--scale") > 0 && o.scale != "standard")
+            throw std::invalid_argument(fmt::format("--standardize and --scale {} disagree: give one", o.scale));
+        o.scale = "standard";
+    }
+    o.batch = o.batch_text == "full" ? 0 : std::stoll(o.batch_text);
+    const tools::DataFormat format = tools::infer_format(o.data, o.format);
 
-    // A resumed run continues the run in its checkpoint: the settings that shape that run (the
-    // split of the data, the model, the loss, the optimizer, the shuffling, the schedule) are
-    // taken from the checkpoint's metadata; given on the command line, they must agree with it.
-    std::optional<nn::SafetensorsFile> checkpoint;
-    if (!resume.empty()) {
-        checkpoint = nn::read_safetensors(resume);
-        const auto carry = [&](const std::string& option, const std::string& key, auto& value) {
-            const auto it = checkpoint->metadata.find(key);
-            if (it == checkpoint->metadata.end())
-                return; // a checkpoint from before the key was written: nothing to check
-            std::remove_reference_t<decltype(value)> saved{};
-            try {
-                if constexpr (std::is_same_v<std::remove_reference_t<decltype(value)>, std::string>)
-                    saved = it->second;
-                else if constexpr (std::is_floating_point_v<std::remove_reference_t<decltype(value)>>)
-                    saved = std::stod(it->second);
-                else
-                    saved = static_cast<std::remove_reference_t<decltype(value)>>(std::stoull(it->second));
-            } catch (const std::exception&) {
-                throw std::invalid_argument(fmt::format("{}: metadata '{}' is '{}', not a valid {}", resume, key, it->second, option));
-            }
-            if (app.count(option) > 0 && value != saved)
-                throw std::invalid_argument(fmt::format("{} {}: {} was trained with {} {}; resume with the same, or leave it out",
-                                                        option, value, resume, option, saved));
-            value = saved;
-        };
-        carry("--layers", "layers", layers_text);
-        carry("--activation", "activation", act);
-        carry("--loss", "loss", loss_name);
-        carry("--optimizer", "optimizer", opt_name);
+    std::optional<tools::Checkpoint> checkpoint;
+    if (!o.resume.empty()) {
+        checkpoint = tools::Checkpoint::read(o.resume);
+        Carry carry(app, *checkpoint);
+        carry("--layers", "layers", o.layers_text);
+        carry("--activation", "activation", o.act);
+        carry("--loss", "loss", o.loss_name);
+        carry("--optimizer", "optimizer", o.opt_name);
         carry("--scheduler", "scheduler", sched.kind);
-        carry("--seed", "seed", seed);
-        carry("--batch-size", "batch_size", batch);
-        carry("--test-fraction", "test_fraction", test_fraction);
+        carry("--seed", "seed", o.seed);
+        carry("--batch-size", "batch_size", o.batch);
+        carry("--test-fraction", "test_fraction", o.test_fraction);
+        // Checkpoints from before these options were trained without validation rows or scaling,
+        // with SGD's momentum at 0.9 and no weight decay.
+        carry("--val-fraction", "val_fraction", o.val_fraction, std::optional<double>(0.0));
+        carry("--scale", "scaler", o.scale, std::optional<std::string>("none"));
+        carry("--split", "split", o.split, std::optional<std::string>("random"));
+        carry("--momentum", "momentum", o.momentum, std::optional<double>(0.9));
+        carry("--weight-decay", "weight_decay", o.weight_decay, std::optional<double>(0.0));
         carry("--step-size", "step_size", sched.step_size);
         carry("--gamma", "gamma", sched.gamma);
         carry("--t-max", "t_max", sched.t_max);
         carry("--patience", "patience", sched.patience);
     }
+    if (o.scale == "auto")
+        o.scale = format == tools::DataFormat::Csv ? "standard" : "none";
+    if (o.val_fraction + o.test_fraction >= 1.0)
+        throw std::invalid_argument(fmt::format("--val-fraction {} and --test-fraction {} leave no training rows", o.val_fraction,
+                                                o.test_fraction));
+    if (o.early_stopping > 0 && o.val_fraction <= 0.0)
+        throw std::invalid_argument("--early-stopping watches the validation loss: give a --val-fraction above 0");
+    if (o.opt_name == "rprop" && o.weight_decay != 0.0)
+        throw std::invalid_argument(fmt::format("--weight-decay {}: rprop takes none (sgd and adam do)", o.weight_decay));
 
-    if (layers_text.empty())
+    if (o.layers_text.empty())
         throw std::invalid_argument("--layers is required (the sizes of the layers, input first: 784,128,64,10), "
                                     "unless --resume gives them");
     std::vector<std::int64_t> sizes;
     try {
-        sizes = nn::parse_sizes(layers_text);
+        sizes = nn::parse_sizes(o.layers_text);
     } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(fmt::format("--layers: {}", e.what()));
     }
     if (sizes.size() < 2)
-        throw std::invalid_argument(fmt::format("--layers '{}': at least an input and an output size", layers_text));
-    const Split split = load(data, format, test_fraction, seed);
+        throw std::invalid_argument(fmt::format("--layers '{}': at least an input and an output size", o.layers_text));
+    check_model_fits(sizes, o.layers_text);
+
+    tools::Splits split = tools::load_splits(o.data, format, {.val_fraction = o.val_fraction, .test_fraction = o.test_fraction, .seed = o.seed, .stratified = o.split == "stratified"});
     if (split.train.features.size(1) != sizes.front())
         throw std::invalid_argument(fmt::format("--layers: the data has {} features, the first layer {}",
                                                 split.train.features.size(1), sizes.front()));
-
-    autograd::Generator gen(seed);
-    nn::Sequential model = nn::make_mlp(sizes, act, gen, loss_name == "mse" ? "sigmoid" : "none");
-    auto opt = optimizer(opt_name, model, lr);
-    int first_epoch = 1;
-    nn::StateDict sched_state;
-    if (checkpoint) {
-        nn::StateDict weights, opt_state;
-        for (const auto& [name, t] : checkpoint->tensors) {
-            if (name.starts_with("optimizer."))
-                opt_state.insert(name.substr(10), t);
-            else if (name.starts_with("scheduler."))
-                sched_state.insert(name.substr(10), t);
-            else
-                weights.insert(name, t);
+    const std::int64_t classes = sizes.back();
+    for (const nn::LabelledTensors* s : {&split.train, &split.val, &split.test})
+        if (s->labels.numel() > 0) {
+            const double top = autograd::max(s->labels).item();
+            if (top >= static_cast<double>(classes))
+                throw std::invalid_argument(fmt::format("--layers {}: {} has class labels up to {}, more classes than the last "
+                                                        "layer's {} outputs",
+                                                        o.layers_text, o.data, top, classes));
         }
-        model.load_state_dict(weights);
-        opt->load_state_dict(opt_state);
-        const auto epoch = checkpoint->metadata.find("epoch");
-        if (epoch == checkpoint->metadata.end())
-            throw std::invalid_argument(fmt::format("{}: no 'epoch' in the metadata (not written by train?)", resume));
-        first_epoch = std::stoi(epoch->second) + 1;
+    if (checkpoint && checkpoint->find("rows") != nullptr) {
+        const std::int64_t rows = checkpoint->integer("rows", 0, std::numeric_limits<std::int64_t>::max());
+        if (rows != split.rows)
+            throw std::invalid_argument(fmt::format("--data {}: {} rows, but {} was trained on data of {} rows", o.data,
+                                                    split.rows, o.resume, rows));
+    }
+
+    nn::Scaler scaler(nn::parse_scaler_kind(o.scale));
+    if (checkpoint && scaler.kind() != nn::ScalerKind::None)
+        scaler.load_state_dict(checkpoint->section("scaler.")); // the numbers of the first run's training rows
+    else
+        scaler.fit(split.train.features);
+    for (nn::LabelledTensors* s : {&split.train, &split.val, &split.test})
+        if (s->labels.numel() > 0)
+            s->features = scaler.transform(s->features);
+
+    autograd::Generator gen(o.seed);
+    nn::Sequential model = nn::make_mlp(sizes, o.act, gen, o.loss_name == "mse" ? "sigmoid" : "none");
+    auto opt = optimizer(o, model);
+    std::int64_t first_epoch = 1;
+    // Early stopping's state, carried by the checkpoint.
+    double best_val_loss = std::numeric_limits<double>::infinity();
+    std::int64_t best_epoch = 0, epochs_since_best = 0;
+    nn::StateDict best_weights;
+    if (checkpoint) {
+        model.load_state_dict(checkpoint->weights());
+        opt->load_state_dict(checkpoint->section("optimizer."));
+        first_epoch = checkpoint->integer("epoch", 0, kMaxEpochs) + 1;
+        if (checkpoint->find("best_epoch") != nullptr) {
+            best_epoch = checkpoint->integer("best_epoch", 0, kMaxEpochs);
+            best_val_loss = checkpoint->number("best_val_loss");
+            epochs_since_best = checkpoint->integer("epochs_since_best", 0, kMaxEpochs);
+            const fs::path best = best_path(o.resume);
+            if (best_epoch > 0 && fs::exists(best))
+                best_weights = tools::Checkpoint::read(best).weights();
+        }
     }
     if (sched.t_max == 0)
-        sched.t_max = epochs;
+        sched.t_max = o.epochs;
     // The schedulers' own checks, made here to name the options they come from.
     if (sched.kind == "plateau" && !(sched.gamma < 1.0))
         throw std::invalid_argument(fmt::format("--gamma {}: plateau needs a factor below 1", sched.gamma));
     if (sched.kind == "cosine" && sched.t_max < 1)
         throw std::invalid_argument("--scheduler cosine: --t-max (by default --epochs) must be at least 1");
     Schedule schedule(sched, *opt);
-    if (checkpoint) {
-        if (schedule.active())
-            schedule.load_state_dict(sched_state);
-        fmt::print("resumed from {} after epoch {}\n", resume, first_epoch - 1);
-    }
-    std::cout << model.summary();
+    if (checkpoint && schedule.active())
+        schedule.load_state_dict(checkpoint->section("scheduler."));
 
-    const Tensor targets = loss_name == "mse" ? autograd::one_hot(split.train.labels, sizes.back()) : split.train.labels;
+    const bool talk = o.verbosity >= 1;
+    if (talk) {
+        if (checkpoint)
+            fmt::print("resumed from {} after epoch {}\n", o.resume, first_epoch - 1);
+        fmt::print("data: {} ({}): {} training, {} validation, {} test rows; features scaled: {}\n", o.data, tools::to_string(format),
+                   split.train.labels.numel(), split.val.labels.numel(), split.test.labels.numel(), o.scale);
+        std::cout << model.summary();
+    }
+
+    const Tensor targets = o.loss_name == "mse" ? autograd::one_hot(split.train.labels, classes) : split.train.labels;
     const nn::TensorDataset dataset(split.train.features, targets);
     std::optional<nn::GradientStats> gradients;
-    std::vector<std::string> columns{"epoch", "train_loss", "test_accuracy"}, norm_columns;
-    if (grad_stats) {
+    std::vector<std::string> columns{"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_accuracy", "lr"}, norm_columns;
+    if (o.grad_stats) {
         gradients.emplace(model);
         for (const std::string& name : gradients->names()) {
             columns.push_back("grad_norm." + name);
@@ -308,71 +477,177 @@ try {
         }
     }
     nn::MetricsLog log(columns);
-    for (int epoch = first_epoch; epoch < first_epoch + epochs; ++epoch) {
+    if (!o.metrics.empty() && checkpoint && fs::exists(o.metrics)) {
+        // The run goes on: so does its log, without rows past the checkpoint it resumes from.
+        nn::MetricsLog earlier = nn::MetricsLog::read_csv(o.metrics);
+        if (earlier.columns() != columns)
+            throw std::invalid_argument(fmt::format("--metrics {}: its columns ({}) are not this run's ({}); give another file",
+                                                    o.metrics, fmt::join(earlier.columns(), ","), fmt::join(columns, ",")));
+        earlier.keep_rows_below("epoch", static_cast<double>(first_epoch));
+        log = std::move(earlier);
+    }
+    const auto save_metrics = [&] {
+        if (o.metrics.empty())
+            return;
+        log.save_csv(o.metrics);
+        std::vector<std::string> curves{"train_loss"};
+        if (split.val.labels.numel() > 0)
+            curves.push_back("val_loss");
+        log.save_svg(fs::path(o.metrics).replace_extension(".svg"), "epoch", curves);
+        if (gradients)
+            log.save_svg(fs::path(o.metrics).replace_extension(".grad_norm.svg"), "epoch", norm_columns,
+                         {.title = "gradient L2 norm per layer (mean over each epoch's steps)",
+                          .y_label = "||grad||",
+                          .y_scale = nn::AxisScale::Auto});
+    };
+    const auto save_checkpoint = [&](const fs::path& path, std::int64_t epoch) {
+        nn::StateDict out = model.state_dict();
+        for (const auto& [name, t] : opt->state_dict())
+            out.insert("optimizer." + name, t);
+        for (const auto& [name, t] : schedule.state_dict())
+            out.insert("scheduler." + name, t);
+        for (const auto& [name, t] : scaler.state_dict())
+            out.insert("scaler." + name, t);
+        std::map<std::string, std::string> meta{
+            {"epoch", std::to_string(epoch)}, {"layers", o.layers_text}, {"activation", o.act}, {"loss", o.loss_name},
+            {"optimizer", o.opt_name}, {"scheduler", sched.kind}, {"seed", std::to_string(o.seed)},
+            {"batch_size", std::to_string(o.batch)}, {"test_fraction", fmt::format("{}", o.test_fraction)},
+            {"val_fraction", fmt::format("{}", o.val_fraction)}, {"split", o.split}, {"scaler", o.scale},
+            {"momentum", fmt::format("{}", o.momentum)}, {"weight_decay", fmt::format("{}", o.weight_decay)},
+            {"step_size", std::to_string(sched.step_size)}, {"gamma", fmt::format("{}", sched.gamma)},
+            {"t_max", std::to_string(sched.t_max)}, {"patience", std::to_string(sched.patience)},
+            {"format", tools::to_string(format)}, {"rows", std::to_string(split.rows)},
+            {"class_names", tools::join_class_names(split.class_names)}};
+        if (o.early_stopping > 0)
+            meta.insert({{"best_epoch", std::to_string(best_epoch)}, {"best_val_loss", fmt::format("{}", best_val_loss)},
+                         {"epochs_since_best", std::to_string(epochs_since_best)}});
+        nn::save_safetensors(out, path, meta);
+    };
+
+    const bool bar_on = nn::is_terminal(std::cout) ? talk : o.verbosity >= 2;
+    std::string last_line;
+    for (std::int64_t epoch = first_epoch; epoch < first_epoch + o.epochs; ++epoch) {
+        const auto started = std::chrono::steady_clock::now();
         // A loader per epoch, seeded by the run's seed and the epoch's number: a resumed run
         // shuffles as the uninterrupted one did.
-        nn::DataLoader loader(dataset, {.batch_size = batch, .shuffle = true, .seed = epoch_seed(seed, epoch)});
-        nn::ProgressBar bar(std::cout, loader.size(), fmt::format("epoch {}", epoch));
-        double total = 0;
+        nn::DataLoader loader(dataset, {.batch_size = o.batch, .shuffle = true, .seed = epoch_seed(o.seed, epoch)});
+        std::optional<nn::ProgressBar> bar;
+        if (bar_on)
+            bar.emplace(std::cout, loader.size(), fmt::format("epoch {}", epoch));
+        double total = 0, right = 0, seen = 0;
         std::size_t step = 0;
         for (const nn::Batch& b : loader) {
             opt->zero_grad();
             const Tensor out = model(b.features);
-            const Tensor loss = loss_name == "mse" ? nn::mse_loss(out, b.targets) : nn::cross_entropy(out, b.targets);
+            const Tensor loss = o.loss_name == "mse" ? nn::mse_loss(out, b.targets) : nn::cross_entropy(out, b.targets);
+            const double value = loss.item();
+            if (!std::isfinite(value))
+                throw std::runtime_error(fmt::format(
+                    "epoch {}, step {}: the loss is {}; training stopped before the step changed a weight. The learning "
+                    "rate (--lr {}) may be too high for this model and data: try a tenth of it{}",
+                    epoch, step + 1, value, o.lr,
+                    o.save.empty() || epoch == 1 ? std::string{}
+                                                 : fmt::format(". {} holds epoch {}, as it was", o.save, epoch - 1)));
             loss.backward();
             if (gradients)
                 gradients->update();
             opt->step();
-            total += loss.item();
+            {
+                autograd::NoGradGuard no_grad;
+                const Tensor labels = o.loss_name == "mse" ? autograd::argmax(b.targets, 1) : b.targets;
+                right += autograd::eq(autograd::argmax(out, 1), labels).sum().item();
+            }
+            total += value;
+            seen += static_cast<double>(b.features.size(0));
             ++step;
-            bar.update(step, static_cast<std::size_t>(b.features.size(0)), {{"loss", total / static_cast<double>(step)}});
+            if (bar)
+                bar->update(step, static_cast<std::size_t>(b.features.size(0)), {{"loss", total / static_cast<double>(step)}});
         }
-        bar.finish();
-        const double acc = nn::accuracy(model, split.test.features, split.test.labels);
-        const double train_loss = total / static_cast<double>(step);
+        if (bar)
+            bar->finish();
+        const double train_loss = total / static_cast<double>(step), train_acc = right / seen;
+        const Score val = score(model, split.val, o.loss_name, classes);
+        const double test_acc = split.test.labels.numel() > 0 ? nn::accuracy(model, split.test.features, split.test.labels)
+                                                              : std::numeric_limits<double>::quiet_NaN();
+        if (split.val.labels.numel() > 0 && !std::isfinite(val.loss))
+            throw std::runtime_error(fmt::format("epoch {}: the validation loss is {}; training stopped. The learning rate "
+                                                 "(--lr {}) may be too high: try a tenth of it",
+                                                 epoch, val.loss, o.lr));
+        const double lr = opt->lr();
+        last_line = fmt::format("epoch {}: train loss {:.4f}, train accuracy {}", epoch, train_loss, percent(train_acc));
+        if (split.val.labels.numel() > 0)
+            last_line += fmt::format(", val loss {:.4f}, val accuracy {}", val.loss, percent(val.accuracy));
+        if (split.test.labels.numel() > 0)
+            last_line += fmt::format(", test accuracy {}", percent(test_acc));
         if (schedule.active())
-            fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%, lr {:.6g}\n", epoch, train_loss, 100 * acc, opt->lr());
-        else
-            fmt::print("epoch {}: train loss {:.4f}, test accuracy {:.2f}%\n", epoch, train_loss, 100 * acc);
-        std::vector<double> row{static_cast<double>(epoch), train_loss, acc};
+            last_line += fmt::format(", lr {:.6g}", lr);
+        if (o.verbosity >= 2) {
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            last_line += fmt::format(" ({:.2f} s, {:.0f} samples/s)", seconds, seen / seconds);
+        }
+        if (talk)
+            fmt::print("{}\n", last_line);
+        std::vector<double> row{static_cast<double>(epoch), train_loss, train_acc, val.loss, val.accuracy, test_acc, lr};
         if (gradients) {
             std::vector<std::string> norms;
             for (const nn::GradientEpochStats& g : gradients->compute()) {
                 norms.push_back(fmt::format("{} {:.3g}", g.name, g.mean_norm));
                 row.insert(row.end(), {g.mean_norm, g.mean_mean_abs, g.max_max_abs});
             }
-            fmt::print("epoch {}: gradient norm {}\n", epoch, fmt::join(norms, ", "));
+            if (talk)
+                fmt::print("epoch {}: gradient norm {}\n", epoch, fmt::join(norms, ", "));
             gradients->reset();
         }
         log.add(std::move(row));
+        save_metrics();
         schedule.step(train_loss); // the lr of the next epoch
-        if (!save.empty()) {
-            nn::StateDict out = model.state_dict();
-            for (const auto& [name, t] : opt->state_dict())
-                out.insert("optimizer." + name, t);
-            for (const auto& [name, t] : schedule.state_dict())
-                out.insert("scheduler." + name, t);
-            nn::save_safetensors(out, save, {{"epoch", std::to_string(epoch)}, {"layers", layers_text},
-                                             {"activation", act}, {"loss", loss_name}, {"optimizer", opt_name},
-                                             {"scheduler", sched.kind}, {"seed", std::to_string(seed)},
-                                             {"batch_size", std::to_string(batch)},
-                                             {"test_fraction", fmt::format("{}", test_fraction)},
-                                             {"step_size", std::to_string(sched.step_size)},
-                                             {"gamma", fmt::format("{}", sched.gamma)},
-                                             {"t_max", std::to_string(sched.t_max)},
-                                             {"patience", std::to_string(sched.patience)}});
+        bool stop = false;
+        if (o.early_stopping > 0) {
+            if (val.loss < best_val_loss) {
+                best_val_loss = val.loss;
+                best_epoch = epoch;
+                epochs_since_best = 0;
+                best_weights = copy_of(model.state_dict());
+            } else {
+                stop = ++epochs_since_best >= o.early_stopping;
+            }
+        }
+        if (!o.save.empty()) {
+            save_checkpoint(o.save, epoch);
+            if (o.early_stopping > 0 && best_epoch == epoch)
+                save_checkpoint(best_path(o.save), epoch);
+        }
+        if (stop) {
+            if (talk)
+                fmt::print("early stopping after epoch {}: the validation loss has not improved for {} epochs; the best was "
+                           "{:.4f}, at epoch {}{}\n",
+                           epoch, epochs_since_best, best_val_loss, best_epoch,
+                           o.save.empty() ? std::string{} : fmt::format(" (saved in {})", best_path(o.save).string()));
+            break;
         }
     }
-    if (!metrics.empty()) {
-        log.save_csv(metrics);
-        log.save_svg(std::filesystem::path(metrics).replace_extension(".svg"), "epoch", {"train_loss"});
-        if (gradients)
-            log.save_svg(std::filesystem::path(metrics).replace_extension(".grad_norm.svg"), "epoch", norm_columns,
-                         {.title = "gradient L2 norm per layer (mean over each epoch's steps)",
-                          .y_label = "||grad||",
-                          .y_scale = nn::AxisScale::Auto});
+    if (!talk && !last_line.empty())
+        fmt::print("{}\n", last_line);
+    if (!o.export_weights.empty()) {
+        // Only what torch.nn.Sequential's load_state_dict(strict=True) takes; the scaler and the
+        // model's shape go in the metadata, which PyTorch ignores and a user's script can read.
+        const bool use_best = o.early_stopping > 0 && !best_weights.empty();
+        const nn::StateDict weights = use_best ? best_weights : model.state_dict();
+        std::map<std::string, std::string> meta{{"format", "pt"}, {"layers", o.layers_text}, {"activation", o.act},
+                                                {"loss", o.loss_name}, {"scaler", o.scale},
+                                                {"class_names", tools::join_class_names(split.class_names)}};
+        if (scaler.fitted()) {
+            meta["scaler_center"] = fmt::format("{}", fmt::join(scaler.center().to_vector(), ","));
+            meta["scaler_scale"] = fmt::format("{}", fmt::join(scaler.scale().to_vector(), ","));
+        }
+        nn::save_safetensors(weights, o.export_weights, meta);
+        if (talk)
+            fmt::print("weights{} written to {}\n", use_best ? fmt::format(" of epoch {}", best_epoch) : std::string{}, o.export_weights);
     }
     return 0;
+} catch (const std::bad_alloc&) {
+    std::cerr << "train: out of memory (the model, --batch-size or the data set is too large for this machine)\n";
+    return 1;
 } catch (const std::exception& e) {
     std::cerr << "train: " << e.what() << '\n';
     return 1;

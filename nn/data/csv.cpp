@@ -85,14 +85,18 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
         }
         if (width == 0) {
             width = fields.size();
-            if (width < 2)
+            if (!options.has_label) {
+                label_index = width; // no column is the label
+            } else if (width < 2) {
                 fail("a row needs at least one feature and a label");
+            }
             const long long col = options.label_column < 0 ? static_cast<long long>(width) + options.label_column
                                                            : options.label_column;
-            if (col < 0 || col >= static_cast<long long>(width))
+            if (options.has_label && (col < 0 || col >= static_cast<long long>(width)))
                 fail(fmt::format("label column {} is outside the {} columns", options.label_column, width));
-            label_index = static_cast<std::size_t>(col);
-            if (expected_features >= 0 && static_cast<long long>(width) - 1 != expected_features)
+            if (options.has_label)
+                label_index = static_cast<std::size_t>(col);
+            if (options.has_label && expected_features >= 0 && static_cast<long long>(width) - 1 != expected_features)
                 fail(fmt::format("the header promises {} features but rows have {} (plus the label)", expected_features,
                                  width - 1));
         }
@@ -101,6 +105,10 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
         if (bad != fields.size())
             fail(fmt::format("field {} ('{}') is not a number", bad + 1, fields[bad]));
 
+        if (!options.has_label) {
+            data.features.push_back(std::move(numbers));
+            continue;
+        }
         const double label = numbers[label_index];
         // NOTE: range first: casting a double beyond long long's range (1e300, inf) is undefined.
         if (!(label >= 0.0 && label < 0x1p53) || label != static_cast<double>(static_cast<long long>(label)))

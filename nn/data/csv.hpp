@@ -20,6 +20,7 @@ namespace nn {
 struct CsvOptions {
     int label_column = -1; // column of the class label; negative counts from the end
     char delimiter = ',';
+    bool has_label = true; // false: every column is a feature, and labels stay empty (new rows to predict)
 };
 
 /// Plain or gzipped files alike (told apart by their first bytes, not their names).

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <fstream>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -56,6 +58,48 @@ std::string MetricsLog::to_csv() const
     for (const auto& row : rows_)
         out += fmt::format("{}\n", fmt::join(row, ","));
     return out;
+}
+
+MetricsLog MetricsLog::read_csv(const std::filesystem::path& path)
+{
+    std::ifstream in(path);
+    if (!in)
+        throw std::runtime_error(fmt::format("MetricsLog::read_csv: cannot open {}", path.string()));
+    const auto fields = [](const std::string& line) {
+        std::vector<std::string> out;
+        std::size_t start = 0;
+        for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
+            out.push_back(line.substr(start, comma - start));
+        out.push_back(line.substr(start));
+        return out;
+    };
+    std::string line;
+    if (!std::getline(in, line) || line.empty())
+        throw std::runtime_error(fmt::format("MetricsLog::read_csv: {}: no header line", path.string()));
+    MetricsLog log(fields(line));
+    for (std::size_t line_no = 2; std::getline(in, line); ++line_no) {
+        if (line.empty())
+            continue;
+        std::vector<double> row;
+        for (const std::string& f : fields(line)) {
+            double v = 0;
+            const auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
+            if (ec != std::errc() || ptr != f.data() + f.size())
+                throw std::runtime_error(fmt::format("MetricsLog::read_csv: {}:{}: '{}' is not a number", path.string(), line_no, f));
+            row.push_back(v);
+        }
+        if (row.size() != log.columns_.size())
+            throw std::runtime_error(fmt::format("MetricsLog::read_csv: {}:{}: {} values for {} columns", path.string(),
+                                                 line_no, row.size(), log.columns_.size()));
+        log.rows_.push_back(std::move(row));
+    }
+    return log;
+}
+
+void MetricsLog::keep_rows_below(const std::string& column, double limit)
+{
+    const std::size_t j = index_of(column);
+    std::erase_if(rows_, [&](const std::vector<double>& row) { return !(row[j] < limit); });
 }
 
 void MetricsLog::save_csv(const std::filesystem::path& path) const

@@ -5,6 +5,7 @@
 //   log.add({1, 0.41, 0.93});
 //   log.save_csv("runs/metrics.csv");                       // atomic: temporary file, then rename
 //   log.save_svg("runs/loss.svg", "epoch", {"train_loss"}); // a self-contained picture
+//   nn::MetricsLog more = nn::MetricsLog::read_csv("runs/metrics.csv"); // and add to it
 //   log.save_svg("runs/grad.svg", "epoch", {"grad_norm.0.weight", "grad_norm.1.weight"},
 //                {.title = "gradient norms", .y_label = "||g||", .y_scale = nn::AxisScale::Auto});
 //
@@ -44,6 +45,14 @@ public:
     const std::vector<std::vector<double>>& rows() const { return rows_; }
     /// The values of one column; throws std::out_of_range naming an unknown column.
     std::vector<double> column(const std::string& name) const;
+
+    /// A log as save_csv wrote it (a header of names, then rows of numbers; "nan"/"inf" read
+    /// back as such), so that a resumed run appends to it. Throws std::runtime_error naming the
+    /// file and line of a malformed row.
+    static MetricsLog read_csv(const std::filesystem::path& path);
+    /// Drops the rows whose value in `column` is not below `limit` (a resumed run's epochs that
+    /// an earlier run had already logged past its checkpoint).
+    void keep_rows_below(const std::string& column, double limit);
 
     std::string to_csv() const;
     void save_csv(const std::filesystem::path& path) const;

@@ -1,0 +1,71 @@
+// Option checks for the tools' command lines (CLI11 validators) whose messages print numbers as
+// they were meant ("1e+300", not CLI11's 300 digits) and say what is wanted.
+//
+//   app.add_option("--lr", lr)->check(tools::finite_above(0));
+//   app.add_option("--momentum", m)->check(tools::number_in(0, 1, tools::Bound::Open));
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace tools {
+
+enum class Bound { Closed, Open };
+
+namespace detail {
+inline bool parse_double(const std::string& text, double& out)
+{
+    const char* begin = text.data();
+    if (!text.empty() && text.front() == '+')
+        ++begin;
+    const auto [ptr, ec] = std::from_chars(begin, text.data() + text.size(), out);
+    return ec == std::errc() && ptr == text.data() + text.size();
+}
+} // namespace detail
+
+/// A finite number x with lo <= x <= hi (or lo <= x < hi when `upper` is Open).
+inline CLI::Validator number_in(double lo, double hi, Bound upper = Bound::Closed)
+{
+    const std::string want = fmt::format("a number from {} to {}{}", lo, hi, upper == Bound::Open ? " (not included)" : "");
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            double x = 0;
+            if (!detail::parse_double(text, x) || !std::isfinite(x) || x < lo || x > hi || (upper == Bound::Open && x == hi))
+                return fmt::format("'{}' is not {}", text, want);
+            return {};
+        },
+        fmt::format("[{}, {}{}", lo, hi, upper == Bound::Open ? ")" : "]"));
+}
+
+/// A finite number above lo.
+inline CLI::Validator finite_above(double lo)
+{
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            double x = 0;
+            if (!detail::parse_double(text, x) || !std::isfinite(x) || !(x > lo))
+                return fmt::format("'{}' is not a finite number above {}", text, lo);
+            return {};
+        },
+        fmt::format("> {}", lo));
+}
+
+/// A whole number from lo to hi, written in digits ("1e6" is refused: it reads as a float).
+inline CLI::Validator whole_in(long long lo, long long hi)
+{
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            long long x = 0;
+            const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+            if (ec != std::errc() || ptr != text.data() + text.size() || x < lo || x > hi)
+                return fmt::format("'{}' is not a whole number from {} to {}", text, lo, hi);
+            return {};
+        },
+        fmt::format("{}..{}", lo, hi));
+}
+
+} // namespace tools
