@@ -53,6 +53,7 @@
 #include "nn/data/file_bytes.hpp"
 #include "nn/data/idx.hpp"
 #include "nn/data/labelled_data.hpp"
+#include "nn/data/scaler.hpp"
 #include "nn/data/labelled_tensors.hpp"
 #include "nn/data/tensor_dataset.hpp"
 
