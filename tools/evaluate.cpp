@@ -60,12 +60,8 @@ try {
         what = fmt::format("every row of {}", data);
     } else {
         // train's split, rebuilt from the checkpoint: the same file (by its row count), seed and fractions.
-        const double val_fraction = checkpoint.find("val_fraction") ? checkpoint.number("val_fraction") : 0.0;
-        const double test_fraction = checkpoint.find("test_fraction") ? checkpoint.number("test_fraction") : 0.2;
-        const std::uint64_t seed = checkpoint.find("seed") ? checkpoint.unsigned_integer("seed") : 0;
-        const bool stratified = checkpoint.find("split") != nullptr && checkpoint.text("split") == "stratified";
-        tools::Splits s = tools::load_splits(data, format, {.val_fraction = val_fraction, .test_fraction = test_fraction,
-                                                            .seed = seed, .stratified = stratified});
+        const tools::SplitOptions options = tools::split_options(checkpoint);
+        tools::Splits s = tools::load_splits(data, format, options);
         if (checkpoint.find("rows") != nullptr) {
             const std::int64_t rows = checkpoint.integer("rows", 0, std::numeric_limits<std::int64_t>::max());
             if (rows != s.rows)
@@ -79,8 +75,8 @@ try {
             throw std::invalid_argument(fmt::format("--split {}: the model was trained with no {} rows ({}); give --all or "
                                                     "another --split",
                                                     split_name, split_name,
-                                                    split_name == "val" ? fmt::format("--val-fraction {}", val_fraction)
-                                                                        : fmt::format("--test-fraction {}", test_fraction)));
+                                                    split_name == "val" ? fmt::format("--val-fraction {}", options.val_fraction)
+                                                                        : fmt::format("--test-fraction {}", options.test_fraction)));
         sets = {chosen};
         what = fmt::format("the {} split of {}", split_name, data);
     }

@@ -248,7 +248,8 @@ nn::StateDict copy_of(const nn::StateDict& state)
     return out;
 }
 
-// The mean loss and the accuracy of the model on a split, without a graph.
+// The mean loss and the accuracy of the model on a split, without a graph, from one forward pass.
+// The loss is the one training minimises: an mse model's outputs already pass its sigmoid.
 struct Score {
     double loss = std::numeric_limits<double>::quiet_NaN(), accuracy = std::numeric_limits<double>::quiet_NaN();
 };
@@ -258,9 +259,9 @@ Score score(nn::Module& model, const nn::LabelledTensors& set, const std::string
         return {};
     autograd::NoGradGuard no_grad;
     const Tensor out = model(set.features);
-    const Tensor loss = loss_name == "mse" ? nn::mse_loss(autograd::sigmoid(out), autograd::one_hot(set.labels, classes))
+    const Tensor loss = loss_name == "mse" ? nn::mse_loss(out, autograd::one_hot(set.labels, classes))
                                            : nn::cross_entropy(out, set.labels);
-    return {loss.item(), nn::accuracy(model, set.features, set.labels)};
+    return {loss.item(), static_cast<double>(nn::count_correct(out, set.labels)) / static_cast<double>(set.labels.numel())};
 }
 
 std::string percent(double fraction) { return std::isnan(fraction) ? "-" : fmt::format("{:.2f}%", 100 * fraction); }
@@ -359,9 +360,9 @@ try {
         carry("--test-fraction", "test_fraction", o.test_fraction);
         // Checkpoints from before these options were trained without validation rows or scaling,
         // with SGD's momentum at 0.9 and no weight decay.
-        carry("--val-fraction", "val_fraction", o.val_fraction, std::optional<double>(0.0));
+        carry("--val-fraction", "val_fraction", o.val_fraction, std::optional<double>(tools::kLegacyValFraction));
         carry("--scale", "scaler", o.scale, std::optional<std::string>("none"));
-        carry("--split", "split", o.split, std::optional<std::string>("random"));
+        carry("--split", "split", o.split, std::optional<std::string>(tools::kLegacySplit));
         carry("--momentum", "momentum", o.momentum, std::optional<double>(0.9));
         carry("--weight-decay", "weight_decay", o.weight_decay, std::optional<double>(0.0));
         carry("--step-size", "step_size", sched.step_size);
@@ -552,11 +553,7 @@ try {
             if (gradients)
                 gradients->update();
             opt->step();
-            {
-                autograd::NoGradGuard no_grad;
-                const Tensor labels = o.loss_name == "mse" ? autograd::argmax(b.targets, 1) : b.targets;
-                right += autograd::eq(autograd::argmax(out, 1), labels).sum().item();
-            }
+            right += static_cast<double>(nn::count_correct(out, o.loss_name == "mse" ? autograd::argmax(b.targets, 1) : b.targets));
             total += value;
             seen += static_cast<double>(b.features.size(0));
             ++step;

@@ -10,21 +10,26 @@
 
 namespace nn {
 
+std::size_t count_correct(const autograd::Tensor& scores, const autograd::Tensor& labels)
+{
+    if (scores.dim() != 2 || labels.dim() != 1 || scores.size(0) != labels.size(0))
+        throw std::invalid_argument(fmt::format("accuracy: scores {} and labels {} (want [N, C] and [N])",
+                                                autograd::to_string(scores.shape()), autograd::to_string(labels.shape())));
+    autograd::NoGradGuard no_grad;
+    const std::vector<double> predicted = autograd::argmax(scores, 1).to_vector(), y = labels.to_vector();
+    std::size_t right = 0;
+    for (std::size_t i = 0; i < y.size(); ++i)
+        right += predicted[i] == y[i] ? 1 : 0;
+    return right;
+}
+
 namespace {
 
 // Rows of features whose largest score is at their label.
 std::size_t count_right(Module& model, const autograd::Tensor& features, const autograd::Tensor& labels)
 {
     autograd::NoGradGuard no_grad;
-    const autograd::Tensor scores = model(features);
-    if (scores.dim() != 2 || labels.dim() != 1 || scores.size(0) != labels.size(0))
-        throw std::invalid_argument(fmt::format("accuracy: scores {} and labels {} (want [N, C] and [N])",
-                                                autograd::to_string(scores.shape()), autograd::to_string(labels.shape())));
-    const std::vector<double> predicted = autograd::argmax(scores, 1).to_vector(), y = labels.to_vector();
-    std::size_t right = 0;
-    for (std::size_t i = 0; i < y.size(); ++i)
-        right += predicted[i] == y[i] ? 1 : 0;
-    return right;
+    return count_correct(model(features), labels);
 }
 
 } // namespace

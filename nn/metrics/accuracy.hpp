@@ -7,6 +7,7 @@
 #include "nn/data/dataset.hpp"
 #include "nn/modules/module.hpp"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace nn {
@@ -15,6 +16,11 @@ namespace nn {
 /// model without recording a graph. 0 for no rows; throws std::invalid_argument naming the
 /// shapes when the counts differ.
 double accuracy(Module& model, const autograd::Tensor& features, const autograd::Tensor& labels);
+
+/// Rows of scores [N, C] whose largest score is at their label ([N], class indices as floats): for
+/// a caller that already has the model's outputs (a training step, a loss on the same rows).
+/// Throws std::invalid_argument naming the shapes when they do not fit.
+std::size_t count_correct(const autograd::Tensor& scores, const autograd::Tensor& labels);
 
 /// The same over a data set, batch_size samples at a time in order, so that a large set is never
 /// held whole as floats (a ByteImageDataset's bytes stay bytes). Throws std::invalid_argument

@@ -126,6 +126,15 @@ TrainedModel load_trained_model(const Checkpoint& checkpoint)
     return m;
 }
 
+SplitOptions split_options(const Checkpoint& c)
+{
+    const SplitOptions defaults;
+    return {.val_fraction = c.find("val_fraction") ? c.number("val_fraction") : kLegacyValFraction,
+            .test_fraction = c.find("test_fraction") ? c.number("test_fraction") : defaults.test_fraction,
+            .seed = c.find("seed") ? c.unsigned_integer("seed") : defaults.seed,
+            .stratified = (c.find("split") ? c.text("split") : std::string(kLegacySplit)) == "stratified"};
+}
+
 std::string join_class_names(const std::vector<std::string>& names) { return fmt::format("{}", fmt::join(names, ",")); }
 
 std::vector<std::string> split_class_names(const std::string& text)

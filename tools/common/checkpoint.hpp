@@ -8,6 +8,8 @@
 //   TrainedModel m = load_trained_model(c);                   // the MLP, its weights and its scaler
 #pragma once
 
+#include "data_source.hpp"
+
 #include <nn/data/scaler.hpp>
 #include <nn/io/safetensors.hpp>
 #include <nn/modules/sequential.hpp>
@@ -63,6 +65,15 @@ struct TrainedModel {
 /// The MLP of the metadata's layers and activation with the file's weights (strict: a missing,
 /// extra or misshapen weight is an error naming it), and its scaler.
 TrainedModel load_trained_model(const Checkpoint& checkpoint);
+
+/// What checkpoints from before a metadata key were trained with: no validation rows, an
+/// unstratified split (train's --resume carries these; evaluate rebuilds the split with them).
+inline constexpr double kLegacyValFraction = 0.0;
+inline constexpr const char* kLegacySplit = "random";
+
+/// The split train made of its data: the seed, fractions and kind in the metadata, the legacy
+/// values for keys a checkpoint predates.
+SplitOptions split_options(const Checkpoint& checkpoint);
 
 /// Class names as stored in the metadata (joined by commas: CSV header fields hold none).
 std::string join_class_names(const std::vector<std::string>& names);
