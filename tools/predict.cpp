@@ -50,14 +50,12 @@ bool is_idx_file(const fs::path& p)
 Rows read_rows(const fs::path& data, const std::string& format, std::int64_t features, std::vector<std::string>& class_names)
 {
     std::error_code ec;
-    if (format == "idx" || (format == "auto" && fs::is_directory(data, ec))) {
-        if (fs::is_directory(data, ec)) {
-            const nn::LabelledTensors t = nn::load_mnist(data, "test");
-            Rows r{t.features, {}};
-            for (double y : t.labels.to_vector())
-                r.labels.push_back(static_cast<std::int64_t>(y));
-            return r;
-        }
+    if (format != "csv" && fs::is_directory(data, ec)) { // an MNIST folder: its test images and labels
+        const nn::LabelledTensors t = nn::load_mnist(data, "test");
+        Rows r{t.features, {}};
+        for (double y : t.labels.to_vector())
+            r.labels.push_back(static_cast<std::int64_t>(y));
+        return r;
     }
     if (format == "idx" || (format == "auto" && is_idx_file(data))) {
         const Tensor images = nn::load_idx(data);
@@ -67,8 +65,8 @@ Rows read_rows(const fs::path& data, const std::string& format, std::int64_t fea
         const std::int64_t n = images.size(0), per_row = images.numel() / std::max<std::int64_t>(n, 1);
         return {images.reshape({n, per_row}) / 255.0, {}};
     }
-    if (format == "auto" && tools::infer_format(data, "auto") != tools::DataFormat::Csv)
-        throw std::invalid_argument(fmt::format("--data {}: give --format", data.string()));
+    if (format == "auto")
+        tools::infer_format(data, "auto"); // not a folder or an IDX name: a CSV name, or an error asking for --format
     nn::LabelledData d = nn::load_csv(data, {.has_label = false});
     class_names = d.class_names;
     const auto width = static_cast<std::int64_t>(d.num_features());

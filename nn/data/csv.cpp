@@ -85,20 +85,19 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
         }
         if (width == 0) {
             width = fields.size();
-            if (!options.has_label) {
-                label_index = width; // no column is the label
-            } else if (width < 2) {
-                fail("a row needs at least one feature and a label");
-            }
-            const long long col = options.label_column < 0 ? static_cast<long long>(width) + options.label_column
-                                                           : options.label_column;
-            if (options.has_label && (col < 0 || col >= static_cast<long long>(width)))
-                fail(fmt::format("label column {} is outside the {} columns", options.label_column, width));
-            if (options.has_label)
+            label_index = width; // no column is the label, unless options say one is
+            if (options.has_label) {
+                if (width < 2)
+                    fail("a row needs at least one feature and a label");
+                const long long col = options.label_column < 0 ? static_cast<long long>(width) + options.label_column
+                                                               : options.label_column;
+                if (col < 0 || col >= static_cast<long long>(width))
+                    fail(fmt::format("label column {} is outside the {} columns", options.label_column, width));
                 label_index = static_cast<std::size_t>(col);
-            if (options.has_label && expected_features >= 0 && static_cast<long long>(width) - 1 != expected_features)
-                fail(fmt::format("the header promises {} features but rows have {} (plus the label)", expected_features,
-                                 width - 1));
+                if (expected_features >= 0 && static_cast<long long>(width) - 1 != expected_features)
+                    fail(fmt::format("the header promises {} features but rows have {} (plus the label)", expected_features,
+                                     width - 1));
+            }
         }
         if (fields.size() != width)
             fail(fmt::format("{} fields, but the first data row has {}", fields.size(), width));
