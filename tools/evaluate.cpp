@@ -9,6 +9,7 @@
 //   evaluate --model iris.safetensors --data data/iris.csv --split val
 //   evaluate --model iris.safetensors --data other.csv --all          # every row of another file
 #include "common/checkpoint.hpp"
+#include "common/cli.hpp"
 #include "common/data_source.hpp"
 
 #include <autograd/autograd.hpp>
@@ -17,9 +18,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <iostream>
 #include <limits>
-#include <new>
 #include <string>
 #include <vector>
 
@@ -126,10 +125,6 @@ try {
             fmt::print("  -\n");
     }
     return 0;
-} catch (const std::bad_alloc&) {
-    std::cerr << "evaluate: out of memory\n";
-    return 1;
-} catch (const std::exception& e) {
-    std::cerr << "evaluate: " << e.what() << '\n';
-    return 1;
+} catch (...) {
+    return tools::report_failure("evaluate");
 }

@@ -12,6 +12,7 @@
 // Probabilities: the softmax of the outputs of a model trained with cross_entropy; a model
 // trained with mse has sigmoid outputs, shown as they are ("score", not summing to 1).
 #include "common/checkpoint.hpp"
+#include "common/cli.hpp"
 #include "common/data_source.hpp"
 
 #include <nn/data/csv.hpp>
@@ -24,9 +25,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <iostream>
 #include <limits>
-#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -175,10 +174,6 @@ try {
     if (labelled)
         fmt::print("{} of {} rows predicted as labelled ({:.2f}%)\n", right, n, 100.0 * static_cast<double>(right) / static_cast<double>(n));
     return 0;
-} catch (const std::bad_alloc&) {
-    std::cerr << "predict: out of memory\n";
-    return 1;
-} catch (const std::exception& e) {
-    std::cerr << "predict: " << e.what() << '\n';
-    return 1;
+} catch (...) {
+    return tools::report_failure("predict");
 }

@@ -80,7 +80,6 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -642,10 +641,6 @@ try {
             fmt::print("weights{} written to {}\n", use_best ? fmt::format(" of epoch {}", best_epoch) : std::string{}, o.export_weights);
     }
     return 0;
-} catch (const std::bad_alloc&) {
-    std::cerr << "train: out of memory (the model, --batch-size or the data set is too large for this machine)\n";
-    return 1;
-} catch (const std::exception& e) {
-    std::cerr << "train: " << e.what() << '\n';
-    return 1;
+} catch (...) {
+    return tools::report_failure("train", " (the model, --batch-size or the data set is too large for this machine)");
 }

@@ -10,7 +10,11 @@
 
 #include <charconv>
 #include <cmath>
+#include <exception>
+#include <iostream>
+#include <new>
 #include <string>
+#include <string_view>
 
 namespace tools {
 
@@ -66,6 +70,23 @@ inline CLI::Validator whole_in(long long lo, long long hi)
             return {};
         },
         fmt::format("{}..{}", lo, hi));
+}
+
+/// What a tool's main does with an exception that reached it, called from `catch (...)`: the
+/// message after the tool's name on stderr, and exit status 1. Out of memory gets a sentence of
+/// its own (`what` is only "std::bad_alloc"), with the hint of what was too large.
+inline int report_failure(std::string_view tool, std::string_view out_of_memory_hint = {})
+{
+    try {
+        throw;
+    } catch (const std::bad_alloc&) {
+        std::cerr << tool << ": out of memory" << out_of_memory_hint << '\n';
+    } catch (const std::exception& e) {
+        std::cerr << tool << ": " << e.what() << '\n';
+    } catch (...) {
+        std::cerr << tool << ": unknown error\n";
+    }
+    return 1;
 }
 
 } // namespace tools
