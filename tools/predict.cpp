@@ -152,8 +152,9 @@ try {
             right += static_cast<std::size_t>(rows.labels[static_cast<std::size_t>(i)]) == best ? 1 : 0;
         }
         line.push_back(m.class_name(best));
+        // A table is read by people; CSV by programs, which get every digit of the float32.
         for (std::size_t c = 0; c < classes; ++c)
-            line.push_back(fmt::format("{:.4f}", row[c]));
+            line.push_back(as == "csv" ? fmt::format("{:.9g}", row[c]) : fmt::format("{:.4f}", row[c]));
         table.push_back(std::move(line));
     }
     if (as == "csv") {
