@@ -133,12 +133,22 @@ constexpr std::int64_t kColumnAlign = 16, kRowAlign = 4;
 // the step's products took 2.2 us there against 4.2 (docs/benchmarks.md).
 constexpr std::int64_t kTinyWork = std::int64_t{1} << 15;
 
+// oneDNN 2.6's JIT kernels address their operands with 32-bit displacements: a product with an
+// operand of 2 GiB or more jumped outside it and crashed (train --layers 4,100000000,3: the first
+// layer's [32, 1e8] output). OpenBLAS indexes with 64-bit offsets, so such products go there.
+// The span counts whole leading dimensions: a thread's block of a wide C is small but strided.
+template <class T> bool operand_over_2gib(const Gemm<T>& g)
+{
+    constexpr std::int64_t kLimit = (std::int64_t{1} << 31) / static_cast<std::int64_t>(sizeof(T));
+    return (g.ta ? g.k : g.m) * g.lda >= kLimit || (g.tb ? g.n : g.k) * g.ldb >= kLimit || g.m * g.ldc >= kLimit;
+}
+
 template <class T> void run_on_this_thread(const Gemm<T>& g)
 {
     if constexpr (std::is_same_v<T, float>) {
 #if BACKPROP_HAVE_ONEDNN
         if (matmul_backend() == MatmulBackend::OneDNN) {
-            if (g.m * g.n * g.k <= kTinyWork && openblas_kernels_fit_cpu())
+            if ((g.m * g.n * g.k <= kTinyWork && openblas_kernels_fit_cpu()) || operand_over_2gib(g))
                 return openblas_gemm(g);
             return onednn_gemm(g);
         }
