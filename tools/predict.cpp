@@ -109,7 +109,7 @@ try {
     app.add_option("--format", format, "auto (from --data's name), csv or idx")->check(CLI::IsMember({"auto", "csv", "idx"}));
     app.add_option("--as", as, "table (aligned, for reading) or csv (one line per row, for programs)")
         ->check(CLI::IsMember({"table", "csv"}));
-    app.add_option("--rows", max_rows, "only the first N rows (0: all)")->check(CLI::NonNegativeNumber);
+    app.add_option("--rows", max_rows, "only the first N rows (0: all)")->check(tools::whole_in(0, std::numeric_limits<std::int64_t>::max()));
     CLI11_PARSE(app, argc, argv);
 
     const tools::Checkpoint checkpoint = tools::Checkpoint::read(model_path);

@@ -312,15 +312,17 @@ try {
                                        "standard (mean 0, sd 1), minmax ([0, 1]) or none")
         ->check(CLI::IsMember({"auto", "standard", "minmax", "none"}));
     app.add_flag("--standardize", o.standardize, "the same as --scale standard");
-    app.add_option("--save", o.save, "checkpoint to write after each epoch (safetensors)");
+    app.add_option("--save", o.save, "checkpoint to write after each epoch (safetensors)")->check(tools::output_file());
     app.add_option("--resume", o.resume, "checkpoint to start from")->check(CLI::ExistingFile);
     app.add_option("--early-stopping", o.early_stopping,
                    "stop after this many epochs without the validation loss improving, keeping the best epoch (0: off)")
         ->check(tools::whole_in(0, kMaxEpochs));
     app.add_option("--export-weights", o.export_weights,
                    "at the end, the model's weights alone (the best epoch's with --early-stopping) as a safetensors file "
-                   "that PyTorch's load_state_dict accepts for the same nn.Sequential");
-    app.add_option("--metrics", o.metrics, "metrics CSV, a row per epoch (appended to on --resume), and FILE's stem + .svg, the loss curves");
+                   "that PyTorch's load_state_dict accepts for the same nn.Sequential")
+        ->check(tools::output_file());
+    app.add_option("--metrics", o.metrics, "metrics CSV, a row per epoch (appended to on --resume), and FILE's stem + .svg, the loss curves")
+        ->check(tools::output_file());
     app.add_flag("-q,--quiet", [&](std::int64_t) { o.verbosity = 0; }, "print only errors and the last epoch's line");
     app.add_flag("-v,--verbose", [&](std::int64_t) { o.verbosity = 2; },
                  "also each epoch's time and speed, and the progress bar's lines when the output is not a terminal");

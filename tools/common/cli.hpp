@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <new>
 #include <string>
@@ -70,6 +71,27 @@ inline CLI::Validator whole_in(long long lo, long long hi)
             return {};
         },
         fmt::format("{}..{}", lo, hi));
+}
+
+/// A file the tool will write: not a folder, in a folder that exists. Checked when the options
+/// are read, so a typo in a path fails at once rather than after the first epoch's work.
+inline CLI::Validator output_file()
+{
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            namespace fs = std::filesystem;
+            std::error_code ec;
+            const fs::path path(text);
+            if (text.empty())
+                return "the file name is empty";
+            if (fs::is_directory(path, ec))
+                return fmt::format("'{}' is a folder; give a file name", text);
+            const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
+            if (!fs::is_directory(parent, ec))
+                return fmt::format("'{}': the folder '{}' does not exist", text, parent.string());
+            return {};
+        },
+        "FILE");
 }
 
 /// What a tool's main does with an exception that reached it, called from `catch (...)`: the
