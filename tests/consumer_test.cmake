@@ -1,6 +1,7 @@
 # Installs the built project into a scratch prefix and uses it from outside, as a user would:
-# - the installed tree has the tools (bin/train, evaluate, predict, explain), the headers under
-#   include/backprop/ (none at the top of include/) and the CMake and pkg-config packages;
+# - the installed tree has the tools (bin/train, evaluate, predict, explain, which run), the
+#   headers under include/backprop/ (none at the top of include/) and the CMake and pkg-config
+#   packages;
 # - the installed static libraries hold machine code and no LTO bytecode: with it, every link of
 #   a user's program re-optimised the whole library (26-31 s per link);
 # - tests/consumer, configured with find_package(backprop) while nlohmann_json cannot be found
@@ -26,6 +27,14 @@ endforeach()
 foreach(dir include/autograd include/nn)
   if(EXISTS "${prefix}/${dir}")
     message(FATAL_ERROR "the install has a top-level ${dir}: the headers belong under include/backprop/")
+  endif()
+endforeach()
+
+# The tools run from the install (a tool that needed a file of the build tree would fail here).
+foreach(tool train evaluate predict explain)
+  execute_process(COMMAND "${prefix}/bin/${tool}" --help OUTPUT_VARIABLE help ERROR_VARIABLE error RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0 OR NOT help MATCHES "Usage:")
+    message(FATAL_ERROR "the installed ${tool} --help failed (${rc}): ${help}${error}")
   endif()
 endforeach()
 
