@@ -26,11 +26,13 @@ endfunction()
 # backprop_install_without_lto(name): removes the LTO bytecode from the installed copy of the
 # static library `name`, leaving the machine code its fat LTO objects carry beside it
 # (backprop_enable_lto). NOTE: with the bytecode, every link of a user's program re-optimised the
-# whole library through GCC's linker plugin, LTO or not: 26-31 s per link of a small program,
-# against well under a second without. Stripping the installed copy keeps one build of the
-# objects (separate non-LTO variants of the libraries would compile every file twice) and leaves
-# the build tree, whose programs link with LTO, as it is. `.gnu.debuglto_*` is the early debug
-# information that -g adds to LTO objects.
+# whole library through GCC's linker plugin, LTO or not: tests/consumer linked in 39 s with it
+# and in 1.3 s without (2 busy cores; the archives shrink from 12 + 8.5 MB to 2.6 + 1.6 MB).
+# Stripping the installed copy keeps one build of the objects (separate non-LTO variants of the
+# libraries would compile every file twice) and leaves the build tree, whose programs link with
+# LTO, as it is. The price: a user's program does not inline across the library's files (the
+# ~8% of a small op that backprop_enable_lto cites); add_subdirectory(backprop) keeps that.
+# `.gnu.debuglto_*` is the early debug information that -g adds to LTO objects.
 function(backprop_install_without_lto name)
   get_target_property(type ${name} TYPE)
   if(NOT BACKPROP_LTO OR NOT type STREQUAL "STATIC_LIBRARY")
