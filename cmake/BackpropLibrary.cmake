@@ -31,7 +31,8 @@ endfunction()
 # Stripping the installed copy keeps one build of the objects (separate non-LTO variants of the
 # libraries would compile every file twice) and leaves the build tree, whose programs link with
 # LTO, as it is. The price: a user's program does not inline across the library's files (the
-# ~8% of a small op that backprop_enable_lto cites); add_subdirectory(backprop) keeps that.
+# ~8% of a small op that backprop_enable_lto cites); a project that wants it builds Backprop with
+# add_subdirectory and links its Release program with -flto.
 # `.gnu.debuglto_*` is the early debug information that -g adds to LTO objects.
 function(backprop_install_without_lto name)
   get_target_property(type ${name} TYPE)
