@@ -15,7 +15,8 @@ endfunction()
 # backprop_enable_lto(target): link-time optimisation in Release builds (BACKPROP_LTO), so that
 # the small accessors and the allocation paths of one op inline across source files: it takes
 # about 8% off a small op. Libraries get fat LTO objects, usable by links with and without LTO
-# (the tests link without it, to keep the build short); tools and examples link with it.
+# (the tests link without it, to keep the build short, and the installed copies drop the bytecode:
+# backprop_install_without_lto); tools and examples link with it.
 function(backprop_enable_lto target)
   if(NOT BACKPROP_LTO)
     return()
