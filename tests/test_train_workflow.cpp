@@ -472,3 +472,25 @@ BOOST_AUTO_TEST_CASE(exported_weights_load_strictly_into_pytorch)
         }
     }
 }
+
+BOOST_AUTO_TEST_CASE(help_fits_the_terminal)
+{
+    // Not a terminal here: 80 columns, or $COLUMNS. Every line fits; every option is still there.
+    for (const std::string tool : {BACKPROP_TRAIN, BACKPROP_EVALUATE, BACKPROP_PREDICT}) {
+        for (const int width : {80, 50}) {
+            BOOST_TEST_CONTEXT(tool << " at " << width << " columns")
+            {
+                const Run r = run("env", fmt::format("COLUMNS={} '{}' --help", width, tool));
+                BOOST_TEST_REQUIRE(r.status == 0, r.output);
+                for (const std::string& line : lines_of(r.output)) {
+                    // An option's name and type may be wider than a narrow screen; its description
+                    // then starts on the next line, so no run of spaces follows the name.
+                    const bool name_alone = line.starts_with("  -") && line.find("  ", 2) == std::string::npos;
+                    BOOST_TEST((line.size() < static_cast<std::size_t>(width) || name_alone), "'" << line << "'");
+                }
+                BOOST_TEST(contains(r.output, "--model") != (tool == BACKPROP_TRAIN));
+                BOOST_TEST(contains(r.output, "--data"));
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@
 //   evaluate --model iris.safetensors --data other.csv --all          # every row of another file
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
+#include "common/wrapped_help.hpp"
 #include "common/data_source.hpp"
 
 #include <autograd/autograd.hpp>
@@ -25,6 +26,7 @@
 int main(int argc, char** argv)
 try {
     CLI::App app{"evaluate: a model saved by train, on the rows it held out (or on every row, --all)"};
+    tools::wrap_help(app);
     app.option_defaults()->always_capture_default();
     app.set_version_flag("--version", [] {
         return fmt::format("evaluate (Backprop {})\nmatrix products: {}", BACKPROP_VERSION,

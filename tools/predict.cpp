@@ -13,6 +13,7 @@
 // trained with mse has sigmoid outputs, shown as they are ("score", not summing to 1).
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
+#include "common/wrapped_help.hpp"
 #include "common/data_source.hpp"
 
 #include <nn/data/csv.hpp>
@@ -96,6 +97,7 @@ Rows read_rows(const fs::path& data, const std::string& format, std::int64_t fea
 int main(int argc, char** argv)
 try {
     CLI::App app{"predict: the class and class probabilities a model saved by train gives each row of new data"};
+    tools::wrap_help(app);
     app.option_defaults()->always_capture_default();
     app.set_version_flag("--version", [] {
         return fmt::format("predict (Backprop {})\nmatrix products: {}", BACKPROP_VERSION, autograd::describe_matmul_backend());

@@ -49,6 +49,7 @@
 // the step changes any weight; the last checkpoint written stays as it was.
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
+#include "common/wrapped_help.hpp"
 #include "common/data_source.hpp"
 
 #include <nn/data/scaler.hpp>
@@ -272,6 +273,7 @@ try {
     CLI::App app{"train: an MLP on a data set (an MNIST folder or a CSV file), with checkpoints.\n"
                  "CSV features are standardised by default (--scale), with numbers fitted on the training rows\n"
                  "and saved in the checkpoint; evaluate and predict apply them."};
+    tools::wrap_help(app);
     app.option_defaults()->always_capture_default();
     app.set_version_flag("--version", [] {
         return fmt::format("train (Backprop {})\nmatrix products: {}", BACKPROP_VERSION,

@@ -1,0 +1,90 @@
+// --help that fits the terminal: CLI11 (2.1) prints each option's description on one line, so
+// train's help ran to 230 columns and wrapped mid-word in an 80-column terminal. This formatter
+// breaks descriptions at spaces to the terminal's width (80 when the output is not a terminal),
+// continuing under the description column; CLI11 indents the continuation lines itself.
+//
+//   CLI::App app{"train: ..."};
+//   tools::wrap_help(app);
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+namespace tools {
+
+/// The width of the terminal on standard output; else $COLUMNS; else 80. At least 40.
+inline std::size_t help_width()
+{
+    std::size_t width = 80;
+    winsize ws{};
+    if (::isatty(STDOUT_FILENO) != 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+        width = ws.ws_col;
+    } else if (const char* columns = std::getenv("COLUMNS"); columns != nullptr) {
+        const long n = std::strtol(columns, nullptr, 10);
+        if (n > 0)
+            width = static_cast<std::size_t>(n);
+    }
+    return std::max<std::size_t>(width, 40);
+}
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word stands alone
+/// on its line); the text's own line breaks are kept.
+inline std::string wrap_text(const std::string& text, std::size_t width)
+{
+    std::string out, line;
+    const auto flush = [&] {
+        if (!out.empty())
+            out += '\n';
+        out += line;
+        line.clear();
+    };
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t end = std::min(text.find_first_of(" \n", start), text.size());
+        const std::string word = text.substr(start, end - start);
+        if (!line.empty() && line.size() + 1 + word.size() > width)
+            flush();
+        line += (line.empty() ? "" : " ") + word;
+        if (end < text.size() && text[end] == '\n')
+            flush();
+        start = end + 1;
+    }
+    if (!line.empty())
+        flush();
+    return out;
+}
+
+class WrappedHelpFormatter : public CLI::Formatter {
+public:
+    explicit WrappedHelpFormatter(std::size_t width) : width_(width) { column_width(std::min<std::size_t>(30, width / 3)); }
+
+    std::string make_option_desc(const CLI::Option* opt) const override
+    {
+        return wrap_text(CLI::Formatter::make_option_desc(opt), width_ - get_column_width());
+    }
+    // The first line is the title; the rest is one paragraph, its source line breaks undone.
+    std::string make_description(const CLI::App* app) const override
+    {
+        const std::string text = app->get_description();
+        const std::size_t title_end = std::min(text.find('\n'), text.size());
+        std::string rest = title_end < text.size() ? text.substr(title_end + 1) : std::string{};
+        std::replace(rest.begin(), rest.end(), '\n', ' ');
+        return wrap_text(text.substr(0, title_end), width_) + "\n" + (rest.empty() ? "" : wrap_text(rest, width_) + "\n");
+    }
+
+private:
+    std::size_t width_;
+};
+
+/// Makes app's --help fit the terminal.
+inline void wrap_help(CLI::App& app) { app.formatter(std::make_shared<WrappedHelpFormatter>(help_width() - 1)); }
+
+} // namespace tools
