@@ -88,16 +88,6 @@ void write_raw(const fs::path& path, const std::string& header, std::size_t data
     std::ofstream(path, std::ios::binary) << u64_le(header.size()) << header << std::string(data_bytes, '\0');
 }
 
-// The first python3 with NumPy: the one on PATH, else the system's (a pyenv or virtual
-// environment first on PATH may lack NumPy while Debian's python3-numpy is installed).
-std::optional<std::string> python_with_numpy()
-{
-    for (const std::string python : {"python3", "/usr/bin/python3"})
-        if (std::system((python + " -c 'import numpy' > /dev/null 2>&1").c_str()) == 0)
-            return python;
-    return std::nullopt;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_CASE(round_trip_with_metadata)
@@ -199,7 +189,7 @@ BOOST_AUTO_TEST_CASE(reads_half_and_bfloat16_as_float32)
 
 BOOST_AUTO_TEST_CASE(our_files_read_by_an_independent_reader)
 {
-    const std::optional<std::string> python = python_with_numpy();
+    const std::optional<std::string> python = test_util::python_with("numpy");
     if (!python) {
         BOOST_TEST_MESSAGE("SKIPPED: no python3 with NumPy (apt-get install python3-numpy, or run "
                            "tools/install-deps.sh): files we write are not checked by an independent reader");

@@ -34,19 +34,12 @@ const std::string kData = BACKPROP_DATA;
 const std::string kIris = kData + "/iris.csv";
 const std::string kMnist = kData + "/mnist-10k";
 
+// A scratch folder of this process, removed at the end.
 const fs::path& work_dir()
 {
-    static const fs::path dir = test_util::temp_dir(fmt::format("backprop_tools_bad_input_{}", ::getpid()));
-    return dir;
+    static const test_util::ScratchDir dir("tools_bad_input");
+    return dir.path;
 }
-
-struct RemoveWorkDir {
-    ~RemoveWorkDir()
-    {
-        std::error_code ignored;
-        fs::remove_all(work_dir(), ignored);
-    }
-};
 
 std::string path(const std::string& name) { return (work_dir() / name).string(); }
 
@@ -111,8 +104,6 @@ test_util::ProgramRun run(const Case& c)
 }
 
 } // namespace
-
-BOOST_TEST_GLOBAL_FIXTURE(RemoveWorkDir);
 
 BOOST_AUTO_TEST_CASE(every_bad_input_ends_with_a_message_that_names_it)
 {

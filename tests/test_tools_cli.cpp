@@ -44,20 +44,12 @@ namespace {
 
 const std::string kIris = BACKPROP_DATA "/iris.csv";
 
-// A scratch folder of this process (two builds' ctest runs may overlap), removed at the end.
+// A scratch folder of this process, removed at the end.
 const fs::path& work_dir()
 {
-    static const fs::path dir = test_util::temp_dir(fmt::format("backprop_tools_cli_{}", ::getpid()));
-    return dir;
+    static const test_util::ScratchDir dir("tools_cli");
+    return dir.path;
 }
-
-struct RemoveWorkDir {
-    ~RemoveWorkDir()
-    {
-        std::error_code ignored;
-        fs::remove_all(work_dir(), ignored);
-    }
-};
 
 using Run = test_util::ProgramRun;
 
@@ -106,8 +98,6 @@ void require_same_tensors(const fs::path& a, const fs::path& b)
 const std::string kIrisTraining = "--data " + kIris + " --format csv --layers 4,16,3 --optimizer adam --lr 0.01 --batch-size full";
 
 } // namespace
-
-BOOST_TEST_GLOBAL_FIXTURE(RemoveWorkDir);
 
 BOOST_AUTO_TEST_CASE(train_reaches_the_stated_accuracy_on_iris)
 {
@@ -369,57 +359,6 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
     }
 }
 
-namespace {
-
-// A metrics CSV as train writes it: the header's names, then the rows as text and as numbers.
-struct Csv {
-    std::vector<std::string> columns;
-    std::vector<std::string> lines;
-    std::vector<std::vector<double>> rows;
-    double at(std::size_t row, const std::string& column) const
-    {
-        const auto it = std::find(columns.begin(), columns.end(), column);
-        BOOST_REQUIRE_MESSAGE(it != columns.end(), "no column " << column);
-        return rows.at(row).at(static_cast<std::size_t>(it - columns.begin()));
-    }
-};
-
-std::vector<std::string> split_commas(const std::string& line)
-{
-    std::vector<std::string> out;
-    std::stringstream in(line);
-    for (std::string field; std::getline(in, field, ',');)
-        out.push_back(field);
-    return out;
-}
-
-Csv read_csv(const fs::path& path)
-{
-    std::ifstream in(path);
-    BOOST_REQUIRE_MESSAGE(in, "cannot read " << path);
-    Csv csv;
-    std::string line;
-    std::getline(in, line);
-    csv.columns = split_commas(line);
-    while (std::getline(in, line)) {
-        csv.lines.push_back(line);
-        std::vector<double> row;
-        for (const std::string& field : split_commas(line))
-            row.push_back(std::stod(field));
-        BOOST_REQUIRE_EQUAL(row.size(), csv.columns.size());
-        csv.rows.push_back(std::move(row));
-    }
-    return csv;
-}
-
-std::string read_text(const fs::path& path)
-{
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_CASE(grad_stats_adds_gradient_columns_and_their_picture)
 {
     // Full batch, nothing held out, one epoch: the one step's gradient is that of the mean
@@ -431,7 +370,7 @@ BOOST_AUTO_TEST_CASE(grad_stats_adds_gradient_columns_and_their_picture)
                         "--test-fraction 0 --val-fraction 0 --scale none --epochs 1 --grad-stats --metrics " + csv_file.string());
     BOOST_TEST_REQUIRE(r.status == 0, r.output);
 
-    const Csv csv = read_csv(csv_file);
+    const test_util::MetricsCsv csv = test_util::read_metrics_csv(csv_file);
     std::vector<std::string> expected{"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_accuracy", "lr"};
     for (const char* p : {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias", "6.weight", "6.bias", "8.weight", "8.bias"})
         for (const char* stat : {"grad_norm.", "grad_mean_abs.", "grad_max_abs."})
@@ -465,7 +404,7 @@ BOOST_AUTO_TEST_CASE(grad_stats_adds_gradient_columns_and_their_picture)
     // The picture: one line per weight (not the biases), on a log axis, as the gradients of a
     // sigmoid net four layers deep shrink by decades towards the input (checked from the numbers,
     // not assumed: the top weight's norm over the bottom one's is above 100, about 250 here).
-    const std::string svg = read_text(svg_file);
+    const std::string svg = test_util::read_text(svg_file);
     BOOST_TEST(contains(svg, "gradient L2 norm per layer"));
     std::size_t lines = 0;
     for (std::size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1))
@@ -498,7 +437,7 @@ BOOST_AUTO_TEST_CASE(grad_stats_over_epochs_and_across_a_resume)
     BOOST_TEST_REQUIRE(r.status == 0, r.output);
     require_same_tensors(straight, split);
 
-    const Csv whole = read_csv(straight_csv), resumed = read_csv(resumed_csv);
+    const test_util::MetricsCsv whole = test_util::read_metrics_csv(straight_csv), resumed = test_util::read_metrics_csv(resumed_csv);
     BOOST_TEST(resumed.columns == whole.columns, tt::per_element());
     BOOST_TEST_REQUIRE(whole.rows.size() == 7u);
     BOOST_TEST_REQUIRE(resumed.rows.size() == 3u); // a resumed run's file holds its own epochs

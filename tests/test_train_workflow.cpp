@@ -37,6 +37,8 @@
 #include <vector>
 
 using test_util::contains;
+using test_util::read_text;
+using test_util::split;
 namespace fs = std::filesystem;
 namespace tt = boost::test_tools;
 
@@ -44,19 +46,12 @@ namespace {
 
 const std::string kData = BACKPROP_DATA;
 
+// A scratch folder of this process, removed at the end.
 const fs::path& work_dir()
 {
-    static const fs::path dir = test_util::temp_dir(fmt::format("backprop_train_workflow_{}", ::getpid()));
-    return dir;
+    static const test_util::ScratchDir dir("train_workflow");
+    return dir.path;
 }
-
-struct RemoveWorkDir {
-    ~RemoveWorkDir()
-    {
-        std::error_code ignored;
-        fs::remove_all(work_dir(), ignored);
-    }
-};
 
 using Run = test_util::ProgramRun;
 
@@ -103,15 +98,6 @@ Score score(const std::string& output)
     return {std::stod(m[1].str()), std::stoi(m[2].str()), std::stoi(m[3].str())};
 }
 
-std::vector<std::string> split(const std::string& line, char sep = ',')
-{
-    std::vector<std::string> out;
-    std::stringstream in(line);
-    for (std::string field; std::getline(in, field, sep);)
-        out.push_back(field);
-    return out;
-}
-
 std::vector<std::string> lines_of(const std::string& text)
 {
     std::vector<std::string> out;
@@ -120,12 +106,6 @@ std::vector<std::string> lines_of(const std::string& text)
         if (!line.empty())
             out.push_back(line);
     return out;
-}
-
-std::string read_text(const fs::path& path)
-{
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // A CSV as data/ holds it: the header "rows,features,class names...", then features and label.
@@ -152,35 +132,6 @@ DataCsv read_data_csv(const fs::path& path)
     return csv;
 }
 
-// The metrics CSV: header names, then the rows as numbers.
-struct Metrics {
-    std::vector<std::string> columns;
-    std::vector<std::string> lines;
-    std::vector<std::vector<double>> rows;
-    double at(std::size_t row, const std::string& column) const
-    {
-        const auto it = std::find(columns.begin(), columns.end(), column);
-        BOOST_REQUIRE_MESSAGE(it != columns.end(), "no column " << column);
-        return rows.at(row).at(static_cast<std::size_t>(it - columns.begin()));
-    }
-};
-
-Metrics read_metrics(const fs::path& path)
-{
-    const std::vector<std::string> lines = lines_of(read_text(path));
-    BOOST_REQUIRE_MESSAGE(!lines.empty(), path << " is empty");
-    Metrics m;
-    m.columns = split(lines.front());
-    for (std::size_t i = 1; i < lines.size(); ++i) {
-        m.lines.push_back(lines[i]);
-        std::vector<double> row;
-        for (const std::string& field : split(lines[i]))
-            row.push_back(std::stod(field));
-        m.rows.push_back(std::move(row));
-    }
-    return m;
-}
-
 // The tensors of a file whose names start with `prefix`, by name without it.
 std::map<std::string, std::vector<double>> tensors_of(const fs::path& path, const std::string& prefix = "")
 {
@@ -194,8 +145,6 @@ std::map<std::string, std::vector<double>> tensors_of(const fs::path& path, cons
 const std::string kIris = kData + "/iris.csv";
 
 } // namespace
-
-BOOST_TEST_GLOBAL_FIXTURE(RemoveWorkDir);
 
 BOOST_AUTO_TEST_CASE(default_options_reach_95_percent_on_the_uci_sets)
 {
@@ -313,7 +262,7 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_best_epoch)
     const Run r = train(fmt::format("--data {} --layers 4,16,3 --epochs 500 --early-stopping {} --save {} --metrics {} --export-weights {}",
                                     kIris, patience, save.string(), metrics.string(), weights.string()));
     BOOST_TEST_REQUIRE(r.status == 0, r.output);
-    const Metrics m = read_metrics(metrics);
+    const test_util::MetricsCsv m = test_util::read_metrics_csv(metrics);
     const std::size_t epochs = m.rows.size();
     BOOST_TEST_REQUIRE(epochs < 500u, "never stopped:\n" << r.output);
     BOOST_TEST(contains(r.output, fmt::format("early stopping after epoch {}", epochs)), r.output);
@@ -353,7 +302,7 @@ BOOST_AUTO_TEST_CASE(metrics_across_a_resume_are_those_of_one_run)
     BOOST_TEST_REQUIRE(train(common + "--epochs 3 --save " + ckpt.string() + " --metrics " + parts.string()).status == 0);
     const Run resumed = train("--data " + kIris + " --epochs 2 --resume " + ckpt.string() + " --metrics " + parts.string());
     BOOST_TEST_REQUIRE(resumed.status == 0, resumed.output);
-    const Metrics a = read_metrics(whole), b = read_metrics(parts);
+    const test_util::MetricsCsv a = test_util::read_metrics_csv(whole), b = test_util::read_metrics_csv(parts);
     BOOST_TEST(a.columns == b.columns, tt::per_element());
     BOOST_TEST_REQUIRE(b.lines.size() == 5u, read_text(parts));
     BOOST_TEST(a.lines == b.lines, tt::per_element()); // text equal: the resume is bit for bit
@@ -422,23 +371,9 @@ BOOST_AUTO_TEST_CASE(predict_gives_classes_and_probabilities)
     BOOST_TEST(lines_of(two.output).size() == 4u, two.output); // header, 2 rows, summary
 }
 
-namespace {
-
-// The first python3 that imports torch: the one on PATH, else Debian's (a pyenv python first
-// on PATH may lack it while python3-torch is installed).
-std::optional<std::string> python_with_torch()
-{
-    for (const std::string python : {"python3", "/usr/bin/python3"})
-        if (std::system((python + " -c 'import torch' > /dev/null 2>&1").c_str()) == 0)
-            return python;
-    return std::nullopt;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_CASE(exported_weights_load_strictly_into_pytorch)
 {
-    const std::optional<std::string> python = python_with_torch();
+    const std::optional<std::string> python = test_util::python_with("torch");
     if (!python) {
         BOOST_TEST_MESSAGE("train_workflow: PyTorch strict load skipped: no python3 with torch (apt-get install python3-torch)");
         return;
