@@ -4,19 +4,20 @@
 // plus 1e-4 * sum(w^2), full-batch SGD with the learning rate falling from 1.0 to 0.1. Ends with a
 // text picture of the decision boundary.
 //
-// usage: moons [STEPS] [DATA_CSV]
+// usage: moons [--steps N] [--data CSV]   (--help for the options)
+#include "example_cli.hpp"
+
 #include <autograd/value.hpp>
 #include <nn/data/csv.hpp>
 #include <nn/scalar/loss.hpp>
 #include <nn/scalar/mlp.hpp>
 #include <nn/optim/sgd.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <exception>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,15 @@ using autograd::Value;
 
 int main(int argc, char** argv)
 try {
-    const int steps = argc > 1 ? std::atoi(argv[1]) : 100;
-    const std::string path = argc > 2 ? argv[2] : BACKPROP_DATA "/moons.csv";
+    int steps = 100;
+    std::string path = BACKPROP_DATA "/moons.csv";
+    CLI::App app{"moons: micrograd's demo on the scalar engine, a 2-16-16-1 ReLU MLP trained with the hinge loss\n"
+                 "and full-batch SGD (learning rate 1.0 falling to 0.1) to separate two moons; ends with a text\n"
+                 "picture of the decision boundary."};
+    examples::show_defaults(app);
+    app.add_option("--steps", steps, "full-batch SGD steps")->check(tools::whole_in(1, 100'000));
+    app.add_option("--data", path, "CSV of the points: x, y and the class (0 or 1), with a header")->check(CLI::ExistingFile);
+    CLI11_PARSE(app, argc, argv);
     const nn::LabelledData data = nn::load_csv(path);
     const std::vector<double> y = nn::signed_labels(data);
 
@@ -75,7 +83,6 @@ try {
         fmt::print("  {}\n", line);
     fmt::print("\nfinal training accuracy: {:.0f}%\n", accuracy * 100);
     return 0;
-} catch (const std::exception& e) {
-    fmt::print(stderr, "moons: {}\n", e.what());
-    return 1;
+} catch (...) {
+    return tools::report_failure("moons");
 }
