@@ -18,6 +18,7 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,16 @@ try {
     app.add_option("--data", path, "CSV of the points: x, y and the class (0 or 1), with a header")->check(CLI::ExistingFile);
     CLI11_PARSE(app, argc, argv);
     const nn::LabelledData data = nn::load_csv(path);
+    if (data.num_features() != 2)
+        throw std::invalid_argument(fmt::format("--data {}: {} features a row; the moons are points in the plane (x, y)", path,
+                                                data.num_features()));
+    if (data.num_classes() != 2)
+        throw std::invalid_argument(fmt::format("--data {}: {} classes; the hinge loss here separates two", path, data.num_classes()));
     const std::vector<double> y = nn::signed_labels(data);
+    // A file without a header names its classes by number.
+    const auto class_name = [&data](std::size_t c) {
+        return c < data.class_names.size() ? data.class_names[c] : std::to_string(c);
+    };
 
     autograd::Generator gen(1337);
     const nn::MLP model(2, {16, 16, 1}, {.hidden = nn::Activation::Relu, .output = nn::Activation::Linear}, gen);
@@ -78,7 +88,7 @@ try {
             picture[r][c] = y[i] > 0 ? 'X' : 'O';
     }
     fmt::print("\ndecision boundary: '+' the model says {}, '.' it says {}; X and O are the data\n",
-               data.class_names.at(1), data.class_names.at(0));
+               class_name(1), class_name(0));
     for (const std::string& line : picture)
         fmt::print("  {}\n", line);
     fmt::print("\nfinal training accuracy: {:.0f}%\n", accuracy * 100);

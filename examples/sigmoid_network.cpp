@@ -74,7 +74,7 @@ try {
 
     const std::vector<Problem> problems = {
         {"XOR", xor_data(), {4, 1}, 2000, 2, 0.01},
-        {"iris", nn::one_hot_examples(iris), {8, 3}, 300, 16, 0.03},
+        {"iris", nn::one_hot_examples(iris), {8, iris.num_classes()}, 300, 16, 0.03}, // iris: 3 classes
     };
     const nn::TrainMode modes[] = {nn::TrainMode::Online, nn::TrainMode::Batch, nn::TrainMode::MiniBatch};
 

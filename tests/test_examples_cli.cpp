@@ -101,6 +101,7 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused_by_name)
         {"moons", "--steps 0", {"--steps", "'0'", "1 to 100000"}},
         {"moons", "50", {"50"}},
         {"moons", "--data nowhere.csv", {"--data", "nowhere.csv"}},
+        {"moons", "--data " BACKPROP_DATA "/iris.csv", {"--data", "iris.csv: 4 features a row"}},
         {"mnist", "--epochs 0", {"--epochs", "'0'"}},
         {"mnist", "--epochs", {"--epochs"}},
         {"mnist", "--data no_such_folder", {"--data", "no_such_folder"}},
