@@ -37,9 +37,8 @@ nn::Sequential make_model(std::uint64_t seed)
 int main(int argc, char** argv)
 try {
     int rprop_epochs = 300, sgd_epochs = 60;
-    CLI::App app{"digits: workload W4, a sigmoid MLP 64-32-10 with MSE on one-hot targets on scikit-learn's 8x8\n"
-                 "digits (the first 1437 train, the last 360 test), trained with RPROP on the full batch and\n"
-                 "with SGD and momentum on mini-batches of 32; the test accuracy and the time per epoch of each."};
+    CLI::App app{"digits: workload W4, a sigmoid MLP 64-32-10 on the 8x8 digits, trained by RPROP and by SGD "
+                 "with momentum"};
     examples::show_defaults(app);
     app.add_option("--rprop-epochs", rprop_epochs, "epochs of RPROP (one full-batch step each)")->check(tools::whole_in(1, 100'000));
     app.add_option("--sgd-epochs", sgd_epochs, "epochs of SGD with momentum (45 mini-batches each)")->check(tools::whole_in(1, 100'000));

@@ -41,10 +41,7 @@ int main(int argc, char** argv)
 try {
     int epochs = 12;
     std::string out = "mnist-run", data = BACKPROP_DATA "/mnist-10k";
-    CLI::App app{"mnist: the MLP 784-128-64-10 (ReLU) trained on MNIST-10k with cross-entropy, SGD with momentum\n"
-                 "0.9 and weight decay 5e-4 on mini-batches of 32, the learning rate annealed from 0.05 to 0;\n"
-                 "a progress bar per epoch, the test accuracy after each, and the weights, metrics, loss curve\n"
-                 "and the model's graph in the output folder."};
+    CLI::App app{"mnist: an MLP 784-128-64-10 trained on MNIST-10k; its weights, metrics, loss curve and graph saved"};
     examples::show_defaults(app);
     app.add_option("--epochs", epochs, "training epochs (the cosine schedule reaches 0 at the last)")->check(tools::whole_in(1, 1000));
     app.add_option("--out", out, "folder for model.safetensors, metrics.csv, loss.svg and model.dot (made if missing)");

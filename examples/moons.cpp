@@ -28,9 +28,8 @@ int main(int argc, char** argv)
 try {
     int steps = 100;
     std::string path = BACKPROP_DATA "/moons.csv";
-    CLI::App app{"moons: micrograd's demo on the scalar engine, a 2-16-16-1 ReLU MLP trained with the hinge loss\n"
-                 "and full-batch SGD (learning rate 1.0 falling to 0.1) to separate two moons; ends with a text\n"
-                 "picture of the decision boundary."};
+    CLI::App app{"moons: micrograd's demo on scalars, a 2-16-16-1 ReLU MLP separating two moons, and its "
+                 "decision boundary"};
     examples::show_defaults(app);
     app.add_option("--steps", steps, "full-batch SGD steps")->check(tools::whole_in(1, 100'000));
     app.add_option("--data", path, "CSV of the points: x, y and the class (0 or 1), with a header")->check(CLI::ExistingFile);

@@ -20,9 +20,8 @@ using autograd::Tensor;
 int main(int argc, char** argv)
 try {
     int steps = 100;
-    CLI::App app{"moons_tensor: micrograd's moons demo on tensors, a 2-16-16-1 ReLU MLP with the hinge loss plus\n"
-                 "1e-4 times the squared weights, full-batch SGD with the learning rate falling from 1.0 to 0.1\n"
-                 "(the W1t benchmark's computation)."};
+    CLI::App app{"moons_tensor: micrograd's moons demo on tensors, a 2-16-16-1 ReLU MLP, hinge loss and "
+                 "full-batch SGD"};
     examples::show_defaults(app);
     app.add_option("--steps", steps, "full-batch SGD steps")->check(tools::whole_in(1, 1'000'000));
     CLI11_PARSE(app, argc, argv);

@@ -199,10 +199,7 @@ try {
     Training training{.optimizer = "adam", .lr = 0.0, .epochs = 50, .seed = 0};
     std::optional<double> lr;
     std::int64_t seed = 0; // signed, so that a negative seed is an error rather than a huge number
-    CLI::App app{"A deep sigmoid MLP (5 hidden layers of 64) on the 8x8 digits, initialised\n"
-                 "with weights uniform in [0, 1) and with Xavier's rule: per-layer activations\n"
-                 "and gradient norms, then the training loss of each. Tables on stdout; CSV\n"
-                 "and SVG files in the output folder."};
+    CLI::App app{"saturation: a deep sigmoid MLP on the 8x8 digits, uniform [0, 1) against Xavier initialisation"};
     examples::show_defaults(app);
     app.add_option("--out", out, "folder for layers.csv, loss.csv and the three SVG charts");
     app.add_option("--epochs", training.epochs, "training epochs for each initialisation")->check(tools::whole_in(1, 10000));

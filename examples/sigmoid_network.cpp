@@ -63,9 +63,8 @@ std::vector<nn::Example> xor_data()
 int main(int argc, char** argv)
 try {
     std::string iris_path = BACKPROP_DATA "/iris.csv";
-    CLI::App app{"sigmoid_network: the first tutorial's sigmoid MLPs (MSE loss, Xavier initialisation) trained\n"
-                 "with SGD, momentum, Nesterov momentum and RPROP, online, in batches and in mini-batches, on\n"
-                 "XOR and on the iris flowers; one table of final losses, accuracies and epochs to target."};
+    CLI::App app{"sigmoid_network: the first tutorial's sigmoid MLPs on XOR and iris by SGD, momentum, Nesterov "
+                 "and RPROP"};
     examples::show_defaults(app);
     app.add_option("--data", iris_path, "the iris CSV (4 features and the species, with a header)")->check(CLI::ExistingFile);
     CLI11_PARSE(app, argc, argv);

@@ -25,9 +25,8 @@ using autograd::Value;
 int main(int argc, char** argv)
 try {
     std::string out = ".";
-    CLI::App app{"single_weight: the second tutorial's worked example, one weight trained by gradient descent\n"
-                 "(w = 0.8, i = 1.5, y = 0.5, learning rate 0.1; w settles at 1/3). Prints the table of\n"
-                 "steps and writes the graph of the first step as DOT (and SVG with Graphviz)."};
+    CLI::App app{"single_weight: the second tutorial's one weight trained by gradient descent (w = 0.8 to 1/3), "
+                 "and its graph"};
     examples::show_defaults(app);
     app.add_option("--out", out, "folder for single_weight.dot and single_weight.svg (made if missing)");
     CLI11_PARSE(app, argc, argv);

@@ -19,8 +19,7 @@ using autograd::Tensor;
 int main(int argc, char** argv)
 try {
     int steps = 500;
-    CLI::App app{"xor: an MLP 2-8-1 (tanh, sigmoid output) learns XOR with binary cross-entropy and Adam, all four\n"
-                 "examples in one batch; the loss every 100 steps, then the four outputs."};
+    CLI::App app{"xor: an MLP 2-8-1 (tanh, sigmoid output) learns XOR with binary cross-entropy and Adam"};
     examples::show_defaults(app);
     app.add_option("--steps", steps, "Adam steps")->check(tools::whole_in(1, 1'000'000));
     CLI11_PARSE(app, argc, argv);

@@ -63,15 +63,15 @@ BOOST_AUTO_TEST_CASE(every_example_has_help)
 {
     // What each --help must show beyond "Usage:": the start of its description and a default.
     const std::vector<std::vector<std::string>> shown = {
-        {"single_weight: the second tutorial's worked example", "--out TEXT=."},
-        {"sigmoid_network: the first tutorial's sigmoid MLPs", "--data TEXT:FILE=", "/iris.csv"},
-        {"moons: micrograd's demo", "--steps INT:1..100000=100", "/moons.csv"},
-        {"mnist: the MLP 784-128-64-10", "--epochs INT:1..1000=12", "=mnist-run", "/mnist-10k"},
+        {"single_weight: the second tutorial's one weight", "--out TEXT=."},
+        {"sigmoid_network: the first tutorial's sigmoid MLPs on XOR and iris", "--data TEXT:FILE=", "/iris.csv"},
+        {"moons: micrograd's demo on scalars", "--steps INT:1..100000=100", "/moons.csv"},
+        {"mnist: an MLP 784-128-64-10", "--epochs INT:1..1000=12", "=mnist-run", "/mnist-10k"},
         {"digits: workload W4", "--rprop-epochs INT:1..100000=300", "--sgd-epochs INT:1..100000=60"},
         {"moons_tensor: micrograd's moons demo on tensors", "--steps INT:1..1000000=100"},
         {"xor: an MLP 2-8-1", "--steps INT:1..1000000=500"},
-        {"The tutorial's backpropagation equations"},
-        {"A deep sigmoid MLP", "--epochs INT:1..10000=50", "=saturation-run", "--optimizer TEXT:{adam,sgd}=adam"},
+        {"delta_rule: the tutorial's backpropagation"},
+        {"saturation: a deep sigmoid MLP", "--epochs INT:1..10000=50", "=saturation-run", "--optimizer TEXT:{adam,sgd}=adam"},
     };
     BOOST_TEST_REQUIRE(shown.size() == kExamples.size());
     for (std::size_t i = 0; i < kExamples.size(); ++i) {
