@@ -67,10 +67,8 @@ double compare_updates(const std::string& title, const std::vector<delta_rule::W
 
 int main(int argc, char** argv)
 try {
-    CLI::App app{"The tutorial's backpropagation equations for one sample of a 2-3-2 sigmoid\n"
-                 "network, by hand and by the engine, and two updates with momentum and with\n"
-                 "Nesterov momentum, by hand and by nn::SGD. Exits 1 if any number differs by\n"
-                 "more than 1e-12."};
+    CLI::App app{"delta_rule: the tutorial's backpropagation for a 2-3-2 sigmoid network, by hand beside the "
+                 "engine (exit 1 if they differ)"};
     CLI11_PARSE(app, argc, argv);
 
     using delta_rule::kHidden, delta_rule::kOut;

@@ -3,7 +3,9 @@
 // trained twice: RPROP on the full batch, and SGD with momentum on mini-batches of 32. The first
 // 1437 samples train, the last 360 test (the file's order, as bench/w4_torch.py does).
 //
-// usage: digits [RPROP_EPOCHS] [SGD_EPOCHS]
+// usage: digits [--rprop-epochs N] [--sgd-epochs N]   (--help for the options)
+#include "example_cli.hpp"
+
 #include <autograd/tensor.hpp>
 #include <nn/metrics/accuracy.hpp>
 #include <nn/modules/activation.hpp>
@@ -15,12 +17,10 @@
 #include <nn/modules/sequential.hpp>
 #include <nn/optim/sgd.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <exception>
-#include <iostream>
 
 using autograd::Tensor;
 
@@ -36,8 +36,13 @@ nn::Sequential make_model(std::uint64_t seed)
 
 int main(int argc, char** argv)
 try {
-    const int rprop_epochs = argc > 1 ? std::atoi(argv[1]) : 300;
-    const int sgd_epochs = argc > 2 ? std::atoi(argv[2]) : 60;
+    int rprop_epochs = 300, sgd_epochs = 60;
+    CLI::App app{"digits: workload W4, a sigmoid MLP 64-32-10 on the 8x8 digits, trained by RPROP and by SGD "
+                 "with momentum"};
+    examples::show_defaults(app);
+    app.add_option("--rprop-epochs", rprop_epochs, "epochs of RPROP (one full-batch step each)")->check(tools::whole_in(1, 100'000));
+    app.add_option("--sgd-epochs", sgd_epochs, "epochs of SGD with momentum (45 mini-batches each)")->check(tools::whole_in(1, 100'000));
+    CLI11_PARSE(app, argc, argv);
     const nn::LabelledTensors all = nn::to_tensors(nn::load_csv(BACKPROP_DATA "/digits.csv.gz"));
     const Tensor x = all.features / 16.0;
     const Tensor x_train = x.slice(0, 0, 1437), x_test = x.slice(0, 1437, 1797);
@@ -87,7 +92,6 @@ try {
                    sgd_epochs, s, 1e3 * s / sgd_epochs, loss, nn::accuracy(model, x_test, y_test));
     }
     return 0;
-} catch (const std::exception& e) {
-    std::cerr << "digits: " << e.what() << '\n';
-    return 1;
+} catch (...) {
+    return tools::report_failure("digits");
 }

@@ -6,7 +6,9 @@
 // weights (model.safetensors, readable by PyTorch's safetensors), the metrics (metrics.csv), the
 // loss curve (loss.svg) and the model's graph (model.dot, and model.svg when built with Graphviz).
 //
-// usage: mnist [EPOCHS] [OUT_DIR] [DATA_DIR]
+// usage: mnist [--epochs N] [--out DIR] [--data DIR]   (--help for the options)
+#include "example_cli.hpp"
+
 #include <autograd/dot.hpp>
 #include <autograd/tensor.hpp>
 #include <nn/metrics/accuracy.hpp>
@@ -23,10 +25,10 @@
 #include <nn/modules/sequential.hpp>
 #include <nn/optim/sgd.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -37,10 +39,16 @@ using autograd::Tensor;
 
 int main(int argc, char** argv)
 try {
-    const int epochs = argc > 1 ? std::atoi(argv[1]) : 12;
-    const std::filesystem::path out_dir = argc > 2 ? argv[2] : "mnist-run";
-    const std::filesystem::path data_dir = argc > 3 ? argv[3] : BACKPROP_DATA "/mnist-10k";
-    std::filesystem::create_directories(out_dir);
+    int epochs = 12;
+    std::string out = "mnist-run", data = BACKPROP_DATA "/mnist-10k";
+    CLI::App app{"mnist: an MLP 784-128-64-10 trained on MNIST-10k; its weights, metrics, loss curve and graph saved"};
+    examples::show_defaults(app);
+    app.add_option("--epochs", epochs, "training epochs (the cosine schedule reaches 0 at the last)")->check(tools::whole_in(1, 1000));
+    app.add_option("--out", out, "folder for model.safetensors, metrics.csv, loss.svg and model.dot (made if missing)");
+    app.add_option("--data", data, "folder of the IDX files train-images-idx3-ubyte[.gz] and the like")
+        ->check(CLI::ExistingDirectory);
+    CLI11_PARSE(app, argc, argv);
+    const std::filesystem::path out_dir = examples::output_folder("--out", out), data_dir = data;
 
     // Training images stay bytes and become floats batch by batch (a quarter of the memory); the
     // test images, evaluated whole after every epoch, are converted once.
@@ -102,7 +110,6 @@ try {
                    e.what());
     }
     return 0;
-} catch (const std::exception& e) {
-    std::cerr << "mnist: " << e.what() << '\n';
-    return 1;
+} catch (...) {
+    return tools::report_failure("mnist");
 }

@@ -4,19 +4,21 @@
 // plus 1e-4 * sum(w^2), full-batch SGD with the learning rate falling from 1.0 to 0.1. Ends with a
 // text picture of the decision boundary.
 //
-// usage: moons [STEPS] [DATA_CSV]
+// usage: moons [--steps N] [--data CSV]   (--help for the options)
+#include "example_cli.hpp"
+
 #include <autograd/value.hpp>
 #include <nn/data/csv.hpp>
 #include <nn/scalar/loss.hpp>
 #include <nn/scalar/mlp.hpp>
 #include <nn/optim/sgd.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,10 +26,25 @@ using autograd::Value;
 
 int main(int argc, char** argv)
 try {
-    const int steps = argc > 1 ? std::atoi(argv[1]) : 100;
-    const std::string path = argc > 2 ? argv[2] : BACKPROP_DATA "/moons.csv";
+    int steps = 100;
+    std::string path = BACKPROP_DATA "/moons.csv";
+    CLI::App app{"moons: micrograd's demo on scalars, a 2-16-16-1 ReLU MLP separating two moons, and its "
+                 "decision boundary"};
+    examples::show_defaults(app);
+    app.add_option("--steps", steps, "full-batch SGD steps")->check(tools::whole_in(1, 100'000));
+    app.add_option("--data", path, "CSV of the points: x, y and the class (0 or 1), with a header")->check(CLI::ExistingFile);
+    CLI11_PARSE(app, argc, argv);
     const nn::LabelledData data = nn::load_csv(path);
+    if (data.num_features() != 2)
+        throw std::invalid_argument(fmt::format("--data {}: {} features a row; the moons are points in the plane (x, y)", path,
+                                                data.num_features()));
+    if (data.num_classes() != 2)
+        throw std::invalid_argument(fmt::format("--data {}: {} classes; the hinge loss here separates two", path, data.num_classes()));
     const std::vector<double> y = nn::signed_labels(data);
+    // A file without a header names its classes by number.
+    const auto class_name = [&data](std::size_t c) {
+        return c < data.class_names.size() ? data.class_names[c] : std::to_string(c);
+    };
 
     autograd::Generator gen(1337);
     const nn::MLP model(2, {16, 16, 1}, {.hidden = nn::Activation::Relu, .output = nn::Activation::Linear}, gen);
@@ -70,12 +87,11 @@ try {
             picture[r][c] = y[i] > 0 ? 'X' : 'O';
     }
     fmt::print("\ndecision boundary: '+' the model says {}, '.' it says {}; X and O are the data\n",
-               data.class_names.at(1), data.class_names.at(0));
+               class_name(1), class_name(0));
     for (const std::string& line : picture)
         fmt::print("  {}\n", line);
     fmt::print("\nfinal training accuracy: {:.0f}%\n", accuracy * 100);
     return 0;
-} catch (const std::exception& e) {
-    fmt::print(stderr, "moons: {}\n", e.what());
-    return 1;
+} catch (...) {
+    return tools::report_failure("moons");
 }

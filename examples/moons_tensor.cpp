@@ -2,7 +2,9 @@
 // with ReLU, labels -1/+1, hinge loss plus 1e-4 times the sum of squared weights, full-batch SGD
 // with the learning rate falling from 1.0 to 0.1. The same computation as the W1t benchmark.
 //
-// usage: moons_tensor [STEPS]
+// usage: moons_tensor [--steps N]   (--help for the options)
+#include "example_cli.hpp"
+
 #include <nn/modules/activation.hpp>
 #include <nn/data/csv.hpp>
 #include <nn/modules/linear.hpp>
@@ -10,17 +12,19 @@
 #include <nn/modules/sequential.hpp>
 #include <nn/optim/sgd.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
-#include <cstdlib>
-#include <exception>
-#include <iostream>
 
 using autograd::Tensor;
 
 int main(int argc, char** argv)
 try {
-    const int steps = argc > 1 ? std::atoi(argv[1]) : 100;
+    int steps = 100;
+    CLI::App app{"moons_tensor: micrograd's moons demo on tensors, a 2-16-16-1 ReLU MLP, hinge loss and "
+                 "full-batch SGD"};
+    examples::show_defaults(app);
+    app.add_option("--steps", steps, "full-batch SGD steps")->check(tools::whole_in(1, 1'000'000));
+    CLI11_PARSE(app, argc, argv);
     const nn::LabelledData data = nn::load_csv(BACKPROP_DATA "/moons.csv");
     const nn::LabelledTensors t = nn::to_tensors(data);
     const Tensor x = t.features, y = t.labels * 2.0 - 1.0; // classes 0/1 -> -1/+1
@@ -46,7 +50,6 @@ try {
         }
     }
     return 0;
-} catch (const std::exception& e) {
-    std::cerr << "moons_tensor: " << e.what() << '\n';
-    return 1;
+} catch (...) {
+    return tools::report_failure("moons_tensor");
 }

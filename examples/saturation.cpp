@@ -30,6 +30,8 @@
 // SGD with momentum does not within 200 epochs.
 //
 // usage: saturation [--out DIR] [--epochs N] [--seed S] [--optimizer adam|sgd] [--lr LR]
+#include "example_cli.hpp"
+
 #include <autograd/tensor.hpp>
 #include <nn/data/csv.hpp>
 #include <nn/data/data_loader.hpp>
@@ -49,9 +51,8 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <exception>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -198,31 +199,18 @@ try {
     Training training{.optimizer = "adam", .lr = 0.0, .epochs = 50, .seed = 0};
     std::optional<double> lr;
     std::int64_t seed = 0; // signed, so that a negative seed is an error rather than a huge number
-    CLI::App app{"A deep sigmoid MLP (5 hidden layers of 64) on the 8x8 digits, initialised\n"
-                 "with weights uniform in [0, 1) and with Xavier's rule: per-layer activations\n"
-                 "and gradient norms, then the training loss of each. Tables on stdout; CSV\n"
-                 "and SVG files in the output folder."};
-    app.add_option("--out", out, "folder for layers.csv, loss.csv and the three SVG charts")->capture_default_str();
-    app.add_option("--epochs", training.epochs, "training epochs for each initialisation (1 to 10000)")
-        ->check(CLI::Range(1, 10000))
-        ->capture_default_str();
-    app.add_option("--seed", seed, "seed of the initial weights and of the shuffling (>= 0)")
-        ->check([](const std::string& text) {
-            return std::strtoll(text.c_str(), nullptr, 10) >= 0 ? std::string() : "must be >= 0, not " + text;
-        })
-        ->capture_default_str();
-    app.add_option("--optimizer", training.optimizer, "adam, or sgd (with momentum 0.9)")
-        ->check(CLI::IsMember({"adam", "sgd"}))
-        ->capture_default_str();
-    app.add_option("--lr", lr, "learning rate, > 0 (default: adam 0.003, sgd 0.5)")
-        ->check([](const std::string& text) {
-            return std::strtod(text.c_str(), nullptr) > 0 ? std::string() : "must be > 0, not " + text;
-        });
+    CLI::App app{"saturation: a deep sigmoid MLP on the 8x8 digits, uniform [0, 1) against Xavier initialisation"};
+    examples::show_defaults(app);
+    app.add_option("--out", out, "folder for layers.csv, loss.csv and the three SVG charts");
+    app.add_option("--epochs", training.epochs, "training epochs for each initialisation")->check(tools::whole_in(1, 10000));
+    app.add_option("--seed", seed, "seed of the initial weights and of the shuffling")
+        ->check(tools::whole_in(0, std::numeric_limits<std::int64_t>::max()));
+    app.add_option("--optimizer", training.optimizer, "adam, or sgd (with momentum 0.9)")->check(CLI::IsMember({"adam", "sgd"}));
+    app.add_option("--lr", lr, "learning rate (default: adam 0.003, sgd 0.5)")->check(tools::finite_above(0));
     CLI11_PARSE(app, argc, argv);
     training.seed = static_cast<std::uint64_t>(seed);
     // The folder first: a mistyped path should fail now, not after the training.
-    const std::filesystem::path dir = out;
-    std::filesystem::create_directories(dir);
+    const std::filesystem::path dir = examples::output_folder("--out", out);
     training.lr = lr ? *lr : training.optimizer == "adam" ? 0.003 : 0.5;
     const int epochs = training.epochs;
 
@@ -273,7 +261,6 @@ try {
     loss.save_svg(dir / "loss.svg", "epoch", {"loss_uniform", "loss_xavier"}, "Training loss (MSE)");
     fmt::print("wrote {}: layers.csv, loss.csv, activations.svg, gradients.svg, loss.svg\n", dir.string());
     return 0;
-} catch (const std::exception& e) {
-    fmt::print(stderr, "saturation: {}\n", e.what());
-    return 1;
+} catch (...) {
+    return tools::report_failure("saturation");
 }

@@ -5,16 +5,18 @@
 // Prints one table: for each data set, optimizer and mode, the final loss, the training
 // accuracy and the epoch at which the loss first reached the target (or "-" if it never did).
 //
-// usage: sigmoid_network [IRIS_CSV]
+// usage: sigmoid_network [--data IRIS_CSV]   (--help for the options)
+#include "example_cli.hpp"
+
 #include <nn/data/csv.hpp>
 #include <nn/scalar/mlp.hpp>
 #include <nn/optim/rprop.hpp>
 #include <nn/optim/sgd.hpp>
 #include <nn/scalar/train.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,13 +62,18 @@ std::vector<nn::Example> xor_data()
 
 int main(int argc, char** argv)
 try {
-    const std::string iris_path = argc > 1 ? argv[1] : BACKPROP_DATA "/iris.csv";
+    std::string iris_path = BACKPROP_DATA "/iris.csv";
+    CLI::App app{"sigmoid_network: the first tutorial's sigmoid MLPs on XOR and iris by SGD, momentum, Nesterov "
+                 "and RPROP"};
+    examples::show_defaults(app);
+    app.add_option("--data", iris_path, "the iris CSV (4 features and the species, with a header)")->check(CLI::ExistingFile);
+    CLI11_PARSE(app, argc, argv);
     nn::LabelledData iris = nn::load_csv(iris_path);
     nn::standardize(iris);
 
     const std::vector<Problem> problems = {
         {"XOR", xor_data(), {4, 1}, 2000, 2, 0.01},
-        {"iris", nn::one_hot_examples(iris), {8, 3}, 300, 16, 0.03},
+        {"iris", nn::one_hot_examples(iris), {8, iris.num_classes()}, 300, 16, 0.03}, // iris: 3 classes
     };
     const nn::TrainMode modes[] = {nn::TrainMode::Online, nn::TrainMode::Batch, nn::TrainMode::MiniBatch};
 
@@ -101,7 +108,6 @@ try {
                "epoch, mini-batch mode once per shuffled batch; RPROP is meant for full batches: it reads only\n"
                "the gradient's sign, which flips from one sample's gradient to the next.\n");
     return 0;
-} catch (const std::exception& e) {
-    fmt::print(stderr, "sigmoid_network: {}\n", e.what());
-    return 1;
+} catch (...) {
+    return tools::report_failure("sigmoid_network");
 }

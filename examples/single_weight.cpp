@@ -6,23 +6,31 @@
 // and settles at 1/3, where a = i w = 0.5. The graph of the first step, with its gradients, is
 // written as DOT (and SVG when Graphviz is built in).
 //
-// usage: single_weight [OUTPUT_DIR]
+// usage: single_weight [--out DIR]   (--help for the options)
+#include "example_cli.hpp"
+
 #include <autograd/dot.hpp>
 #include <autograd/value.hpp>
 #include <nn/optim/sgd.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
-#include <exception>
 #include <filesystem>
+#include <string>
 
 using autograd::Value;
 
 int main(int argc, char** argv)
 try {
-    const std::filesystem::path out_dir = argc > 1 ? argv[1] : ".";
-    std::filesystem::create_directories(out_dir);
+    std::string out = ".";
+    CLI::App app{"single_weight: the second tutorial's one weight trained by gradient descent (w = 0.8 to 1/3), "
+                 "and its graph"};
+    examples::show_defaults(app);
+    app.add_option("--out", out, "folder for single_weight.dot and single_weight.svg (made if missing)");
+    CLI11_PARSE(app, argc, argv);
+    const std::filesystem::path out_dir = examples::output_folder("--out", out);
 
     Value w = Value::parameter(0.8, "w");
     const Value i = Value::constant(1.5).set_label("i");
@@ -51,7 +59,6 @@ try {
                autograd::graphviz_available() ? fmt::format(" and {}", (out_dir / "single_weight.svg").string())
                                               : std::string(" (no SVG: built without Graphviz)"));
     return 0;
-} catch (const std::exception& e) {
-    fmt::print(stderr, "single_weight: {}\n", e.what());
-    return 1;
+} catch (...) {
+    return tools::report_failure("single_weight");
 }

@@ -62,8 +62,9 @@
 #include "nn/io/safetensors.hpp"
 #include "nn/io/state_dict.hpp"
 
-// metrics/: accuracy, gradient statistics, the metrics log and the progress bar
+// metrics/: accuracy, gradient statistics, the metrics log, the progress bar and the terminal's width
 #include "nn/metrics/accuracy.hpp"
 #include "nn/metrics/gradient_stats.hpp"
 #include "nn/metrics/metrics_log.hpp"
 #include "nn/metrics/progress.hpp"
+#include "nn/metrics/terminal.hpp"

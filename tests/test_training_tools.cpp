@@ -1,4 +1,4 @@
-// What training programs show and keep: the progress bar (plain lines when not on a terminal,
+// What training programs show and keep: the progress bar (one plain line when not on a terminal,
 // one redrawn line on one), durations and counts as printed, the metrics CSV (and its column
 // names' checks) and its SVG charts, on linear and log y axes.
 #define BOOST_TEST_MODULE training_tools
@@ -30,21 +30,19 @@ BOOST_AUTO_TEST_CASE(formatting)
     BOOST_TEST(nn::group_thousands(-1000) == "-1,000");
 }
 
-BOOST_AUTO_TEST_CASE(plain_lines_at_each_tenth_and_at_the_end)
+BOOST_AUTO_TEST_CASE(one_plain_line_at_the_end)
 {
     std::ostringstream out;
     nn::ProgressBar bar(out, 20, "epoch 1/2", false);
     for (std::size_t step = 1; step <= 20; ++step)
         bar.update(step, 16, {{"loss", 1.0 / static_cast<double>(step)}});
+    BOOST_TEST(out.str().empty()); // nothing while the work goes on: a log gets one line per bar
     bar.finish();
-    std::string text = out.str();
-    std::size_t lines = 0;
-    for (char c : text)
-        lines += c == '\n' ? 1 : 0;
-    BOOST_TEST(lines == 10u); // steps 2, 4, ..., 18 and the final line
+    bar.finish(); // a second finish writes nothing more
+    const std::string text = out.str();
+    BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 1);
     BOOST_TEST(text.find('\r') == std::string::npos);
-    BOOST_TEST(contains(text, "epoch 1/2 2/20 loss 0.5 "));
-    BOOST_TEST(contains(text, "epoch 1/2 20/20 loss 0.05 "));
+    BOOST_TEST(text.rfind("epoch 1/2 20/20 loss 0.05 ", 0) == 0);
     BOOST_TEST(contains(text, "samples/s"));
     BOOST_TEST(contains(text, " in 0:00\n"));
 }

@@ -2,23 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <iostream>
 #include <ostream>
 
-#include <unistd.h>
-
 namespace nn {
-
-bool is_terminal(const std::ostream& out)
-{
-    if (&out == &std::cout)
-        return ::isatty(STDOUT_FILENO) == 1;
-    if (&out == &std::cerr || &out == &std::clog)
-        return ::isatty(STDERR_FILENO) == 1;
-    return false;
-}
 
 std::string format_duration(double seconds)
 {
@@ -44,6 +32,85 @@ std::string group_thousands(long long n)
     return out;
 }
 
+namespace {
+
+constexpr std::size_t kFullBar = 20, kNarrowBar = 10;
+// A terminal that reports no width (and no $COLUMNS) is taken to be the classic 80 columns.
+constexpr std::size_t kDefaultColumns = 80;
+
+enum class Speed { Long, Short, None };
+
+// Which parts of a report one line shows.
+struct Layout {
+    std::size_t bar_cells; // 0: no bar
+    Speed speed;
+    std::size_t metrics;   // the first this many
+    bool metric_names;
+    bool eta;
+};
+
+std::string render(const ProgressReport& r, const Layout& l)
+{
+    std::string s = r.label;
+    const auto part = [&s](const std::string& text) {
+        if (!s.empty())
+            s += ' ';
+        s += text;
+    };
+    if (l.bar_cells > 0 && r.total > 0) {
+        const std::size_t filled = std::min(l.bar_cells, r.step * l.bar_cells / r.total);
+        part(fmt::format("[{}{}]", std::string(filled, '#'), std::string(l.bar_cells - filled, '.')));
+    }
+    part(fmt::format("{}/{}", r.step, r.total));
+    for (std::size_t i = 0; i < std::min(l.metrics, r.metrics.size()); ++i) {
+        const auto& [name, value] = r.metrics[i];
+        part(l.metric_names ? fmt::format("{} {:.4g}", name, value) : fmt::format("{:.4g}", value));
+    }
+    if (l.speed != Speed::None && r.elapsed_seconds > 0 && r.samples > 0) {
+        const std::string rate = group_thousands(static_cast<long long>(static_cast<double>(r.samples) / r.elapsed_seconds));
+        part(l.speed == Speed::Long ? rate + " samples/s" : rate + "/s");
+    }
+    if (l.eta) {
+        if (r.step > 0 && r.step < r.total)
+            part("ETA " + format_duration(r.elapsed_seconds / static_cast<double>(r.step) *
+                                          static_cast<double>(r.total - r.step)));
+        else if (r.step >= r.total)
+            part("in " + format_duration(r.elapsed_seconds));
+    }
+    return s;
+}
+
+} // namespace
+
+std::string format_progress(const ProgressReport& report, std::size_t width, bool with_bar)
+{
+    // The layouts from the fullest to the barest, in the order format_progress's comment gives;
+    // the first that fits is drawn.
+    const std::size_t bar = with_bar ? kFullBar : 0, narrow = with_bar ? kNarrowBar : 0;
+    const std::size_t all = report.metrics.size(), first = std::min<std::size_t>(all, 1);
+    std::vector<Layout> layouts = {
+        {bar, Speed::Long, all, true, true},
+        {bar, Speed::Short, all, true, true},
+        {bar, Speed::None, all, true, true},
+        {narrow, Speed::None, all, true, true},
+    };
+    for (std::size_t m = all; m-- > first;)
+        layouts.push_back({narrow, Speed::None, m, true, true});
+    layouts.push_back({narrow, Speed::None, first, true, false});
+    layouts.push_back({0, Speed::None, first, true, false});
+    layouts.push_back({0, Speed::None, first, false, false});
+    layouts.push_back({0, Speed::None, 0, false, false});
+
+    std::string line;
+    for (const Layout& layout : layouts) {
+        line = render(report, layout);
+        if (width == 0 || line.size() <= width)
+            return line;
+    }
+    line.resize(width);
+    return line;
+}
+
 ProgressBar::ProgressBar(std::ostream& out, std::size_t total_steps, std::string label)
     : ProgressBar(out, total_steps, std::move(label), is_terminal(out))
 {
@@ -54,26 +121,17 @@ ProgressBar::ProgressBar(std::ostream& out, std::size_t total_steps, std::string
 {
 }
 
-std::string ProgressBar::line(bool with_bar) const
+ProgressReport ProgressBar::report() const
 {
-    std::string s = label_;
-    if (with_bar && total_ > 0) {
-        constexpr std::size_t kWidth = 20;
-        const std::size_t filled = std::min(kWidth, step_ * kWidth / total_);
-        s += fmt::format(" [{}{}]", std::string(filled, '#'), std::string(kWidth - filled, '.'));
-    }
-    s += fmt::format(" {}/{}", step_, total_);
-    for (const auto& [name, value] : metrics_)
-        s += fmt::format(" {} {:.4g}", name, value);
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    if (elapsed > 0 && samples_ > 0)
-        s += fmt::format(" {} samples/s", group_thousands(static_cast<long long>(static_cast<double>(samples_) / elapsed)));
-    if (step_ > 0 && step_ < total_)
-        s += fmt::format(" ETA {}", format_duration(elapsed / static_cast<double>(step_) * static_cast<double>(total_ - step_)));
-    else if (step_ >= total_)
-        s += fmt::format(" in {}", format_duration(elapsed));
-    return s;
+    return {.label = label_,
+            .step = step_,
+            .total = total_,
+            .metrics = metrics_,
+            .samples = samples_,
+            .elapsed_seconds = std::chrono::duration<double>(Clock::now() - start_).count()};
 }
+
+std::string ProgressBar::line(bool with_bar) const { return format_progress(report(), 0, with_bar); }
 
 void ProgressBar::update(std::size_t step, std::size_t samples, const Metrics& metrics)
 {
@@ -93,23 +151,26 @@ void ProgressBar::finish()
 
 void ProgressBar::draw(bool final)
 {
-    if (interactive_) {
-        const auto now = Clock::now();
-        if (!final && now - last_draw_ < std::chrono::milliseconds(100))
-            return;
-        last_draw_ = now;
-        out_ << '\r' << line(true) << "\033[K"; // erase what a longer previous line left
+    if (!interactive_) {
+        // One plain line for the whole bar: a log gets a line per epoch, not a line per redraw.
         if (final)
-            out_ << '\n';
-        out_.flush();
+            out_ << format_progress(report(), 0, false) << '\n';
         return;
     }
-    // Plain lines: at each tenth of the work, and at the end.
-    if (final || (total_ > 0 && step_ * 10 >= next_plain_ * total_ && step_ < total_)) {
-        while (total_ > 0 && next_plain_ * total_ <= step_ * 10)
-            ++next_plain_;
-        out_ << line(false) << '\n';
-    }
+    const auto now = Clock::now();
+    if (!final && now - last_draw_ < std::chrono::milliseconds(100))
+        return;
+    last_draw_ = now;
+    // The width is read at every redraw, so that a resized window is followed. NOTE: the line
+    // leaves the last column free: one that fills the row puts the cursor of some terminals in a
+    // pending wrap, where the next character (or the erase below) starts a new row, and the
+    // carriage return then redraws under the old line instead of over it.
+    const std::size_t columns = terminal_width(out_).value_or(kDefaultColumns);
+    out_ << '\r' << format_progress(report(), columns > 1 ? columns - 1 : 1, true)
+         << "\033[K"; // erase what a longer previous line left
+    if (final)
+        out_ << '\n';
+    out_.flush();
 }
 
 } // namespace nn

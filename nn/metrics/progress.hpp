@@ -4,11 +4,16 @@
 //   for (...) { ...; bar.update(step + 1, batch_size, {{"loss", loss}, {"acc", accuracy}}); }
 //   bar.finish();
 //
-// On a terminal it redraws one line in place (at most ten times a second):
+// On a terminal it redraws one line in place (at most ten times a second), fitted to the
+// terminal's width, read again before each redraw so that a resized window is followed:
 //   epoch 3/10 [##########..........] 250/500 loss 0.2314 acc 0.931 12,345 samples/s ETA 0:02
-// Anywhere else (a log file, CI) it writes plain lines, one per tenth of the work and one at the
-// end, so logs stay readable.
+// and in 50 columns
+//   epoch 3/10 [#####.....] 250/500 loss 0.2314
+// Anywhere else (a pipe, a log file, CI) it writes one plain line when the work is done (no
+// carriage returns), so that a log holds one line per epoch.
 #pragma once
+
+#include "nn/metrics/terminal.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -19,8 +24,25 @@
 
 namespace nn {
 
-/// Whether the stream is an interactive terminal (std::cout or std::cerr on a tty).
-bool is_terminal(const std::ostream& out);
+/// What one report of a progress bar says at one moment; format_progress lays it out.
+struct ProgressReport {
+    std::string label;
+    std::size_t step = 0, total = 0;
+    std::vector<std::pair<std::string, double>> metrics;
+    std::size_t samples = 0;     ///< processed so far; with elapsed_seconds, the speed
+    double elapsed_seconds = 0;
+};
+
+/// The report as one line (no carriage return or newline) of at most `width` characters; 0 is
+/// no limit. `with_bar` adds a bar of '#' and '.' after the label. The full line is
+///   LABEL [BAR] STEP/TOTAL NAME VALUE... SPEED samples/s ETA 0:02   ("in 0:05" once done)
+/// and when it is wider than `width`, parts give way in this order: the speed shortens to
+/// "SPEED/s", then goes; the bar narrows from 20 cells to 10; the metrics after the first go, last
+/// first; the ETA goes; the bar goes; the first metric's name goes, then its value. A line still
+/// too wide (the label and the step count alone) is cut at `width`, so the label, the step count
+/// and the first metric, the numbers a reader needs, are the last to go, and a metric's value is shown
+/// whole or not at all. Characters are counted as columns (labels are ASCII).
+std::string format_progress(const ProgressReport& report, std::size_t width, bool with_bar);
 
 class ProgressBar {
 public:
@@ -37,7 +59,9 @@ public:
     /// Draws the final state and ends the line.
     void finish();
 
-    /// The text of one report (no carriage return or newline), for tests and logs.
+    /// The current state, timed now.
+    ProgressReport report() const;
+    /// The text of one report at full length (no carriage return or newline), for tests and logs.
     std::string line(bool with_bar) const;
 
 private:
@@ -47,7 +71,7 @@ private:
     std::size_t total_;
     std::string label_;
     bool interactive_;
-    std::size_t step_ = 0, samples_ = 0, next_plain_ = 1;
+    std::size_t step_ = 0, samples_ = 0;
     Metrics metrics_;
     Clock::time_point start_ = Clock::now(), last_draw_{};
     bool finished_ = false;
