@@ -36,8 +36,8 @@ try {
     CLI11_PARSE(app, argc, argv);
     const nn::LabelledData data = nn::load_csv(path);
     if (data.num_features() != 2)
-        throw std::invalid_argument(fmt::format("--data {}: {} features a row; the moons are points in the plane (x, y)", path,
-                                                data.num_features()));
+        throw std::invalid_argument(fmt::format("--data {}: {} feature{} a row; the moons are points in the plane (x, y)", path,
+                                                data.num_features(), data.num_features() == 1 ? "" : "s"));
     if (data.num_classes() != 2)
         throw std::invalid_argument(fmt::format("--data {}: {} classes; the hinge loss here separates two", path, data.num_classes()));
     const std::vector<double> y = nn::signed_labels(data);
