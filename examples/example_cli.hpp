@@ -10,6 +10,7 @@
 #pragma once
 
 #include "tools/common/cli.hpp"
+#include "tools/common/wrapped_help.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -20,8 +21,13 @@
 
 namespace examples {
 
-/// --help shows each option's default value (the value its variable holds when it is added).
-inline void show_defaults(CLI::App& app) { app.option_defaults()->always_capture_default(); }
+/// --help shows each option's default value (the value its variable holds when it is added), and
+/// fits the terminal as the tools' does.
+inline void show_defaults(CLI::App& app)
+{
+    app.option_defaults()->always_capture_default();
+    tools::wrap_help(app);
+}
 
 /// Makes the folder `path` given by `option` (and its parents) and returns it. A file in its
 /// place, or a folder that cannot be made, is an error that names the option and the path

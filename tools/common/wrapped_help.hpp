@@ -7,33 +7,21 @@
 //   tools::wrap_help(app);
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include <nn/metrics/terminal.hpp>
 
-#include <sys/ioctl.h>
-#include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
 
 namespace tools {
 
-/// The width of the terminal on standard output; else $COLUMNS; else 80. At least 40.
-inline std::size_t help_width()
-{
-    std::size_t width = 80;
-    winsize ws{};
-    if (::isatty(STDOUT_FILENO) != 0 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
-        width = ws.ws_col;
-    } else if (const char* columns = std::getenv("COLUMNS"); columns != nullptr) {
-        const long n = std::strtol(columns, nullptr, 10);
-        if (n > 0)
-            width = static_cast<std::size_t>(n);
-    }
-    return std::max<std::size_t>(width, 40);
-}
+/// The width of the terminal on standard output (nn::terminal_width: the terminal's, else
+/// $COLUMNS), else 80; at least 40.
+inline std::size_t help_width() { return std::max<std::size_t>(nn::terminal_width(std::cout).value_or(80), 40); }
 
 /// `text` broken at spaces into lines of at most `width` characters (a longer word stands alone
 /// on its line); the text's own line breaks are kept.
