@@ -135,9 +135,10 @@ void write_file_atomically(const std::filesystem::path& path, const std::functio
     if (ec)
         fail(ec.message());
     // And the rename itself on disk: it is an entry of the folder. Some file systems cannot sync
-    // a folder (EINVAL); there is nothing more to do then.
+    // a folder (EINVAL), and a folder we may write but not read cannot be opened (EACCES); there
+    // is nothing more to do then.
     const Fd dir(::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.fd < 0 || (::fsync(dir.fd) != 0 && errno != EINVAL && errno != ENOTSUP))
+    if ((dir.fd < 0 && errno != EACCES) || (dir.fd >= 0 && ::fsync(dir.fd) != 0 && errno != EINVAL && errno != ENOTSUP))
         throw error(std::string("the new file is in place, but syncing its folder failed (") + std::strerror(errno) +
                     "): a power loss now could still undo the save");
 }
