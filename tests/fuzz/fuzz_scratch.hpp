@@ -8,22 +8,40 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include <unistd.h>
 
 namespace fuzz {
 
-/// $TMPDIR (or /tmp)/backprop_fuzz_<pid>, made on first use. Several fuzzing jobs may run at once.
+/// $TMPDIR (else /dev/shm, else /tmp)/backprop_fuzz_<pid>, made on first use. Several fuzzing
+/// jobs may run at once. NOTE: /dev/shm is memory: a save's fsync costs nothing there, and on a
+/// disk the safetensors harness's saves (two fsyncs each) would bound it to a hundred runs a second.
 inline const std::filesystem::path& scratch()
 {
-    static const std::filesystem::path dir = [] {
-        const char* tmp = std::getenv("TMPDIR");
-        std::filesystem::path d = std::filesystem::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") /
-                                  ("backprop_fuzz_" + std::to_string(::getpid()));
-        std::filesystem::create_directories(d);
-        return d;
-    }();
-    return dir;
+    // Removed again when the fuzzer exits (at -max_total_time or -runs; a crash leaves it).
+    struct Folder {
+        std::filesystem::path path;
+        Folder()
+        {
+            const char* tmp = std::getenv("TMPDIR");
+            std::error_code ec;
+            const std::filesystem::path base = tmp != nullptr && *tmp != '\0'                  ? tmp
+                                               : std::filesystem::is_directory("/dev/shm", ec) ? "/dev/shm"
+                                                                                               : "/tmp";
+            path = base / ("backprop_fuzz_" + std::to_string(::getpid()));
+            std::filesystem::create_directories(path);
+        }
+        Folder(const Folder&) = delete;
+        Folder& operator=(const Folder&) = delete;
+        ~Folder()
+        {
+            std::error_code ignored;
+            std::filesystem::remove_all(path, ignored);
+        }
+    };
+    static const Folder folder;
+    return folder.path;
 }
 
 /// Writes the bytes as scratch()/name and returns that path.
