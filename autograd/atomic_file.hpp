@@ -1,7 +1,13 @@
-// Atomic file writes: a crash or an exception mid-write leaves the previous file whole.
+// Atomic file writes: a crash, a kill or an exception mid-write leaves the previous file whole.
 //
 //   autograd::write_file_atomically("graph.dot", [&](std::ostream& out) { out << text; });
 //   autograd::write_file_atomically("model.safetensors", bytes);   // binary, from a string_view
+//
+// The data goes to a temporary file beside the target, named target + ".backprop-tmp." + process
+// id + "." + a counter, which is synced to disk and renamed over the target; then the folder is
+// synced, so that a power loss keeps either the old file or the new one, never an empty one.
+// A process killed mid-write cannot remove its temporary: the next save of the same target does
+// (each writer holds an flock on its temporary while it writes, so only abandoned ones go).
 #pragma once
 
 #include <filesystem>
@@ -11,9 +17,14 @@
 
 namespace autograd {
 
-/// Writes through `write` into a temporary file beside `path`, flushes it, then renames it over
-/// `path` (an atomic replace on POSIX file systems). On any failure the temporary is removed and
-/// std::runtime_error names the file and the reason; `path` is untouched.
+/// What the names of the temporary files have between the target's name and the process id.
+inline constexpr std::string_view kAtomicTempInfix = ".backprop-tmp.";
+
+/// Writes through `write` into a temporary file beside `path`, flushes and fsyncs it, renames it
+/// over `path` (an atomic replace on POSIX file systems) and fsyncs the folder. Before that, the
+/// temporaries of `path` that killed saves left behind are removed. On any failure the temporary
+/// is removed and std::runtime_error names the file and the reason; `path` is untouched (unless
+/// only the final folder sync fails: then the message says that the new file is in place).
 void write_file_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write,
                            bool binary = false);
 

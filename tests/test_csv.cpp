@@ -176,6 +176,51 @@ BOOST_AUTO_TEST_CASE(bad_labels)
     BOOST_TEST(contains(beyond, "label 2"), beyond);
 }
 
+BOOST_AUTO_TEST_CASE(non_finite_features_name_line_and_field)
+{
+    // from_chars reads all of these as numbers; none is a usable feature.
+    for (const std::string v : {"nan", "NaN", "inf", "-inf", "infinity"}) {
+        const std::string m = parse_error("a,b,label\n1,2,0\n\n3," + v + ",1\n");
+        BOOST_TEST(contains(m, "mem.csv:4: field 2 ('" + v + "') is not a finite number"), m);
+    }
+    // With the label first, the feature column counts as its field of the line.
+    const std::string first = parse_error("0,1,2\n1,nan,3\n", {.label_column = 0});
+    BOOST_TEST(contains(first, "mem.csv:2: field 2 ('nan')"), first);
+    // Without labels (rows to predict), every column is a feature.
+    const std::string unlabelled = parse_error("1,2\n3,inf\n", {.has_label = false});
+    BOOST_TEST(contains(unlabelled, "mem.csv:2: field 2 ('inf')"), unlabelled);
+    // A value finite as a double but beyond float32 passes the reader and is refused by to_tensors
+    // with its row and column (float64 keeps it).
+    const nn::LabelledData big = parse("1,2,0\n3,-1e300,1\n");
+    const std::string m = message_of<std::range_error>([&] { (void)nn::to_tensors(big); });
+    BOOST_TEST(m == "to_tensors: row 2 column 2: -1e+300 is beyond the range of float32", m);
+    BOOST_TEST(nn::to_tensors(big, autograd::Dtype::Float64).features.to_vector()[3] == -1e300);
+}
+
+BOOST_AUTO_TEST_CASE(header_counts_must_be_integers)
+{
+    // 1e300 once became a long long by a cast (undefined); nan passed as a count.
+    for (const std::string count : {"1e300", "nan", "inf", "-1", "2.5", "1e2", "99999999999999999999"}) {
+        const std::string m = parse_error(count + ",2,a,b\n1,2,0\n");
+        BOOST_TEST(contains(m, "mem.csv:1: header field 1 ('" + count + "') should be the sample count"), m);
+        const std::string f = parse_error("1," + count + ",a,b\n1,2,0\n");
+        BOOST_TEST(contains(f, "mem.csv:1: header field 2 ('" + count + "') should be the feature count"), f);
+    }
+    // The file exactly.
+    const std::string m = parse_error("1e300,4,a,b\n1,2,3,4,0\n");
+    BOOST_TEST(contains(m, "mem.csv:1:"), m);
+    // Counts that are integers still work, a leading zero included.
+    BOOST_TEST(parse("02,2,a,b\n1,2,0\n3,4,1\n").size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(labels_beyond_a_given_class_count_name_the_line)
+{
+    // A model of 3 classes reading a file with a label 5 on its line 3 (blank line 2 counts).
+    const std::string m = parse_error("1,2,0\n\n3,4,5\n", {.num_classes = 3});
+    BOOST_TEST(m == "load_csv: mem.csv:3: label 5 is out of range for 3 classes", m);
+    BOOST_TEST(parse("1,2,0\n3,4,2\n", {.num_classes = 3}).size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(truncated_file)
 {
     // The header promises 5 rows; the file has 2. The error is about the whole file (there is no

@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -242,6 +243,34 @@ BOOST_AUTO_TEST_CASE(malformed_idx_files_name_the_file_and_offset)
     BOOST_TEST(contains(error_of(Bytes(gz.begin(), gz.end() - 5)), p + ": truncated gzip data"));
     BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_idx(dir / "missing.idx"); }) ==
                (dir / "missing.idx").string() + ": cannot open the file");
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(idx_non_finite_values_are_refused_with_their_position)
+{
+    const fs::path dir = temp_dir();
+    const IdxError error_of{(dir / "nan.idx").string()};
+    const std::string p = error_of.file;
+    // Float 0x7FC00000 is a quiet NaN, 0xFF800000 is -inf; shape [2, 2], so element 3 is sample 1,
+    // element 1, at offset 12 + 3 * 4 = 24.
+    const Bytes one{0x3F, 0x80, 0, 0};
+    BOOST_TEST(error_of(idx(0x0D, {2, 2}, concat(concat(one, one), concat(one, {0x7F, 0xC0, 0, 0})))) ==
+               p + ": offset 24: element 1 of sample 1 is nan: NaN and infinite values are refused");
+    BOOST_TEST(error_of(idx(0x0D, {2, 2}, concat(concat(one, {0xFF, 0x80, 0, 0}), concat(one, one)))) ==
+               p + ": offset 16: element 1 of sample 0 is -inf: NaN and infinite values are refused");
+    // Double 0x7FF0000000000000 is +inf; 0x7FEFFFFFFFFFFFFF is the largest double, beyond float32
+    // but fine in float64.
+    BOOST_TEST(error_of(idx(0x0E, {1}, {0x7F, 0xF0, 0, 0, 0, 0, 0, 0})) ==
+               p + ": offset 8: element 0 of sample 0 is inf: NaN and infinite values are refused");
+    const Bytes max_double = idx(0x0E, {1}, {0x7F, 0xEF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF});
+    BOOST_TEST(error_of(max_double) ==
+               p + ": offset 8: element 0 of sample 0 is 1.7976931348623157e+308, beyond the range of float32");
+    BOOST_TEST(nn::load_idx(p, autograd::Dtype::Float64).item() == std::numeric_limits<double>::max());
+    // Gzipped, the same check (it runs on the decompressed data).
+    BOOST_TEST(contains(error_of(gzip(idx(0x0D, {1}, {0x7F, 0xC0, 0, 0}))), "is nan"));
+    // Shapes with a zero dimension hold nothing, but their other dimensions are still bounded.
+    BOOST_TEST(error_of(idx(0x08, {0, 0xFFFFFFFF, 0xFFFFFFFF}, {})) ==
+               p + ": offset 12: dimensions [0, 4294967295, 4294967295] hold more than 2^40 elements");
     fs::remove_all(dir);
 }
 

@@ -21,8 +21,10 @@
 #include <nn/io/safetensors.hpp>
 #include <nn/modules/sequential.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <csignal>
+#include <ctime>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -441,5 +443,62 @@ BOOST_AUTO_TEST_CASE(malformed_files_are_clear_errors)
                   R"(, "c": )" + entry("F64", "[2, 0]", "[4, 4]") + "}",
               4);
     BOOST_TEST(names_of(nn::load_safetensors(p)) == (std::vector<std::string>{"a", "b", "c"}), tt::per_element());
+    fs::remove_all(temp_dir());
+}
+
+BOOST_AUTO_TEST_CASE(loading_is_linear_in_the_entries)
+{
+    // 100k one-element tensors (a 6 MB header). Loading was quadratic: 10k entries took 3 s and
+    // 40k took 69 s (the JSON parser's duplicate-key callback and the state dict's linear
+    // duplicate check), so 100k would take minutes; linear, they take well under a second in
+    // Release. The bound of 2 s of processor time leaves room for a slow machine and still
+    // catches a quadratic step. Debug and sanitizer builds load the file and check it, untimed.
+    constexpr int n = 100'000;
+    nn::StateDict many;
+    for (int i = 0; i < n; ++i)
+        many.insert("layer." + std::to_string(i) + ".weight", Tensor({static_cast<float>(i)}, {1}));
+    const fs::path path = temp_dir() / "many.safetensors";
+    nn::save_safetensors(many, path);
+
+    // NOTE: the processor time of this process, not the wall clock: on a machine shared with
+    // other builds the wall clock measures them too.
+    const auto start = std::chrono::steady_clock::now();
+    const std::clock_t cpu_start = std::clock();
+    const nn::StateDict loaded = nn::load_safetensors(path);
+    const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST_MESSAGE("loaded " << n << " entries in " << cpu_seconds << " s of processor time (" << seconds
+                                 << " s on the clock)");
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+    BOOST_TEST(cpu_seconds < 2.0);
+#endif
+    BOOST_TEST(loaded.size() == static_cast<std::size_t>(n));
+    // Entries come back in the order of their data (the order of saving), each with its value.
+    std::size_t i = 0;
+    bool all_match = true;
+    for (const auto& [name, t] : loaded) {
+        all_match = all_match && name == "layer." + std::to_string(i) + ".weight" && t.item() == static_cast<double>(i);
+        ++i;
+    }
+    BOOST_TEST(all_match);
+    BOOST_TEST(loaded.at("layer.77777.weight").item() == 77777.0);
+    BOOST_TEST(!loaded.contains("layer.100000.weight"));
+    // A duplicate among them is still found, as the state dict's insert still refuses one.
+    BOOST_TEST(message_of<std::invalid_argument>([&] { many.insert("layer.5.weight", Tensor::scalar(1.0)); }) ==
+               "state_dict: duplicate name 'layer.5.weight'");
+    // A header naming a key twice after 100k distinct ones is refused, also in linear time.
+    std::string header = "{";
+    for (int k = 0; k < n; ++k)
+        header += "\"k" + std::to_string(k) + "\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [0, 0]}, ";
+    header += "\"k0\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [0, 0]}}";
+    write_raw(path, header, 0);
+    const std::clock_t dup_start = std::clock();
+    BOOST_TEST(message_of<std::runtime_error>([&] { (void)nn::load_safetensors(path); }) ==
+               path.string() + ": the header names 'k0' twice");
+    const double dup_seconds = static_cast<double>(std::clock() - dup_start) / CLOCKS_PER_SEC;
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+    BOOST_TEST(dup_seconds < 2.0);
+#endif
+    BOOST_TEST_MESSAGE("found the duplicate after " << n << " keys in " << dup_seconds << " s");
     fs::remove_all(temp_dir());
 }

@@ -131,7 +131,9 @@ constexpr std::int64_t kColumnAlign = 16, kRowAlign = 4;
 // (W1t's eight products of [100, 16]-sized matrices: 2.2 us of dispatch around 1.9 us of kernels
 // a step). On the oneDNN backend they run on OpenBLAS instead, where its kernels fit the CPU:
 // the step's products took 2.2 us there against 4.2 (docs/benchmarks.md).
+#if BACKPROP_HAVE_ONEDNN
 constexpr std::int64_t kTinyWork = std::int64_t{1} << 15;
+#endif
 
 // oneDNN 2.6's JIT kernels address their operands with 32-bit displacements: a product with an
 // operand of 2 GiB or more jumped outside it and crashed (train --layers 4,100000000,3: the first
@@ -188,9 +190,11 @@ template <class T> void gemm(const Gemm<T>& g)
     const bool by_columns = g.n >= g.m;
     const std::int64_t extent = by_columns ? g.n : g.m, align = by_columns ? kColumnAlign : kRowAlign;
     const std::int64_t threads = std::min<std::int64_t>({max_threads(), work / kGemmGrain, extent / align});
+    // A bad BACKPROP_BLAS throws here, on the caller's thread, whatever the size of the product
+    // and the build (an OpenBLAS-only build has no other place that reads it).
+    (void)matmul_backend();
     if (threads < 2)
         return run_on_this_thread(g);
-    (void)matmul_backend(); // a bad BACKPROP_BLAS throws here, on the caller's thread
     // Block boundaries at multiples of align; the last block takes the rest.
     const auto boundary = [&](std::int64_t i) {
         return i == threads ? extent : (extent * i / threads) / align * align;

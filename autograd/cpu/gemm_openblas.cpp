@@ -160,7 +160,7 @@ void apply_epilogue(std::int64_t m, std::int64_t n, T* c, std::int64_t ldc, cons
 {
     if (bias == nullptr && act == Epilogue::None)
         return;
-    run_vectorized([&]() [[gnu::always_inline]] {
+    run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
         for (std::int64_t r = 0; r < m; ++r) {
             T* row = c + r * ldc;
             if (bias != nullptr)

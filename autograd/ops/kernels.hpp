@@ -29,7 +29,7 @@ constexpr std::int64_t kParallelGrain = std::int64_t{1} << 16;
 template <class F> void flat_loop(std::int64_t n, F&& loop)
 {
     const auto run = [&](std::int64_t begin, std::int64_t end) {
-        run_vectorized([&]() [[gnu::always_inline]] { loop(begin, end); });
+        run_vectorized([&]() BACKPROP_INLINE_LAMBDA { loop(begin, end); });
     };
     if (n < 2 * kParallelGrain)
         run(0, n);
@@ -44,7 +44,7 @@ template <class F> Tensor map_unary(const Tensor& x, F f)
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->template data<T>();
         T* po = out.impl()->template data<T>();
-        flat_loop(x.numel(), [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+        flat_loop(x.numel(), [&](std::int64_t begin, std::int64_t end) BACKPROP_INLINE_LAMBDA {
             for (std::int64_t i = begin; i < end; ++i)
                 po[i] = f(px[i]);
         });
@@ -156,19 +156,19 @@ template <class F> Tensor broadcast_binary(std::string_view op, const Tensor& a,
         T* po = out.impl()->template data<T>();
         const std::int64_t n = out.numel();
         if (a.numel() == n && b.numel() == n) {
-            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) BACKPROP_INLINE_LAMBDA {
                 for (std::int64_t i = begin; i < end; ++i)
                     po[i] = f(pa[i], pb[i]);
             });
         } else if (b.numel() == 1 && a.numel() == n) {
             const T s = pb[0];
-            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) BACKPROP_INLINE_LAMBDA {
                 for (std::int64_t i = begin; i < end; ++i)
                     po[i] = f(pa[i], s);
             });
         } else if (a.numel() == 1 && b.numel() == n) {
             const T s = pa[0];
-            flat_loop(n, [&](std::int64_t begin, std::int64_t end) [[gnu::always_inline]] {
+            flat_loop(n, [&](std::int64_t begin, std::int64_t end) BACKPROP_INLINE_LAMBDA {
                 for (std::int64_t i = begin; i < end; ++i)
                     po[i] = f(s, pb[i]);
             });

@@ -25,7 +25,7 @@ template <class T> void exp_of_shifted_rows(const T* x, const T* shift, std::int
         for (std::int64_t j = 0; j < c; ++j)
             out[i * c + j] = x[i * c + j] - shift[i];
     const std::int64_t total = n * c;
-    detail::run_vectorized([&]() [[gnu::always_inline]] {
+    detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
         for (std::int64_t k = 0; k < total; ++k)
             out[k] = detail::exp_of(out[k]);
     });

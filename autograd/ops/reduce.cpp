@@ -103,7 +103,7 @@ Tensor sum_axis_kernel(const Tensor& x, std::int64_t axis, bool keepdim)
         // kWidth with a fixed trip count, so that each row's part is a few whole vector adds
         // (a loop over all `inner` columns was left scalar by the compiler). Each column sees
         // the same additions in the same order either way.
-        detail::run_vectorized([&]() [[gnu::always_inline]] {
+        detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
             for (std::int64_t o = 0; o < outer; ++o) {
                 const T* slab = px + o * n * inner;
                 T* dst = po + o * inner;

@@ -45,7 +45,7 @@ Batch ByteImageDataset::gather(std::span<const std::int64_t> indices) const
         // NOTE: divided by 255, not multiplied by 1/255 (which rounds differently for some
         // pixels): batches equal load_mnist's float images bit for bit. A vector division per 8
         // floats is still far below the cost of the step that uses the batch.
-        autograd::detail::run_vectorized([&]() [[gnu::always_inline]] {
+        autograd::detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
             for (std::int64_t r = 0; r < rows; ++r) {
                 const std::uint8_t* __restrict src = px + index[r] * f;
                 T* __restrict dst = out + r * f;

@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -43,6 +45,16 @@ bool parse_number(std::string_view text, double& out)
     return ec == std::errc() && ptr == text.data() + text.size();
 }
 
+// A count of the scikit-learn header ("150,4,setosa,..."): digits only, as an integer. Parsed as
+// a double and cast, 1e300 would be undefined behaviour and nan would pass as some number.
+bool parse_count(std::string_view text, long long& out)
+{
+    if (text.empty() || text.front() < '0' || text.front() > '9')
+        return false;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && ptr == text.data() + text.size();
+}
+
 } // namespace
 
 LabelledData read_csv(std::istream& in, const std::string& name, const CsvOptions& options)
@@ -73,10 +85,13 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
         if (first) {
             first = false;
             if (bad != fields.size()) { // a header
+                // Two numbers and names: the scikit-learn layout, whose counts must be counts.
                 double n = 0, f = 0;
                 if (fields.size() >= 3 && parse_number(fields[0], n) && parse_number(fields[1], f)) {
-                    expected_rows = static_cast<long long>(n);
-                    expected_features = static_cast<long long>(f);
+                    for (std::size_t i = 0; i < 2; ++i)
+                        if (!parse_count(fields[i], i == 0 ? expected_rows : expected_features))
+                            fail(fmt::format("header field {} ('{}') should be the {} count, a non-negative integer",
+                                             i + 1, fields[i], i == 0 ? "sample" : "feature"));
                     for (std::size_t i = 2; i < fields.size(); ++i)
                         data.class_names.emplace_back(fields[i]);
                 }
@@ -103,6 +118,12 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
             fail(fmt::format("{} fields, but the first data row has {}", fields.size(), width));
         if (bad != fields.size())
             fail(fmt::format("field {} ('{}') is not a number", bad + 1, fields[bad]));
+        // from_chars reads "nan" and "inf" as numbers; as features they would turn every loss into
+        // nan epochs later, far from the line that caused it. (The label has its own check below.)
+        for (std::size_t i = 0; i < width; ++i)
+            if (i != label_index && !std::isfinite(numbers[i]))
+                fail(fmt::format("field {} ('{}') is not a finite number: NaN and infinite features are refused", i + 1,
+                                 fields[i]));
 
         if (!options.has_label) {
             data.features.push_back(std::move(numbers));
@@ -115,6 +136,8 @@ LabelledData read_csv(std::istream& in, const std::string& name, const CsvOption
         const auto cls = static_cast<std::size_t>(label);
         if (!data.class_names.empty() && cls >= data.class_names.size())
             fail(fmt::format("label {} is out of range: the header names {} classes", cls, data.class_names.size()));
+        if (options.num_classes != 0 && cls >= options.num_classes)
+            fail(fmt::format("label {} is out of range for {} classes", cls, options.num_classes));
         std::vector<double> row;
         row.reserve(width - 1);
         for (std::size_t i = 0; i < width; ++i)
@@ -151,8 +174,15 @@ LabelledTensors to_tensors(const LabelledData& data, autograd::Dtype dtype)
         T* px = x.data_ptr<T>();
         T* py = y.data_ptr<T>();
         for (std::int64_t i = 0; i < n; ++i) {
-            for (std::int64_t j = 0; j < f; ++j)
-                px[i * f + j] = static_cast<T>(data.features[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
+            for (std::int64_t j = 0; j < f; ++j) {
+                const double v = data.features[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+                // A finite double such as 1e300 becomes inf in float32 (and a double beyond float's
+                // range converted to it is undefined): refused like the inf read_csv refuses.
+                if (std::isfinite(v) && std::abs(v) > static_cast<double>(std::numeric_limits<T>::max()))
+                    throw std::range_error(fmt::format("to_tensors: row {} column {}: {} is beyond the range of {}",
+                                                       i + 1, j + 1, v, autograd::to_string(dtype)));
+                px[i * f + j] = static_cast<T>(v);
+            }
             py[i] = static_cast<T>(data.labels[static_cast<std::size_t>(i)]);
         }
     });

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string_view>
@@ -56,6 +58,26 @@ template <class S, class T> void convert(const std::uint8_t* data, std::size_t c
         out[i] = static_cast<T>(std::bit_cast<S>(big_endian<sizeof(S)>(data + i * sizeof(S))));
 }
 
+// Float and double files: every value finite and within the range of T. A NaN or an infinity
+// would turn every loss into nan epochs later, far from the file that held it; a double beyond
+// float's range would become one (its conversion is undefined). Positions as "sample i" (along the
+// first dimension) and the byte offset, so a hex dump finds the value.
+template <class S, class T>
+void check_finite(const std::uint8_t* data, std::size_t count, std::size_t per_sample, std::size_t data_offset,
+                  const std::string& name)
+{
+    for (std::size_t i = 0; i < count; ++i) {
+        const S v = std::bit_cast<S>(big_endian<sizeof(S)>(data + i * sizeof(S)));
+        const bool finite = std::isfinite(v);
+        if (finite && std::abs(static_cast<double>(v)) <= static_cast<double>(std::numeric_limits<T>::max()))
+            continue;
+        throw std::runtime_error(fmt::format("{}: offset {}: element {} of sample {} is {}{}", name,
+                                             data_offset + i * sizeof(S), i % per_sample, i / per_sample, v,
+                                             finite ? ", beyond the range of float32"
+                                                    : ": NaN and infinite values are refused"));
+    }
+}
+
 // A checked IDX file: its element type and shape, and where its data starts.
 struct IdxHeader {
     const IdxType* type;
@@ -87,15 +109,18 @@ IdxHeader parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& n
                                              "bytes)",
                                              name, end, dims, header));
     autograd::Shape shape;
-    std::uint64_t count = 1;
+    // The product of the nonzero dimensions is bounded too: [0, 2^32 - 1, 2^32 - 1, ...] holds no
+    // element, but its strides would overflow 64 bits.
+    std::uint64_t count = 1, nonzero = 1;
     for (std::size_t d = 0; d < dims; ++d) {
         const std::uint32_t n = big_endian<4>(bytes.data() + 4 + 4 * d);
         shape.push_back(n);
         // 2^40 elements is far beyond any file this reads; the bound keeps count * size exact.
-        if (n != 0 && count > (std::uint64_t{1} << 40) / n)
+        if (n != 0 && nonzero > (std::uint64_t{1} << 40) / n)
             throw std::runtime_error(fmt::format("{}: offset {}: dimensions {} hold more than 2^40 elements", name,
                                                  4 + 4 * d, autograd::to_string(shape)));
         count *= n;
+        nonzero *= n == 0 ? 1 : n;
     }
     const std::uint64_t want = header + count * type->size;
     if (end < want)
@@ -110,10 +135,19 @@ IdxHeader parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& n
 }
 
 // The data of a checked IDX file as a tensor of its shape.
-Tensor to_tensor(const std::vector<std::uint8_t>& bytes, const IdxHeader& h, autograd::Dtype dtype)
+Tensor to_tensor(const std::vector<std::uint8_t>& bytes, const IdxHeader& h, autograd::Dtype dtype,
+                 const std::string& name)
 {
-    Tensor out = Tensor::empty(h.shape, dtype); // every element is written below
     const std::uint8_t* data = bytes.data() + h.data_offset;
+    const std::size_t per_sample =
+        h.shape.empty() || h.shape[0] == 0 ? 1 : static_cast<std::size_t>(h.count / static_cast<std::uint64_t>(h.shape[0]));
+    autograd::dispatch(dtype, [&]<class T>() {
+        if (h.type->code == 0x0D)
+            check_finite<float, T>(data, h.count, per_sample, h.data_offset, name);
+        else if (h.type->code == 0x0E)
+            check_finite<double, T>(data, h.count, per_sample, h.data_offset, name);
+    });
+    Tensor out = Tensor::empty(h.shape, dtype); // every element is written below
     autograd::dispatch(dtype, [&]<class T>() {
         T* po = out.data_ptr<T>();
         switch (h.type->code) {
@@ -189,7 +223,7 @@ ByteImageDataset read_mnist(const std::filesystem::path& dir, const std::string&
 Tensor load_idx(const std::filesystem::path& path, autograd::Dtype dtype)
 {
     const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-    return to_tensor(bytes, parse_idx(bytes, path.string()), dtype);
+    return to_tensor(bytes, parse_idx(bytes, path.string()), dtype, path.string());
 }
 
 ByteImageDataset load_mnist_bytes(const std::filesystem::path& dir, const std::string& split, autograd::Dtype dtype)

@@ -24,7 +24,8 @@ namespace nn {
 /// signed byte (0x09), short (0x0B), int (0x0C), float (0x0D), double (0x0E). Throws
 /// std::runtime_error naming the file and the byte offset: a wrong magic number, an unknown type,
 /// a file that ends inside the header or the data, bytes after the data (the dimensions'
-/// product must match the data's length exactly), corrupt gzip data.
+/// product must match the data's length exactly), corrupt gzip data, a NaN or infinite value in a
+/// float or double file, or one beyond the range of `dtype`.
 autograd::Tensor load_idx(const std::filesystem::path& path, autograd::Dtype dtype = autograd::Dtype::Float32);
 
 /// `split` ("train" or "test") of an MNIST folder: {split}-images-idx3-ubyte[.gz] and

@@ -65,8 +65,9 @@ IncompatibleKeys load_state_dict(const StateDict& destination, const StateDict& 
     }
 
     autograd::NoGradGuard no_grad; // contiguous() below must not record; the copies are raw
-    for (const auto& [name, dst] : destination) {
-        const autograd::Tensor* found = source.find(name);
+    for (const auto& entry : destination) { // not a structured binding: clang before 16 cannot capture one
+        const autograd::Tensor& dst = entry.second;
+        const autograd::Tensor* found = source.find(entry.first);
         if (found == nullptr || found->id() == dst.id() || dst.numel() == 0)
             continue;
         const autograd::Tensor src = found->contiguous();

@@ -16,12 +16,12 @@
 #include <iterator>
 #include <limits>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 namespace nn {
@@ -201,18 +201,73 @@ Entry parse_entry(const std::string& file, const std::string& key, const json& v
     return e;
 }
 
+// ---- The header's keys.
+
+// A SAX handler that builds nothing and notes the first key of the outer object seen twice.
+// Returning false from parse_error ends the pass quietly: json::parse then reports the error.
+struct TopLevelKeys {
+    std::unordered_set<std::string> seen;
+    std::optional<std::string> duplicate;
+    std::size_t depth = 0;
+
+    bool null() { return true; }
+    bool boolean(bool) { return true; }
+    bool number_integer(json::number_integer_t) { return true; }
+    bool number_unsigned(json::number_unsigned_t) { return true; }
+    bool number_float(json::number_float_t, const json::string_t&) { return true; }
+    bool string(json::string_t&) { return true; }
+    bool binary(json::binary_t&) { return true; }
+    bool start_object(std::size_t) { return enter(); }
+    bool end_object() { return leave(); }
+    bool start_array(std::size_t) { return enter(); }
+    bool end_array() { return leave(); }
+    bool key(json::string_t& k)
+    {
+        if (depth == 1 && !seen.insert(k).second) {
+            duplicate = k;
+            return false; // one is enough; stop here
+        }
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+private:
+    bool enter()
+    {
+        ++depth;
+        return true;
+    }
+    bool leave()
+    {
+        --depth;
+        return true;
+    }
+};
+
 // ---- Reading bytes.
 
-void read_at(std::ifstream& in, const std::string& file, std::uint64_t offset, char* out, std::uint64_t n)
-{
-    in.seekg(static_cast<std::streamoff>(offset));
-    in.read(out, static_cast<std::streamsize>(n));
-    if (!in || static_cast<std::uint64_t>(in.gcount()) != n)
-        fail(file, fmt::format("cannot read {} bytes at offset {} (was the file changed while being read?)", n, offset));
-}
+// The file, read at given offsets. NOTE: the tensors are read in the order of their data, each
+// where the last ended; a seek there (even tellg) would cost system calls per tensor and empty
+// the stream's buffer, so the position is tracked here and a seek made only when it differs.
+struct Reader {
+    std::ifstream& in;
+    const std::string& file;
+    std::uint64_t pos = 0;
+
+    void read_at(std::uint64_t offset, char* out, std::uint64_t n)
+    {
+        if (pos != offset)
+            in.seekg(static_cast<std::streamoff>(offset));
+        pos = offset + n;
+        in.read(out, static_cast<std::streamsize>(n));
+        if (!in || static_cast<std::uint64_t>(in.gcount()) != n)
+            fail(file, fmt::format("cannot read {} bytes at offset {} (was the file changed while being read?)", n,
+                                   offset));
+    }
+};
 
 // Reads one tensor's data into t, converting F16 and BF16 to float32 a block at a time.
-void read_tensor(std::ifstream& in, const std::string& file, std::uint64_t at, const Entry& e, const Tensor& t)
+void read_tensor(Reader& in, std::uint64_t at, const Entry& e, const Tensor& t)
 {
     const std::uint64_t bytes = e.end - e.begin;
     if (bytes == 0)
@@ -220,7 +275,7 @@ void read_tensor(std::ifstream& in, const std::string& file, std::uint64_t at, c
     if (e.dtype->name == "F32" || e.dtype->name == "F64") {
         autograd::dispatch(t.dtype(), [&]<class T>() {
             T* p = t.data_ptr<T>();
-            read_at(in, file, at, reinterpret_cast<char*>(p), bytes);
+            in.read_at(at, reinterpret_cast<char*>(p), bytes);
             from_le_in_place(p, static_cast<std::size_t>(t.numel()));
         });
         return;
@@ -230,7 +285,7 @@ void read_tensor(std::ifstream& in, const std::string& file, std::uint64_t at, c
     std::vector<char> block(std::size_t{1} << 16);
     for (std::uint64_t done = 0; done < bytes;) {
         const std::uint64_t n = std::min<std::uint64_t>(bytes - done, block.size());
-        read_at(in, file, at + done, block.data(), n);
+        in.read_at(at + done, block.data(), n);
         for (std::uint64_t i = 0; i < n; i += 2)
             *out++ = convert(load_le<std::uint16_t>(block.data() + i));
         done += n;
@@ -309,7 +364,8 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path)
     if (size < 8)
         fail(file, fmt::format("{} bytes, too short for a safetensors header length", size));
     char length[8];
-    read_at(in, file, 0, length, 8);
+    Reader reader{in, file};
+    reader.read_at(0, length, 8);
     const auto n = load_le<std::uint64_t>(length);
     if (n > kMaxHeaderBytes)
         fail(file, fmt::format("the header length {} is over the format's limit of {} bytes (not a safetensors file?)",
@@ -317,19 +373,18 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path)
     if (n > size - 8)
         fail(file, fmt::format("the header length {} runs past the end of the file ({} bytes)", n, size));
     std::string text(static_cast<std::size_t>(n), '\0');
-    read_at(in, file, 8, text.data(), n);
+    reader.read_at(8, text.data(), n);
 
     // NOTE: JSON allows a key twice and nlohmann would keep the last; two tensors of one name
-    // are a broken file, so the parser's callback refuses them.
-    std::set<std::string> keys;
-    const json::parser_callback_t unique_keys = [&](int depth, json::parse_event_t event, json& parsed) {
-        if (event == json::parse_event_t::key && depth == 1 && !keys.insert(parsed.get<std::string>()).second)
-            fail(file, fmt::format("the header names '{}' twice", parsed.get<std::string>()));
-        return true;
-    };
+    // are a broken file, so a first pass refuses them. (A parser callback could, but nlohmann's
+    // callback parser rescans an object after each of its members: quadratic in the entries.)
     json header;
     try {
-        header = json::parse(text, unique_keys);
+        TopLevelKeys keys;
+        json::sax_parse(text, &keys);
+        if (keys.duplicate)
+            fail(file, fmt::format("the header names '{}' twice", *keys.duplicate));
+        header = json::parse(text); // a syntax error is reported here, with nlohmann's message
     } catch (const json::exception& e) {
         fail(file, fmt::format("the header is not valid JSON ({})", e.what()));
     }
@@ -369,7 +424,7 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path)
 
     for (const Entry& e : entries) {
         Tensor t = Tensor::empty(e.shape, e.dtype->loaded_as);
-        read_tensor(in, file, data_begin + e.begin, e, t);
+        read_tensor(reader, data_begin + e.begin, e, t);
         out.tensors.insert(e.name, std::move(t));
     }
     return out;

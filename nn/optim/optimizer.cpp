@@ -86,11 +86,14 @@ StateDict Optimizer::state_dict() const
     for (std::size_t n = 0; n < params_.size(); ++n) {
         const std::size_t size = params_[n].numel();
         out.insert(param_entry(n, "step"), scalar64(static_cast<double>(param_steps_[n])));
-        for (const auto& [buffer, values] : state_)
-            out.insert(param_entry(n, buffer), autograd::dispatch(params_[n].dtype(), [&]<class T>() {
+        // NOTE: not a structured binding: clang before 16 cannot capture one in a lambda.
+        for (const auto& buffer : state_) {
+            const auto& values = buffer.second;
+            out.insert(param_entry(n, buffer.first), autograd::dispatch(params_[n].dtype(), [&]<class T>() {
                 const T* first = values->data<T>() + offsets_[n];
                 return Tensor(std::vector<T>(first, first + size), params_[n].shape());
             }));
+        }
     }
     return out;
 }
@@ -121,7 +124,8 @@ void Optimizer::load_state_dict(const StateDict& state)
     };
 
     // Check everything first, so a bad dict leaves the optimizer as it was.
-    for (const auto& [entry, tensor] : state) {
+    for (const auto& item : state) { // not a structured binding: see state_dict()
+        const std::string& entry = item.first;
         const bool known = std::any_of(expected.begin(), expected.end(), [&](const Expected& e) { return e.name == entry; });
         if (!known)
             throw std::invalid_argument(
@@ -154,8 +158,9 @@ void Optimizer::load_state_dict(const StateDict& state)
     steps_ = steps;
     param_steps_ = std::move(param_steps);
     for (std::size_t n = 0; n < params_.size(); ++n)
-        for (const auto& [buffer, values] : state_) {
-            const Tensor t = state.at(param_entry(n, buffer)).to(params_[n].dtype());
+        for (const auto& buffer : state_) { // not a structured binding: see state_dict()
+            const auto& values = buffer.second;
+            const Tensor t = state.at(param_entry(n, buffer.first)).to(params_[n].dtype());
             autograd::dispatch(t.dtype(), [&]<class T>() {
                 const T* src = t.data_ptr<T>();
                 std::copy(src, src + t.numel(), values->data<T>() + offsets_[n]);

@@ -123,7 +123,7 @@ protected:
             params_[n].visit([&](auto w, auto g) {
                 const Slot slot{n, offsets_[n], ++param_steps_[n]};
                 // the update loop compiled for AVX2 too, and run so where the CPU has it
-                autograd::detail::run_vectorized([&]() [[gnu::always_inline]] { f(slot, w, g); });
+                autograd::detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA { f(slot, w, g); });
             });
         }
         ++steps_;
