@@ -429,3 +429,18 @@ BOOST_AUTO_TEST_CASE(help_fits_the_terminal)
         }
     }
 }
+
+BOOST_AUTO_TEST_CASE(a_diverging_run_stops_naming_the_step_and_keeps_the_last_checkpoint)
+{
+    // A learning rate of 1e300 sends the weights to infinity in one step; the next loss is not
+    // finite. Training stops there, says where and why, and writes nothing over the checkpoint.
+    const fs::path ckpt = scratch("diverge.safetensors");
+    BOOST_TEST_REQUIRE(train("--data " + kIris + " --layers 4,8,3 --epochs 1 -q --save " + ckpt.string()).status == 0);
+    const std::string before = read_text(ckpt);
+    const Run r = train("--data " + kIris + " --layers 4,8,3 --epochs 3 --lr 1e300 --save " + ckpt.string());
+    BOOST_TEST(r.status == 1, r.output);
+    for (const char* says : {"epoch 1, step 2", "the loss is", "--lr 1e+300", "too high"})
+        BOOST_TEST(contains(r.output, says), "expected '" << says << "' in:\n" << r.output);
+    BOOST_TEST(!contains(r.output, "epoch 1: train loss"), r.output); // no epoch line of nan
+    BOOST_TEST(read_text(ckpt) == before);
+}
