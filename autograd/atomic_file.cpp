@@ -70,7 +70,7 @@ void remove_stale_temporaries(const fs::path& path)
 } // namespace
 
 void write_file_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write,
-                           bool binary)
+                           bool binary, Durability durability)
 {
     const auto error = [&](const std::string& why) {
         return std::runtime_error("write_file_atomically: cannot write '" + path.string() + "': " + why);
@@ -128,12 +128,15 @@ void write_file_atomically(const std::filesystem::path& path, const std::functio
     // The data on disk before the rename: otherwise a power loss after it can leave the new name
     // on an empty or partly written file. fsync of our descriptor syncs the file, whichever
     // descriptor wrote it.
-    if (::fsync(lock.fd) != 0)
+    const bool synced = durability == Durability::Synced;
+    if (synced && ::fsync(lock.fd) != 0)
         fail(std::string("fsync: ") + std::strerror(errno));
     std::error_code ec;
     fs::rename(tmp, path, ec);
     if (ec)
         fail(ec.message());
+    if (!synced)
+        return;
     // And the rename itself on disk: it is an entry of the folder. Some file systems cannot sync
     // a folder (EINVAL), and a folder we may write but not read cannot be opened (EACCES); there
     // is nothing more to do then.
@@ -143,10 +146,10 @@ void write_file_atomically(const std::filesystem::path& path, const std::functio
                     "): a power loss now could still undo the save");
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, bool binary)
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, bool binary, Durability durability)
 {
     write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); },
-                          binary);
+                          binary, durability);
 }
 
 } // namespace autograd

@@ -131,6 +131,24 @@ BOOST_AUTO_TEST_CASE(replaces_the_file_and_leaves_nothing_else)
     fs::remove_all(dir);
 }
 
+BOOST_AUTO_TEST_CASE(an_unsynced_write_replaces_the_file_the_same_way)
+{
+    // Unsynced skips the fsyncs only: the rename, the failure path and the clean-up are the same.
+    const fs::path dir = temp_dir(), path = dir / "log.csv";
+    for (int i = 0; i < 3; ++i)
+        autograd::write_file_atomically(path, "epoch " + std::to_string(i) + "\n", false, autograd::Durability::Unsynced);
+    BOOST_TEST(read_all(path) == "epoch 2\n");
+    BOOST_TEST(names_in(dir) == std::vector<std::string>{"log.csv"}, tt::per_element());
+    const std::string m = message_of<std::runtime_error>([&] {
+        autograd::write_file_atomically(
+            path, [](std::ostream&) { throw std::runtime_error("no"); }, false, autograd::Durability::Unsynced);
+    });
+    BOOST_TEST(contains(m, "no"));
+    BOOST_TEST(read_all(path) == "epoch 2\n");
+    BOOST_TEST(names_in(dir) == std::vector<std::string>{"log.csv"}, tt::per_element());
+    fs::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_write_keeps_the_old_file_and_no_temporary)
 {
     const fs::path dir = temp_dir(), path = dir / "f.txt";

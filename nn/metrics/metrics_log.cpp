@@ -104,7 +104,7 @@ void MetricsLog::keep_rows_below(const std::string& column, double limit)
 
 void MetricsLog::save_csv(const std::filesystem::path& path) const
 {
-    autograd::write_file_atomically(path, to_csv(), false);
+    autograd::write_file_atomically(path, to_csv(), false, autograd::Durability::Unsynced); // rewritten each epoch
 }
 
 namespace {
@@ -274,7 +274,7 @@ std::string MetricsLog::to_svg(const std::string& x, const std::vector<std::stri
 void MetricsLog::save_svg(const std::filesystem::path& path, const std::string& x, const std::vector<std::string>& y,
                           const ChartOptions& options) const
 {
-    autograd::write_file_atomically(path, to_svg(x, y, options), false);
+    autograd::write_file_atomically(path, to_svg(x, y, options), false, autograd::Durability::Unsynced);
 }
 
 void MetricsLog::save_svg(const std::filesystem::path& path, const std::string& x, const std::vector<std::string>& y,
