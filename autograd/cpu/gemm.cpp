@@ -133,7 +133,6 @@ constexpr std::int64_t kColumnAlign = 16, kRowAlign = 4;
 // the step's products took 2.2 us there against 4.2 (docs/benchmarks.md).
 #if BACKPROP_HAVE_ONEDNN
 constexpr std::int64_t kTinyWork = std::int64_t{1} << 15;
-#endif
 
 // oneDNN 2.6's JIT kernels address their operands with 32-bit displacements: a product with an
 // operand of 2 GiB or more jumped outside it and crashed (train --layers 4,100000000,3: the first
@@ -144,6 +143,7 @@ template <class T> bool operand_over_2gib(const Gemm<T>& g)
     constexpr std::int64_t kLimit = (std::int64_t{1} << 31) / static_cast<std::int64_t>(sizeof(T));
     return (g.ta ? g.k : g.m) * g.lda >= kLimit || (g.tb ? g.n : g.k) * g.ldb >= kLimit || g.m * g.ldc >= kLimit;
 }
+#endif
 
 template <class T> void run_on_this_thread(const Gemm<T>& g)
 {
