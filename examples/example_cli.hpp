@@ -25,8 +25,7 @@ namespace examples {
 /// fits the terminal as the tools' does.
 inline void show_defaults(CLI::App& app)
 {
-    app.option_defaults()->always_capture_default();
-    tools::wrap_help(app);
+    tools::standard_help(app);
 }
 
 /// Makes the folder `path` given by `option` (and its parents) and returns it. A file in its

@@ -26,8 +26,7 @@
 int main(int argc, char** argv)
 try {
     CLI::App app{"evaluate: a model saved by train, on the rows it held out (or on every row, --all)"};
-    tools::wrap_help(app);
-    app.option_defaults()->always_capture_default();
+    tools::standard_help(app);
     app.set_version_flag("--version", [] {
         return fmt::format("evaluate (Backprop {})\nmatrix products: {}", BACKPROP_VERSION,
                            autograd::describe_matmul_backend());

@@ -97,8 +97,7 @@ Rows read_rows(const fs::path& data, const std::string& format, std::int64_t fea
 int main(int argc, char** argv)
 try {
     CLI::App app{"predict: the class and class probabilities a model saved by train gives each row of new data"};
-    tools::wrap_help(app);
-    app.option_defaults()->always_capture_default();
+    tools::standard_help(app);
     app.set_version_flag("--version", [] {
         return fmt::format("predict (Backprop {})\nmatrix products: {}", BACKPROP_VERSION, autograd::describe_matmul_backend());
     });

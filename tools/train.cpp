@@ -273,8 +273,7 @@ try {
     CLI::App app{"train: an MLP on a data set (an MNIST folder or a CSV file), with checkpoints.\n"
                  "CSV features are standardised by default (--scale), with numbers fitted on the training rows\n"
                  "and saved in the checkpoint; evaluate and predict apply them."};
-    tools::wrap_help(app);
-    app.option_defaults()->always_capture_default();
+    tools::standard_help(app);
     app.set_version_flag("--version", [] {
         return fmt::format("train (Backprop {})\nmatrix products: {}", BACKPROP_VERSION,
                            autograd::describe_matmul_backend());

@@ -4,7 +4,7 @@
 // continuing under the description column; CLI11 indents the continuation lines itself.
 //
 //   CLI::App app{"train: ..."};
-//   tools::wrap_help(app);
+//   tools::standard_help(app);   // also shows each option's default
 #pragma once
 
 #include <nn/metrics/terminal.hpp>
@@ -72,7 +72,12 @@ private:
     std::size_t width_;
 };
 
-/// Makes app's --help fit the terminal.
-inline void wrap_help(CLI::App& app) { app.formatter(std::make_shared<WrappedHelpFormatter>(help_width() - 1)); }
+/// The --help of every tool and example: fitted to the terminal, with each option's default (the
+/// value its variable holds when the option is added).
+inline void standard_help(CLI::App& app)
+{
+    app.formatter(std::make_shared<WrappedHelpFormatter>(help_width() - 1));
+    app.option_defaults()->always_capture_default();
+}
 
 } // namespace tools
