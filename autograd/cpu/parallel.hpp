@@ -3,8 +3,8 @@
 // Only large tensors are split: below `grain` elements per thread the cost of waking a thread
 // (a few microseconds) is more than the work, so small tensors (most of a small MLP's) run on the
 // caller's thread with no synchronisation at all. The workers are a pool made on first use;
-// their number is BACKPROP_NUM_THREADS, or the number of cores. Matrix products are threaded by
-// OpenBLAS itself (OPENBLAS_NUM_THREADS), not here.
+// their number is BACKPROP_NUM_THREADS, or the number of cores. Large matrix products are split
+// here too (cpu/gemm.cpp), each block a one-thread product of the library: one pool, one setting.
 //
 //   detail::parallel_for(n, std::int64_t{1} << 16, [&](std::int64_t begin, std::int64_t end) {
 //       for (std::int64_t i = begin; i < end; ++i)
