@@ -3,7 +3,7 @@
 // lr 0.05 and momentum 0.9, shuffled mini-batches; prints the best epoch time, samples per second
 // and the test accuracy in the same format.
 //
-// usage: bench_w2 [--data DIR] [--hidden 128,64] [--batch 64] [--epochs 3]
+// usage: bench_w2 [--data DIR] [--hidden 128,64] [--batch 64] [--epochs 3] [--seed 0]
 // (bench_gemm_floor times the same epoch's products alone.)
 #include <nn/metrics/accuracy.hpp>
 #include <nn/data/byte_image_dataset.hpp>
@@ -30,10 +30,12 @@ int main(int argc, char** argv)
     CLI::App app{"W2/W3: an MNIST MLP on Backprop's tensor engine"};
     std::string data_dir = BACKPROP_DATA "/mnist-10k", hidden = "128,64";
     int batch = 64, epochs = 3;
+    std::uint64_t seed = 0;
     app.add_option("--data", data_dir, "MNIST folder")->check(CLI::ExistingDirectory);
     app.add_option("--hidden", hidden, "hidden layer sizes");
     app.add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber);
     app.add_option("--epochs", epochs, "epochs")->check(CLI::PositiveNumber);
+    app.add_option("--seed", seed, "seed of the initial weights and of the batches' order");
     CLI11_PARSE(app, argc, argv);
     fmt::print("matrix products: {}\n", autograd::describe_matmul_backend());
 
@@ -42,10 +44,10 @@ int main(int argc, char** argv)
     const nn::ByteImageDataset train = nn::load_mnist_bytes(data_dir, "train");
     const nn::ByteImageDataset test = nn::load_mnist_bytes(data_dir, "test");
     std::vector<std::int64_t> sizes = nn::parse_sizes(fmt::format("784,{},10", hidden));
-    autograd::Generator gen(0);
+    autograd::Generator gen(seed);
     nn::Sequential model = nn::make_mlp(sizes, "relu", gen);
     nn::SGD opt(model.parameters(), {.lr = 0.05, .momentum = 0.9});
-    nn::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .seed = 0});
+    nn::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .seed = seed});
     double best = 1e9;
     for (int e = 0; e < epochs; ++e) {
         const auto t0 = std::chrono::steady_clock::now();
