@@ -17,6 +17,7 @@
 #include <nn/modules/linear.hpp>
 #include <nn/modules/loss.hpp>
 #include <nn/modules/sequential.hpp>
+#include <nn/optim/adam.hpp>
 #include <nn/optim/sgd.hpp>
 
 #include <cmath>
@@ -254,18 +255,20 @@ BOOST_AUTO_TEST_CASE(backends_are_named_listed_and_described)
 
 BOOST_AUTO_TEST_CASE(training_repeats_bit_for_bit_for_a_fixed_backend)
 {
-    // Ten SGD steps of a 64-128-10 ReLU MLP on a batch of 96 (products large enough to be split
-    // when there are threads), twice from the same seed: the weights must agree in every bit.
+    // Five SGD steps of a 1024-160-10 ReLU MLP on a batch of 256, twice from the same seed: the
+    // weights must agree in every bit. Under BACKPROP_NUM_THREADS=3 the first layer's products
+    // (256 x 1024 x 160: 42M multiply-adds) are split across threads (cpu/gemm.cpp splits from
+    // 32M); the optimizer's blocks are checked by optimizer_blocks_equal_whole_updates.
     const auto train = [] {
         Generator gen(13);
-        nn::Sequential model{nn::Linear(64, 128, gen), nn::ReLU(), nn::Linear(128, 10, gen)};
+        nn::Sequential model{nn::Linear(1024, 160, gen), nn::ReLU(), nn::Linear(160, 10, gen)};
         nn::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});
-        const Tensor x = Tensor::rand({96, 64}, gen, 0, 1);
+        const Tensor x = Tensor::rand({256, 1024}, gen, 0, 1);
         std::vector<float> labels;
-        for (int i = 0; i < 96; ++i)
+        for (int i = 0; i < 256; ++i)
             labels.push_back(static_cast<float>(i * 7 % 10));
-        const Tensor y(labels, {96});
-        for (int step = 0; step < 10; ++step) {
+        const Tensor y(labels, {256});
+        for (int step = 0; step < 5; ++step) {
             opt.zero_grad();
             nn::cross_entropy(model(x), y).backward();
             opt.step();
@@ -282,6 +285,52 @@ BOOST_AUTO_TEST_CASE(training_repeats_bit_for_bit_for_a_fixed_backend)
         BOOST_TEST(std::memcmp(first.data(), second.data(), first.size() * sizeof(float)) == 0,
                    to_string(backend) << ": two runs differ");
     }
+}
+
+BOOST_AUTO_TEST_CASE(optimizer_blocks_equal_whole_updates)
+{
+    // The optimizers update a parameter of 2^18 elements or more in blocks across threads
+    // (Optimizer::for_each_param). One parameter of 600K elements (blocks under
+    // BACKPROP_NUM_THREADS=3) against the same values as six parameters of 100K (each updated
+    // whole): after three steps of SGD with Nesterov momentum and of Adam, every element of the
+    // state, hence of the weights, must be the same bits.
+    constexpr std::int64_t kPart = 100'000, kParts = 6;
+    Generator gen(5);
+    const Tensor init = Tensor::rand({kParts * kPart}, gen, -1, 1);
+    const Tensor grads = Tensor::rand({3, kParts * kPart}, gen, -1, 1);
+    const auto run = [&](auto make_optimizer, bool whole) {
+        std::vector<Tensor> params;
+        if (whole) {
+            params.push_back((init * 1.0).detach().requires_grad_()); // a copy: the optimizer writes it
+        } else {
+            for (std::int64_t i = 0; i < kParts; ++i)
+                params.push_back((init.slice(0, i * kPart, (i + 1) * kPart) * 1.0).detach().requires_grad_());
+        }
+        auto opt = make_optimizer(params);
+        for (std::int64_t step = 0; step < 3; ++step) {
+            const Tensor g = grads.slice(0, step, step + 1).reshape({kParts * kPart});
+            if (whole)
+                params[0].set_grad(g.contiguous());
+            else
+                for (std::int64_t i = 0; i < kParts; ++i)
+                    params[static_cast<std::size_t>(i)].set_grad(g.slice(0, i * kPart, (i + 1) * kPart).contiguous());
+            opt.step();
+        }
+        std::vector<float> w;
+        for (const Tensor& p : params)
+            w.insert(w.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+        return w;
+    };
+    const auto sgd = [](const std::vector<Tensor>& p) {
+        return nn::SGD(p, {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true});
+    };
+    const auto adam = [](const std::vector<Tensor>& p) { return nn::Adam(p, {.lr = 0.01, .weight_decay = 0.01}); };
+    const std::vector<float> sgd_whole = run(sgd, true), sgd_parts = run(sgd, false);
+    const std::vector<float> adam_whole = run(adam, true), adam_parts = run(adam, false);
+    BOOST_REQUIRE_EQUAL(sgd_whole.size(), static_cast<std::size_t>(kParts * kPart));
+    BOOST_TEST(std::memcmp(sgd_whole.data(), sgd_parts.data(), sgd_whole.size() * sizeof(float)) == 0);
+    BOOST_TEST(std::memcmp(adam_whole.data(), adam_parts.data(), adam_whole.size() * sizeof(float)) == 0);
+    BOOST_TEST(sgd_whole != std::vector<float>(init.data_ptr<float>(), init.data_ptr<float>() + init.numel()));
 }
 
 // Disabled: run only by the CTest entry that names it and sets BACKPROP_BLAS=bogus.

@@ -117,12 +117,14 @@ std::string describe_matmul_backend()
 namespace detail {
 namespace {
 
-// Multiply-adds per thread below which a product stays on the calling thread. Waking the pool
-// costs 10-20 us on these virtual machines, and a product splits only when each thread's half
-// saves several times that: with 1M per thread, W2's batch-64 epoch took 0.032 s on two threads
-// against 0.023 s on one (docs/benchmarks.md); with 4M (about 40 us of one core), its products
-// stay whole, and those of batch 256 and of W3 split.
-constexpr std::int64_t kGemmGrain = std::int64_t{1} << 22;
+// Multiply-adds per thread below which a product stays on the calling thread. A split product
+// costs more than waking the pool (10-20 us on these virtual machines): each core ends up holding
+// half of the output, and the ops after it that run on one thread (the loss, the batch's
+// assembly, small elementwise ops) fetch that half from the other core's cache. Measured on W2 at
+// batch 256, whose two large products are 25.7M multiply-adds: split at 4M a thread, two threads
+// took 0.0237 s an epoch against one thread's 0.0222; kept whole (16M), 0.0210. W3's products
+// (205M-268M) still split, and two threads run it 1.6x faster than one (docs/benchmarks.md).
+constexpr std::int64_t kGemmGrain = std::int64_t{1} << 24;
 // Blocks split the output along its longer side at multiples of 16 columns (one AVX-512 vector
 // of floats) or 4 rows, so each thread's block starts aligned and the kernels' edges are few.
 constexpr std::int64_t kColumnAlign = 16, kRowAlign = 4;
