@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,83 @@ BOOST_AUTO_TEST_CASE(backward_options_with_a_seed)
     BOOST_TEST(h.to_vector() == (std::vector<double>{6, -6}), tt::per_element());
     y.backward(Tensor({1.0, 1.0}, {2})); // the graph is still there: no "freed" error
     BOOST_TEST(x.grad().to_vector() == (std::vector<double>{6, 18}), tt::per_element());
+}
+
+// Issue 13: a gradient that reaches x only through a piecewise-linear op (relu, a hinge) used to
+// be a constant under create_graph, and differentiating it again threw "grad: the tensor does not
+// require a gradient". PyTorch 1.13 (torch.autograd.grad(..., create_graph=True)) gives a gradient
+// that requires one, and zeros as its gradient; the values below are PyTorch's.
+BOOST_AUTO_TEST_CASE(create_graph_through_piecewise_ops_gives_zero_second_derivatives)
+{
+    using namespace autograd;
+    { // the issue's example, as written there
+        Tensor x = Tensor({0.0, 0.1}, {2}).requires_grad_();
+        auto g = autograd::grad({relu(x - 0.05).sum()}, {x}, {}, {.retain_graph = true, .create_graph = true});
+        BOOST_TEST(g[0].requires_grad());
+        BOOST_TEST(g[0].to_vector() == (std::vector<double>{0, 1}), tt::per_element());
+        const auto h = autograd::grad({g[0].sum()}, {x});
+        BOOST_TEST_REQUIRE(h[0].defined());
+        BOOST_TEST(h[0].to_vector() == (std::vector<double>{0, 0}), tt::per_element());
+    }
+    // Each piecewise-linear op alone between x and the loss: (name, f, first gradient). x is
+    // [0, 0.1, -0.2], away from every kink (0.05 for the shifted ones) and without ties.
+    struct Piecewise {
+        const char* name;
+        std::function<Tensor(const Tensor&)> f;
+        std::vector<double> first;
+    };
+    const std::vector<Piecewise> ops = {
+        {"relu", [](const Tensor& x) { return relu(x - 0.05); }, {0, 1, 0}},
+        {"hinge", [](const Tensor& x) { return relu(1.0 - x * Tensor({1.0, -1.0, 1.0}, {3})); }, {-1, 1, -1}},
+        {"leaky_relu", [](const Tensor& x) { return leaky_relu(x - 0.05, 0.1); }, {0.1, 1, 0.1}},
+        {"abs", [](const Tensor& x) { return abs(x - 0.05); }, {-1, 1, -1}},
+        {"clamp", [](const Tensor& x) { return clamp(x, 0.05, std::nullopt); }, {0, 1, 0}},
+        {"clamp both", [](const Tensor& x) { return clamp(x, -0.1, 0.05); }, {1, 0, 0}},
+        {"max", [](const Tensor& x) { return max(x); }, {0, 1, 0}},
+        {"max axis", [](const Tensor& x) { return max(x.reshape({1, 3}), 1); }, {0, 1, 0}},
+        {"min", [](const Tensor& x) { return min(x); }, {0, 0, 1}},
+        {"min axis keepdim", [](const Tensor& x) { return min(x.reshape({3, 1}), 1, true); }, {1, 1, 1}},
+    };
+    for (const Piecewise& op : ops) {
+        BOOST_TEST_CONTEXT(op.name)
+        {
+            Tensor x = Tensor({0.0, 0.1, -0.2}, {3}).requires_grad_();
+            const Tensor g = autograd::grad({op.f(x).sum()}, {x}, {}, {.create_graph = true})[0];
+            BOOST_TEST(g.requires_grad());
+            BOOST_TEST(g.to_vector() == op.first, tt::per_element());
+            const Tensor h = autograd::grad({g.sum()}, {x})[0];
+            BOOST_TEST_REQUIRE(h.defined());
+            BOOST_TEST(h.to_vector() == (std::vector<double>{0, 0, 0}), tt::per_element());
+        }
+    }
+    // Beside a smooth path the zero adds nothing: d/dx (relu(x) + x^2) = [x > 0] + 2x, then 2.
+    Tensor x = Tensor({-0.5, 0.5}, {2}).requires_grad_();
+    const Tensor g = autograd::grad({(relu(x) + x * x).sum()}, {x}, {}, {.create_graph = true})[0];
+    BOOST_TEST(g.to_vector() == (std::vector<double>{-1, 2}), tt::per_element());
+    BOOST_TEST(autograd::grad({g.sum()}, {x})[0].to_vector() == (std::vector<double>{2, 2}), tt::per_element());
+}
+
+// materialize_grads (PyTorch's): an input the outputs do not depend on gets zeros, not undefined.
+BOOST_AUTO_TEST_CASE(materialize_grads_gives_zeros_for_unused_inputs)
+{
+    Tensor x = Tensor({1.0, 2.0}, {2}).requires_grad_();
+    Tensor unused = Tensor({1.f, 2.f, 3.f}, {3}).requires_grad_();
+    const Tensor y = (x * 3.0).sum();
+    const auto plain = autograd::grad({y}, {x, unused}, {}, {.retain_graph = true});
+    BOOST_TEST(!plain[1].defined());
+    const auto zeros = autograd::grad({y}, {x, unused}, {}, {.retain_graph = true, .materialize_grads = true});
+    BOOST_TEST(zeros[0].to_vector() == (std::vector<double>{3, 3}), tt::per_element());
+    BOOST_TEST_REQUIRE(zeros[1].defined());
+    BOOST_TEST(zeros[1].dtype() == Dtype::Float32);
+    BOOST_TEST(zeros[1].to_vector() == (std::vector<double>{0, 0, 0}), tt::per_element());
+    BOOST_TEST(!zeros[1].requires_grad());
+    // Under create_graph the zeros can be differentiated again (to nothing: undefined, or zeros).
+    const auto recorded = autograd::grad({y}, {x, unused}, {}, {.create_graph = true, .materialize_grads = true});
+    BOOST_TEST(recorded[1].requires_grad());
+    const auto again = autograd::grad({recorded[1].sum()}, {unused}, {}, {.materialize_grads = true});
+    BOOST_TEST(again[0].to_vector() == (std::vector<double>{0, 0, 0}), tt::per_element());
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { y.backward({.materialize_grads = true}); }),
+                        "materialize_grads applies to autograd::grad() only"));
 }
 
 BOOST_AUTO_TEST_CASE(graph_semantics)

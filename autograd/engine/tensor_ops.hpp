@@ -53,7 +53,8 @@ namespace autograd {
     X(Tanh, "tanh", op_symbol::tanh, true)                                                         \
     X(Sigmoid, "sigmoid", op_symbol::sigmoid, true)                                                \
     X(Relu, "relu", op_symbol::relu, false)                                                        \
-    X(ReluBackward, "relu_backward", "ReLU'", true) /* g masked: linear in g */                    \
+    X(ReluBackward, "relu_backward", "ReLU'", true) /* g masked: linear in g, 0 in x */            \
+    X(StepScale, "step_scale", "g·s(x)", true) /* g times a step function of x: 0 in x */         \
     X(PowScalar, "pow", op_symbol::pow, true)   /* x^c, c a double */                              \
     X(Pow, "pow", op_symbol::pow, true)         /* x^e, e a tensor */                              \
     X(Sqrt, "sqrt", "√", true)                                                                     \

@@ -5,7 +5,9 @@
 // where a formula reuses the output (exp, tanh, sigmoid, sqrt), the output is saved detached (a
 // saved output with its graph would own itself), and under create_graph the formula is recomputed
 // from the input instead so that second derivatives see the dependence. Masks that select where
-// a gradient flows (relu, abs, clamp) are constants: their derivative is 0.
+// a gradient flows (relu, abs, clamp) are step functions of x: their derivative is 0, and the
+// backward ops that apply them (relu_backward, step_scale) take x as an input of derivative 0, so
+// that a gradient through them alone still depends on x under create_graph, as in PyTorch.
 #include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/vec_math.hpp"
 
@@ -23,6 +25,7 @@ using detail::map_unary;
 using detail::needs;
 using detail::relu_backward;
 using detail::saved;
+using detail::step_scale;
 
 // y = a + b;  da = g,  db = g   (summed to each input's shape)
 Tensor operator+(const Tensor& a, const Tensor& b)
@@ -192,14 +195,38 @@ Tensor sigmoid(const Tensor& x)
 }
 
 // relu's backward, g where x > 0 and 0 elsewhere, as an op of its own: one pass and one tensor
-// instead of a mask and a product. Its input is g alone (the mask is a constant: relu'' = 0),
-// and its own gradient is the same masking, so create_graph works through it.
+// instead of a mask and a product. Its gradient in g is the same masking, so create_graph works
+// through it; in x it is 0 (relu'' = 0 away from the kink). x is an input all the same, as in
+// PyTorch's threshold_backward: without it a gradient that reaches x only through relu (a hinge
+// loss) would not depend on x under create_graph, and differentiating it again would throw
+// "does not require a gradient" where PyTorch gives zeros.
+// y = g * [x > 0];  dg = gg * [x > 0],  dx = 0
 Tensor detail::relu_backward(const Tensor& g, const Tensor& x)
 {
     Tensor out = broadcast_binary(TensorOp::ReluBackward, g, x,
                                   [](auto gv, auto xv) { return xv > 0 ? gv : decltype(gv)(0); });
-    return detail::record(TensorOp::ReluBackward, out, {&g}, {x}, [](const Tensor& gg, const TensorNode& n) {
-        return TensorList{relu_backward(gg, saved(n, 0))};
+    return detail::record(TensorOp::ReluBackward, out, {&g, &x}, {x}, [](const Tensor& gg, const TensorNode& n) {
+        return TensorList{needs(n, 0) ? relu_backward(gg, saved(n, 0)) : Tensor(),
+                          needs(n, 1) ? Tensor::zeros(detail::input_shape(n, 1), gg.dtype()) : Tensor()};
+    });
+}
+
+// The backward of abs, leaky_relu, clamp, max and min: g times their derivative s, a step
+// function of x (see relu_backward for why x is an input).
+// y = g * s  (0 where s == 0);  dg = gg * s,  dx = 0
+Tensor detail::step_scale(const Tensor& g, const Tensor& s, const Tensor& x)
+{
+    constexpr std::string_view op = op_name(TensorOp::StepScale);
+    if (g.shape() != s.shape() || s.shape() != x.shape())
+        throw std::logic_error(fmt::format("{}: the gradient {}, the derivative {} and the input {} must have one shape",
+                                           op, to_string(g.shape()), to_string(s.shape()), to_string(x.shape())));
+    Tensor out = broadcast_binary(op, g, s, [](auto gv, auto sv) {
+        using T = decltype(gv);
+        return sv == T(0) ? T(0) : gv * sv; // an infinite g where the op is flat stays out, as where() keeps it
+    });
+    return detail::record(TensorOp::StepScale, out, {&g, &x}, {s, x}, [](const Tensor& gg, const TensorNode& n) {
+        return TensorList{needs(n, 0) ? step_scale(gg, saved(n, 0), saved(n, 1)) : Tensor(),
+                          needs(n, 1) ? Tensor::zeros(detail::input_shape(n, 1), gg.dtype()) : Tensor()};
     });
 }
 
@@ -243,11 +270,12 @@ Tensor abs(const Tensor& x)
     detail::check_defined(TensorOp::Abs, x);
     Tensor out = map_unary(x, [](auto v) { return std::abs(v); });
     return detail::record(TensorOp::Abs, out, {&x}, {x}, [](const Tensor& g, const TensorNode& n) {
-        const Tensor sign = map_unary(saved(n, 0), [](auto v) {
+        const Tensor& x = saved(n, 0);
+        const Tensor sign = map_unary(x, [](auto v) {
             using T = decltype(v);
             return v > T(0) ? T(1) : v < T(0) ? T(-1) : T(0);
         });
-        return TensorList{g * sign};
+        return TensorList{step_scale(g, sign, x)};
     });
 }
 
@@ -260,11 +288,12 @@ Tensor leaky_relu(const Tensor& x, double slope)
         return v > T(0) ? v : v * static_cast<T>(slope);
     });
     return detail::record(TensorOp::LeakyRelu, out, {&x}, {x}, [slope](const Tensor& g, const TensorNode& n) {
-        const Tensor factor = map_unary(saved(n, 0), [slope](auto v) {
+        const Tensor& x = saved(n, 0);
+        const Tensor factor = map_unary(x, [slope](auto v) {
             using T = decltype(v);
             return v > T(0) ? T(1) : static_cast<T>(slope);
         });
-        return TensorList{g * factor};
+        return TensorList{step_scale(g, factor, x)};
     });
 }
 
@@ -281,11 +310,12 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
         return std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi)); // NaN stays NaN
     });
     return detail::record(TensorOp::Clamp, out, {&x}, {x}, [lo, hi](const Tensor& g, const TensorNode& n) {
-        const Tensor inside = map_unary(saved(n, 0), [lo, hi](auto v) {
+        const Tensor& x = saved(n, 0);
+        const Tensor inside = map_unary(x, [lo, hi](auto v) {
             using T = decltype(v);
             return v >= static_cast<T>(lo) && v <= static_cast<T>(hi) ? T(1) : T(0);
         });
-        return TensorList{where(inside, g, detail::zero_like(g))};
+        return TensorList{step_scale(g, inside, x)};
     });
 }
 

@@ -4,7 +4,7 @@
 // Conventions as in elementwise.cpp: g is the gradient of the output; backward formulas are
 // Tensor expressions so create_graph records them. The gradient of a reduction over an axis is g
 // with the axis put back and stretched (unreduce); the masks that say which element was the
-// max are constants, so their derivative is 0.
+// max are step functions of x, applied by step_scale (ops/elementwise.cpp): derivative 0.
 #include "autograd/ops/kernels.hpp"
 
 #include <fmt/format.h>
@@ -226,7 +226,7 @@ template <class Better> Tensor extreme_all(TensorOp op, const Tensor& x, Better 
             using T = decltype(v);
             return v == static_cast<T>(y) || (std::isnan(v) && std::isnan(y)) ? T(1) : T(0);
         });
-        return TensorList{g * (mask / sum(mask).item())};
+        return TensorList{detail::step_scale(broadcast_to(g, x.shape()), mask / sum(mask).item(), x)};
     });
 }
 
@@ -243,8 +243,9 @@ template <class Better> Tensor extreme_axis(TensorOp op, const Tensor& x, std::i
     auto index = std::make_shared<const std::vector<std::int64_t>>(arg_extreme(x, l, better));
     Tensor out = gather_values(x, l, *index, reduced_shape(x.shape(), a, keepdim));
     const Shape shape = x.shape();
-    return detail::record(op, out, {&x}, {}, [index, shape, a, keepdim](const Tensor& g, const TensorNode&) {
-        return TensorList{unreduce(g, shape, a, keepdim) * index_mask(*index, shape, a, g.dtype())};
+    return detail::record(op, out, {&x}, {x}, [index, shape, a, keepdim](const Tensor& g, const TensorNode& n) {
+        return TensorList{
+            detail::step_scale(unreduce(g, shape, a, keepdim), index_mask(*index, shape, a, g.dtype()), saved(n, 0))};
     });
 }
 
