@@ -289,6 +289,35 @@ const std::map<std::string, CaseFunction>& table()
              const Tensor e = x[0].permute({1, 0}).unsqueeze(0).expand({4, -1, -1});
              return pow(slice(slice(e, 0, 1, 3), 2, 0, to_end, 2), 2.0); // e[1:3, :, ::2] ** 2
          }},
+        // Issue 13's ops
+        {"sin", [](const V& x, const V&) { return sin(x[0]); }},
+        {"cos", [](const V& x, const V&) { return cos(x[0]); }},
+        {"log1p", [](const V& x, const V&) { return log1p(x[0]); }},
+        {"log1p_small", [](const V& x, const V&) { return log1p(x[0]); }},
+        {"expm1", [](const V& x, const V&) { return expm1(x[0]); }},
+        {"expm1_small", [](const V& x, const V&) { return expm1(x[0]); }},
+        {"softplus", [](const V& x, const V&) { return softplus(x[0]); }},
+        {"softplus_beta_threshold", [](const V& x, const V&) { return softplus(x[0], 2.0, 1.0); }},
+        {"softplus_large", [](const V& x, const V&) { return softplus(x[0]); }},
+        {"gelu", [](const V& x, const V&) { return gelu(x[0]); }},
+        {"gelu_tanh", [](const V& x, const V&) { return gelu(x[0], autograd::GeluApproximation::Tanh); }},
+        {"silu", [](const V& x, const V&) { return silu(x[0]); }},
+        {"elu", [](const V& x, const V&) { return elu(x[0]); }},
+        {"elu_alpha", [](const V& x, const V&) { return elu(x[0], 0.5); }},
+        {"maximum", [](const V& x, const V&) { return maximum(x[0], x[1]); }},
+        {"maximum_broadcast", [](const V& x, const V&) { return maximum(x[0], x[1]); }},
+        {"maximum_ties", [](const V& x, const V&) { return maximum(x[0], x[1]); }},
+        {"minimum_broadcast", [](const V& x, const V&) { return minimum(x[0], x[1]); }},
+        {"minimum_ties", [](const V& x, const V&) { return minimum(x[0], x[1]); }},
+        {"logsumexp", [](const V& x, const V&) { return logsumexp(x[0], 1); }},
+        {"logsumexp_keepdim", [](const V& x, const V&) { return logsumexp(x[0], 0, true); }},
+        {"logsumexp_negative_axis", [](const V& x, const V&) { return logsumexp(x[0], -1); }},
+        {"logsumexp_large", [](const V& x, const V&) { return logsumexp(x[0], 0); }},
+        {"clone", [](const V& x, const V&) { return clone(x[0]); }},
+        {"clone_hvp", [](const V& x, const V&) { return clone(x[0]) * x[0]; }},
+        {"flip", [](const V& x, const V&) { return flip(x[0], {0, 2}); }},
+        {"flip_negative", [](const V& x, const V&) { return flip(x[0], {-1}); }},
+        {"flip_hvp", [](const V& x, const V&) { return tanh(flip(x[0], {1})) * x[0]; }},
     };
     return cases;
 }
@@ -315,7 +344,11 @@ const std::set<std::string>& float32_cases()
         "index_select_hvp", "gather_tensor_index", "gather_hvp", "concat_const", "concat_hvp", "stack_hvp",
         "index_chain",
         // the MLP
-        "mlp_mse"};
+        "mlp_mse",
+        // issue 13's ops
+        "sin", "cos", "log1p_small", "expm1", "expm1_small", "softplus", "softplus_large", "gelu", "gelu_tanh", "silu",
+        "elu_alpha", "maximum_broadcast", "minimum_ties", "logsumexp", "logsumexp_keepdim", "clone_hvp",
+        "flip_hvp"};
     return names;
 }
 

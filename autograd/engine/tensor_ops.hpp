@@ -61,6 +61,17 @@ namespace autograd {
     X(Abs, "abs", "abs", false)                                                                    \
     X(LeakyRelu, "leaky_relu", "LeakyReLU", false)                                                 \
     X(Clamp, "clamp", "clamp", false)                                                              \
+    X(Sin, "sin", "sin", true)                                                                     \
+    X(Cos, "cos", "cos", true)                                                                     \
+    X(Log1p, "log1p", "log1p", true)                                                               \
+    X(Expm1, "expm1", "expm1", true)                                                               \
+    X(Softplus, "softplus", "softplus", true)                                                      \
+    X(Gelu, "gelu", "GELU", true)                                                                  \
+    X(GeluBackward, "gelu_backward", "GELU'", true) /* g * gelu'(x) */                             \
+    X(Silu, "silu", "SiLU", true)                                                                  \
+    X(Elu, "elu", "ELU", false)                                                                    \
+    X(Maximum, "maximum", "maximum", false)                                                        \
+    X(Minimum, "minimum", "minimum", false)                                                        \
     /* ops/reduce.cpp */                                                                           \
     X(Sum, "sum", "Σ", true)                                                                       \
     X(SumAxis, "sum", "Σ", true)                                                                   \
@@ -69,6 +80,7 @@ namespace autograd {
     X(MaxAxis, "max", "max", false)                                                                \
     X(Min, "min", "min", false)                                                                    \
     X(MinAxis, "min", "min", false)                                                                \
+    X(LogSumExp, "logsumexp", "logsumexp", true)                                                   \
     /* ops/softmax.cpp */                                                                          \
     X(Softmax, "softmax", "softmax", true)                                                         \
     X(LogSoftmax, "log_softmax", "log_softmax", true)                                              \
@@ -81,6 +93,8 @@ namespace autograd {
     X(Permute, "permute", "permute", true)                                                         \
     X(BroadcastTo, "broadcast_to", "broadcast_to", true)                                           \
     X(SumTo, "sum_to", "sum_to", true)                                                             \
+    X(Clone, "clone", "clone", true)                                                               \
+    X(Flip, "flip", "flip", true)                                                                  \
     /* ops/index.cpp */                                                                            \
     X(Slice, "slice", "slice", true)                                                               \
     X(SliceBackward, "slice_backward", "slice_backward", true)                                     \

@@ -6,12 +6,14 @@
 // with the axis put back and stretched (unreduce); the masks that say which element was the
 // max are step functions of x, applied by step_scale (ops/elementwise.cpp): derivative 0.
 #include "autograd/ops/kernels.hpp"
+#include "autograd/cpu/vec_math.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -329,6 +331,43 @@ Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim)
     }
     const std::int64_t a = nonempty_axis(op, x, axis);
     return sum(x, a, keepdim) * (1.0 / static_cast<double>(x.shape()[a]));
+}
+
+// y = log sum_k e^(x_k) along the axis, as m + log sum_k e^(x_k - m) with m the largest x_k (no
+// overflow; an infinite m is taken as 0, so that a row of -inf gives -inf and a +inf gives +inf,
+// as PyTorch);  dx = g e^(x - y) = g softmax(x) along the axis
+Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    constexpr std::string_view op = op_name(TensorOp::LogSumExp);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) { // PyTorch: the one axis of a 0-d tensor; logsumexp of one element is itself
+        check_scalar_axis(op, axis);
+        return logsumexp(x.reshape({1}), 0, false);
+    }
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
+    const AxisView l = axis_view(x.shape(), a);
+    Tensor out = detail::empty(reduced_shape(x.shape(), a, keepdim), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                const T* row = px + o * l.size * l.inner + i;
+                T m = -std::numeric_limits<T>::infinity();
+                for (std::int64_t k = 0; k < l.size; ++k)
+                    m = std::max(m, row[k * l.inner]); // a NaN is skipped here and propagates below
+                if (std::isinf(m))
+                    m = T(0);
+                double s = 0.0;
+                for (std::int64_t k = 0; k < l.size; ++k)
+                    s += static_cast<double>(detail::exp_of(row[k * l.inner] - m));
+                po[o * l.inner + i] = static_cast<T>(std::log(s) + static_cast<double>(m));
+            }
+    });
+    return detail::record(TensorOp::LogSumExp, out, {&x}, {x}, [a, keepdim](const Tensor& g, const TensorNode& n) {
+        const Tensor& x = saved(n, 0);
+        return TensorList{unreduce(g, x.shape(), a, keepdim) * softmax(x, a)};
+    });
 }
 
 Tensor max(const Tensor& x) { return extreme_all(TensorOp::Max, x, greater); }

@@ -43,6 +43,9 @@ Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);
 Tensor argmin(const Tensor& x);
 Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
 
+/// log(sum(exp(x))) along `axis`, computed stably (the largest element is taken out first; an
+/// axis of -inf only, or an empty one, gives -inf). Gradient g * softmax(x) along the axis.
+Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdim = false);
 /// The divisor of var and std is n - correction (PyTorch's `correction`): 1, the default, is the
 /// unbiased estimate (Bessel's correction, torch's unbiased=True); 0 the population variance
 /// (unbiased=False). Pass it as Correction{0}. A divisor <= 0 gives inf or NaN, as in PyTorch.

@@ -274,6 +274,46 @@ Tensor expand(const Tensor& x, const Shape& shape)
     return broadcast_to(x, target);
 }
 
+// y = x, in storage of its own;  dx = g
+Tensor clone(const Tensor& x)
+{
+    detail::check_defined(TensorOp::Clone, x);
+    Tensor out = detail::empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() { std::copy_n(x.impl()->data<T>(), x.numel(), out.impl()->data<T>()); });
+    return detail::record(TensorOp::Clone, out, {&x}, {}, [](const Tensor& g, const TensorNode&) { return TensorList{g}; });
+}
+
+// y = x reversed along dims;  dx = g reversed along the same dims
+Tensor flip(const Tensor& x, const Shape& dims)
+{
+    constexpr std::string_view op = op_name(TensorOp::Flip);
+    detail::check_defined(op, x);
+    const Shape& s = x.shape();
+    // Read x from its last element along each flipped axis, with that axis's stride negated.
+    Shape strides = contiguous_strides(s), axes;
+    std::int64_t start = 0;
+    for (std::int64_t d : dims) {
+        if (s.empty()) { // a 0-d tensor has the one axis 0 (or -1), as PyTorch's flip allows
+            detail::check_scalar_axis(op, d);
+            continue;
+        }
+        const std::int64_t a = normalize_axis(op, d, s);
+        if (std::find(axes.begin(), axes.end(), a) != axes.end())
+            throw std::invalid_argument(fmt::format("{}: dims {} name axis {} twice (shape {})", op, to_string(dims), a,
+                                                    to_string(s)));
+        axes.push_back(a);
+        const auto ua = static_cast<std::size_t>(a);
+        start += std::max<std::int64_t>(s[ua] - 1, 0) * strides[ua];
+        strides[ua] = -strides[ua];
+    }
+    Tensor out = detail::empty(s, x.dtype());
+    if (out.numel() > 0)
+        dispatch(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>() + start, out.impl()->data<T>(), s, strides); });
+    return detail::record(TensorOp::Flip, out, {&x}, {}, [axes](const Tensor& g, const TensorNode&) {
+        return TensorList{flip(g, axes)};
+    });
+}
+
 Tensor Tensor::permute(Shape dims) const { return autograd::permute(*this, dims); }
 Tensor Tensor::squeeze() const { return autograd::squeeze(*this); }
 Tensor Tensor::squeeze(std::int64_t axis) const { return autograd::squeeze(*this, axis); }

@@ -1,6 +1,7 @@
 // Tensor ops that rearrange elements without choosing among them: permutation, (un)squeezing,
-// expansion and broadcasting, and the sum back to a broadcast's shape. reshape, flatten,
-// transpose and to (dtype conversion) are members of Tensor (tensor.hpp). Included by tensor.hpp.
+// expansion and broadcasting, reversal (flip), copying (clone), and the sum back to a
+// broadcast's shape. reshape, flatten, transpose and to (dtype conversion) are members of
+// Tensor (tensor.hpp). Included by tensor.hpp.
 //
 //   Tensor x = Tensor::arange(0, 6).reshape({2, 3});   // [[0, 1, 2], [3, 4, 5]]
 //   x.permute({1, 0}).unsqueeze(0).expand({4, -1, -1}); // shape [4, 3, 2]
@@ -38,6 +39,11 @@ Tensor expand(const Tensor& x, const Shape& shape);
 
 /// `x` stretched to `shape` by broadcasting (a copy in this version).
 Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape);
+/// A copy of `x` with storage of its own, in the graph (torch.clone): the gradient passes through.
+Tensor clone(const Tensor& x);
+/// `x` with the order of its elements reversed along each axis of `dims` (negative counts from
+/// the end; an axis may not appear twice). torch.flip.
+Tensor flip(const Tensor& x, const Shape& dims);
 /// Sums `x` down to `shape` over the dimensions broadcasting added or stretched (the backward of
 /// a broadcast).
 Tensor sum_to(const Tensor& x, std::span<const std::int64_t> shape);

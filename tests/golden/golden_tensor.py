@@ -220,6 +220,43 @@ CASES = [
     ('stack_hvp', lambda a, b: torch.stack([a, b], 1)[:, 0] * torch.tanh(torch.stack([a, b], 1)[:, 1]),
      [I([3, 4], 148), I([3, 4], 149)]),
     ('index_chain', lambda a: a.permute(1, 0).unsqueeze(0).expand(4, -1, -1)[1:3, :, ::2] ** 2, [I([2, 3], 150)]),
+    # Issue 13's ops: functions (ops/elementwise.hpp), logsumexp (ops/reduce.hpp), clone and flip
+    # (ops/shape.hpp). Small arguments of log1p and expm1, where ln(1 + x) and e^x - 1 would lose
+    # every digit; softplus on both sides of its threshold; maximum and minimum with ties, where
+    # each operand gets half the gradient.
+    ('sin', torch.sin, [I([2, 3], 151, -3, 3)]),
+    ('cos', torch.cos, [I([2, 3], 152, -3, 3)]),
+    ('log1p', torch.log1p, [I([5], 153, -0.9, 2.0)]),
+    ('log1p_small', torch.log1p, [('in', t([1e-10, -1e-12, 3e-8], [3]))]),
+    ('expm1', torch.expm1, [I([2, 3], 154, -2, 2)]),
+    ('expm1_small', torch.expm1, [('in', t([1e-10, -1e-12, 3e-8], [3]))]),
+    ('softplus', F.softplus, [I([2, 3], 155, -3, 3)]),
+    # Not at beta x == threshold exactly: there PyTorch's forward and backward take the log1p
+    # branch (beta x > threshold is false) but its double backward the linear one (0).
+    ('softplus_beta_threshold', lambda a: F.softplus(a, beta=2.0, threshold=1.0),
+     [('in', t([-0.7, 0.3, -0.1, 0.9, 0.45, -0.4], [2, 3]))]),
+    ('softplus_large', F.softplus, [('in', t([30.0, -30.0, 19.0, 21.0], [4]))]),
+    ('gelu', F.gelu, [I([2, 3], 156, -3, 3)]),
+    ('gelu_tanh', lambda a: F.gelu(a, approximate='tanh'), [I([2, 3], 157, -3, 3)]),
+    ('silu', F.silu, [I([2, 3], 158, -3, 3)]),
+    ('elu', F.elu, [('in', MIXED)]),
+    ('elu_alpha', lambda a: F.elu(a, alpha=0.5), [('in', MIXED)]),
+    ('maximum', torch.maximum, [I([3, 4], 159), I([3, 4], 160)]),
+    ('maximum_broadcast', torch.maximum, [I([2, 1, 3], 161), I([4, 1], 162)]),
+    ('maximum_ties', torch.maximum, [('in', t([1.0, 2.0, 3.0], [3])), ('in', t([1.0, 0.0, 3.0], [3]))]),
+    ('minimum_broadcast', torch.minimum, [I([3, 1], 163), I([1, 4], 164)]),
+    ('minimum_ties', torch.minimum, [('in', t([1.0, 2.0, -3.0, 0.5], [2, 2])), ('in', t([1.0, -3.0], [2]))]),
+    ('logsumexp', lambda a: torch.logsumexp(a, 1), [I([3, 4], 165, -3, 3)]),
+    ('logsumexp_keepdim', lambda a: torch.logsumexp(a, 0, keepdim=True), [I([2, 3, 4], 166, -3, 3)]),
+    ('logsumexp_negative_axis', lambda a: torch.logsumexp(a, -1), [I([2, 3, 4], 167, -3, 3)]),
+    # float64 only: in float32 PyTorch's gradient exp(x - y) carries y's rounding (an ulp of 1e4 is
+    # 1e-3, so 0.4999 for 0.5), where Backprop's softmax(x) gives 0.5.
+    ('logsumexp_large', lambda a: torch.logsumexp(a, 0), [('in', t([1e4, 0.0, -5.0, 1e4], [4]))]),
+    ('clone', lambda a: torch.clone(a), [I([2, 3], 168)]),
+    ('clone_hvp', lambda a: torch.clone(a) * a, [I([2, 3], 169)]),
+    ('flip', lambda a: torch.flip(a, [0, 2]), [I([2, 3, 4], 170)]),
+    ('flip_negative', lambda a: torch.flip(a, [-1]), [I([3, 4], 171)]),
+    ('flip_hvp', lambda a: torch.tanh(torch.flip(a, [1])) * a, [I([2, 3], 172)]),
 ]
 
 # The cases also written in float32: every family (elementwise, reductions, matrix products,
@@ -237,6 +274,8 @@ FLOAT32 = [
     'index_select_hvp', 'gather_tensor_index', 'gather_hvp', 'concat_const', 'concat_hvp', 'stack_hvp',
     'index_chain',
     'mlp_mse',
+    'sin', 'cos', 'log1p_small', 'expm1', 'expm1_small', 'softplus', 'softplus_large', 'gelu', 'gelu_tanh', 'silu',
+    'elu_alpha', 'maximum_broadcast', 'minimum_ties', 'logsumexp', 'logsumexp_keepdim', 'clone_hvp', 'flip_hvp',
 ]
 
 
