@@ -282,6 +282,71 @@ BOOST_AUTO_TEST_CASE(bad_input_gives_clear_errors)
     BOOST_TEST(contains(message_of<std::logic_error>([&] { Tensor y = w * 2.0; y.requires_grad_(); }), "only leaves"));
 }
 
+// Issue 13's ops at their edges (their gradients: test_tensor_ops.cpp; their values against
+// PyTorch: test_tensor_golden.cpp). Values by hand or from PyTorch 1.13.
+BOOST_AUTO_TEST_CASE(new_ops_edges_and_errors)
+{
+    using namespace autograd;
+    const double inf = INFINITY;
+    // logsumexp: a row of -inf is -inf, an empty axis -inf, +inf stays, no overflow at 1e4.
+    const Tensor l = logsumexp(Tensor({-inf, -inf, inf, 1.0, 1e4, 1e4}, {3, 2}), 1);
+    BOOST_TEST(l.to_vector()[0] == -inf);
+    BOOST_TEST(l.to_vector()[1] == inf);
+    BOOST_TEST(l.to_vector()[2] == 1e4 + std::log(2.0), tt::tolerance(1e-15));
+    BOOST_TEST(logsumexp(Tensor::zeros({0, 3}, Dtype::Float64), 0).to_vector() == (std::vector<double>{-inf, -inf, -inf}),
+               tt::per_element());
+    BOOST_TEST(logsumexp(Tensor::scalar(2.5, Dtype::Float64), 0).item() == 2.5);
+    BOOST_TEST(logsumexp(Tensor::ones({2, 3}), 0, true).shape() == (Shape{1, 3}), tt::per_element());
+    // flip: values; clone: a copy with storage of its own.
+    const Tensor m = Tensor::arange(0, 6, 1, Dtype::Float64).reshape({2, 3});
+    BOOST_TEST(flip(m, {0, 1}).to_vector() == (std::vector<double>{5, 4, 3, 2, 1, 0}), tt::per_element());
+    BOOST_TEST(flip(m, {-1}).to_vector() == (std::vector<double>{2, 1, 0, 5, 4, 3}), tt::per_element());
+    BOOST_TEST(flip(Tensor::zeros({2, 0}), {1}).shape() == (Shape{2, 0}), tt::per_element());
+    Tensor c = clone(m);
+    c.data_ptr<double>()[0] = 9.0;
+    BOOST_TEST(m.to_vector()[0] == 0.0);
+    // maximum/minimum: NaN wins and both operands get its gradient; ties split the gradient.
+    Tensor a = Tensor({NAN, 1.0, 2.0}, {3}).requires_grad_();
+    Tensor b = Tensor({0.0, NAN, 2.0}, {3}).requires_grad_();
+    const Tensor mx = maximum(a, b);
+    BOOST_TEST(std::isnan(mx.to_vector()[0]));
+    BOOST_TEST(std::isnan(mx.to_vector()[1]));
+    BOOST_TEST(mx.to_vector()[2] == 2.0);
+    mx.sum().backward();
+    BOOST_TEST(a.grad().to_vector() == (std::vector<double>{1, 1, 0.5}), tt::per_element());
+    BOOST_TEST(b.grad().to_vector() == (std::vector<double>{1, 1, 0.5}), tt::per_element());
+    // Functions at their edges, as PyTorch: log1p(-1) = -inf, softplus is x above the threshold
+    // (no overflow), gelu(-1000) = -0 but gelu(-inf) = -inf * 0 = NaN (PyTorch's too), expm1 of a
+    // tiny x keeps its digits.
+    BOOST_TEST(log1p(Tensor({-1.0}, {1})).item() == -inf);
+    BOOST_TEST(softplus(Tensor({1000.0}, {1})).item() == 1000.0);
+    BOOST_TEST(softplus(Tensor({-1000.0}, {1})).item() == 0.0);
+    BOOST_TEST(expm1(Tensor({1e-10}, {1})).item() == 1.00000000005e-10, tt::tolerance(1e-15));
+    BOOST_TEST(gelu(Tensor({-1000.0}, {1})).item() == 0.0);
+    BOOST_TEST(std::isnan(gelu(Tensor({-inf}, {1})).item()));
+    BOOST_TEST(gelu(Tensor({inf}, {1}), GeluApproximation::Tanh).item() == inf);
+    BOOST_TEST(silu(Tensor({-1000.f}, {1})).item() == 0.0);
+    BOOST_TEST(elu(Tensor({-inf}, {1}), 0.5).item() == -0.5);
+
+    // Errors name the op and what is wrong.
+    const Tensor x = Tensor::ones({2, 3});
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)logsumexp(x, 2); }) ==
+               "logsumexp: axis 2 is out of range for shape [2, 3] (valid: -2 to 1)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)flip(x, {-3}); }) ==
+               "flip: axis -3 is out of range for shape [2, 3] (valid: -2 to 1)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)flip(x, {1, -1}); }) ==
+               "flip: dims [1, -1] name axis 1 twice (shape [2, 3])");
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)flip(Tensor::scalar(1.0), {1}); }), "flip"));
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)softplus(x, 0.0); }) ==
+               "softplus: beta must be a non-zero finite number (got 0)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)maximum(x, Tensor::ones({4})); }) ==
+               "maximum: shapes [2, 3] and [4] cannot be broadcast together (dimension 1: 3 vs 4)");
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)minimum(x, Tensor::ones({3}, Dtype::Float64)); }),
+                        "minimum: dtypes float32 and float64 differ"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)sin(Tensor()); }), "sin"));
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)clone(Tensor()); }), "clone"));
+}
+
 BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op)
 {
     Tensor x = Tensor({1.0, -1.0, 2.0}, {3}).requires_grad_();
