@@ -245,6 +245,8 @@ template <class Better> Tensor extreme_axis(TensorOp op, const Tensor& x, std::i
     auto index = std::make_shared<const std::vector<std::int64_t>>(arg_extreme(x, l, better));
     Tensor out = gather_values(x, l, *index, reduced_shape(x.shape(), a, keepdim));
     const Shape shape = x.shape();
+    // NOTE: x is saved only for step_scale to name it as the input the gradient depends on (with
+    // derivative 0) under create_graph; the values come from the indices.
     return detail::record(op, out, {&x}, {x}, [index, shape, a, keepdim](const Tensor& g, const TensorNode& n) {
         return TensorList{
             detail::step_scale(unreduce(g, shape, a, keepdim), index_mask(*index, shape, a, g.dtype()), saved(n, 0))};
