@@ -345,6 +345,24 @@ BOOST_AUTO_TEST_CASE(new_ops_edges_and_errors)
                         "minimum: dtypes float32 and float64 differ"));
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)sin(Tensor()); }), "sin"));
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)clone(Tensor()); }), "clone"));
+
+    // Several axes, and running sums: values by hand.
+    const Tensor r = Tensor::arange(0, 24, 1, Dtype::Float64).reshape({2, 3, 4});
+    BOOST_TEST(sum(r, Shape{0, 2}).to_vector() == (std::vector<double>{60, 92, 124}), tt::per_element());
+    BOOST_TEST(sum(r, Shape{2, 0}, true).shape() == (Shape{1, 3, 1}), tt::per_element());
+    BOOST_TEST(mean(r, Shape{1, 2}).to_vector() == (std::vector<double>{5.5, 17.5}), tt::per_element());
+    BOOST_TEST(cumsum(m, 1).to_vector() == (std::vector<double>{0, 1, 3, 3, 7, 12}), tt::per_element());
+    BOOST_TEST(cumsum(m, 0).to_vector() == (std::vector<double>{0, 1, 2, 3, 5, 7}), tt::per_element());
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)sum(x, Shape{1, -1}); }) ==
+               "sum: axes [1, -1] name axis 1 twice (shape [2, 3])");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)sum(x, Shape{}); }) ==
+               "sum: no axes given for shape [2, 3] (call sum(x) to reduce every element)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)mean(x, Shape{0, 5}); }) ==
+               "mean: axis 5 is out of range for shape [2, 3] (valid: -2 to 1)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)mean(Tensor::ones({2, 0}), Shape{0, 1}); }) ==
+               "mean: axis 1 of shape [2, 0] is empty");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)cumsum(x, -3); }) ==
+               "cumsum: axis -3 is out of range for shape [2, 3] (valid: -2 to 1)");
 }
 
 BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op)

@@ -318,6 +318,13 @@ const std::map<std::string, CaseFunction>& table()
         {"flip", [](const V& x, const V&) { return flip(x[0], {0, 2}); }},
         {"flip_negative", [](const V& x, const V&) { return flip(x[0], {-1}); }},
         {"flip_hvp", [](const V& x, const V&) { return tanh(flip(x[0], {1})) * x[0]; }},
+        {"sum_axes", [](const V& x, const V&) { return sum(x[0], Shape{0, 2}); }},
+        {"sum_axes_keepdim", [](const V& x, const V&) { return sum(x[0], Shape{-1, 1}, true); }},
+        {"mean_axes", [](const V& x, const V&) { return mean(x[0], Shape{1, 2}); }},
+        {"mean_axes_hvp", [](const V& x, const V&) { return tanh(mean(x[0], Shape{0, 1}, true)) * x[0]; }},
+        {"cumsum", [](const V& x, const V&) { return cumsum(x[0], 1); }},
+        {"cumsum_axis0", [](const V& x, const V&) { return cumsum(x[0], 0); }},
+        {"cumsum_hvp", [](const V& x, const V&) { return tanh(cumsum(x[0], -1)) * x[0]; }},
     };
     return cases;
 }
@@ -348,7 +355,7 @@ const std::set<std::string>& float32_cases()
         // issue 13's ops
         "sin", "cos", "log1p_small", "expm1", "expm1_small", "softplus", "softplus_large", "gelu", "gelu_tanh", "silu",
         "elu_alpha", "maximum_broadcast", "minimum_ties", "logsumexp", "logsumexp_keepdim", "clone_hvp",
-        "flip_hvp"};
+        "flip_hvp", "sum_axes_keepdim", "mean_axes_hvp", "cumsum_axis0", "cumsum_hvp"};
     return names;
 }
 

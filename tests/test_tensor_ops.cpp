@@ -240,6 +240,21 @@ Cases reduce_cases()
                  {leaf({800.0, 801.5, -3.0, -900.0, -901.0, -899.5}, {2, 3})}});
     c.push_back({"logsumexp * x", [](const V& x) { return logsumexp(x[0] * x[1], 0) * x[1]; },
                  {leaf({4, 3}, gen), leaf({3}, gen)}});
+    // sum and mean over several axes, cumsum
+    const Tensor w = leaf({2, 3, 4}, gen);
+    c.push_back({"sum axes 0, 2", [](const V& x) { return sum(x[0], Shape{0, 2}); }, {w}});
+    c.push_back({"sum axes -1, 0 keepdim", [](const V& x) { return sum(x[0], Shape{-1, 0}, true); }, {w}});
+    c.push_back({"sum every axis", [](const V& x) { return sum(x[0], Shape{2, 1, 0}); }, {w}});
+    c.push_back({"sum one axis of a 0-d tensor", [](const V& x) { return sum(x[0], Shape{-1}); }, {leaf({}, gen)}});
+    c.push_back({"sum axes of an empty tensor", [](const V& x) { return sum(x[0], Shape{1, 2}) * x[1]; },
+                 {leaf({2, 0, 3}, gen), leaf({2}, gen)}});
+    c.push_back({"mean axes 1, 2", [](const V& x) { return mean(x[0], Shape{1, 2}); }, {w}});
+    c.push_back({"mean axes keepdim, squared", [](const V& x) { return pow(mean(x[0], Shape{0, 1}, true), 2.0); }, {w}});
+    for (std::int64_t axis : {0, 1, -1})
+        c.push_back({"cumsum axis " + std::to_string(axis), [=](const V& x) { return cumsum(x[0], axis); }, {w}});
+    c.push_back({"cumsum 1-d", [](const V& x) { return cumsum(x[0], 0); }, {leaf({5}, gen)}});
+    c.push_back({"cumsum 0-d", [](const V& x) { return cumsum(x[0], 0); }, {leaf({}, gen)}});
+    c.push_back({"cumsum cubed", [](const V& x) { return pow(cumsum(x[0], 1), 3.0); }, {leaf({2, 3}, gen)}});
     return c;
 }
 

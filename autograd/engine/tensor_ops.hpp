@@ -19,8 +19,8 @@
 // three are "mul" to the user (PyTorch's MulBackward0 for each). Functions that record no node of
 // their own are not in the list, and their errors name the function: the comparisons, argmax,
 // argmin and one_hot (not differentiable: their results are constants), squeeze and unsqueeze (a
-// reshape), expand (broadcast_to), stack (concat), and var, std, mean over an axis and flatten
-// (compositions of listed ops).
+// reshape), expand (broadcast_to), stack (concat), and var, std, mean over an axis or several,
+// and flatten (compositions of listed ops).
 #pragma once
 
 #include "autograd/engine/op_symbols.hpp"
@@ -75,6 +75,8 @@ namespace autograd {
     /* ops/reduce.cpp */                                                                           \
     X(Sum, "sum", "Σ", true)                                                                       \
     X(SumAxis, "sum", "Σ", true)                                                                   \
+    X(SumAxes, "sum", "Σ", true)                /* over several axes */                            \
+    X(CumSum, "cumsum", "cumsum", true)                                                            \
     X(Mean, "mean", "mean", true)                                                                  \
     X(Max, "max", "max", false)                                                                    \
     X(MaxAxis, "max", "max", false)                                                                \

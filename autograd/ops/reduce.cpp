@@ -335,6 +335,113 @@ Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim)
     return sum(x, a, keepdim) * (1.0 / static_cast<double>(x.shape()[a]));
 }
 
+namespace {
+
+// The axes of `x` that `axes` names, from 0, in increasing order; throws naming the op, the
+// axes and the shape for an empty list, an axis out of range or one given twice.
+std::vector<std::int64_t> checked_axes(std::string_view op, const Tensor& x, const Shape& axes)
+{
+    if (axes.empty())
+        throw std::invalid_argument(fmt::format("{}: no axes given for shape {} (call {}(x) to reduce every element)",
+                                                op, to_string(x.shape()), op));
+    std::vector<std::int64_t> out;
+    for (std::int64_t axis : axes) {
+        const std::int64_t a = normalize_axis(op, axis, x.shape());
+        if (std::find(out.begin(), out.end(), a) != out.end())
+            throw std::invalid_argument(fmt::format("{}: axes {} name axis {} twice (shape {})", op, to_string(axes), a,
+                                                    to_string(x.shape())));
+        out.push_back(a);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// `shape` with the size of each of `axes` (sorted) set to 1, or those axes removed.
+Shape reduced_shape(Shape s, const std::vector<std::int64_t>& axes, bool keepdim)
+{
+    for (auto it = axes.rbegin(); it != axes.rend(); ++it)
+        s = reduced_shape(std::move(s), *it, keepdim);
+    return s;
+}
+
+} // namespace
+
+// y = sum of x over the axes;  dx = g with the axes restored, stretched. One node: the kernel
+// runs once per axis, on plain tensors (the innermost axis first).
+Tensor sum(const Tensor& x, const Shape& axes, bool keepdim)
+{
+    constexpr std::string_view op = op_name(TensorOp::SumAxes);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) { // a 0-d tensor's one axis, named once: the sum is itself
+        if (axes.size() != 1)
+            throw std::invalid_argument(fmt::format("{}: axes {} for a 0-d tensor, which has the one axis 0 (or -1)", op,
+                                                    to_string(axes)));
+        return sum(x, axes[0], keepdim);
+    }
+    const std::vector<std::int64_t> sorted = checked_axes(op, x, axes);
+    Tensor out = x;
+    for (auto it = sorted.rbegin(); it != sorted.rend(); ++it)
+        out = sum_axis_kernel(out, *it, true);
+    if (!keepdim)
+        out = out.reshape(reduced_shape(x.shape(), sorted, false));
+    const Shape kept = reduced_shape(x.shape(), sorted, true);
+    return detail::record(TensorOp::SumAxes, out, {&x}, {}, [kept](const Tensor& g, const TensorNode& n) {
+        return TensorList{broadcast_to(g.reshape(kept), detail::input_shape(n, 0))};
+    });
+}
+
+Tensor mean(const Tensor& x, const Shape& axes, bool keepdim)
+{
+    constexpr std::string_view op = op_name(TensorOp::Mean);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) {
+        if (axes.size() != 1)
+            throw std::invalid_argument(fmt::format("{}: axes {} for a 0-d tensor, which has the one axis 0 (or -1)", op,
+                                                    to_string(axes)));
+        return mean(x, axes[0], keepdim);
+    }
+    double n = 1.0;
+    for (std::int64_t a : checked_axes(op, x, axes)) {
+        if (x.shape()[static_cast<std::size_t>(a)] == 0)
+            throw std::invalid_argument(fmt::format("{}: axis {} of shape {} is empty", op, a, to_string(x.shape())));
+        n *= static_cast<double>(x.shape()[static_cast<std::size_t>(a)]);
+    }
+    return sum(x, axes, keepdim) * (1.0 / n);
+}
+
+// y_k = x_0 + ... + x_k along the axis;  dx_j = g_j + ... + g_last: the running sum of g from the
+// end (flip, cumsum, flip)
+Tensor cumsum(const Tensor& x, std::int64_t axis)
+{
+    constexpr std::string_view op = op_name(TensorOp::CumSum);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) { // PyTorch: the one axis of a 0-d tensor; the running sum of one element
+        check_scalar_axis(op, axis);
+        return cumsum(x.reshape({1}), 0).reshape({});
+    }
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
+    const AxisView l = axis_view(x.shape(), a);
+    Tensor out = detail::empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        std::vector<double> acc(static_cast<std::size_t>(l.inner));
+        for (std::int64_t o = 0; o < l.outer; ++o) {
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (std::int64_t k = 0; k < l.size; ++k) {
+                const std::int64_t base = (o * l.size + k) * l.inner;
+                for (std::int64_t i = 0; i < l.inner; ++i) {
+                    acc[static_cast<std::size_t>(i)] += static_cast<double>(px[base + i]);
+                    po[base + i] = static_cast<T>(acc[static_cast<std::size_t>(i)]);
+                }
+            }
+        }
+    });
+    return detail::record(TensorOp::CumSum, out, {&x}, {}, [a](const Tensor& g, const TensorNode&) {
+        return TensorList{flip(cumsum(flip(g, {a}), a), {a})};
+    });
+}
+
 // y = log sum_k e^(x_k) along the axis, as m + log sum_k e^(x_k - m) with m the largest x_k (no
 // overflow; an infinite m is taken as 0, so that a row of -inf gives -inf and a +inf gives +inf,
 // as PyTorch);  dx = g e^(x - y) = g softmax(x) along the axis

@@ -18,6 +18,8 @@
 //   index_select and gather accept such tensors as indices.
 #pragma once
 
+#include "autograd/shape.hpp"
+
 #include <cstdint>
 
 namespace autograd {
@@ -27,8 +29,15 @@ class Tensor;
 /// Sum of all elements (0-d), or over one axis.
 Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim = false);
+/// Sum over several axes at once (torch.sum(x, dim=(0, 2))), in any order, none twice. An empty
+/// list is refused (PyTorch's dim=[] would sum every element: call sum(x) for that).
+Tensor sum(const Tensor& x, const Shape& axes, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim = false);
+/// Mean over several axes, as sum over several axes (none of them may be empty).
+Tensor mean(const Tensor& x, const Shape& axes, bool keepdim = false);
+/// Running sums along `axis`: y_k = x_0 + ... + x_k (torch.cumsum); accumulated in double.
+Tensor cumsum(const Tensor& x, std::int64_t axis);
 
 /// The largest element (NaN if any is NaN).
 Tensor max(const Tensor& x);

@@ -257,6 +257,13 @@ CASES = [
     ('flip', lambda a: torch.flip(a, [0, 2]), [I([2, 3, 4], 170)]),
     ('flip_negative', lambda a: torch.flip(a, [-1]), [I([3, 4], 171)]),
     ('flip_hvp', lambda a: torch.tanh(torch.flip(a, [1])) * a, [I([2, 3], 172)]),
+    ('sum_axes', lambda a: a.sum((0, 2)), [I([2, 3, 4], 173)]),
+    ('sum_axes_keepdim', lambda a: a.sum((-1, 1), keepdim=True), [I([2, 3, 4], 174)]),
+    ('mean_axes', lambda a: a.mean((1, 2)), [I([2, 3, 4], 175)]),
+    ('mean_axes_hvp', lambda a: torch.tanh(a.mean((0, 1), keepdim=True)) * a, [I([2, 3, 2], 176)]),
+    ('cumsum', lambda a: torch.cumsum(a, 1), [I([3, 4], 177)]),
+    ('cumsum_axis0', lambda a: torch.cumsum(a, 0), [I([2, 3, 4], 178)]),
+    ('cumsum_hvp', lambda a: torch.tanh(torch.cumsum(a, -1)) * a, [I([2, 3], 179)]),
 ]
 
 # The cases also written in float32: every family (elementwise, reductions, matrix products,
@@ -276,6 +283,7 @@ FLOAT32 = [
     'mlp_mse',
     'sin', 'cos', 'log1p_small', 'expm1', 'expm1_small', 'softplus', 'softplus_large', 'gelu', 'gelu_tanh', 'silu',
     'elu_alpha', 'maximum_broadcast', 'minimum_ties', 'logsumexp', 'logsumexp_keepdim', 'clone_hvp', 'flip_hvp',
+    'sum_axes_keepdim', 'mean_axes_hvp', 'cumsum_axis0', 'cumsum_hvp',
 ]
 
 
