@@ -363,6 +363,19 @@ BOOST_AUTO_TEST_CASE(new_ops_edges_and_errors)
                "mean: axis 1 of shape [2, 0] is empty");
     BOOST_TEST(message_of<std::invalid_argument>([&] { (void)cumsum(x, -3); }) ==
                "cumsum: axis -3 is out of range for shape [2, 3] (valid: -2 to 1)");
+
+    // prod: empty is 1; gradients exact with zeros (PyTorch: [0, 0, 0, 6] for one zero, zeros
+    // for two).
+    BOOST_TEST(prod(Tensor::zeros({0}, Dtype::Float64)).item() == 1.0);
+    BOOST_TEST(prod(r, 2).to_vector()[1] == 4.0 * 5 * 6 * 7);
+    Tensor z1 = Tensor({1.0, 2.0, 3.0, 0.0}, {4}).requires_grad_();
+    prod(z1).backward();
+    BOOST_TEST(z1.grad().to_vector() == (std::vector<double>{0, 0, 0, 6}), tt::per_element());
+    Tensor z2 = Tensor({0.0, 2.0, 0.0, 3.0}, {2, 2}).requires_grad_();
+    prod(z2, 1).sum().backward();
+    BOOST_TEST(z2.grad().to_vector() == (std::vector<double>{2, 0, 3, 0}), tt::per_element());
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)prod(x, 2); }) ==
+               "prod: axis 2 is out of range for shape [2, 3] (valid: -2 to 1)");
 }
 
 BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op)

@@ -325,6 +325,12 @@ const std::map<std::string, CaseFunction>& table()
         {"cumsum", [](const V& x, const V&) { return cumsum(x[0], 1); }},
         {"cumsum_axis0", [](const V& x, const V&) { return cumsum(x[0], 0); }},
         {"cumsum_hvp", [](const V& x, const V&) { return tanh(cumsum(x[0], -1)) * x[0]; }},
+        {"prod", [](const V& x, const V&) { return prod(x[0]); }},
+        {"prod_axis", [](const V& x, const V&) { return prod(x[0], 1); }},
+        {"prod_axis_keepdim", [](const V& x, const V&) { return prod(x[0], 0, true); }},
+        {"prod_one_zero", [](const V& x, const V&) { return prod(x[0]); }},
+        {"prod_two_zeros", [](const V& x, const V&) { return prod(x[0]); }},
+        {"prod_axis_zeros", [](const V& x, const V&) { return prod(x[0], 1); }},
     };
     return cases;
 }
@@ -355,7 +361,8 @@ const std::set<std::string>& float32_cases()
         // issue 13's ops
         "sin", "cos", "log1p_small", "expm1", "expm1_small", "softplus", "softplus_large", "gelu", "gelu_tanh", "silu",
         "elu_alpha", "maximum_broadcast", "minimum_ties", "logsumexp", "logsumexp_keepdim", "clone_hvp",
-        "flip_hvp", "sum_axes_keepdim", "mean_axes_hvp", "cumsum_axis0", "cumsum_hvp"};
+        "flip_hvp", "sum_axes_keepdim", "mean_axes_hvp", "cumsum_axis0", "cumsum_hvp", "prod",
+        "prod_axis_keepdim", "prod_axis_zeros"};
     return names;
 }
 

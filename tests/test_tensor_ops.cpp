@@ -255,6 +255,24 @@ Cases reduce_cases()
     c.push_back({"cumsum 1-d", [](const V& x) { return cumsum(x[0], 0); }, {leaf({5}, gen)}});
     c.push_back({"cumsum 0-d", [](const V& x) { return cumsum(x[0], 0); }, {leaf({}, gen)}});
     c.push_back({"cumsum cubed", [](const V& x) { return pow(cumsum(x[0], 1), 3.0); }, {leaf({2, 3}, gen)}});
+    // prod, at random points and with one, two and three zeros in a slice (second derivatives
+    // exact there too: the product of all but two elements)
+    c.push_back({"prod", [](const V& x) { return prod(x[0]); }, {leaf({2, 3}, gen, 0.5, 1.5)}});
+    c.push_back({"prod mixed signs", [](const V& x) { return prod(x[0]); }, {leaf({4}, gen)}});
+    c.push_back({"prod 0-d", [](const V& x) { return prod(x[0]); }, {leaf({}, gen)}});
+    c.push_back({"prod empty", [](const V& x) { return prod(x[0]) * x[1]; }, {leaf({0, 2}, gen), leaf({2}, gen)}});
+    c.push_back({"prod one zero", [](const V& x) { return prod(x[0]); }, {leaf({0.7, 0.0, -1.3, 0.9}, {4})}});
+    c.push_back({"prod two zeros", [](const V& x) { return prod(x[0]); }, {leaf({0.0, 0.8, 0.0, 1.2}, {2, 2})}});
+    c.push_back({"prod three zeros", [](const V& x) { return prod(x[0]); }, {leaf({0.0, 0.0, 1.5, 0.0}, {4})}});
+    for (std::int64_t axis : {0, 1, -1})
+        for (bool keepdim : {false, true})
+            c.push_back({"prod axis " + std::to_string(axis) + (keepdim ? " keepdim" : ""),
+                         [=](const V& x) { return prod(x[0], axis, keepdim); }, {w}});
+    c.push_back({"prod axis with zeros", [](const V& x) { return prod(x[0], 1); },
+                 {leaf({0.0, 0.5, 1.5, 0.0, 0.0, 2.0, 0.0, -0.5, 0.0, 0.0, 1.1, 0.9, 0.4, 0.0, -0.3, 0.0}, {4, 4})}});
+    c.push_back({"prod axis 0 of [3, 2] with a zero", [](const V& x) { return prod(x[0], 0) * x[0].sum(); },
+                 {leaf({0.5, 0.0, -1.5, 0.9, 1.2, 0.7}, {3, 2})}});
+    c.push_back({"prod over a 0-d tensor's axis", [](const V& x) { return prod(x[0], 0, true); }, {leaf({}, gen)}});
     return c;
 }
 

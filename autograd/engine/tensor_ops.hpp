@@ -77,6 +77,8 @@ namespace autograd {
     X(SumAxis, "sum", "Σ", true)                                                                   \
     X(SumAxes, "sum", "Σ", true)                /* over several axes */                            \
     X(CumSum, "cumsum", "cumsum", true)                                                            \
+    X(Prod, "prod", "∏", true)                                                                     \
+    X(ProdAxis, "prod", "∏", true)                                                                 \
     X(Mean, "mean", "mean", true)                                                                  \
     X(Max, "max", "max", false)                                                                    \
     X(MaxAxis, "max", "max", false)                                                                \

@@ -442,6 +442,112 @@ Tensor cumsum(const Tensor& x, std::int64_t axis)
     });
 }
 
+namespace {
+
+// For every element of x, the product of the other elements of its slice along `axis`: the
+// product of those before it times that of those after it, so no division (exact with zeros).
+Tensor product_of_others(const Tensor& x, std::int64_t axis)
+{
+    const AxisView l = axis_view(x.shape(), axis);
+    Tensor out = detail::empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        std::vector<double> before(static_cast<std::size_t>(l.size));
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                const std::int64_t base = o * l.size * l.inner + i;
+                double p = 1.0;
+                for (std::int64_t k = 0; k < l.size; ++k) {
+                    before[static_cast<std::size_t>(k)] = p;
+                    p *= static_cast<double>(px[base + k * l.inner]);
+                }
+                p = 1.0;
+                for (std::int64_t k = l.size; k-- > 0;) {
+                    po[base + k * l.inner] = static_cast<T>(before[static_cast<std::size_t>(k)] * p);
+                    p *= static_cast<double>(px[base + k * l.inner]);
+                }
+            }
+    });
+    return out;
+}
+
+// The same times gu (g stretched to x's shape), as recorded ops for create_graph, so that second
+// derivatives are exact where x has zeros too. Per slice, with p the product of its non-zero
+// elements and c the number of zeros:
+//   c = 0: x_i gets p / x_i.
+//   c = 1: the zero gets p; x_i gets z p / x_i, z the zero itself (0, but its derivative in z is
+//          the product of the others but x_i, as it must be).
+//   c = 2: each zero gets the other zero times p; the rest 0 (every product left has a zero).
+//   c > 2: all 0, first and second derivatives alike.
+Tensor product_of_others_recorded(const Tensor& gu, const Tensor& x, std::int64_t axis)
+{
+    const Tensor zero = Tensor::scalar(0.0, x.dtype()), one = Tensor::scalar(1.0, x.dtype());
+    const Tensor is_zero = eq(x, 0.0);             // constants: where the zeros are, and how many
+    const Tensor count = sum(is_zero, axis, true); // per slice
+    const Tensor safe = where(is_zero, one, x);
+    const Tensor p = prod(safe, axis, true);
+    const Tensor z = sum(where(is_zero, x, zero), axis, true); // the zeros, summed: 0, differentiable
+    const Tensor at_zero = where(eq(count, 1.0), p, where(eq(count, 2.0), (z - x) * p, zero));
+    const Tensor elsewhere = where(eq(count, 0.0), p / safe, where(eq(count, 1.0), z * p / safe, zero));
+    return gu * where(is_zero, at_zero, elsewhere);
+}
+
+// The product of each slice of x along `axis` (as [outer, size, inner]), in double.
+Tensor prod_kernel(const Tensor& x, const AxisView& l, Shape shape)
+{
+    Tensor out = detail::empty(std::move(shape), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                double p = 1.0;
+                for (std::int64_t k = 0; k < l.size; ++k)
+                    p *= static_cast<double>(px[(o * l.size + k) * l.inner + i]);
+                po[o * l.inner + i] = static_cast<T>(p);
+            }
+    });
+    return out;
+}
+
+} // namespace
+
+// y = prod_i x_i;  dx_i = g prod_{j != i} x_j
+Tensor prod(const Tensor& x)
+{
+    detail::check_defined(TensorOp::Prod, x);
+    const std::int64_t n = x.numel();
+    Tensor out = prod_kernel(x, {1, n, 1}, {});
+    return detail::record(TensorOp::Prod, out, {&x}, {x}, [n](const Tensor& g, const TensorNode& node) {
+        const Tensor& x = saved(node, 0);
+        const Tensor flat = x.reshape({n});
+        if (is_grad_enabled())
+            return TensorList{product_of_others_recorded(broadcast_to(g.reshape({1}), Shape{n}), flat, 0).reshape(x.shape())};
+        return TensorList{(g * product_of_others(flat, 0)).reshape(x.shape())};
+    });
+}
+
+// y_j = prod_k x_jk (along one axis);  dx_jk = g_j prod_{l != k} x_jl
+Tensor prod(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    constexpr std::string_view op = op_name(TensorOp::ProdAxis);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) { // the one axis of a 0-d tensor: the product of one element is itself
+        check_scalar_axis(op, axis);
+        return prod(x.reshape({1}), 0, false);
+    }
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
+    Tensor out = prod_kernel(x, axis_view(x.shape(), a), reduced_shape(x.shape(), a, keepdim));
+    return detail::record(TensorOp::ProdAxis, out, {&x}, {x}, [a, keepdim](const Tensor& g, const TensorNode& n) {
+        const Tensor& x = saved(n, 0);
+        const Tensor gu = unreduce(g, x.shape(), a, keepdim);
+        if (is_grad_enabled())
+            return TensorList{product_of_others_recorded(gu, x, a)};
+        return TensorList{gu * product_of_others(x, a)};
+    });
+}
+
 // y = log sum_k e^(x_k) along the axis, as m + log sum_k e^(x_k - m) with m the largest x_k (no
 // overflow; an infinite m is taken as 0, so that a row of -inf gives -inf and a +inf gives +inf,
 // as PyTorch);  dx = g e^(x - y) = g softmax(x) along the axis

@@ -36,6 +36,11 @@ Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim = false);
 /// Mean over several axes, as sum over several axes (none of them may be empty).
 Tensor mean(const Tensor& x, const Shape& axes, bool keepdim = false);
+/// Product of all elements (0-d; 1 for an empty tensor), or along one axis; accumulated in
+/// double. Gradient as PyTorch's, exact where x has zeros: each element gets the product of the
+/// others (no division), and so do second derivatives.
+Tensor prod(const Tensor& x);
+Tensor prod(const Tensor& x, std::int64_t axis, bool keepdim = false);
 /// Running sums along `axis`: y_k = x_0 + ... + x_k (torch.cumsum); accumulated in double.
 Tensor cumsum(const Tensor& x, std::int64_t axis);
 

@@ -264,6 +264,17 @@ CASES = [
     ('cumsum', lambda a: torch.cumsum(a, 1), [I([3, 4], 177)]),
     ('cumsum_axis0', lambda a: torch.cumsum(a, 0), [I([2, 3, 4], 178)]),
     ('cumsum_hvp', lambda a: torch.tanh(torch.cumsum(a, -1)) * a, [I([2, 3], 179)]),
+    ('prod', torch.prod, [I([2, 3], 180, 0.5, 1.5)]),
+    ('prod_axis', lambda a: torch.prod(a, 1), [I([3, 4], 181)]),
+    ('prod_axis_keepdim', lambda a: torch.prod(a, 0, keepdim=True), [I([2, 3, 4], 182)]),
+    ('prod_one_zero', torch.prod, [('in', t([0.7, 0.0, -1.3, 0.9], [4]))]),
+    # First derivatives only: with two zeros PyTorch's prod over all elements returns a constant
+    # zero gradient, so its second derivative is 0 where the true one (each zero's gradient is
+    # the other zero times 0.96) is not; Backprop's matches finite differences (test_tensor_ops).
+    # prod_axis_zeros (two zeros per row, through PyTorch's cumprod formula) agrees to second order.
+    ('prod_two_zeros', torch.prod, [('in', t([0.0, 0.8, 0.0, 1.2], [2, 2]))], False),
+    ('prod_axis_zeros', lambda a: torch.prod(a, 1),
+     [('in', t([0.0, 0.5, 1.5, 0.0, 0.0, 2.0, 0.0, -0.5, 0.0, 0.0, 1.1, 0.9, 0.4, 0.0, -0.3, 0.0], [4, 4]))]),
 ]
 
 # The cases also written in float32: every family (elementwise, reductions, matrix products,
@@ -283,7 +294,8 @@ FLOAT32 = [
     'mlp_mse',
     'sin', 'cos', 'log1p_small', 'expm1', 'expm1_small', 'softplus', 'softplus_large', 'gelu', 'gelu_tanh', 'silu',
     'elu_alpha', 'maximum_broadcast', 'minimum_ties', 'logsumexp', 'logsumexp_keepdim', 'clone_hvp', 'flip_hvp',
-    'sum_axes_keepdim', 'mean_axes_hvp', 'cumsum_axis0', 'cumsum_hvp',
+    'sum_axes_keepdim', 'mean_axes_hvp', 'cumsum_axis0', 'cumsum_hvp', 'prod', 'prod_axis_keepdim',
+    'prod_axis_zeros',
 ]
 
 
