@@ -188,6 +188,16 @@ BOOST_AUTO_TEST_CASE(create_graph_through_piecewise_ops_gives_zero_second_deriva
             BOOST_TEST(h.to_vector() == (std::vector<double>{0, 0, 0}), tt::per_element());
         }
     }
+    { // elu above 0 alone: a factor 1 that still depends on x; at x = 1000 nothing overflows
+      // (anomaly mode would name an Inf). d/dx = [1, e^-1], d2/dx2 = [0, e^-1].
+        autograd::DetectAnomalyGuard anomaly;
+        Tensor x = Tensor({1000.0, -1.0}, {2}).requires_grad_();
+        const Tensor g = autograd::grad({elu(x).sum()}, {x}, {}, {.create_graph = true})[0];
+        BOOST_TEST(g.requires_grad());
+        BOOST_TEST(g.to_vector() == (std::vector<double>{1, std::exp(-1.0)}), tt::per_element());
+        BOOST_TEST(autograd::grad({g.sum()}, {x})[0].to_vector() == (std::vector<double>{0, std::exp(-1.0)}),
+                   tt::per_element());
+    }
     // Beside a smooth path the zero adds nothing: d/dx (relu(x) + x^2) = [x > 0] + 2x, then 2.
     Tensor x = Tensor({-0.5, 0.5}, {2}).requires_grad_();
     const Tensor g = autograd::grad({(relu(x) + x * x).sum()}, {x}, {}, {.create_graph = true})[0];

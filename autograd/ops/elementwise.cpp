@@ -506,8 +506,11 @@ Tensor elu(const Tensor& x, double alpha)
     });
     return detail::record(TensorOp::Elu, out, {&x}, {x}, [alpha](const Tensor& g, const TensorNode& n) {
         const Tensor& x = saved(n, 0);
-        if (is_grad_enabled()) // create_graph: alpha e^x recorded; the factor depends on x even where it is 1
-            return TensorList{g * where(gt(x, 0.0), Tensor::scalar(1.0, x.dtype()), exp(x) * alpha)};
+        if (is_grad_enabled()) { // create_graph: alpha e^x recorded; the factor depends on x even where it is 1
+            // e^min(x, 0): where() does not use it for x > 0, and it must not overflow there
+            const Tensor e = exp(clamp(x, std::nullopt, 0.0)) * alpha;
+            return TensorList{g * where(gt(x, 0.0), Tensor::scalar(1.0, x.dtype()), e)};
+        }
         return TensorList{broadcast_binary(TensorOp::Elu, g, x, [alpha](auto gv, auto xv) {
             using T = decltype(gv);
             return xv > T(0) ? gv : gv * static_cast<T>(alpha) * detail::exp_of(xv);
