@@ -347,6 +347,8 @@ BOOST_AUTO_TEST_CASE(new_ops_edges_and_errors)
     BOOST_TEST(message_of<std::invalid_argument>([&] { (void)flip(x, {1, -1}); }) ==
                "flip: dims [1, -1] name axis 1 twice (shape [2, 3])");
     BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)flip(Tensor::scalar(1.0), {1}); }), "flip"));
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)flip(Tensor::scalar(1.0), {0, -1}); }) ==
+               "flip: dims [0, -1] name axis 0 twice (shape [])");
     BOOST_TEST(message_of<std::invalid_argument>([&] { (void)softplus(x, 0.0); }) ==
                "softplus: beta must be a non-zero finite number (got 0)");
     BOOST_TEST(message_of<std::invalid_argument>([&] { (void)maximum(x, Tensor::ones({4})); }) ==

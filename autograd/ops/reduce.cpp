@@ -1,5 +1,6 @@
-// Reductions: sum and mean, max and min (and the indices argmax/argmin give), var and std, over
-// all elements or one axis; each op's forward and, under it, its backward.
+// Reductions: sum and mean, max and min (and the indices argmax/argmin give), var and std,
+// logsumexp and prod, over all elements or one axis (sum and mean over several too), and cumsum;
+// each op's forward and, under it, its backward.
 //
 // Conventions as in elementwise.cpp: g is the gradient of the output; backward formulas are
 // Tensor expressions so create_graph records them. The gradient of a reduction over an axis is g

@@ -1,5 +1,5 @@
-// Reductions of tensors: sum, mean, max/min and their indices, var and std. Included by
-// tensor.hpp.
+// Reductions of tensors: sum, mean, max/min and their indices, var and std, logsumexp, prod, and
+// the running sum cumsum. Included by tensor.hpp.
 //
 //   Tensor loss = ((y - target) * (y - target)).mean();     // 0-d
 //   Tensor per_row = sum(x, 1);                              // [N, C] -> [N]

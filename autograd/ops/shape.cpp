@@ -293,15 +293,14 @@ Tensor flip(const Tensor& x, const Shape& dims)
     Shape strides = contiguous_strides(s), axes;
     std::int64_t start = 0;
     for (std::int64_t d : dims) {
-        if (s.empty()) { // a 0-d tensor has the one axis 0 (or -1), as PyTorch's flip allows
-            detail::check_scalar_axis(op, d);
-            continue;
-        }
-        const std::int64_t a = normalize_axis(op, d, s);
+        // A 0-d tensor has the one axis 0 (or -1), as PyTorch's flip allows; flipping it is a copy.
+        const std::int64_t a = s.empty() ? (detail::check_scalar_axis(op, d), 0) : normalize_axis(op, d, s);
         if (std::find(axes.begin(), axes.end(), a) != axes.end())
             throw std::invalid_argument(fmt::format("{}: dims {} name axis {} twice (shape {})", op, to_string(dims), a,
                                                     to_string(s)));
         axes.push_back(a);
+        if (s.empty())
+            continue;
         const auto ua = static_cast<std::size_t>(a);
         start += std::max<std::int64_t>(s[ua] - 1, 0) * strides[ua];
         strides[ua] = -strides[ua];
