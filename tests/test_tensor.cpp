@@ -175,6 +175,11 @@ BOOST_AUTO_TEST_CASE(create_graph_through_piecewise_ops_gives_zero_second_deriva
         {"max axis", [](const Tensor& x) { return max(x.reshape({1, 3}), 1); }, {0, 1, 0}},
         {"min", [](const Tensor& x) { return min(x); }, {0, 0, 1}},
         {"min axis keepdim", [](const Tensor& x) { return min(x.reshape({3, 1}), 1, true); }, {1, 1, 1}},
+        {"linear + relu, fused", // z = 2x - 0.1: [-0.1, 0.1, -0.5]
+         [](const Tensor& x) {
+             return linear(x.reshape({3, 1}), Tensor({2.0}, {1, 1}), Tensor({-0.1}, {1}), Activation::Relu);
+         },
+         {0, 2, 0}},
     };
     for (const Piecewise& op : ops) {
         BOOST_TEST_CONTEXT(op.name)
