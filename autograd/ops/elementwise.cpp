@@ -442,11 +442,13 @@ Tensor gelu_second_derivative(const Tensor& x, GeluApproximation a)
 // y = g gelu'(x);  dg = gg gelu'(x),  dx = gg g gelu''(x)
 Tensor gelu_backward(const Tensor& g, const Tensor& x, GeluApproximation a)
 {
-    Tensor out = a == GeluApproximation::Tanh
-                     ? broadcast_binary(TensorOp::GeluBackward, g, x,
-                                        [](auto gv, auto xv) { return gv * gelu_derivative<GeluApproximation::Tanh>(xv); })
-                     : broadcast_binary(TensorOp::GeluBackward, g, x,
-                                        [](auto gv, auto xv) { return gv * gelu_derivative<GeluApproximation::None>(xv); });
+    Tensor out;
+    if (a == GeluApproximation::Tanh)
+        out = broadcast_binary(TensorOp::GeluBackward, g, x,
+                               [](auto gv, auto xv) { return gv * gelu_derivative<GeluApproximation::Tanh>(xv); });
+    else
+        out = broadcast_binary(TensorOp::GeluBackward, g, x,
+                               [](auto gv, auto xv) { return gv * gelu_derivative<GeluApproximation::None>(xv); });
     return detail::record(TensorOp::GeluBackward, out, {&g, &x}, {g, x}, [a](const Tensor& gg, const TensorNode& n) {
         const Tensor& g = saved(n, 0);
         const Tensor& x = saved(n, 1);
@@ -464,14 +466,17 @@ Tensor gelu(const Tensor& x, GeluApproximation approximation)
     if (approximation != GeluApproximation::None && approximation != GeluApproximation::Tanh)
         throw std::invalid_argument(fmt::format("{}: unknown approximation {}", op_name(TensorOp::Gelu),
                                                 static_cast<int>(approximation)));
-    Tensor out = approximation == GeluApproximation::Tanh ? map_unary(x, [](auto v) {
-        using T = decltype(v);
-        return T(0.5) * v * (T(1) + detail::tanh_of(T(kSqrt2OverPi) * (v + T(kGeluCubic) * v * v * v)));
-    })
-                                                          : map_unary(x, [](auto v) {
-                                                                using T = decltype(v);
-                                                                return T(0.5) * v * (T(1) + std::erf(v * T(kSqrtHalf)));
-                                                            });
+    Tensor out;
+    if (approximation == GeluApproximation::Tanh)
+        out = map_unary(x, [](auto v) {
+            using T = decltype(v);
+            return T(0.5) * v * (T(1) + detail::tanh_of(T(kSqrt2OverPi) * (v + T(kGeluCubic) * v * v * v)));
+        });
+    else
+        out = map_unary(x, [](auto v) {
+            using T = decltype(v);
+            return T(0.5) * v * (T(1) + std::erf(v * T(kSqrtHalf)));
+        });
     return detail::record(TensorOp::Gelu, out, {&x}, {x}, [approximation](const Tensor& g, const TensorNode& n) {
         return TensorList{gelu_backward(g, saved(n, 0), approximation)};
     });
