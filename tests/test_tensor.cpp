@@ -395,6 +395,55 @@ BOOST_AUTO_TEST_CASE(new_ops_edges_and_errors)
                "prod: axis 2 is out of range for shape [2, 3] (valid: -2 to 1)");
 }
 
+BOOST_AUTO_TEST_CASE(splitting_and_tiling_edges_and_errors)
+{
+    const Tensor x = Tensor::arange(0, 6).reshape({2, 3}); // [[0, 1, 2], [3, 4, 5]]
+    // torch.Tensor.repeat's layout: the copies outermost
+    BOOST_TEST(repeat(x, {1, 2}).to_vector() == std::vector<double>({0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}),
+               boost::test_tools::per_element());
+    BOOST_TEST(to_string(repeat(x, {2, 1, 1}).shape()) == "[2, 2, 3]");
+    BOOST_TEST(to_string(repeat(x, {0, 2}).shape()) == "[0, 6]");
+    BOOST_TEST(to_string(repeat(Tensor::scalar(2.0), {}).shape()) == "[]");
+    BOOST_TEST(tile(x, {2}).to_vector() == repeat(x, {1, 2}).to_vector(), boost::test_tools::per_element());
+    // split / chunk / unbind: sizes and values
+    const auto s = split(x, 2, 1);
+    BOOST_TEST_REQUIRE(s.size() == 2U);
+    BOOST_TEST(s[1].to_vector() == std::vector<double>({2, 5}), boost::test_tools::per_element());
+    BOOST_TEST(chunk(Tensor::arange(0, 6), 4).size() == 3U); // parts of ceil(6 / 4) = 2
+    BOOST_TEST(chunk(Tensor::zeros({0, 2}), 3).size() == 3U);
+    BOOST_TEST(split(Tensor::zeros({0, 2}), 0).size() == 1U);
+    const auto w = split_with_sizes(x, {0, 3}, -1);
+    BOOST_TEST(to_string(w[0].shape()) == "[2, 0]");
+    const auto u = unbind(x, 1);
+    BOOST_TEST_REQUIRE(u.size() == 3U);
+    BOOST_TEST(u[2].to_vector() == std::vector<double>({2, 5}), boost::test_tools::per_element());
+    // the gradient of a repeat sums the copies; of unused parts, zeros
+    const Tensor a = Tensor({1.0, 2.0}, {2}).requires_grad_();
+    repeat(a, {3}).sum().backward();
+    BOOST_TEST(a.grad().to_vector() == std::vector<double>({3, 3}), boost::test_tools::per_element());
+    const Tensor b = Tensor({1.0, 2.0, 3.0}, {3}).requires_grad_();
+    (split(b, 2)[1] * 4.0).sum().backward();
+    BOOST_TEST(b.grad().to_vector() == std::vector<double>({0, 0, 4}), boost::test_tools::per_element());
+
+    // Errors name the op, the argument and the shape.
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)repeat(x, {2}); }) ==
+               "repeat: 1 repetitions [2] for shape [2, 3] (need at least one per dimension)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)repeat(x, {1, -1}); }) ==
+               "repeat: negative repetition -1 in [1, -1] for shape [2, 3]");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)split(x, 0, 1); }) ==
+               "split: part size 0 along axis 1 of shape [2, 3] (must be > 0)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)split(x, 1, 2); }) ==
+               "split: axis 2 is out of range for shape [2, 3] (valid: -2 to 1)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)split_with_sizes(x, {1, 1}, 1); }) ==
+               "split_with_sizes: sizes [1, 1] add up to 2, not to the size 3 of axis 1 of shape [2, 3]");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)split_with_sizes(x, {4, -1}, 1); }) ==
+               "split_with_sizes: negative size -1 in [4, -1]");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)chunk(x, 0); }) ==
+               "chunk: 0 chunks of shape [2, 3] (must be > 0)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { (void)unbind(Tensor::scalar(1.0)); }) ==
+               "unbind: axis 0 is out of range for shape [] (a 0-d tensor has no axis to split)");
+}
+
 BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op)
 {
     Tensor x = Tensor({1.0, -1.0, 2.0}, {3}).requires_grad_();

@@ -318,6 +318,25 @@ const std::map<std::string, CaseFunction>& table()
         {"flip", [](const V& x, const V&) { return flip(x[0], {0, 2}); }},
         {"flip_negative", [](const V& x, const V&) { return flip(x[0], {-1}); }},
         {"flip_hvp", [](const V& x, const V&) { return tanh(flip(x[0], {1})) * x[0]; }},
+        {"repeat", [](const V& x, const V&) { return repeat(x[0], {2, 1, 3}); }},
+        {"repeat_hvp", [](const V& x, const V&) { return tanh(repeat(x[0], {3, 2})) * repeat(x[0], {3, 2}); }},
+        {"tile_hvp", [](const V& x, const V&) { return tanh(tile(x[0], {2})) * tile(x[0], {1, 2}); }},
+        {"split_hvp", [](const V& x, const V&) {
+             const auto p = split(x[0], 2);
+             return concat({p[2], p[0] * p[1]});
+         }},
+        {"split_with_sizes_hvp", [](const V& x, const V&) {
+             const auto p = split_with_sizes(x[0], {1, 3}, -1);
+             return p[0] * tanh(p[1]);
+         }},
+        {"chunk_hvp", [](const V& x, const V&) {
+             const auto p = chunk(x[0], 4);
+             return p.size() == 3 ? p[0] * p[1] + sin(p[2]) : Tensor(); // torch.chunk's 3 parts
+         }},
+        {"unbind_hvp", [](const V& x, const V&) {
+             const auto p = unbind(x[0], 1);
+             return stack({p[2] * p[0], p[1]}, 1);
+         }},
         {"sum_axes", [](const V& x, const V&) { return sum(x[0], Shape{0, 2}); }},
         {"sum_axes_keepdim", [](const V& x, const V&) { return sum(x[0], Shape{-1, 1}, true); }},
         {"mean_axes", [](const V& x, const V&) { return mean(x[0], Shape{1, 2}); }},
@@ -362,7 +381,9 @@ const std::set<std::string>& float32_cases()
         "sin", "cos", "log1p_small", "expm1", "expm1_small", "softplus", "softplus_large", "gelu", "gelu_tanh", "silu",
         "elu_alpha", "maximum_broadcast", "minimum_ties", "logsumexp", "logsumexp_keepdim", "clone_hvp",
         "flip_hvp", "sum_axes_keepdim", "mean_axes_hvp", "cumsum_axis0", "cumsum_hvp", "prod",
-        "prod_axis_keepdim", "prod_axis_zeros"};
+        "prod_axis_keepdim", "prod_axis_zeros",
+        // issue 13, part 3
+        "repeat_hvp", "split_hvp", "chunk_hvp", "unbind_hvp"};
     return names;
 }
 

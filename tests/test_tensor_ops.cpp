@@ -39,6 +39,12 @@ using autograd::Tensor;
 using autograd::TensorOp;
 using autograd::concat; // a braced list of tensors finds no overload by argument-dependent lookup
 using autograd::stack;
+using autograd::split;
+using autograd::split_with_sizes;
+using autograd::chunk;
+using autograd::unbind;
+using autograd::repeat;
+using autograd::tile;
 using V = std::vector<Tensor>;
 using D = std::vector<double>;
 
@@ -422,6 +428,28 @@ Cases index_cases()
                  {leaf({2}, gen), leaf({2}, gen)}});
     c.push_back({"stack 0-d", [](const V& x) { return stack({x[0], x[1]}); }, {leaf({}, gen), leaf({}, gen)}});
     c.push_back({"stack tanh", [](const V& x) { return tanh(stack({x[0], x[1]}, 1)); }, {leaf({3}, gen), leaf({3}, gen)}});
+    // split, split_with_sizes, chunk, unbind (slices), repeat and tile (reshape, expand): the parts
+    // recombined with products, so that second derivatives mix them
+    c.push_back({"split", [](const V& x) {
+                     const auto p = split(x[0], 2);
+                     return concat({p[2], p[0] * p[1]});
+                 }, {leaf({5, 3}, gen)}});
+    c.push_back({"split_with_sizes last axis", [](const V& x) {
+                     const auto p = split_with_sizes(x[0], {1, 0, 3}, -1);
+                     return p[0] * p[2] + p[1].sum();
+                 }, {leaf({2, 4}, gen)}});
+    c.push_back({"chunk", [](const V& x) {
+                     const auto p = chunk(x[0], 3, 1);
+                     return tanh(p[0]) * p[1] * p[2];
+                 }, {leaf({2, 6, 2}, gen)}});
+    c.push_back({"unbind", [](const V& x) {
+                     const auto p = unbind(x[0], 1);
+                     return p[0] * p[1] - p[2] * p[2];
+                 }, {leaf({2, 3}, gen)}});
+    c.push_back({"repeat", [](const V& x) { return repeat(x[0], {2, 1, 3}) * repeat(x[0], {2, 1, 3}).sum(); },
+                 {leaf({2, 2}, gen)}});
+    c.push_back({"tile", [](const V& x) { return tanh(tile(x[0], {2})) * tile(x[1], {3, 1}); },
+                 {leaf({3, 2}, gen), leaf({1, 4}, gen)}});
     // Composed: an attention-like shuffle of a [2, 3, 4] through every op
     c.push_back({"composed",
                  [](const V& x) {

@@ -319,4 +319,41 @@ Tensor Tensor::squeeze(std::int64_t axis) const { return autograd::squeeze(*this
 Tensor Tensor::unsqueeze(std::int64_t axis) const { return autograd::unsqueeze(*this, axis); }
 Tensor Tensor::expand(Shape shape) const { return autograd::expand(*this, shape); }
 
+// Tiling as a broadcast: x of shape s (padded with leading 1s to reps' length) reshaped to
+// [1, s0, 1, s1, ...], expanded to [r0, s0, r1, s1, ...] and flattened to [r0 s0, r1 s1, ...]:
+// element (k s0 + i, ...) is x[i, ...], the copies outermost as torch.repeat lays them out. The
+// backward (expand's sum) adds the copies' gradients.
+Tensor repeat(const Tensor& x, const Shape& reps)
+{
+    detail::check_defined("repeat", x);
+    const Shape& s = x.shape();
+    if (reps.size() < s.size())
+        throw std::invalid_argument(fmt::format("repeat: {} repetitions {} for shape {} (need at least one per "
+                                                "dimension)", reps.size(), to_string(reps), to_string(s)));
+    for (std::int64_t r : reps)
+        if (r < 0)
+            throw std::invalid_argument(fmt::format("repeat: negative repetition {} in {} for shape {}", r,
+                                                    to_string(reps), to_string(s)));
+    const std::size_t lead = reps.size() - s.size();
+    Shape pairs, expanded, out;
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+        const std::int64_t si = i < lead ? 1 : s[i - lead];
+        pairs.push_back(1);
+        pairs.push_back(si);
+        expanded.push_back(reps[i]);
+        expanded.push_back(si);
+        out.push_back(reps[i] * si);
+    }
+    return expand(x.reshape(pairs), expanded).reshape(out);
+}
+
+Tensor tile(const Tensor& x, const Shape& reps)
+{
+    detail::check_defined("tile", x);
+    Shape full = reps;
+    while (full.size() < x.shape().size())
+        full.insert(full.begin(), 1);
+    return repeat(x, full);
+}
+
 } // namespace autograd

@@ -37,6 +37,12 @@ Tensor unsqueeze(const Tensor& x, std::int64_t axis);
 /// dimension's size. A copy in this version. torch.Tensor.expand.
 Tensor expand(const Tensor& x, const Shape& shape);
 
+/// `x` tiled: reps[i] copies along dimension i, with reps.size() >= x.dim() (new leading dimensions
+/// for the extra ones); reps >= 0. torch.Tensor.repeat ([2, 3] repeated {2, 1, 2} is [2, 2, 6]).
+/// Composed of reshape, expand and reshape, so the gradient is the sum over the copies.
+Tensor repeat(const Tensor& x, const Shape& reps);
+/// repeat, with fewer reps than dimensions allowed (1s prepended, as torch.tile).
+Tensor tile(const Tensor& x, const Shape& reps);
 /// `x` stretched to `shape` by broadcasting (a copy in this version).
 Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape);
 /// A copy of `x` with storage of its own, in the graph (torch.clone): the gradient passes through.

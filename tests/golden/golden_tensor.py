@@ -275,6 +275,16 @@ CASES = [
     ('prod_two_zeros', torch.prod, [('in', t([0.0, 0.8, 0.0, 1.2], [2, 2]))], False),
     ('prod_axis_zeros', lambda a: torch.prod(a, 1),
      [('in', t([0.0, 0.5, 1.5, 0.0, 0.0, 2.0, 0.0, -0.5, 0.0, 0.0, 1.1, 0.9, 0.4, 0.0, -0.3, 0.0], [4, 4]))]),
+    # Issue 13, part 3: tiling and splitting (the parts recombined by products: second derivatives)
+    ('repeat', lambda a: a.repeat(2, 1, 3), [I([2, 3], 183)]),
+    ('repeat_hvp', lambda a: torch.tanh(a.repeat(3, 2)) * a.repeat(3, 2), [I([2, 2], 184)]),
+    ('tile_hvp', lambda a: torch.tanh(torch.tile(a, (2,))) * torch.tile(a, (1, 2)), [I([3, 2], 185)]),
+    ('split_hvp', lambda a: (lambda p: torch.cat([p[2], p[0] * p[1]]))(torch.split(a, 2)), [I([5, 3], 186)]),
+    ('split_with_sizes_hvp', lambda a: (lambda p: p[0] * torch.tanh(p[1]))(torch.split(a, [1, 3], -1)),
+     [I([2, 4], 187)]),
+    # 6 rows in 4 chunks: 3 parts of 2 (torch.chunk's ceil)
+    ('chunk_hvp', lambda a: (lambda p: p[0] * p[1] + torch.sin(p[2]))(torch.chunk(a, 4)), [I([6, 2], 188)]),
+    ('unbind_hvp', lambda a: (lambda p: torch.stack([p[2] * p[0], p[1]], 1))(torch.unbind(a, 1)), [I([2, 3], 189)]),
 ]
 
 # The cases also written in float32: every family (elementwise, reductions, matrix products,
@@ -295,7 +305,7 @@ FLOAT32 = [
     'sin', 'cos', 'log1p_small', 'expm1', 'expm1_small', 'softplus', 'softplus_large', 'gelu', 'gelu_tanh', 'silu',
     'elu_alpha', 'maximum_broadcast', 'minimum_ties', 'logsumexp', 'logsumexp_keepdim', 'clone_hvp', 'flip_hvp',
     'sum_axes_keepdim', 'mean_axes_hvp', 'cumsum_axis0', 'cumsum_hvp', 'prod', 'prod_axis_keepdim',
-    'prod_axis_zeros',
+    'prod_axis_zeros', 'repeat_hvp', 'split_hvp', 'chunk_hvp', 'unbind_hvp',
 ]
 
 
