@@ -444,6 +444,36 @@ BOOST_AUTO_TEST_CASE(splitting_and_tiling_edges_and_errors)
                "unbind: axis 0 is out of range for shape [] (a 0-d tensor has no axis to split)");
 }
 
+BOOST_AUTO_TEST_CASE(matmul_broadcasts_batches_as_torch)
+{
+    // the brief's shapes: torch.matmul's results
+    BOOST_TEST(to_string(matmul(Tensor::ones({1, 2, 3}), Tensor::ones({4, 3, 2})).shape()) == "[4, 2, 2]");
+    BOOST_TEST(to_string(matmul(Tensor::ones({2, 1, 3, 4}), Tensor::ones({5, 4, 6})).shape()) == "[2, 5, 3, 6]");
+    BOOST_TEST(to_string(matmul(Tensor::ones({4}), Tensor::ones({2, 3, 4, 5})).shape()) == "[2, 3, 5]");
+    BOOST_TEST(to_string(matmul(Tensor::ones({2, 3, 4, 5}), Tensor::ones({5})).shape()) == "[2, 3, 4]");
+    BOOST_TEST(to_string(matmul(Tensor::ones({0, 1, 2, 3}), Tensor::ones({4, 3, 2})).shape()) == "[0, 4, 2, 2]");
+    // each batch its own product; the shared operand's gradient sums over the batch
+    const Tensor a = Tensor({1.0, 2.0, 3.0, 4.0}, {2, 1, 1, 2}).requires_grad_(); // rows [1, 2] and [3, 4]
+    const Tensor b = Tensor({1.0, 0.0, 0.0, 1.0, 2.0, 0.0, 0.0, 2.0, 1.0, 1.0, 1.0, 1.0}, {3, 2, 2}).requires_grad_();
+    const Tensor y = matmul(a, b); // [2, 3, 1, 2]
+    BOOST_TEST(to_string(y.shape()) == "[2, 3, 1, 2]");
+    BOOST_TEST(y.to_vector() == std::vector<double>({1, 2, 2, 4, 3, 3, 3, 4, 6, 8, 7, 7}), tt::per_element());
+    y.sum().backward();
+    // da = sum over b's batches of b's row sums: [1+2+2, 1+2+2] = [5, 5] for each row of a
+    BOOST_TEST(a.grad().to_vector() == std::vector<double>({5, 5, 5, 5}), tt::per_element());
+    // db_j = sum over a's batches of a^T 1: [[1+3, 1+3], [2+4, 2+4]] for each of b's batches
+    BOOST_TEST(b.grad().to_vector() == std::vector<double>({4, 4, 6, 6, 4, 4, 6, 6, 4, 4, 6, 6}), tt::per_element());
+
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)matmul(Tensor::ones({2, 1, 3, 4}), Tensor::ones({5, 3, 6})); }) ==
+               "matmul: shapes [2, 1, 3, 4] and [5, 3, 6] do not chain");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)matmul(Tensor::ones({2, 3, 4}), Tensor::ones({3, 4, 6})); }) ==
+               "matmul: shapes [2, 3, 4] and [3, 4, 6]: batch dimensions do not broadcast (dimension 0: 2 vs 3)");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)matmul(Tensor::ones({2, 2, 3, 4}), Tensor::ones({3, 1, 4, 6})); }) ==
+               "matmul: shapes [2, 2, 3, 4] and [3, 1, 4, 6]: batch dimensions do not broadcast (dimension 0: 2 vs 3)");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)matmul(Tensor::scalar(1.0), Tensor::ones({2})); }) ==
+               "matmul: shapes [] and [2]: operands must have at least 1 dimension");
+}
+
 BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op)
 {
     Tensor x = Tensor({1.0, -1.0, 2.0}, {3}).requires_grad_();

@@ -333,6 +333,12 @@ const std::map<std::string, CaseFunction>& table()
              const auto p = chunk(x[0], 4);
              return p.size() == 3 ? p[0] * p[1] + sin(p[2]) : Tensor(); // torch.chunk's 3 parts
          }},
+        {"matmul_broadcast_1_4", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_4d", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_vector_4d", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_4d_vector", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_matrix_4d", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_hvp", [](const V& x, const V&) { return tanh(matmul(x[0], x[1])); }},
         {"unbind_hvp", [](const V& x, const V&) {
              const auto p = unbind(x[0], 1);
              return stack({p[2] * p[0], p[1]}, 1);
@@ -383,7 +389,7 @@ const std::set<std::string>& float32_cases()
         "flip_hvp", "sum_axes_keepdim", "mean_axes_hvp", "cumsum_axis0", "cumsum_hvp", "prod",
         "prod_axis_keepdim", "prod_axis_zeros",
         // issue 13, part 3
-        "repeat_hvp", "split_hvp", "chunk_hvp", "unbind_hvp"};
+        "repeat_hvp", "split_hvp", "chunk_hvp", "unbind_hvp", "matmul_broadcast_4d", "matmul_broadcast_hvp"};
     return names;
 }
 

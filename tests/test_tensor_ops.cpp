@@ -477,6 +477,15 @@ Cases matmul_cases()
     c.push_back({"matmul batch x shared", mm, {leaf({2, 3, 4}, gen), leaf({4, 2}, gen)}});
     c.push_back({"matmul shared x batch", mm, {leaf({3, 4}, gen), leaf({2, 4, 2}, gen)}});
     c.push_back({"matmul batch x shared small", mm, {leaf({2, 2, 3}, gen), leaf({3, 2}, gen)}});
+    // batch broadcasting (torch.matmul): gradients summed over the broadcast batch dimensions
+    c.push_back({"matmul broadcast 1 x 4", mm, {leaf({1, 2, 3}, gen), leaf({4, 3, 2}, gen)}});
+    c.push_back({"matmul broadcast 4-d x 3-d", mm, {leaf({2, 1, 3, 4}, gen), leaf({3, 4, 2}, gen)}});
+    c.push_back({"matmul broadcast both ways", mm, {leaf({2, 1, 2, 3}, gen), leaf({1, 3, 3, 2}, gen)}});
+    c.push_back({"matmul broadcast vector x 4-d", mm, {leaf({3}, gen), leaf({2, 2, 3, 2}, gen)}});
+    c.push_back({"matmul broadcast 4-d x vector", mm, {leaf({2, 1, 2, 3}, gen), leaf({3}, gen)}});
+    c.push_back({"matmul broadcast matrix x 4-d", mm, {leaf({2, 3}, gen), leaf({2, 1, 3, 2}, gen)}});
+    c.push_back({"matmul broadcast 5-d tanh", [](const V& x) { return tanh(matmul(x[0], x[1])); },
+                 {leaf({2, 1, 1, 2, 2}, gen), leaf({3, 1, 2, 2}, gen)}});
     c.push_back({"matmul of transposes", [](const V& x) { return matmul(x[0].t(), x[1].t()); },
                  {leaf({4, 3}, gen), leaf({2, 4}, gen)}});
     c.push_back({"matmul tanh", [](const V& x) { return tanh(matmul(x[0], x[1])).sum(0); },

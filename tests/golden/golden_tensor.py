@@ -284,6 +284,13 @@ CASES = [
      [I([2, 4], 187)]),
     # 6 rows in 4 chunks: 3 parts of 2 (torch.chunk's ceil)
     ('chunk_hvp', lambda a: (lambda p: p[0] * p[1] + torch.sin(p[2]))(torch.chunk(a, 4)), [I([6, 2], 188)]),
+    # Issue 13, part 3: matmul's batch broadcasting (torch.matmul's rules), second order through tanh
+    ('matmul_broadcast_1_4', torch.matmul, [I([1, 2, 3], 190), I([4, 3, 2], 191)]),
+    ('matmul_broadcast_4d', torch.matmul, [I([2, 1, 3, 4], 192), I([5, 4, 6], 193)]),
+    ('matmul_broadcast_vector_4d', torch.matmul, [I([4], 194), I([2, 3, 4, 2], 195)]),
+    ('matmul_broadcast_4d_vector', torch.matmul, [I([2, 1, 3, 4], 196), I([4], 197)]),
+    ('matmul_broadcast_matrix_4d', torch.matmul, [I([3, 4], 198), I([2, 1, 4, 2], 199)]),
+    ('matmul_broadcast_hvp', lambda a, b: torch.tanh(torch.matmul(a, b)), [I([3, 1, 2, 3], 200), I([1, 2, 3, 2], 201)]),
     ('unbind_hvp', lambda a: (lambda p: torch.stack([p[2] * p[0], p[1]], 1))(torch.unbind(a, 1)), [I([2, 3], 189)]),
 ]
 
@@ -305,7 +312,8 @@ FLOAT32 = [
     'sin', 'cos', 'log1p_small', 'expm1', 'expm1_small', 'softplus', 'softplus_large', 'gelu', 'gelu_tanh', 'silu',
     'elu_alpha', 'maximum_broadcast', 'minimum_ties', 'logsumexp', 'logsumexp_keepdim', 'clone_hvp', 'flip_hvp',
     'sum_axes_keepdim', 'mean_axes_hvp', 'cumsum_axis0', 'cumsum_hvp', 'prod', 'prod_axis_keepdim',
-    'prod_axis_zeros', 'repeat_hvp', 'split_hvp', 'chunk_hvp', 'unbind_hvp',
+    'prod_axis_zeros', 'repeat_hvp', 'split_hvp', 'chunk_hvp', 'unbind_hvp', 'matmul_broadcast_4d',
+    'matmul_broadcast_hvp',
 ]
 
 
