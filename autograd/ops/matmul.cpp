@@ -4,7 +4,7 @@
 // One recorded op does the work: Y = op(A) op(B), where op transposes or not. Its gradients are
 // products of the same kind (dA = G op(B)^T and so on), so transposes reach the library as flags
 // and are never copied, in the forward and in the backward alike. matmul() maps PyTorch's cases
-// (1-d, 2-d, batched 3-d) onto it.
+// (1-d, 2-d, batched 3-d directly; other batch shapes broadcast and flattened to 3-d) onto it.
 #include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/gemm.hpp"
 
