@@ -53,6 +53,10 @@ struct BackwardOptions {
     /// Record the backward pass itself, so that the gradients can be differentiated again
     /// (gradients of gradients). Implies retain_graph, as in PyTorch.
     bool create_graph = false;
+    /// grad() only (backward() refuses it): an input the outputs do not depend on gets zeros of its
+    /// shape and dtype instead of an undefined tensor, as PyTorch's materialize_grads. Under
+    /// create_graph those zeros require a gradient, so that they can be differentiated again.
+    bool materialize_grads = false;
 };
 
 class Tensor {
@@ -187,8 +191,12 @@ private:
 };
 
 /// Gradients of `outputs` with respect to `inputs` (PyTorch's torch.autograd.grad): returned,
-/// not accumulated into grad(). An input the outputs do not depend on gets an undefined tensor.
-/// `grad_outputs` seeds each output (needed for outputs of more than one element).
+/// not accumulated into grad(). An input the outputs do not depend on gets an undefined tensor,
+/// or zeros with {.materialize_grads = true}. `grad_outputs` seeds each output (needed for
+/// outputs of more than one element).
+/// Under create_graph, a gradient that reaches an input only through piecewise-linear ops (relu,
+/// leaky_relu, abs, clamp, max, min) requires a gradient and differentiates to zeros, as in
+/// PyTorch (which does so for relu, leaky_relu and abs; for clamp, max and min it throws).
 ///   Tensor g = autograd::grad({loss}, {w}, {}, {.create_graph = true})[0];  // differentiable
 ///   Tensor h = autograd::grad({g.sum()}, {w})[0];                           // Hessian-vector product
 /// NOTE: no overload takes the options third: GCC 12 finds `grad(o, i, {.create_graph = true})`

@@ -289,6 +289,73 @@ const std::map<std::string, CaseFunction>& table()
              const Tensor e = x[0].permute({1, 0}).unsqueeze(0).expand({4, -1, -1});
              return pow(slice(slice(e, 0, 1, 3), 2, 0, to_end, 2), 2.0); // e[1:3, :, ::2] ** 2
          }},
+        // Issue 13's ops
+        {"sin", [](const V& x, const V&) { return sin(x[0]); }},
+        {"cos", [](const V& x, const V&) { return cos(x[0]); }},
+        {"log1p", [](const V& x, const V&) { return log1p(x[0]); }},
+        {"log1p_small", [](const V& x, const V&) { return log1p(x[0]); }},
+        {"expm1", [](const V& x, const V&) { return expm1(x[0]); }},
+        {"expm1_small", [](const V& x, const V&) { return expm1(x[0]); }},
+        {"softplus", [](const V& x, const V&) { return softplus(x[0]); }},
+        {"softplus_beta_threshold", [](const V& x, const V&) { return softplus(x[0], 2.0, 1.0); }},
+        {"softplus_large", [](const V& x, const V&) { return softplus(x[0]); }},
+        {"gelu", [](const V& x, const V&) { return gelu(x[0]); }},
+        {"gelu_tanh", [](const V& x, const V&) { return gelu(x[0], autograd::GeluApproximation::Tanh); }},
+        {"silu", [](const V& x, const V&) { return silu(x[0]); }},
+        {"elu", [](const V& x, const V&) { return elu(x[0]); }},
+        {"elu_alpha", [](const V& x, const V&) { return elu(x[0], 0.5); }},
+        {"maximum", [](const V& x, const V&) { return maximum(x[0], x[1]); }},
+        {"maximum_broadcast", [](const V& x, const V&) { return maximum(x[0], x[1]); }},
+        {"maximum_ties", [](const V& x, const V&) { return maximum(x[0], x[1]); }},
+        {"minimum_broadcast", [](const V& x, const V&) { return minimum(x[0], x[1]); }},
+        {"minimum_ties", [](const V& x, const V&) { return minimum(x[0], x[1]); }},
+        {"logsumexp", [](const V& x, const V&) { return logsumexp(x[0], 1); }},
+        {"logsumexp_keepdim", [](const V& x, const V&) { return logsumexp(x[0], 0, true); }},
+        {"logsumexp_negative_axis", [](const V& x, const V&) { return logsumexp(x[0], -1); }},
+        {"logsumexp_large", [](const V& x, const V&) { return logsumexp(x[0], 0); }},
+        {"clone", [](const V& x, const V&) { return clone(x[0]); }},
+        {"clone_hvp", [](const V& x, const V&) { return clone(x[0]) * x[0]; }},
+        {"flip", [](const V& x, const V&) { return flip(x[0], {0, 2}); }},
+        {"flip_negative", [](const V& x, const V&) { return flip(x[0], {-1}); }},
+        {"flip_hvp", [](const V& x, const V&) { return tanh(flip(x[0], {1})) * x[0]; }},
+        {"repeat", [](const V& x, const V&) { return repeat(x[0], {2, 1, 3}); }},
+        {"repeat_hvp", [](const V& x, const V&) { return tanh(repeat(x[0], {3, 2})) * repeat(x[0], {3, 2}); }},
+        {"tile_hvp", [](const V& x, const V&) { return tanh(tile(x[0], {2})) * tile(x[0], {1, 2}); }},
+        {"split_hvp", [](const V& x, const V&) {
+             const auto p = split(x[0], 2);
+             return concat({p[2], p[0] * p[1]});
+         }},
+        {"split_with_sizes_hvp", [](const V& x, const V&) {
+             const auto p = split_with_sizes(x[0], {1, 3}, -1);
+             return p[0] * tanh(p[1]);
+         }},
+        {"chunk_hvp", [](const V& x, const V&) {
+             const auto p = chunk(x[0], 4);
+             return p.size() == 3 ? p[0] * p[1] + sin(p[2]) : Tensor(); // torch.chunk's 3 parts
+         }},
+        {"matmul_broadcast_1_4", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_4d", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_vector_4d", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_4d_vector", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_matrix_4d", [](const V& x, const V&) { return matmul(x[0], x[1]); }},
+        {"matmul_broadcast_hvp", [](const V& x, const V&) { return tanh(matmul(x[0], x[1])); }},
+        {"unbind_hvp", [](const V& x, const V&) {
+             const auto p = unbind(x[0], 1);
+             return stack({p[2] * p[0], p[1]}, 1);
+         }},
+        {"sum_axes", [](const V& x, const V&) { return sum(x[0], Shape{0, 2}); }},
+        {"sum_axes_keepdim", [](const V& x, const V&) { return sum(x[0], Shape{-1, 1}, true); }},
+        {"mean_axes", [](const V& x, const V&) { return mean(x[0], Shape{1, 2}); }},
+        {"mean_axes_hvp", [](const V& x, const V&) { return tanh(mean(x[0], Shape{0, 1}, true)) * x[0]; }},
+        {"cumsum", [](const V& x, const V&) { return cumsum(x[0], 1); }},
+        {"cumsum_axis0", [](const V& x, const V&) { return cumsum(x[0], 0); }},
+        {"cumsum_hvp", [](const V& x, const V&) { return tanh(cumsum(x[0], -1)) * x[0]; }},
+        {"prod", [](const V& x, const V&) { return prod(x[0]); }},
+        {"prod_axis", [](const V& x, const V&) { return prod(x[0], 1); }},
+        {"prod_axis_keepdim", [](const V& x, const V&) { return prod(x[0], 0, true); }},
+        {"prod_one_zero", [](const V& x, const V&) { return prod(x[0]); }},
+        {"prod_two_zeros", [](const V& x, const V&) { return prod(x[0]); }},
+        {"prod_axis_zeros", [](const V& x, const V&) { return prod(x[0], 1); }},
     };
     return cases;
 }
@@ -315,7 +382,14 @@ const std::set<std::string>& float32_cases()
         "index_select_hvp", "gather_tensor_index", "gather_hvp", "concat_const", "concat_hvp", "stack_hvp",
         "index_chain",
         // the MLP
-        "mlp_mse"};
+        "mlp_mse",
+        // issue 13's ops
+        "sin", "cos", "log1p_small", "expm1", "expm1_small", "softplus", "softplus_large", "gelu", "gelu_tanh", "silu",
+        "elu_alpha", "maximum_broadcast", "minimum_ties", "logsumexp", "logsumexp_keepdim", "clone_hvp",
+        "flip_hvp", "sum_axes_keepdim", "mean_axes_hvp", "cumsum_axis0", "cumsum_hvp", "prod",
+        "prod_axis_keepdim", "prod_axis_zeros",
+        // issue 13, part 3
+        "repeat_hvp", "split_hvp", "chunk_hvp", "unbind_hvp", "matmul_broadcast_4d", "matmul_broadcast_hvp"};
     return names;
 }
 

@@ -39,6 +39,12 @@ using autograd::Tensor;
 using autograd::TensorOp;
 using autograd::concat; // a braced list of tensors finds no overload by argument-dependent lookup
 using autograd::stack;
+using autograd::split;
+using autograd::split_with_sizes;
+using autograd::chunk;
+using autograd::unbind;
+using autograd::repeat;
+using autograd::tile;
 using V = std::vector<Tensor>;
 using D = std::vector<double>;
 
@@ -143,6 +149,44 @@ Cases elementwise_cases()
                  {leaf({-0.8, 0.5, 0.3}, {3})}, Second::Yes});
     c.push_back({"clamp * x", [](const V& x) { return clamp(x[0], -0.5, 0.4) * x[0]; }, {leaf({-0.8, 0.5, 0.3}, {3})},
                  Second::Yes});
+    // Issue 13's functions. Smooth ones at random points; softplus and elu have a kink (the
+    // threshold, alpha != 1 at 0), maximum and minimum one on ties: their points avoid them.
+    using autograd::GeluApproximation;
+    for (const Shape& s : {Shape{5}, Shape{2, 3}, Shape{}, Shape{3, 1}}) {
+        c.push_back({"sin " + at(s), [](const V& x) { return sin(x[0]); }, {leaf(s, gen, -3, 3)}});
+        c.push_back({"cos " + at(s), [](const V& x) { return cos(x[0]); }, {leaf(s, gen, -3, 3)}});
+        c.push_back({"log1p " + at(s), [](const V& x) { return log1p(x[0]); }, {leaf(s, gen, -0.9, 2.0)}});
+        c.push_back({"expm1 " + at(s), [](const V& x) { return expm1(x[0]); }, {leaf(s, gen, -2, 2)}});
+        c.push_back({"gelu " + at(s), [](const V& x) { return gelu(x[0]); }, {leaf(s, gen, -3, 3)}});
+        c.push_back({"gelu tanh " + at(s), [](const V& x) { return gelu(x[0], GeluApproximation::Tanh); },
+                     {leaf(s, gen, -3, 3)}});
+        c.push_back({"silu " + at(s), [](const V& x) { return silu(x[0]); }, {leaf(s, gen, -4, 4)}});
+        c.push_back({"softplus " + at(s), [](const V& x) { return softplus(x[0]); }, {leaf(s, gen, -4, 4)}, Second::Yes});
+        c.push_back({"elu " + at(s), [](const V& x) { return elu(x[0], 0.7); }, {leaf(s, gen, -2, -0.05)}, Second::Yes});
+    }
+    c.push_back({"softplus beta 2, threshold 1", [](const V& x) { return softplus(x[0], 2.0, 1.0); },
+                 {leaf({-0.7, 0.3, -0.1, 0.9, 0.7, -0.4}, {2, 3})}, Second::Yes});
+    c.push_back({"softplus beta -1", [](const V& x) { return softplus(x[0], -1.0); }, {leaf({3}, gen, -3, 3)}, Second::Yes});
+    c.push_back({"softplus above the threshold", [](const V& x) { return softplus(x[0] * x[0], 1.0, 0.5); },
+                 {leaf({-1.2, 0.9, 1.5}, {3})}, Second::Yes});
+    c.push_back({"elu mixed", [](const V& x) { return elu(x[0]); }, {leaf(kMixed, {2, 3})}, Second::Yes});
+    c.push_back({"elu positive, squared", [](const V& x) { return pow(elu(x[0], 2.0), 2.0); }, {leaf({3}, gen, 0.05, 1)},
+                 Second::Yes});
+    c.push_back({"gelu * x", [](const V& x) { return gelu(x[0]) * x[0]; }, {leaf({2, 2}, gen, -2, 2)}});
+    c.push_back({"gelu tanh of a product", [](const V& x) { return gelu(x[0] * x[1], GeluApproximation::Tanh); },
+                 {leaf({3}, gen, -2, 2), leaf({3}, gen, -2, 2)}});
+    for (const auto& [sa, sb] : kBroadcastPairs) {
+        const std::string on = at(sa) + " with " + at(sb);
+        c.push_back({"maximum " + on, [](const V& x) { return maximum(x[0], x[1]); }, {leaf(sa, gen), leaf(sb, gen)},
+                     Second::Yes});
+        c.push_back({"minimum " + on, [](const V& x) { return minimum(x[0], x[1]); }, {leaf(sa, gen), leaf(sb, gen)},
+                     Second::Yes});
+    }
+    // A tie everywhere: each operand gets half, and the numeric derivative of maximum(x, x) = x is 1.
+    c.push_back({"maximum of x and x", [](const V& x) { return maximum(x[0], x[0]) * x[0]; }, {leaf({4}, gen)},
+                 Second::Yes});
+    c.push_back({"minimum of products", [](const V& x) { return minimum(x[0] * x[1], x[1] * 0.5); },
+                 {leaf({-0.8, 0.6, 0.3}, {3}), leaf({0.9, -0.7, 0.5}, {3})}, Second::Yes});
     return c;
 }
 
@@ -189,6 +233,52 @@ Cases reduce_cases()
     c.push_back({"max all", [](const V& x) { return max(tanh(x[0])); }, {leaf({4}, gen)}, Second::Yes});
     c.push_back({"min * x", [](const V& x) { return min(x[0] * x[0], 0, true) * x[1]; }, {leaf({2, 3}, gen), leaf({3}, gen)},
                  Second::Yes});
+    // logsumexp over each axis, keepdim or not, of 1-d, 0-d and size-1 axes, and large values
+    const Tensor u = leaf({2, 3, 4}, gen, -3, 3);
+    for (std::int64_t axis : {0, 1, -1})
+        for (bool keepdim : {false, true})
+            c.push_back({"logsumexp axis " + std::to_string(axis) + (keepdim ? " keepdim" : ""),
+                         [=](const V& x) { return logsumexp(x[0], axis, keepdim); }, {u}});
+    c.push_back({"logsumexp 1-d", [](const V& x) { return logsumexp(x[0], 0); }, {leaf({5}, gen, -3, 3)}});
+    c.push_back({"logsumexp 0-d", [](const V& x) { return logsumexp(x[0], -1, true); }, {leaf({}, gen)}});
+    c.push_back({"logsumexp size-1 axis", [](const V& x) { return logsumexp(x[0], 1); }, {leaf({3, 1}, gen)}});
+    c.push_back({"logsumexp large", [](const V& x) { return logsumexp(x[0], 1); },
+                 {leaf({800.0, 801.5, -3.0, -900.0, -901.0, -899.5}, {2, 3})}});
+    c.push_back({"logsumexp * x", [](const V& x) { return logsumexp(x[0] * x[1], 0) * x[1]; },
+                 {leaf({4, 3}, gen), leaf({3}, gen)}});
+    // sum and mean over several axes, cumsum
+    const Tensor w = leaf({2, 3, 4}, gen);
+    c.push_back({"sum axes 0, 2", [](const V& x) { return sum(x[0], Shape{0, 2}); }, {w}});
+    c.push_back({"sum axes -1, 0 keepdim", [](const V& x) { return sum(x[0], Shape{-1, 0}, true); }, {w}});
+    c.push_back({"sum every axis", [](const V& x) { return sum(x[0], Shape{2, 1, 0}); }, {w}});
+    c.push_back({"sum one axis of a 0-d tensor", [](const V& x) { return sum(x[0], Shape{-1}); }, {leaf({}, gen)}});
+    c.push_back({"sum axes of an empty tensor", [](const V& x) { return sum(x[0], Shape{1, 2}) * x[1]; },
+                 {leaf({2, 0, 3}, gen), leaf({2}, gen)}});
+    c.push_back({"mean axes 1, 2", [](const V& x) { return mean(x[0], Shape{1, 2}); }, {w}});
+    c.push_back({"mean axes keepdim, squared", [](const V& x) { return pow(mean(x[0], Shape{0, 1}, true), 2.0); }, {w}});
+    for (std::int64_t axis : {0, 1, -1})
+        c.push_back({"cumsum axis " + std::to_string(axis), [=](const V& x) { return cumsum(x[0], axis); }, {w}});
+    c.push_back({"cumsum 1-d", [](const V& x) { return cumsum(x[0], 0); }, {leaf({5}, gen)}});
+    c.push_back({"cumsum 0-d", [](const V& x) { return cumsum(x[0], 0); }, {leaf({}, gen)}});
+    c.push_back({"cumsum cubed", [](const V& x) { return pow(cumsum(x[0], 1), 3.0); }, {leaf({2, 3}, gen)}});
+    // prod, at random points and with one, two and three zeros in a slice (second derivatives
+    // exact there too: the product of all but two elements)
+    c.push_back({"prod", [](const V& x) { return prod(x[0]); }, {leaf({2, 3}, gen, 0.5, 1.5)}});
+    c.push_back({"prod mixed signs", [](const V& x) { return prod(x[0]); }, {leaf({4}, gen)}});
+    c.push_back({"prod 0-d", [](const V& x) { return prod(x[0]); }, {leaf({}, gen)}});
+    c.push_back({"prod empty", [](const V& x) { return prod(x[0]) * x[1]; }, {leaf({0, 2}, gen), leaf({2}, gen)}});
+    c.push_back({"prod one zero", [](const V& x) { return prod(x[0]); }, {leaf({0.7, 0.0, -1.3, 0.9}, {4})}});
+    c.push_back({"prod two zeros", [](const V& x) { return prod(x[0]); }, {leaf({0.0, 0.8, 0.0, 1.2}, {2, 2})}});
+    c.push_back({"prod three zeros", [](const V& x) { return prod(x[0]); }, {leaf({0.0, 0.0, 1.5, 0.0}, {4})}});
+    for (std::int64_t axis : {0, 1, -1})
+        for (bool keepdim : {false, true})
+            c.push_back({"prod axis " + std::to_string(axis) + (keepdim ? " keepdim" : ""),
+                         [=](const V& x) { return prod(x[0], axis, keepdim); }, {w}});
+    c.push_back({"prod axis with zeros", [](const V& x) { return prod(x[0], 1); },
+                 {leaf({0.0, 0.5, 1.5, 0.0, 0.0, 2.0, 0.0, -0.5, 0.0, 0.0, 1.1, 0.9, 0.4, 0.0, -0.3, 0.0}, {4, 4})}});
+    c.push_back({"prod axis 0 of [3, 2] with a zero", [](const V& x) { return prod(x[0], 0) * x[0].sum(); },
+                 {leaf({0.5, 0.0, -1.5, 0.9, 1.2, 0.7}, {3, 2})}});
+    c.push_back({"prod over a 0-d tensor's axis", [](const V& x) { return prod(x[0], 0, true); }, {leaf({}, gen)}});
     return c;
 }
 
@@ -273,6 +363,16 @@ Cases shape_cases()
     c.push_back({"expand 0-d", [](const V& x) { return expand(x[0], {2, 2}); }, {leaf({}, gen)}});
     c.push_back({"expand to empty", [](const V& x) { return expand(x[0], {3, 0}).sum() + x[0].sum(); }, {leaf({3, 1}, gen)}});
     c.push_back({"expand cubed", [](const V& x) { return pow(x[0].expand({2, -1, 3}), 3.0); }, {leaf({2, 1}, gen)}});
+    // clone and flip
+    c.push_back({"clone", [](const V& x) { return clone(x[0]); }, {leaf({2, 3}, gen)}});
+    c.push_back({"clone 0-d cubed", [](const V& x) { return pow(clone(x[0]), 3.0); }, {leaf({}, gen)}});
+    c.push_back({"flip", [](const V& x) { return flip(x[0], {0}); }, {leaf({3, 2}, gen)}});
+    c.push_back({"flip two axes", [](const V& x) { return flip(x[0], {2, -3}); }, {leaf({2, 3, 4}, gen)}});
+    c.push_back({"flip middle axis", [](const V& x) { return flip(x[0], {1}) * x[1]; }, {leaf({2, 3, 2}, gen), leaf({2}, gen)}});
+    c.push_back({"flip no axes", [](const V& x) { return flip(x[0], {}); }, {leaf({2, 2}, gen)}});
+    c.push_back({"flip 0-d", [](const V& x) { return flip(x[0], {0}); }, {leaf({}, gen)}});
+    c.push_back({"flip size-1 axis", [](const V& x) { return flip(x[0], {0, 1}); }, {leaf({1, 3}, gen)}});
+    c.push_back({"flip cubed", [](const V& x) { return pow(flip(x[0], {-1}), 3.0) * x[0]; }, {leaf({2, 3}, gen)}});
     return c;
 }
 
@@ -328,6 +428,28 @@ Cases index_cases()
                  {leaf({2}, gen), leaf({2}, gen)}});
     c.push_back({"stack 0-d", [](const V& x) { return stack({x[0], x[1]}); }, {leaf({}, gen), leaf({}, gen)}});
     c.push_back({"stack tanh", [](const V& x) { return tanh(stack({x[0], x[1]}, 1)); }, {leaf({3}, gen), leaf({3}, gen)}});
+    // split, split_with_sizes, chunk, unbind (slices), repeat and tile (reshape, expand): the parts
+    // recombined with products, so that second derivatives mix them
+    c.push_back({"split", [](const V& x) {
+                     const auto p = split(x[0], 2);
+                     return concat({p[2], p[0] * p[1]});
+                 }, {leaf({5, 3}, gen)}});
+    c.push_back({"split_with_sizes last axis", [](const V& x) {
+                     const auto p = split_with_sizes(x[0], {1, 0, 3}, -1);
+                     return p[0] * p[2] + p[1].sum();
+                 }, {leaf({2, 4}, gen)}});
+    c.push_back({"chunk", [](const V& x) {
+                     const auto p = chunk(x[0], 3, 1);
+                     return tanh(p[0]) * p[1] * p[2];
+                 }, {leaf({2, 6, 2}, gen)}});
+    c.push_back({"unbind", [](const V& x) {
+                     const auto p = unbind(x[0], 1);
+                     return p[0] * p[1] - p[2] * p[2];
+                 }, {leaf({2, 3}, gen)}});
+    c.push_back({"repeat", [](const V& x) { return repeat(x[0], {2, 1, 3}) * repeat(x[0], {2, 1, 3}).sum(); },
+                 {leaf({2, 2}, gen)}});
+    c.push_back({"tile", [](const V& x) { return tanh(tile(x[0], {2})) * tile(x[1], {3, 1}); },
+                 {leaf({3, 2}, gen), leaf({1, 4}, gen)}});
     // Composed: an attention-like shuffle of a [2, 3, 4] through every op
     c.push_back({"composed",
                  [](const V& x) {
@@ -355,6 +477,15 @@ Cases matmul_cases()
     c.push_back({"matmul batch x shared", mm, {leaf({2, 3, 4}, gen), leaf({4, 2}, gen)}});
     c.push_back({"matmul shared x batch", mm, {leaf({3, 4}, gen), leaf({2, 4, 2}, gen)}});
     c.push_back({"matmul batch x shared small", mm, {leaf({2, 2, 3}, gen), leaf({3, 2}, gen)}});
+    // batch broadcasting (torch.matmul): gradients summed over the broadcast batch dimensions
+    c.push_back({"matmul broadcast 1 x 4", mm, {leaf({1, 2, 3}, gen), leaf({4, 3, 2}, gen)}});
+    c.push_back({"matmul broadcast 4-d x 3-d", mm, {leaf({2, 1, 3, 4}, gen), leaf({3, 4, 2}, gen)}});
+    c.push_back({"matmul broadcast both ways", mm, {leaf({2, 1, 2, 3}, gen), leaf({1, 3, 3, 2}, gen)}});
+    c.push_back({"matmul broadcast vector x 4-d", mm, {leaf({3}, gen), leaf({2, 2, 3, 2}, gen)}});
+    c.push_back({"matmul broadcast 4-d x vector", mm, {leaf({2, 1, 2, 3}, gen), leaf({3}, gen)}});
+    c.push_back({"matmul broadcast matrix x 4-d", mm, {leaf({2, 3}, gen), leaf({2, 1, 3, 2}, gen)}});
+    c.push_back({"matmul broadcast 5-d tanh", [](const V& x) { return tanh(matmul(x[0], x[1])); },
+                 {leaf({2, 1, 1, 2, 2}, gen), leaf({3, 1, 2, 2}, gen)}});
     c.push_back({"matmul of transposes", [](const V& x) { return matmul(x[0].t(), x[1].t()); },
                  {leaf({4, 3}, gen), leaf({2, 4}, gen)}});
     c.push_back({"matmul tanh", [](const V& x) { return tanh(matmul(x[0], x[1])).sum(0); },

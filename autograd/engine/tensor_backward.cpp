@@ -342,6 +342,9 @@ Tensor seed_gradient(std::string_view op, const Tensor& output, const Tensor& gi
 void Tensor::backward(const Tensor& gradient, BackwardOptions options) const
 {
     checked();
+    if (options.materialize_grads)
+        throw std::invalid_argument("backward: materialize_grads applies to autograd::grad() only (backward() "
+                                    "accumulates into grad(), which stays undefined for unused leaves)");
     Tensor seed = seed_gradient("backward", *this, gradient);
     run_backward({this, 1}, {&seed, 1}, options, nullptr);
 }
@@ -366,6 +369,10 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
             capture.leaves.emplace(inputs[i].impl().get(), i);
     }
     run_backward(outputs, seeds, options, &capture);
+    if (options.materialize_grads)
+        for (std::size_t i = 0; i < inputs.size(); ++i)
+            if (!capture.result[i].defined())
+                capture.result[i] = Tensor::zeros(inputs[i].shape(), inputs[i].dtype()).requires_grad_(options.create_graph);
     return capture.result;
 }
 

@@ -19,8 +19,8 @@
 // three are "mul" to the user (PyTorch's MulBackward0 for each). Functions that record no node of
 // their own are not in the list, and their errors name the function: the comparisons, argmax,
 // argmin and one_hot (not differentiable: their results are constants), squeeze and unsqueeze (a
-// reshape), expand (broadcast_to), stack (concat), and var, std, mean over an axis and flatten
-// (compositions of listed ops).
+// reshape), expand (broadcast_to), stack (concat), and var, std, mean over an axis or several,
+// and flatten (compositions of listed ops).
 #pragma once
 
 #include "autograd/engine/op_symbols.hpp"
@@ -53,21 +53,38 @@ namespace autograd {
     X(Tanh, "tanh", op_symbol::tanh, true)                                                         \
     X(Sigmoid, "sigmoid", op_symbol::sigmoid, true)                                                \
     X(Relu, "relu", op_symbol::relu, false)                                                        \
-    X(ReluBackward, "relu_backward", "ReLU'", true) /* g masked: linear in g */                    \
+    X(ReluBackward, "relu_backward", "ReLU'", true) /* g masked: linear in g, 0 in x */            \
+    X(StepScale, "step_scale", "g·s(x)", true) /* g times a step function of x: 0 in x */         \
     X(PowScalar, "pow", op_symbol::pow, true)   /* x^c, c a double */                              \
     X(Pow, "pow", op_symbol::pow, true)         /* x^e, e a tensor */                              \
     X(Sqrt, "sqrt", "√", true)                                                                     \
     X(Abs, "abs", "abs", false)                                                                    \
     X(LeakyRelu, "leaky_relu", "LeakyReLU", false)                                                 \
     X(Clamp, "clamp", "clamp", false)                                                              \
+    X(Sin, "sin", "sin", true)                                                                     \
+    X(Cos, "cos", "cos", true)                                                                     \
+    X(Log1p, "log1p", "log1p", true)                                                               \
+    X(Expm1, "expm1", "expm1", true)                                                               \
+    X(Softplus, "softplus", "softplus", true)                                                      \
+    X(Gelu, "gelu", "GELU", true)                                                                  \
+    X(GeluBackward, "gelu_backward", "GELU'", true) /* g * gelu'(x) */                             \
+    X(Silu, "silu", "SiLU", true)                                                                  \
+    X(Elu, "elu", "ELU", false)                                                                    \
+    X(Maximum, "maximum", "maximum", false)                                                        \
+    X(Minimum, "minimum", "minimum", false)                                                        \
     /* ops/reduce.cpp */                                                                           \
     X(Sum, "sum", "Σ", true)                                                                       \
     X(SumAxis, "sum", "Σ", true)                                                                   \
+    X(SumAxes, "sum", "Σ", true)                /* over several axes */                            \
+    X(CumSum, "cumsum", "cumsum", true)                                                            \
+    X(Prod, "prod", "∏", true)                                                                     \
+    X(ProdAxis, "prod", "∏", true)                                                                 \
     X(Mean, "mean", "mean", true)                                                                  \
     X(Max, "max", "max", false)                                                                    \
     X(MaxAxis, "max", "max", false)                                                                \
     X(Min, "min", "min", false)                                                                    \
     X(MinAxis, "min", "min", false)                                                                \
+    X(LogSumExp, "logsumexp", "logsumexp", true)                                                   \
     /* ops/softmax.cpp */                                                                          \
     X(Softmax, "softmax", "softmax", true)                                                         \
     X(LogSoftmax, "log_softmax", "log_softmax", true)                                              \
@@ -80,6 +97,8 @@ namespace autograd {
     X(Permute, "permute", "permute", true)                                                         \
     X(BroadcastTo, "broadcast_to", "broadcast_to", true)                                           \
     X(SumTo, "sum_to", "sum_to", true)                                                             \
+    X(Clone, "clone", "clone", true)                                                               \
+    X(Flip, "flip", "flip", true)                                                                  \
     /* ops/index.cpp */                                                                            \
     X(Slice, "slice", "slice", true)                                                               \
     X(SliceBackward, "slice_backward", "slice_backward", true)                                     \

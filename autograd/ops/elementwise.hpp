@@ -10,7 +10,9 @@
 //   a scalar of the tensor's dtype. A broadcast input's gradient is summed back to its shape.
 // - relu'(0) = 0; abs has gradient sign(x), 0 at 0; clamp passes the gradient where
 //   min <= x <= max (inclusive) and 0 elsewhere; leaky_relu's gradient at 0 is the slope.
-// - Domain edges as in PyTorch: log(0) = -inf, log(-1) = NaN, sqrt'(0) = inf.
+// - Domain edges as in PyTorch: log(0) = -inf, log(-1) = NaN, sqrt'(0) = inf, log1p(-1) = -inf.
+// - maximum/minimum split the gradient half and half where a == b (PyTorch's rule); a NaN in
+//   either operand gives NaN, and both operands its gradient.
 #pragma once
 
 #include <optional>
@@ -53,5 +55,29 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
 /// x^exponent elementwise with broadcasting, both differentiable. As PyTorch: d/dx is 0 where
 /// the exponent is 0, d/dexponent = x^e ln x is 0 where x == 0 and e >= 0.
 Tensor pow(const Tensor& x, const Tensor& exponent);
+
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+/// ln(1 + x), accurate for small x (std::log1p).
+Tensor log1p(const Tensor& x);
+/// e^x - 1, accurate for small x (std::expm1).
+Tensor expm1(const Tensor& x);
+/// ln(1 + e^(beta x)) / beta, and x itself where beta x > threshold (torch.nn.functional.softplus:
+/// there the two agree to the last digit and the exponential would overflow). beta must be a
+/// non-zero finite number.
+Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
+/// GELU's formula: exact x Φ(x) (Φ the normal CDF, through erf), or PyTorch's tanh form
+/// 0.5 x (1 + tanh(sqrt(2/π) (x + 0.044715 x^3))) (approximate='tanh').
+enum class GeluApproximation { None, Tanh };
+/// x Φ(x), as torch.nn.functional.gelu (approximate='none' or 'tanh').
+Tensor gelu(const Tensor& x, GeluApproximation approximation = GeluApproximation::None);
+/// x * sigmoid(x) (SiLU, "swish").
+Tensor silu(const Tensor& x);
+/// x where x > 0, alpha (e^x - 1) elsewhere; gradient alpha e^x for x <= 0 (PyTorch's, at 0 too).
+Tensor elu(const Tensor& x, double alpha = 1.0);
+/// The larger (smaller) of a and b elementwise, with broadcasting; on a tie each gets half the
+/// gradient, as in PyTorch.
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
 
 } // namespace autograd

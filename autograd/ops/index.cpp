@@ -14,6 +14,9 @@
 #include <cmath>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace autograd {
 namespace {
@@ -343,5 +346,88 @@ Tensor Tensor::index_select(std::int64_t axis, const std::vector<std::int64_t>& 
     return autograd::index_select(*this, axis, indices);
 }
 Tensor Tensor::gather(std::int64_t axis, const Tensor& index) const { return autograd::gather(*this, axis, index); }
+
+namespace {
+
+// `axis` of x's in [0, dim), or an error naming the op, the axis and the shape.
+std::int64_t split_axis(std::string_view op, const Tensor& x, std::int64_t axis)
+{
+    detail::check_defined(op, x);
+    const std::int64_t dim = x.dim();
+    if (dim == 0 || axis < -dim || axis >= dim)
+        throw std::invalid_argument(fmt::format("{}: axis {} is out of range for shape {}{}", op, axis,
+                                                to_string(x.shape()),
+                                                dim == 0 ? std::string(" (a 0-d tensor has no axis to split)")
+                                                         : fmt::format(" (valid: {} to {})", -dim, dim - 1)));
+    return axis < 0 ? axis + dim : axis;
+}
+
+// The parts of the given sizes (checked by the caller) along a normalised axis.
+std::vector<Tensor> split_parts(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis)
+{
+    std::vector<Tensor> parts;
+    parts.reserve(sizes.size());
+    std::int64_t start = 0;
+    for (std::int64_t n : sizes) {
+        parts.push_back(slice(x, axis, start, start + n));
+        start += n;
+    }
+    return parts;
+}
+
+} // namespace
+
+std::vector<Tensor> split(const Tensor& x, std::int64_t size, std::int64_t axis)
+{
+    const std::int64_t a = split_axis("split", x, axis);
+    const std::int64_t total = x.size(a);
+    // PyTorch accepts a size of 0 only for an empty axis (one empty part); so does this.
+    if (size < 0 || (size == 0 && total != 0))
+        throw std::invalid_argument(fmt::format("split: part size {} along axis {} of shape {} (must be > 0)", size,
+                                                axis, to_string(x.shape())));
+    std::vector<std::int64_t> sizes;
+    if (total == 0)
+        sizes.push_back(0);
+    for (std::int64_t start = 0; start < total; start += size)
+        sizes.push_back(std::min(size, total - start));
+    return split_parts(x, sizes, a);
+}
+
+std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis)
+{
+    const std::int64_t a = split_axis("split_with_sizes", x, axis);
+    std::int64_t sum = 0;
+    for (std::int64_t n : sizes) {
+        if (n < 0)
+            throw std::invalid_argument(fmt::format("split_with_sizes: negative size {} in [{}]", n, fmt::join(sizes, ", ")));
+        sum += n;
+    }
+    if (sum != x.size(a))
+        throw std::invalid_argument(fmt::format("split_with_sizes: sizes [{}] add up to {}, not to the size {} of axis {} "
+                                                "of shape {}",
+                                                fmt::join(sizes, ", "), sum, x.size(a), axis, to_string(x.shape())));
+    return split_parts(x, sizes, a);
+}
+
+std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis)
+{
+    const std::int64_t a = split_axis("chunk", x, axis);
+    if (chunks <= 0)
+        throw std::invalid_argument(fmt::format("chunk: {} chunks of shape {} (must be > 0)", chunks, to_string(x.shape())));
+    const std::int64_t total = x.size(a);
+    if (total == 0) // an empty axis: `chunks` empty parts (PyTorch's), where split would give one
+        return split_parts(x, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), 0), a);
+    return split(x, (total + chunks - 1) / chunks, a);
+}
+
+std::vector<Tensor> unbind(const Tensor& x, std::int64_t axis)
+{
+    const std::int64_t a = split_axis("unbind", x, axis);
+    std::vector<Tensor> parts;
+    parts.reserve(static_cast<std::size_t>(x.size(a)));
+    for (std::int64_t i = 0; i < x.size(a); ++i)
+        parts.push_back(squeeze(slice(x, a, i, i + 1), a));
+    return parts;
+}
 
 } // namespace autograd

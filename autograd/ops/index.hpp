@@ -1,5 +1,5 @@
 // Tensor ops that select and join elements: slicing, indexing by position, gathering,
-// concatenation and stacking. Included by tensor.hpp.
+// concatenation and stacking, and splitting (split, chunk, unbind: compositions of slice). Included by tensor.hpp.
 //
 //   Tensor x = Tensor::arange(0, 6).reshape({2, 3});   // [[0, 1, 2], [3, 4, 5]]
 //   slice(x, 1, 1, 3);                                  // x[:, 1:3]     -> [[1, 2], [4, 5]]
@@ -53,6 +53,20 @@ Tensor gather(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t
 /// The tensors joined along an existing `axis`; they share one dtype, one number of dimensions
 /// (at least 1) and every size except along `axis`. torch.cat.
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
+/// concat's inverses, as views would be in PyTorch but copies here: slices of `x` along `axis`
+/// (negative counts from the end), each in the graph (slice), so each part's gradient reaches x.
+/// split: parts of `size` (> 0) elements, the last one smaller if the size along the axis is not
+/// a multiple. torch.split with an int.
+/// NOTE: split(x, {2}) is this overload (a size of 2), not the sizes one: use split_with_sizes.
+std::vector<Tensor> split(const Tensor& x, std::int64_t size, std::int64_t axis = 0);
+/// Parts of the given sizes (>= 0), which must add up to the size along `axis`.
+/// torch.split with a list, torch.split_with_sizes.
+std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis = 0);
+/// `chunks` (> 0) parts of ceil(size / chunks) elements: split by that size, so fewer parts come
+/// back when they run out first (torch.chunk: 6 elements in 4 chunks give 3 parts of 2).
+std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis = 0);
+/// The slices of `x` along `axis` without that axis: stack's inverse. torch.unbind.
+std::vector<Tensor> unbind(const Tensor& x, std::int64_t axis = 0);
 /// The tensors, all of one shape, joined along a new `axis` in [-dim - 1, dim]. torch.stack.
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
 

@@ -53,8 +53,18 @@ template <class F> Tensor map_unary(const Tensor& x, F f)
 }
 
 /// relu's backward as a recorded op: g where x > 0, 0 elsewhere (ops/elementwise.cpp). The fused
-/// linear + ReLU's backward uses it too.
+/// linear + ReLU's backward uses it too. Recorded with x as an input of derivative 0, as
+/// PyTorch's threshold_backward: under create_graph the gradient depends on x (it requires a
+/// gradient, and differentiating it again gives zeros rather than "does not require a gradient").
 Tensor relu_backward(const Tensor& g, const Tensor& x);
+
+/// The backward of the other piecewise-linear ops: g * s, where s (g's shape) holds the
+/// derivative of the op at each element (abs's sign, leaky_relu's slope, clamp's mask, the
+/// elements max picked, maximum's 1, 1/2 or 0). Where s is 0 the result is 0 even for an infinite
+/// g (PyTorch's where). s is a step function of the op's input x (any shape: maximum's operands
+/// broadcast), so the result's derivative in x is 0; it is recorded with x as an input for the
+/// reason relu_backward is (ops/elementwise.cpp).
+Tensor step_scale(const Tensor& g, const Tensor& s, const Tensor& x);
 
 /// A 0-d zero of t's dtype: the "elsewhere" operand of where() in backward formulas.
 inline Tensor zero_like(const Tensor& t) { return Tensor::scalar(0.0, t.dtype()); }

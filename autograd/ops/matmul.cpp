@@ -4,7 +4,7 @@
 // One recorded op does the work: Y = op(A) op(B), where op transposes or not. Its gradients are
 // products of the same kind (dA = G op(B)^T and so on), so transposes reach the library as flags
 // and are never copied, in the forward and in the backward alike. matmul() maps PyTorch's cases
-// (1-d, 2-d, batched 3-d) onto it.
+// (1-d, 2-d, batched 3-d directly; other batch shapes broadcast and flattened to 3-d) onto it.
 #include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/gemm.hpp"
 
@@ -150,6 +150,48 @@ Tensor activation_backward(Activation act, const Tensor& g, const TensorNode& no
     return g;
 }
 
+// torch.matmul's batch broadcasting for a2 [..., n, k] and b2 [..., k, m] (a and b: the operands
+// before the 1-d promotion, for the errors), at least one with a batch that product() does not
+// take as it is. The batch dimensions (all but the last two) broadcast as elementwise ops do;
+// each operand with a batch is expanded to the broadcast batch (expand: its backward sums the
+// gradient over the broadcast dimensions) and flattened to one batch dimension, so that product()
+// does the work, one gemm per matrix; a 2-d operand stays 2-d, shared by every batch (no copy).
+Tensor batched_matmul(const Tensor& a, const Tensor& b, const Tensor& a2, const Tensor& b2)
+{
+    const Shape& sa = a2.shape();
+    const Shape& sb = b2.shape();
+    const std::size_t la = sa.size() - 2, lb = sb.size() - 2, lead = std::max(la, lb);
+    Shape batch(lead, 1);
+    for (std::size_t i = 0; i < lead; ++i) {
+        const std::int64_t da = i + la >= lead ? sa[i + la - lead] : 1, db = i + lb >= lead ? sb[i + lb - lead] : 1;
+        if (da != db && da != 1 && db != 1)
+            throw std::invalid_argument(fmt::format("{}: shapes {} and {}: batch dimensions do not broadcast "
+                                                    "(dimension {}: {} vs {})",
+                                                    op_name(TensorOp::Matmul), to_string(a.shape()),
+                                                    to_string(b.shape()), i, da, db));
+        batch[i] = da == 1 ? db : da;
+    }
+    std::int64_t count = 1;
+    for (std::int64_t d : batch)
+        count *= d;
+    // [batch..., r, c] -> [count, r, c]; a 2-d operand as it is
+    const auto flatten = [&](const Tensor& x) {
+        if (x.dim() == 2)
+            return x;
+        const std::int64_t r = x.shape()[x.dim() - 2], c = x.shape()[x.dim() - 1];
+        Shape full = batch;
+        full.push_back(r);
+        full.push_back(c);
+        const Tensor e = x.shape() == full ? x : expand(x, full);
+        return e.reshape({count, r, c});
+    };
+    const Tensor y = product(flatten(a2), flatten(b2), false, false); // [count, n, m]
+    Shape out = batch;
+    out.push_back(y.shape()[1]);
+    out.push_back(y.shape()[2]);
+    return y.reshape(out);
+}
+
 } // namespace
 
 // y = act(x W^T + b) (PyTorch's F.linear, then the activation; W is [out, in] as in
@@ -212,15 +254,19 @@ Tensor matmul(const Tensor& a, const Tensor& b)
         return std::invalid_argument(fmt::format("{}: shapes {} and {} do not chain", op, to_string(a.shape()),
                                                  to_string(b.shape())));
     };
-    if (a.dim() == 0 || b.dim() == 0 || a.dim() > 3 || b.dim() > 3)
-        throw std::invalid_argument(fmt::format("{}: shapes {} and {}: operands must have 1 to 3 dimensions", op,
+    if (a.dim() == 0 || b.dim() == 0)
+        throw std::invalid_argument(fmt::format("{}: shapes {} and {}: operands must have at least 1 dimension", op,
                                                 to_string(a.shape()), to_string(b.shape())));
     // 1-d operands become a row (left) or a column (right), removed again from the result.
     const Tensor a2 = a.dim() == 1 ? a.reshape({1, a.shape()[0]}) : a;
     const Tensor b2 = b.dim() == 1 ? b.reshape({b.shape()[0], 1}) : b;
     if (a2.shape()[a2.dim() - 1] != b2.shape()[b2.dim() - 2])
         throw fail();
-    Tensor y = product(a2, b2, false, false);
+    // What product() takes as it is: 2-d operands, or 3-d with one batch size (a 2-d operand is
+    // shared by every batch). Every other batch shape goes through batched_matmul.
+    const bool direct = a2.dim() <= 3 && b2.dim() <= 3 &&
+                        !(a2.dim() == 3 && b2.dim() == 3 && a2.shape()[0] != b2.shape()[0]);
+    Tensor y = direct ? product(a2, b2, false, false) : batched_matmul(a, b, a2, b2);
     if (a.dim() == 1 || b.dim() == 1) {
         Shape s = y.shape();
         if (b.dim() == 1)

@@ -19,9 +19,13 @@ class Tensor;
 /// The activation a linear layer can apply in the same pass as its product.
 enum class Activation : std::uint8_t { None, Relu, Sigmoid, Tanh };
 
-/// Matrix product, as torch.matmul for up to 3 dimensions: [n, k] x [k, m] -> [n, m];
-/// a 1-d left operand is a row, a 1-d right operand a column (both give a 1-d or 0-d result);
-/// [b, n, k] x [b, k, m] -> [b, n, m], and a 2-d operand is shared by every batch.
+/// Matrix product, as torch.matmul: [n, k] x [k, m] -> [n, m]; a 1-d left operand is a row, a
+/// 1-d right operand a column (the added dimension removed from the result: 1-d or 0-d for two
+/// 1-d operands); with more dimensions, the leading (batch) ones broadcast as elementwise ops do:
+/// [b, n, k] x [b, k, m] -> [b, n, m], [1, n, k] x [4, k, m] -> [4, n, m],
+/// [2, 1, n, k] x [5, k, m] -> [2, 5, n, m], and a 2-d operand is shared by every batch. The
+/// gradient of a broadcast operand is summed over the batches it was broadcast to. Throws
+/// std::invalid_argument naming both shapes when the inner sizes or the batches disagree.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 /// y = x W^T + b, PyTorch's F.linear (and what torch.nn.Linear computes): x is [..., in], W is

@@ -1,17 +1,20 @@
-// Reductions: sum and mean, max and min (and the indices argmax/argmin give), var and std, over
-// all elements or one axis; each op's forward and, under it, its backward.
+// Reductions: sum and mean, max and min (and the indices argmax/argmin give), var and std,
+// logsumexp and prod, over all elements or one axis (sum and mean over several too), and cumsum;
+// each op's forward and, under it, its backward.
 //
 // Conventions as in elementwise.cpp: g is the gradient of the output; backward formulas are
 // Tensor expressions so create_graph records them. The gradient of a reduction over an axis is g
 // with the axis put back and stretched (unreduce); the masks that say which element was the
-// max are constants, so their derivative is 0.
+// max are step functions of x, applied by step_scale (ops/elementwise.cpp): derivative 0.
 #include "autograd/ops/kernels.hpp"
+#include "autograd/cpu/vec_math.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -226,7 +229,7 @@ template <class Better> Tensor extreme_all(TensorOp op, const Tensor& x, Better 
             using T = decltype(v);
             return v == static_cast<T>(y) || (std::isnan(v) && std::isnan(y)) ? T(1) : T(0);
         });
-        return TensorList{g * (mask / sum(mask).item())};
+        return TensorList{detail::step_scale(broadcast_to(g, x.shape()), mask / sum(mask).item(), x)};
     });
 }
 
@@ -243,8 +246,11 @@ template <class Better> Tensor extreme_axis(TensorOp op, const Tensor& x, std::i
     auto index = std::make_shared<const std::vector<std::int64_t>>(arg_extreme(x, l, better));
     Tensor out = gather_values(x, l, *index, reduced_shape(x.shape(), a, keepdim));
     const Shape shape = x.shape();
-    return detail::record(op, out, {&x}, {}, [index, shape, a, keepdim](const Tensor& g, const TensorNode&) {
-        return TensorList{unreduce(g, shape, a, keepdim) * index_mask(*index, shape, a, g.dtype())};
+    // NOTE: x is saved only for step_scale to name it as the input the gradient depends on (with
+    // derivative 0) under create_graph; the values come from the indices.
+    return detail::record(op, out, {&x}, {x}, [index, shape, a, keepdim](const Tensor& g, const TensorNode& n) {
+        return TensorList{
+            detail::step_scale(unreduce(g, shape, a, keepdim), index_mask(*index, shape, a, g.dtype()), saved(n, 0))};
     });
 }
 
@@ -328,6 +334,256 @@ Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim)
     }
     const std::int64_t a = nonempty_axis(op, x, axis);
     return sum(x, a, keepdim) * (1.0 / static_cast<double>(x.shape()[a]));
+}
+
+namespace {
+
+// The axes of `x` that `axes` names, from 0, in increasing order; throws naming the op, the
+// axes and the shape for an empty list, an axis out of range or one given twice.
+std::vector<std::int64_t> checked_axes(std::string_view op, const Tensor& x, const Shape& axes)
+{
+    if (axes.empty())
+        throw std::invalid_argument(fmt::format("{}: no axes given for shape {} (call {}(x) to reduce every element)",
+                                                op, to_string(x.shape()), op));
+    std::vector<std::int64_t> out;
+    for (std::int64_t axis : axes) {
+        const std::int64_t a = normalize_axis(op, axis, x.shape());
+        if (std::find(out.begin(), out.end(), a) != out.end())
+            throw std::invalid_argument(fmt::format("{}: axes {} name axis {} twice (shape {})", op, to_string(axes), a,
+                                                    to_string(x.shape())));
+        out.push_back(a);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// `shape` with the size of each of `axes` (sorted) set to 1, or those axes removed.
+Shape reduced_shape(Shape s, const std::vector<std::int64_t>& axes, bool keepdim)
+{
+    for (auto it = axes.rbegin(); it != axes.rend(); ++it)
+        s = reduced_shape(std::move(s), *it, keepdim);
+    return s;
+}
+
+} // namespace
+
+// y = sum of x over the axes;  dx = g with the axes restored, stretched. One node: the kernel
+// runs once per axis, on plain tensors (the innermost axis first).
+Tensor sum(const Tensor& x, const Shape& axes, bool keepdim)
+{
+    constexpr std::string_view op = op_name(TensorOp::SumAxes);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) { // a 0-d tensor's one axis, named once: the sum is itself
+        if (axes.size() != 1)
+            throw std::invalid_argument(fmt::format("{}: axes {} for a 0-d tensor, which has the one axis 0 (or -1)", op,
+                                                    to_string(axes)));
+        return sum(x, axes[0], keepdim);
+    }
+    const std::vector<std::int64_t> sorted = checked_axes(op, x, axes);
+    Tensor out = x;
+    for (auto it = sorted.rbegin(); it != sorted.rend(); ++it)
+        out = sum_axis_kernel(out, *it, true);
+    if (!keepdim)
+        out = out.reshape(reduced_shape(x.shape(), sorted, false));
+    const Shape kept = reduced_shape(x.shape(), sorted, true);
+    return detail::record(TensorOp::SumAxes, out, {&x}, {}, [kept](const Tensor& g, const TensorNode& n) {
+        return TensorList{broadcast_to(g.reshape(kept), detail::input_shape(n, 0))};
+    });
+}
+
+Tensor mean(const Tensor& x, const Shape& axes, bool keepdim)
+{
+    constexpr std::string_view op = op_name(TensorOp::Mean);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) {
+        if (axes.size() != 1)
+            throw std::invalid_argument(fmt::format("{}: axes {} for a 0-d tensor, which has the one axis 0 (or -1)", op,
+                                                    to_string(axes)));
+        return mean(x, axes[0], keepdim);
+    }
+    double n = 1.0;
+    for (std::int64_t a : checked_axes(op, x, axes)) {
+        if (x.shape()[static_cast<std::size_t>(a)] == 0)
+            throw std::invalid_argument(fmt::format("{}: axis {} of shape {} is empty", op, a, to_string(x.shape())));
+        n *= static_cast<double>(x.shape()[static_cast<std::size_t>(a)]);
+    }
+    return sum(x, axes, keepdim) * (1.0 / n);
+}
+
+// y_k = x_0 + ... + x_k along the axis;  dx_j = g_j + ... + g_last: the running sum of g from the
+// end (flip, cumsum, flip)
+Tensor cumsum(const Tensor& x, std::int64_t axis)
+{
+    constexpr std::string_view op = op_name(TensorOp::CumSum);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) { // PyTorch: the one axis of a 0-d tensor; the running sum of one element
+        check_scalar_axis(op, axis);
+        return cumsum(x.reshape({1}), 0).reshape({});
+    }
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
+    const AxisView l = axis_view(x.shape(), a);
+    Tensor out = detail::empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        std::vector<double> acc(static_cast<std::size_t>(l.inner));
+        for (std::int64_t o = 0; o < l.outer; ++o) {
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (std::int64_t k = 0; k < l.size; ++k) {
+                const std::int64_t base = (o * l.size + k) * l.inner;
+                for (std::int64_t i = 0; i < l.inner; ++i) {
+                    acc[static_cast<std::size_t>(i)] += static_cast<double>(px[base + i]);
+                    po[base + i] = static_cast<T>(acc[static_cast<std::size_t>(i)]);
+                }
+            }
+        }
+    });
+    return detail::record(TensorOp::CumSum, out, {&x}, {}, [a](const Tensor& g, const TensorNode&) {
+        return TensorList{flip(cumsum(flip(g, {a}), a), {a})};
+    });
+}
+
+namespace {
+
+// For every element of x, the product of the other elements of its slice along `axis`: the
+// product of those before it times that of those after it, so no division (exact with zeros).
+Tensor product_of_others(const Tensor& x, std::int64_t axis)
+{
+    const AxisView l = axis_view(x.shape(), axis);
+    Tensor out = detail::empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        std::vector<double> before(static_cast<std::size_t>(l.size));
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                const std::int64_t base = o * l.size * l.inner + i;
+                double p = 1.0;
+                for (std::int64_t k = 0; k < l.size; ++k) {
+                    before[static_cast<std::size_t>(k)] = p;
+                    p *= static_cast<double>(px[base + k * l.inner]);
+                }
+                p = 1.0;
+                for (std::int64_t k = l.size; k-- > 0;) {
+                    po[base + k * l.inner] = static_cast<T>(before[static_cast<std::size_t>(k)] * p);
+                    p *= static_cast<double>(px[base + k * l.inner]);
+                }
+            }
+    });
+    return out;
+}
+
+// The same times gu (g stretched to x's shape), as recorded ops for create_graph, so that second
+// derivatives are exact where x has zeros too. Per slice, with p the product of its non-zero
+// elements and c the number of zeros:
+//   c = 0: x_i gets p / x_i.
+//   c = 1: the zero gets p; x_i gets z p / x_i, z the zero itself (0, but its derivative in z is
+//          the product of the others but x_i, as it must be).
+//   c = 2: each zero gets the other zero times p; the rest 0 (every product left has a zero).
+//   c > 2: all 0, first and second derivatives alike.
+Tensor product_of_others_recorded(const Tensor& gu, const Tensor& x, std::int64_t axis)
+{
+    const Tensor zero = Tensor::scalar(0.0, x.dtype()), one = Tensor::scalar(1.0, x.dtype());
+    const Tensor is_zero = eq(x, 0.0);             // constants: where the zeros are, and how many
+    const Tensor count = sum(is_zero, axis, true); // per slice
+    const Tensor safe = where(is_zero, one, x);
+    const Tensor p = prod(safe, axis, true);
+    const Tensor z = sum(where(is_zero, x, zero), axis, true); // the zeros, summed: 0, differentiable
+    const Tensor at_zero = where(eq(count, 1.0), p, where(eq(count, 2.0), (z - x) * p, zero));
+    const Tensor elsewhere = where(eq(count, 0.0), p / safe, where(eq(count, 1.0), z * p / safe, zero));
+    return gu * where(is_zero, at_zero, elsewhere);
+}
+
+// The product of each slice of x along `axis` (as [outer, size, inner]), in double.
+Tensor prod_kernel(const Tensor& x, const AxisView& l, Shape shape)
+{
+    Tensor out = detail::empty(std::move(shape), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                double p = 1.0;
+                for (std::int64_t k = 0; k < l.size; ++k)
+                    p *= static_cast<double>(px[(o * l.size + k) * l.inner + i]);
+                po[o * l.inner + i] = static_cast<T>(p);
+            }
+    });
+    return out;
+}
+
+} // namespace
+
+// y = prod_i x_i;  dx_i = g prod_{j != i} x_j
+Tensor prod(const Tensor& x)
+{
+    detail::check_defined(TensorOp::Prod, x);
+    const std::int64_t n = x.numel();
+    Tensor out = prod_kernel(x, {1, n, 1}, {});
+    return detail::record(TensorOp::Prod, out, {&x}, {x}, [n](const Tensor& g, const TensorNode& node) {
+        const Tensor& x = saved(node, 0);
+        const Tensor flat = x.reshape({n});
+        if (is_grad_enabled())
+            return TensorList{product_of_others_recorded(broadcast_to(g.reshape({1}), Shape{n}), flat, 0).reshape(x.shape())};
+        return TensorList{(g * product_of_others(flat, 0)).reshape(x.shape())};
+    });
+}
+
+// y_j = prod_k x_jk (along one axis);  dx_jk = g_j prod_{l != k} x_jl
+Tensor prod(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    constexpr std::string_view op = op_name(TensorOp::ProdAxis);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) { // the one axis of a 0-d tensor: the product of one element is itself
+        check_scalar_axis(op, axis);
+        return prod(x.reshape({1}), 0, false);
+    }
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
+    Tensor out = prod_kernel(x, axis_view(x.shape(), a), reduced_shape(x.shape(), a, keepdim));
+    return detail::record(TensorOp::ProdAxis, out, {&x}, {x}, [a, keepdim](const Tensor& g, const TensorNode& n) {
+        const Tensor& x = saved(n, 0);
+        const Tensor gu = unreduce(g, x.shape(), a, keepdim);
+        if (is_grad_enabled())
+            return TensorList{product_of_others_recorded(gu, x, a)};
+        return TensorList{gu * product_of_others(x, a)};
+    });
+}
+
+// y = log sum_k e^(x_k) along the axis, as m + log sum_k e^(x_k - m) with m the largest x_k (no
+// overflow; an infinite m is taken as 0, so that a row of -inf gives -inf and a +inf gives +inf,
+// as PyTorch);  dx = g e^(x - y) = g softmax(x) along the axis
+Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdim)
+{
+    constexpr std::string_view op = op_name(TensorOp::LogSumExp);
+    detail::check_defined(op, x);
+    if (x.dim() == 0) { // PyTorch: the one axis of a 0-d tensor; logsumexp of one element is itself
+        check_scalar_axis(op, axis);
+        return logsumexp(x.reshape({1}), 0, false);
+    }
+    const std::int64_t a = normalize_axis(op, axis, x.shape());
+    const AxisView l = axis_view(x.shape(), a);
+    Tensor out = detail::empty(reduced_shape(x.shape(), a, keepdim), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        for (std::int64_t o = 0; o < l.outer; ++o)
+            for (std::int64_t i = 0; i < l.inner; ++i) {
+                const T* row = px + o * l.size * l.inner + i;
+                T m = -std::numeric_limits<T>::infinity();
+                for (std::int64_t k = 0; k < l.size; ++k)
+                    m = std::max(m, row[k * l.inner]); // a NaN is skipped here and propagates below
+                if (std::isinf(m))
+                    m = T(0);
+                double s = 0.0;
+                for (std::int64_t k = 0; k < l.size; ++k)
+                    s += static_cast<double>(detail::exp_of(row[k * l.inner] - m));
+                po[o * l.inner + i] = static_cast<T>(std::log(s) + static_cast<double>(m));
+            }
+    });
+    return detail::record(TensorOp::LogSumExp, out, {&x}, {x}, [a, keepdim](const Tensor& g, const TensorNode& n) {
+        const Tensor& x = saved(n, 0);
+        return TensorList{unreduce(g, x.shape(), a, keepdim) * softmax(x, a)};
+    });
 }
 
 Tensor max(const Tensor& x) { return extreme_all(TensorOp::Max, x, greater); }

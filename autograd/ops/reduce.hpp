@@ -1,5 +1,5 @@
-// Reductions of tensors: sum, mean, max/min and their indices, var and std. Included by
-// tensor.hpp.
+// Reductions of tensors: sum, mean, max/min and their indices, var and std, logsumexp, prod, and
+// the running sum cumsum. Included by tensor.hpp.
 //
 //   Tensor loss = ((y - target) * (y - target)).mean();     // 0-d
 //   Tensor per_row = sum(x, 1);                              // [N, C] -> [N]
@@ -18,6 +18,8 @@
 //   index_select and gather accept such tensors as indices.
 #pragma once
 
+#include "autograd/shape.hpp"
+
 #include <cstdint>
 
 namespace autograd {
@@ -27,8 +29,20 @@ class Tensor;
 /// Sum of all elements (0-d), or over one axis.
 Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim = false);
+/// Sum over several axes at once (torch.sum(x, dim=(0, 2))), in any order, none twice. An empty
+/// list is refused (PyTorch's dim=[] would sum every element: call sum(x) for that).
+Tensor sum(const Tensor& x, const Shape& axes, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, std::int64_t axis, bool keepdim = false);
+/// Mean over several axes, as sum over several axes (none of them may be empty).
+Tensor mean(const Tensor& x, const Shape& axes, bool keepdim = false);
+/// Product of all elements (0-d; 1 for an empty tensor), or along one axis; accumulated in
+/// double. Gradient as PyTorch's, exact where x has zeros: each element gets the product of the
+/// others (no division), and so do second derivatives.
+Tensor prod(const Tensor& x);
+Tensor prod(const Tensor& x, std::int64_t axis, bool keepdim = false);
+/// Running sums along `axis`: y_k = x_0 + ... + x_k (torch.cumsum); accumulated in double.
+Tensor cumsum(const Tensor& x, std::int64_t axis);
 
 /// The largest element (NaN if any is NaN).
 Tensor max(const Tensor& x);
@@ -43,6 +57,9 @@ Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdim = false);
 Tensor argmin(const Tensor& x);
 Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdim = false);
 
+/// log(sum(exp(x))) along `axis`, computed stably (the largest element is taken out first; an
+/// axis of -inf only, or an empty one, gives -inf). Gradient g * softmax(x) along the axis.
+Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdim = false);
 /// The divisor of var and std is n - correction (PyTorch's `correction`): 1, the default, is the
 /// unbiased estimate (Bessel's correction, torch's unbiased=True); 0 the population variance
 /// (unbiased=False). Pass it as Correction{0}. A divisor <= 0 gives inf or NaN, as in PyTorch.

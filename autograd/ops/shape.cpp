@@ -274,10 +274,86 @@ Tensor expand(const Tensor& x, const Shape& shape)
     return broadcast_to(x, target);
 }
 
+// y = x, in storage of its own;  dx = g
+Tensor clone(const Tensor& x)
+{
+    detail::check_defined(TensorOp::Clone, x);
+    Tensor out = detail::empty(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() { std::copy_n(x.impl()->data<T>(), x.numel(), out.impl()->data<T>()); });
+    return detail::record(TensorOp::Clone, out, {&x}, {}, [](const Tensor& g, const TensorNode&) { return TensorList{g}; });
+}
+
+// y = x reversed along dims;  dx = g reversed along the same dims
+Tensor flip(const Tensor& x, const Shape& dims)
+{
+    constexpr std::string_view op = op_name(TensorOp::Flip);
+    detail::check_defined(op, x);
+    const Shape& s = x.shape();
+    // Read x from its last element along each flipped axis, with that axis's stride negated.
+    Shape strides = contiguous_strides(s), axes;
+    std::int64_t start = 0;
+    for (std::int64_t d : dims) {
+        // A 0-d tensor has the one axis 0 (or -1), as PyTorch's flip allows; flipping it is a copy.
+        const std::int64_t a = s.empty() ? (detail::check_scalar_axis(op, d), 0) : normalize_axis(op, d, s);
+        if (std::find(axes.begin(), axes.end(), a) != axes.end())
+            throw std::invalid_argument(fmt::format("{}: dims {} name axis {} twice (shape {})", op, to_string(dims), a,
+                                                    to_string(s)));
+        axes.push_back(a);
+        if (s.empty())
+            continue;
+        const auto ua = static_cast<std::size_t>(a);
+        start += std::max<std::int64_t>(s[ua] - 1, 0) * strides[ua];
+        strides[ua] = -strides[ua];
+    }
+    Tensor out = detail::empty(s, x.dtype());
+    if (out.numel() > 0)
+        dispatch(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>() + start, out.impl()->data<T>(), s, strides); });
+    return detail::record(TensorOp::Flip, out, {&x}, {}, [axes](const Tensor& g, const TensorNode&) {
+        return TensorList{flip(g, axes)};
+    });
+}
+
 Tensor Tensor::permute(Shape dims) const { return autograd::permute(*this, dims); }
 Tensor Tensor::squeeze() const { return autograd::squeeze(*this); }
 Tensor Tensor::squeeze(std::int64_t axis) const { return autograd::squeeze(*this, axis); }
 Tensor Tensor::unsqueeze(std::int64_t axis) const { return autograd::unsqueeze(*this, axis); }
 Tensor Tensor::expand(Shape shape) const { return autograd::expand(*this, shape); }
+
+// Tiling as a broadcast: x of shape s (padded with leading 1s to reps' length) reshaped to
+// [1, s0, 1, s1, ...], expanded to [r0, s0, r1, s1, ...] and flattened to [r0 s0, r1 s1, ...]:
+// element (k s0 + i, ...) is x[i, ...], the copies outermost as torch.repeat lays them out. The
+// backward (expand's sum) adds the copies' gradients.
+Tensor repeat(const Tensor& x, const Shape& reps)
+{
+    detail::check_defined("repeat", x);
+    const Shape& s = x.shape();
+    if (reps.size() < s.size())
+        throw std::invalid_argument(fmt::format("repeat: {} repetitions {} for shape {} (need at least one per "
+                                                "dimension)", reps.size(), to_string(reps), to_string(s)));
+    for (std::int64_t r : reps)
+        if (r < 0)
+            throw std::invalid_argument(fmt::format("repeat: negative repetition {} in {} for shape {}", r,
+                                                    to_string(reps), to_string(s)));
+    const std::size_t lead = reps.size() - s.size();
+    Shape pairs, expanded, out;
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+        const std::int64_t si = i < lead ? 1 : s[i - lead];
+        pairs.push_back(1);
+        pairs.push_back(si);
+        expanded.push_back(reps[i]);
+        expanded.push_back(si);
+        out.push_back(reps[i] * si);
+    }
+    return expand(x.reshape(pairs), expanded).reshape(out);
+}
+
+Tensor tile(const Tensor& x, const Shape& reps)
+{
+    detail::check_defined("tile", x);
+    Shape full = reps;
+    while (full.size() < x.shape().size())
+        full.insert(full.begin(), 1);
+    return repeat(x, full);
+}
 
 } // namespace autograd

@@ -79,6 +79,69 @@ Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& target, R
     return reduce(relu(x) - x * target + autograd::log(1.0 + exp(-autograd::abs(x))), reduction);
 }
 
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction)
+{
+    require_same_shape("l1_loss", input, target);
+    return reduce(autograd::abs(input - target), reduction);
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta)
+{
+    require_same_shape("smooth_l1_loss", input, target);
+    if (!(beta >= 0.0))
+        throw std::invalid_argument(fmt::format("smooth_l1_loss: beta {} must be >= 0", beta));
+    if (beta == 0.0) // PyTorch's: the quadratic piece vanishes, and 0.5 d^2 / 0 must not be formed
+        return l1_loss(input, target, reduction);
+    // NOTE: no select of the two pieces: min(|d|, beta) makes one formula of both, so the
+    // gradient (d / beta inside, sign(d) outside, either at |d| == beta) and the second
+    // derivative (1 / beta inside, 0 outside) are PyTorch's through the recorded ops.
+    const Tensor a = autograd::abs(input - target);
+    const Tensor c = autograd::clamp(a, std::nullopt, beta);
+    return reduce(0.5 * c * c / beta + (a - c), reduction);
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta)
+{
+    require_same_shape("huber_loss", input, target);
+    if (!(delta > 0.0))
+        throw std::invalid_argument(fmt::format("huber_loss: delta {} must be > 0", delta));
+    // As smooth_l1_loss: 0.5 c^2 + delta (|d| - c) with c = min(|d|, delta).
+    const Tensor a = autograd::abs(input - target);
+    const Tensor c = autograd::clamp(a, std::nullopt, delta);
+    return reduce(0.5 * c * c + delta * (a - c), reduction);
+}
+
+namespace {
+
+Tensor kl_div_per_element(const Tensor& input, const Tensor& target, bool log_target)
+{
+    require_same_shape("kl_div", input, target);
+    if (log_target)
+        return exp(target) * (target - input);
+    // xlogy(t, t) = t log t, 0 at t == 0: the log of t + [t == 0] is log t, or log 1 = 0 at t == 0,
+    // so neither the value nor the gradient (log t + 1, times t there: 0) meets 0 * -inf. A
+    // negative target gives NaN, as PyTorch's.
+    return target * autograd::log(target + autograd::eq(target, 0.0)) - target * input;
+}
+
+} // namespace
+
+Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bool log_target)
+{
+    return reduce(kl_div_per_element(input, target, log_target), reduction);
+}
+
+Tensor kl_div_batchmean(const Tensor& input, const Tensor& target, bool log_target)
+{
+    const Tensor total = kl_div_per_element(input, target, log_target).sum();
+    if (input.dim() == 0)
+        return total;
+    if (input.size(0) == 0) // PyTorch gives NaN (0 / 0); a loss over no rows is a caller's mistake
+        throw std::invalid_argument(fmt::format("kl_div: a batch mean over no rows (input {})",
+                                                autograd::to_string(input.shape())));
+    return total / static_cast<double>(input.size(0));
+}
+
 Tensor hinge_loss(const Tensor& scores, const Tensor& labels, Reduction reduction)
 {
     require_same_shape("hinge_loss", scores, labels);

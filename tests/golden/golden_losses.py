@@ -22,6 +22,11 @@ targetl = torch.tensor([[1.0, 0.0], [0.5, 1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.
 bce_weight = torch.tensor([0.5, 2.0])  # broadcast over the rows of probs
 scores = torch.tensor([0.5, -2.0, 1.5, 0.9])
 signs = torch.tensor([1.0, -1.0, -1.0, 1.0])
+# kl_div: log-probabilities of x's rows against target rows with a zero (xlogy's 0 log 0), and
+# log-probability targets
+logp = torch.log_softmax(x, 1)
+kl_target = torch.tensor([[0.25, 0.75], [0.0, 1.0], [0.6, 0.4]])
+kl_log_target = torch.log(torch.tensor([[0.25, 0.75], [0.1, 0.9], [0.6, 0.4]]))
 
 cases = {
     "cross_entropy": (logits, lambda a, r: F.cross_entropy(a, labels, reduction=r)),
@@ -33,10 +38,17 @@ cases = {
     "binary_cross_entropy_with_logits": (xl, lambda a, r: F.binary_cross_entropy_with_logits(a, targetl, reduction=r)),
     "hinge_loss": (scores, lambda a, r: torch.relu(1 - signs * a).mean() if r == "mean" else
                    (torch.relu(1 - signs * a).sum() if r == "sum" else torch.relu(1 - signs * a))),
+    # x - target = [-0.5, -1.5, 1.5, -0.75, -3, 39]: both pieces of each
+    "l1_loss": (x, lambda a, r: F.l1_loss(a, target, reduction=r)),
+    "smooth_l1_loss": (x, lambda a, r: F.smooth_l1_loss(a, target, reduction=r, beta=0.8)),
+    "smooth_l1_loss_beta0": (x, lambda a, r: F.smooth_l1_loss(a, target, reduction=r, beta=0.0)),
+    "huber_loss": (x, lambda a, r: F.huber_loss(a, target, reduction=r, delta=2.0)),
+    "kl_div": (logp, lambda a, r: F.kl_div(a, kl_target, reduction=r)),
+    "kl_div_log_target": (logp, lambda a, r: F.kl_div(a, kl_log_target, reduction=r, log_target=True)),
 }
 lines = []
 for name, (inp, f) in cases.items():
-    for r in ("mean", "sum", "none"):
+    for r in ("mean", "sum", "none") + (("batchmean",) if name.startswith("kl_div") else ()):
         a = inp.clone().requires_grad_()
         out = f(a, r)
         total = out.sum()

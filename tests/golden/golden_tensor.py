@@ -220,6 +220,78 @@ CASES = [
     ('stack_hvp', lambda a, b: torch.stack([a, b], 1)[:, 0] * torch.tanh(torch.stack([a, b], 1)[:, 1]),
      [I([3, 4], 148), I([3, 4], 149)]),
     ('index_chain', lambda a: a.permute(1, 0).unsqueeze(0).expand(4, -1, -1)[1:3, :, ::2] ** 2, [I([2, 3], 150)]),
+    # Issue 13's ops: functions (ops/elementwise.hpp), logsumexp (ops/reduce.hpp), clone and flip
+    # (ops/shape.hpp). Small arguments of log1p and expm1, where ln(1 + x) and e^x - 1 would lose
+    # every digit; softplus on both sides of its threshold; maximum and minimum with ties, where
+    # each operand gets half the gradient.
+    ('sin', torch.sin, [I([2, 3], 151, -3, 3)]),
+    ('cos', torch.cos, [I([2, 3], 152, -3, 3)]),
+    ('log1p', torch.log1p, [I([5], 153, -0.9, 2.0)]),
+    ('log1p_small', torch.log1p, [('in', t([1e-10, -1e-12, 3e-8], [3]))]),
+    ('expm1', torch.expm1, [I([2, 3], 154, -2, 2)]),
+    ('expm1_small', torch.expm1, [('in', t([1e-10, -1e-12, 3e-8], [3]))]),
+    ('softplus', F.softplus, [I([2, 3], 155, -3, 3)]),
+    # Not at beta x == threshold exactly: there PyTorch's forward and backward take the log1p
+    # branch (beta x > threshold is false) but its double backward the linear one (0).
+    ('softplus_beta_threshold', lambda a: F.softplus(a, beta=2.0, threshold=1.0),
+     [('in', t([-0.7, 0.3, -0.1, 0.9, 0.45, -0.4], [2, 3]))]),
+    ('softplus_large', F.softplus, [('in', t([30.0, -30.0, 19.0, 21.0], [4]))]),
+    ('gelu', F.gelu, [I([2, 3], 156, -3, 3)]),
+    ('gelu_tanh', lambda a: F.gelu(a, approximate='tanh'), [I([2, 3], 157, -3, 3)]),
+    ('silu', F.silu, [I([2, 3], 158, -3, 3)]),
+    ('elu', F.elu, [('in', MIXED)]),
+    ('elu_alpha', lambda a: F.elu(a, alpha=0.5), [('in', MIXED)]),
+    ('maximum', torch.maximum, [I([3, 4], 159), I([3, 4], 160)]),
+    ('maximum_broadcast', torch.maximum, [I([2, 1, 3], 161), I([4, 1], 162)]),
+    ('maximum_ties', torch.maximum, [('in', t([1.0, 2.0, 3.0], [3])), ('in', t([1.0, 0.0, 3.0], [3]))]),
+    ('minimum_broadcast', torch.minimum, [I([3, 1], 163), I([1, 4], 164)]),
+    ('minimum_ties', torch.minimum, [('in', t([1.0, 2.0, -3.0, 0.5], [2, 2])), ('in', t([1.0, -3.0], [2]))]),
+    ('logsumexp', lambda a: torch.logsumexp(a, 1), [I([3, 4], 165, -3, 3)]),
+    ('logsumexp_keepdim', lambda a: torch.logsumexp(a, 0, keepdim=True), [I([2, 3, 4], 166, -3, 3)]),
+    ('logsumexp_negative_axis', lambda a: torch.logsumexp(a, -1), [I([2, 3, 4], 167, -3, 3)]),
+    # float64 only: in float32 PyTorch's gradient exp(x - y) carries y's rounding (an ulp of 1e4 is
+    # 1e-3, so 0.4999 for 0.5), where Backprop's softmax(x) gives 0.5.
+    ('logsumexp_large', lambda a: torch.logsumexp(a, 0), [('in', t([1e4, 0.0, -5.0, 1e4], [4]))]),
+    ('clone', lambda a: torch.clone(a), [I([2, 3], 168)]),
+    ('clone_hvp', lambda a: torch.clone(a) * a, [I([2, 3], 169)]),
+    ('flip', lambda a: torch.flip(a, [0, 2]), [I([2, 3, 4], 170)]),
+    ('flip_negative', lambda a: torch.flip(a, [-1]), [I([3, 4], 171)]),
+    ('flip_hvp', lambda a: torch.tanh(torch.flip(a, [1])) * a, [I([2, 3], 172)]),
+    ('sum_axes', lambda a: a.sum((0, 2)), [I([2, 3, 4], 173)]),
+    ('sum_axes_keepdim', lambda a: a.sum((-1, 1), keepdim=True), [I([2, 3, 4], 174)]),
+    ('mean_axes', lambda a: a.mean((1, 2)), [I([2, 3, 4], 175)]),
+    ('mean_axes_hvp', lambda a: torch.tanh(a.mean((0, 1), keepdim=True)) * a, [I([2, 3, 2], 176)]),
+    ('cumsum', lambda a: torch.cumsum(a, 1), [I([3, 4], 177)]),
+    ('cumsum_axis0', lambda a: torch.cumsum(a, 0), [I([2, 3, 4], 178)]),
+    ('cumsum_hvp', lambda a: torch.tanh(torch.cumsum(a, -1)) * a, [I([2, 3], 179)]),
+    ('prod', torch.prod, [I([2, 3], 180, 0.5, 1.5)]),
+    ('prod_axis', lambda a: torch.prod(a, 1), [I([3, 4], 181)]),
+    ('prod_axis_keepdim', lambda a: torch.prod(a, 0, keepdim=True), [I([2, 3, 4], 182)]),
+    ('prod_one_zero', torch.prod, [('in', t([0.7, 0.0, -1.3, 0.9], [4]))]),
+    # First derivatives only: with two zeros PyTorch's prod over all elements returns a constant
+    # zero gradient, so its second derivative is 0 where the true one (each zero's gradient is
+    # the other zero times 0.96) is not; Backprop's matches finite differences (test_tensor_ops).
+    # prod_axis_zeros (two zeros per row, through PyTorch's cumprod formula) agrees to second order.
+    ('prod_two_zeros', torch.prod, [('in', t([0.0, 0.8, 0.0, 1.2], [2, 2]))], False),
+    ('prod_axis_zeros', lambda a: torch.prod(a, 1),
+     [('in', t([0.0, 0.5, 1.5, 0.0, 0.0, 2.0, 0.0, -0.5, 0.0, 0.0, 1.1, 0.9, 0.4, 0.0, -0.3, 0.0], [4, 4]))]),
+    # Issue 13, part 3: tiling and splitting (the parts recombined by products: second derivatives)
+    ('repeat', lambda a: a.repeat(2, 1, 3), [I([2, 3], 183)]),
+    ('repeat_hvp', lambda a: torch.tanh(a.repeat(3, 2)) * a.repeat(3, 2), [I([2, 2], 184)]),
+    ('tile_hvp', lambda a: torch.tanh(torch.tile(a, (2,))) * torch.tile(a, (1, 2)), [I([3, 2], 185)]),
+    ('split_hvp', lambda a: (lambda p: torch.cat([p[2], p[0] * p[1]]))(torch.split(a, 2)), [I([5, 3], 186)]),
+    ('split_with_sizes_hvp', lambda a: (lambda p: p[0] * torch.tanh(p[1]))(torch.split(a, [1, 3], -1)),
+     [I([2, 4], 187)]),
+    # 6 rows in 4 chunks: 3 parts of 2 (torch.chunk's ceil)
+    ('chunk_hvp', lambda a: (lambda p: p[0] * p[1] + torch.sin(p[2]))(torch.chunk(a, 4)), [I([6, 2], 188)]),
+    # Issue 13, part 3: matmul's batch broadcasting (torch.matmul's rules), second order through tanh
+    ('matmul_broadcast_1_4', torch.matmul, [I([1, 2, 3], 190), I([4, 3, 2], 191)]),
+    ('matmul_broadcast_4d', torch.matmul, [I([2, 1, 3, 4], 192), I([5, 4, 6], 193)]),
+    ('matmul_broadcast_vector_4d', torch.matmul, [I([4], 194), I([2, 3, 4, 2], 195)]),
+    ('matmul_broadcast_4d_vector', torch.matmul, [I([2, 1, 3, 4], 196), I([4], 197)]),
+    ('matmul_broadcast_matrix_4d', torch.matmul, [I([3, 4], 198), I([2, 1, 4, 2], 199)]),
+    ('matmul_broadcast_hvp', lambda a, b: torch.tanh(torch.matmul(a, b)), [I([3, 1, 2, 3], 200), I([1, 2, 3, 2], 201)]),
+    ('unbind_hvp', lambda a: (lambda p: torch.stack([p[2] * p[0], p[1]], 1))(torch.unbind(a, 1)), [I([2, 3], 189)]),
 ]
 
 # The cases also written in float32: every family (elementwise, reductions, matrix products,
@@ -237,6 +309,11 @@ FLOAT32 = [
     'index_select_hvp', 'gather_tensor_index', 'gather_hvp', 'concat_const', 'concat_hvp', 'stack_hvp',
     'index_chain',
     'mlp_mse',
+    'sin', 'cos', 'log1p_small', 'expm1', 'expm1_small', 'softplus', 'softplus_large', 'gelu', 'gelu_tanh', 'silu',
+    'elu_alpha', 'maximum_broadcast', 'minimum_ties', 'logsumexp', 'logsumexp_keepdim', 'clone_hvp', 'flip_hvp',
+    'sum_axes_keepdim', 'mean_axes_hvp', 'cumsum_axis0', 'cumsum_hvp', 'prod', 'prod_axis_keepdim',
+    'prod_axis_zeros', 'repeat_hvp', 'split_hvp', 'chunk_hvp', 'unbind_hvp', 'matmul_broadcast_4d',
+    'matmul_broadcast_hvp',
 ]
 
 
