@@ -14,8 +14,6 @@ namespace autograd {
 
 namespace {
 
-std::string shape_str(const Tensor& t) { return t.defined() ? to_string(t.shape()) : std::string("undefined"); }
-
 // An optional per-feature tensor (weight, bias, running statistic) must have exactly `shape` and
 // x's dtype; `what` names the function and the argument in the error.
 void check_param(const char* op, const char* what, const Tensor& t, const Shape& shape, const Tensor& x)
