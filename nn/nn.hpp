@@ -13,7 +13,8 @@
 //       nn::cross_entropy(model(b.features), b.targets).backward();
 #pragma once
 
-// modules/: tensor models (Module, Linear, Sequential, activations, Dropout), losses, init
+// modules/: tensor models (Module, Linear, Sequential, activations, Dropout, LayerNorm, BatchNorm,
+// Embedding), losses, init
 #include "nn/modules/activation.hpp"
 #include "nn/modules/dropout.hpp"
 #include "nn/modules/embedding.hpp"

@@ -229,7 +229,7 @@ BOOST_AUTO_TEST_CASE(batchnorm2d_running_statistics_match_pytorch_after_three_st
         const auto& f = cases.at(std::string("bn2d_running ") + dtype).fields;
         const Dtype dt = std::string(dtype) == "float64" ? Dtype::Float64 : Dtype::Float32;
         const double tol = dt == Dtype::Float64 ? 1e-12 : 2e-5;
-        nn::BatchNorm2d bn(3, 1e-5, 0.1, true, true, dt);
+        nn::BatchNorm2d bn(3, {.dtype = dt}); // PyTorch's defaults: eps 1e-5, momentum 0.1
         BOOST_TEST(bn.is_training());
         for (int i = 0; i < 3; ++i)
             bn(f.at("const" + std::to_string(i)));
@@ -289,7 +289,7 @@ BOOST_AUTO_TEST_CASE(state_dicts_load_buffers_and_nest_with_pytorch_names)
 BOOST_AUTO_TEST_CASE(batchnorm_train_and_eval_modes)
 {
     Generator gen(5);
-    nn::BatchNorm1d bn(3, 1e-5, 0.1, true, true, Dtype::Float64);
+    nn::BatchNorm1d bn(3, {.dtype = Dtype::Float64});
     const Tensor x = Tensor::rand({6, 3}, gen, -2.0, 2.0, Dtype::Float64);
     const Tensor y = bn(x); // training: each channel of y has mean 0, biased variance 1
     const Tensor m = y.mean(0);
@@ -307,7 +307,7 @@ BOOST_AUTO_TEST_CASE(batchnorm_train_and_eval_modes)
     BOOST_TEST(ye.to_vector() == expected.to_vector(), boost::test_tools::per_element());
 
     // Without running statistics, evaluation still normalises with the batch's.
-    nn::BatchNorm1d plain(3, 1e-5, 0.1, false, false, Dtype::Float64);
+    nn::BatchNorm1d plain(3, {.affine = false, .track_running_stats = false, .dtype = Dtype::Float64});
     plain.eval();
     BOOST_TEST(plain.parameters().empty());
     BOOST_TEST(plain.state_dict().empty());
@@ -389,7 +389,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_op_and_the_shapes)
     BOOST_TEST(contains(m, "layer_norm: weight has shape [2] but must be [3]"), m);
 
     // Wrong channel count.
-    nn::BatchNorm1d bn(4, 1e-5, 0.1, true, true, Dtype::Float64);
+    nn::BatchNorm1d bn(4, {.dtype = Dtype::Float64});
     m = message_of<std::invalid_argument>([&] { bn(x); });
     BOOST_TEST(contains(m, "BatchNorm1d"), m);
     BOOST_TEST(contains(m, "C = 4"), m);
@@ -402,7 +402,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_op_and_the_shapes)
     BOOST_TEST(contains(m, "batch_norm: running_mean has shape [2] but must be [3]"), m);
 
     // One value per channel in training: PyTorch refuses, so does batch_norm; evaluation is fine.
-    nn::BatchNorm1d bn3(3, 1e-5, 0.1, true, true, Dtype::Float64);
+    nn::BatchNorm1d bn3(3, {.dtype = Dtype::Float64});
     const Tensor one = Tensor::rand({1, 3}, gen, -1.0, 1.0, Dtype::Float64);
     m = message_of<std::invalid_argument>([&] { bn3(one); });
     BOOST_TEST(contains(m, "batch_norm: expected more than 1 value per channel when training"), m);

@@ -4,10 +4,10 @@
 //   Tensor logits = model(x);                       // forward
 //   model.named_parameters();                       // {"0.weight", ...}, {"0.bias", ...}, ...
 //   nn::SGD opt(model.parameters(), {.lr = 0.05});  // any optimizer
-//   model.eval();                                   // Dropout off
+//   model.eval();                                   // Dropout off, BatchNorm on its running statistics
 //
-// A module owns its parameters (leaf tensors that require a gradient) and its children, each
-// under a name; names join with dots, as in PyTorch's state_dict, so weights saved from one are
+// A module owns its parameters (leaf tensors that require a gradient), its buffers (state saved
+// with it but not trained, as BatchNorm's running statistics) and its children, each under a name; names join with dots, as in PyTorch's state_dict, so weights saved from one are
 // found by name in the other.
 #pragma once
 

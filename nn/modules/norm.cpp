@@ -12,8 +12,8 @@ namespace nn {
 
 using autograd::Tensor;
 
-LayerNorm::LayerNorm(autograd::Shape normalized_shape, double eps, bool elementwise_affine, autograd::Dtype dtype)
-    : shape_(std::move(normalized_shape)), eps_(eps)
+LayerNorm::LayerNorm(autograd::Shape normalized_shape, LayerNormOptions options)
+    : shape_(std::move(normalized_shape)), eps_(options.eps)
 {
     if (shape_.empty())
         throw std::invalid_argument("LayerNorm: normalized_shape is empty");
@@ -21,11 +21,11 @@ LayerNorm::LayerNorm(autograd::Shape normalized_shape, double eps, bool elementw
         if (s <= 0)
             throw std::invalid_argument(
                 fmt::format("LayerNorm: normalized_shape {} must have positive sizes", autograd::to_string(shape_)));
-    if (!(eps > 0.0))
-        throw std::invalid_argument(fmt::format("LayerNorm: eps must be > 0 (got {})", eps));
-    if (elementwise_affine) {
-        weight_ = register_parameter("weight", Tensor::ones(shape_, dtype));
-        bias_ = register_parameter("bias", Tensor::zeros(shape_, dtype));
+    if (!(eps_ > 0.0))
+        throw std::invalid_argument(fmt::format("LayerNorm: eps must be > 0 (got {})", eps_));
+    if (options.elementwise_affine) {
+        weight_ = register_parameter("weight", Tensor::ones(shape_, options.dtype));
+        bias_ = register_parameter("bias", Tensor::zeros(shape_, options.dtype));
     }
 }
 
@@ -42,21 +42,21 @@ std::string LayerNorm::extra_repr() const
     return fmt::format("({}), eps={}, elementwise_affine={}", dims, eps_, weight_.defined() ? "True" : "False");
 }
 
-BatchNorm::BatchNorm(const char* name, std::int64_t rank, std::int64_t num_features, double eps, double momentum,
-                     bool affine, bool track_running_stats, autograd::Dtype dtype)
-    : name_(name), rank_(rank), num_features_(num_features), eps_(eps), momentum_(momentum)
+BatchNorm::BatchNorm(const char* name, std::int64_t rank, std::int64_t num_features, const BatchNormOptions& options)
+    : name_(name), rank_(rank), num_features_(num_features), eps_(options.eps), momentum_(options.momentum)
 {
+    const autograd::Dtype dtype = options.dtype;
     if (num_features <= 0)
         throw std::invalid_argument(fmt::format("{}: num_features must be positive (got {})", name, num_features));
-    if (!(eps > 0.0))
-        throw std::invalid_argument(fmt::format("{}: eps must be > 0 (got {})", name, eps));
-    if (!(momentum >= 0.0 && momentum <= 1.0))
-        throw std::invalid_argument(fmt::format("{}: momentum must be in [0, 1] (got {})", name, momentum));
-    if (affine) {
+    if (!(eps_ > 0.0))
+        throw std::invalid_argument(fmt::format("{}: eps must be > 0 (got {})", name, eps_));
+    if (!(momentum_ >= 0.0 && momentum_ <= 1.0))
+        throw std::invalid_argument(fmt::format("{}: momentum must be in [0, 1] (got {})", name, momentum_));
+    if (options.affine) {
         weight_ = register_parameter("weight", Tensor::ones({num_features}, dtype));
         bias_ = register_parameter("bias", Tensor::zeros({num_features}, dtype));
     }
-    if (track_running_stats) {
+    if (options.track_running_stats) {
         running_mean_ = register_buffer("running_mean", Tensor::zeros({num_features}, dtype));
         running_var_ = register_buffer("running_var", Tensor::ones({num_features}, dtype));
         num_batches_tracked_ = register_buffer("num_batches_tracked", Tensor::zeros({}, dtype));

@@ -1,7 +1,7 @@
 // Normalisation layers: LayerNorm, BatchNorm1d and BatchNorm2d, as torch.nn's.
 //
 //   nn::LayerNorm ln({64});                  // weight (ones) and bias (zeros) [64]
-//   nn::BatchNorm2d bn(16);                  // x [N, 16, H, W]
+//   nn::BatchNorm2d bn(16, {.momentum = 0.01, .dtype = autograd::Dtype::Float64});   // x [N, 16, H, W]
 //   bn.train(); y = bn(x);                   // batch statistics; running_mean/var updated
 //   bn.eval();  y = bn(x);                   // the running statistics
 //   bn.state_dict();                         // weight, bias, running_mean, running_var, num_batches_tracked
@@ -15,10 +15,25 @@
 
 namespace nn {
 
+/// LayerNorm's settings, torch.nn.LayerNorm's defaults.
+struct LayerNormOptions {
+    double eps = 1e-5;
+    bool elementwise_affine = true; // a weight and a bias of normalized_shape
+    autograd::Dtype dtype = autograd::Dtype::Float32;
+};
+
+/// BatchNorm1d's and BatchNorm2d's settings, torch.nn.BatchNorm's defaults.
+struct BatchNormOptions {
+    double eps = 1e-5;
+    double momentum = 0.1; // running = (1 - momentum) * running + momentum * batch
+    bool affine = true;    // a weight and a bias per channel
+    bool track_running_stats = true;
+    autograd::Dtype dtype = autograd::Dtype::Float32;
+};
+
 class LayerNorm : public Module {
 public:
-    explicit LayerNorm(autograd::Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true,
-                       autograd::Dtype dtype = autograd::Dtype::Float32);
+    explicit LayerNorm(autograd::Shape normalized_shape, LayerNormOptions options = {});
 
     autograd::Tensor forward(const autograd::Tensor& x) override;
     std::string type_name() const override { return "LayerNorm"; }
@@ -47,8 +62,7 @@ public:
     const autograd::Tensor& num_batches_tracked() const { return num_batches_tracked_; }
 
 protected:
-    BatchNorm(const char* name, std::int64_t rank, std::int64_t num_features, double eps, double momentum, bool affine,
-              bool track_running_stats, autograd::Dtype dtype);
+    BatchNorm(const char* name, std::int64_t rank, std::int64_t num_features, const BatchNormOptions& options);
 
 private:
     const char* name_;
@@ -60,9 +74,8 @@ private:
 /// Batch normalisation of [N, C] inputs.
 class BatchNorm1d : public BatchNorm {
 public:
-    explicit BatchNorm1d(std::int64_t num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true,
-                         bool track_running_stats = true, autograd::Dtype dtype = autograd::Dtype::Float32)
-        : BatchNorm("BatchNorm1d", 2, num_features, eps, momentum, affine, track_running_stats, dtype)
+    explicit BatchNorm1d(std::int64_t num_features, const BatchNormOptions& options = {})
+        : BatchNorm("BatchNorm1d", 2, num_features, options)
     {
     }
     std::string type_name() const override { return "BatchNorm1d"; }
@@ -71,9 +84,8 @@ public:
 /// Batch normalisation of [N, C, H, W] inputs.
 class BatchNorm2d : public BatchNorm {
 public:
-    explicit BatchNorm2d(std::int64_t num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true,
-                         bool track_running_stats = true, autograd::Dtype dtype = autograd::Dtype::Float32)
-        : BatchNorm("BatchNorm2d", 4, num_features, eps, momentum, affine, track_running_stats, dtype)
+    explicit BatchNorm2d(std::int64_t num_features, const BatchNormOptions& options = {})
+        : BatchNorm("BatchNorm2d", 4, num_features, options)
     {
     }
     std::string type_name() const override { return "BatchNorm2d"; }
