@@ -10,6 +10,7 @@
 #include "test_util.hpp"
 
 #include <autograd/autograd.hpp>
+#include <nn/io/safetensors.hpp>
 #include <nn/modules/dropout.hpp>
 #include <nn/modules/embedding.hpp>
 #include <nn/modules/norm.hpp>
@@ -284,6 +285,29 @@ BOOST_AUTO_TEST_CASE(state_dicts_load_buffers_and_nest_with_pytorch_names)
     BOOST_TEST(model.summary().find("BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)") !=
                std::string::npos);
     BOOST_TEST(model.summary().find("LayerNorm((4,), eps=1e-05, elementwise_affine=True)") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(buffers_round_trip_through_safetensors)
+{
+    Generator gen(9);
+    nn::Sequential trained{nn::Embedding(6, 4, gen, 0), nn::LayerNorm({4}), nn::BatchNorm1d(4)};
+    trained.train();
+    for (int step = 0; step < 2; ++step)
+        trained(Tensor({1.f, 5.f, 2.f, 0.f, 3.f}, {5}));
+    test_util::ScratchDir dir("norm");
+    const auto path = dir.path / "model.safetensors";
+    nn::save_safetensors(trained.state_dict(), path);
+
+    Generator other_gen(10);
+    nn::Sequential fresh{nn::Embedding(6, 4, other_gen, 0), nn::LayerNorm({4}), nn::BatchNorm1d(4)};
+    fresh.load_state_dict(nn::load_safetensors(path));
+    for (const auto& [name, t] : trained.state_dict())
+        BOOST_TEST(fresh.state_dict().at(name).to_vector() == t.to_vector(), boost::test_tools::per_element());
+    BOOST_TEST(fresh.state_dict().at("2.num_batches_tracked").item() == 2.0);
+    trained.eval();
+    fresh.eval();
+    const Tensor idx({4.f, 0.f, 2.f}, {3});
+    BOOST_TEST(fresh(idx).to_vector() == trained(idx).to_vector(), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(batchnorm_train_and_eval_modes)
