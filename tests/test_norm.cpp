@@ -20,6 +20,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -307,7 +308,28 @@ BOOST_AUTO_TEST_CASE(buffers_round_trip_through_safetensors)
     trained.eval();
     fresh.eval();
     const Tensor idx({4.f, 0.f, 2.f}, {3});
-    BOOST_TEST(fresh(idx).to_vector() == trained(idx).to_vector(), boost::test_tools::per_element());
+    const std::vector<double> ours = trained(idx).to_vector();
+    BOOST_TEST(fresh(idx).to_vector() == ours, boost::test_tools::per_element());
+
+    // The same file loads strictly into the torch.nn model of the same layers, which computes
+    // the same values in evaluation (where Debian's python3-torch is installed).
+    const std::optional<std::string> python = test_util::python_with("torch");
+    if (!python) {
+        BOOST_TEST_MESSAGE("norm: PyTorch strict load skipped: no python3 with torch (apt-get install python3-torch)");
+        return;
+    }
+    const test_util::ProgramRun run = test_util::run_program(
+        *python, std::string("'" BACKPROP_FIXTURES "/../golden/torch_load_norm.py' '") + path.string() + "' 4 0 2",
+        dir.path / "torch.txt");
+    BOOST_TEST_REQUIRE(run.status == 0, run.output); // strict: a stray or missing name fails here
+    std::istringstream lines(run.output);
+    std::vector<double> theirs;
+    for (double v = 0; lines >> v;)
+        theirs.push_back(v);
+    BOOST_TEST_REQUIRE(theirs.size() == ours.size() + 1, run.output);
+    for (std::size_t i = 0; i < ours.size(); ++i)
+        BOOST_TEST(std::abs(theirs[i] - ours[i]) < 1e-5, "element " << i << ": torch " << theirs[i] << ", ours " << ours[i]);
+    BOOST_TEST(theirs.back() == 2.0); // num_batches_tracked
 }
 
 BOOST_AUTO_TEST_CASE(batchnorm_train_and_eval_modes)
