@@ -36,6 +36,7 @@
 #include "autograd/ops/index.hpp"
 #include "autograd/ops/loss.hpp"
 #include "autograd/ops/matmul.hpp"
+#include "autograd/ops/norm.hpp"
 #include "autograd/ops/reduce.hpp"
 #include "autograd/ops/shape.hpp"
 #include "autograd/ops/softmax.hpp"

@@ -1,5 +1,7 @@
 #include "nn/modules/dropout.hpp"
 
+#include <autograd/ops/norm.hpp>
+
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -28,5 +30,15 @@ Tensor Dropout::forward(const Tensor& x)
 }
 
 std::string Dropout::extra_repr() const { return fmt::format("p={}", p_); }
+
+Dropout2d::Dropout2d(double p, autograd::Generator& gen) : p_(p), gen_(&gen)
+{
+    if (!(p >= 0.0 && p <= 1.0))
+        throw std::invalid_argument(fmt::format("Dropout2d: p must be in [0, 1] (got {})", p));
+}
+
+Tensor Dropout2d::forward(const Tensor& x) { return autograd::dropout2d(x, p_, is_training(), *gen_); }
+
+std::string Dropout2d::extra_repr() const { return fmt::format("p={}", p_); }
 
 } // namespace nn

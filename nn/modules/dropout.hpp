@@ -26,4 +26,19 @@ private:
     autograd::Generator* gen_;
 };
 
+/// Dropout2d: in training, zeroes whole channels x[n, c, :, :] of x [N, C, H, W] with
+/// probability p and scales the rest by 1/(1-p) (torch.nn.Dropout2d); the identity in evaluation.
+class Dropout2d : public Module {
+public:
+    Dropout2d(double p, autograd::Generator& gen);
+
+    autograd::Tensor forward(const autograd::Tensor& x) override;
+    std::string type_name() const override { return "Dropout2d"; }
+    std::string extra_repr() const override;
+
+private:
+    double p_;
+    autograd::Generator* gen_;
+};
+
 } // namespace nn

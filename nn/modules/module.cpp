@@ -29,6 +29,25 @@ const Tensor& Module::register_parameter(std::string name, Tensor tensor)
     return parameters_.back().second;
 }
 
+const Tensor& Module::register_buffer(std::string name, Tensor tensor)
+{
+    if (name.empty() || name.find('.') != std::string::npos)
+        throw std::invalid_argument(fmt::format("register_buffer: bad name '{}' (non-empty, without dots)", name));
+    if (!tensor.defined())
+        throw std::invalid_argument(fmt::format("register_buffer: '{}' is an undefined tensor", name));
+    for (const auto& p : parameters_)
+        if (p.first == name)
+            throw std::invalid_argument(fmt::format("register_buffer: '{}' is already a parameter", name));
+    for (const auto& b : buffers_)
+        if (b.first == name)
+            throw std::invalid_argument(fmt::format("register_buffer: '{}' is already registered", name));
+    if (tensor.requires_grad())
+        throw std::invalid_argument(
+            fmt::format("register_buffer: '{}' requires a gradient (a buffer is not trained: detach() it)", name));
+    buffers_.emplace_back(std::move(name), std::move(tensor));
+    return buffers_.back().second;
+}
+
 void Module::add_child(std::string name, std::shared_ptr<Module> module)
 {
     if (name.empty() || name.find('.') != std::string::npos)
@@ -66,11 +85,29 @@ std::int64_t Module::num_parameters() const
     return n;
 }
 
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const
+{
+    std::vector<std::pair<std::string, Tensor>> out(buffers_.begin(), buffers_.end());
+    for (const auto& [child_name, child] : children_)
+        for (auto& [name, t] : child->named_buffers())
+            out.emplace_back(child_name + "." + name, std::move(t));
+    return out;
+}
+
+void Module::collect_state(const std::string& prefix, StateDict& state) const
+{
+    for (const auto& [name, t] : parameters_)
+        state.insert(prefix + name, t);
+    for (const auto& [name, t] : buffers_)
+        state.insert(prefix + name, t);
+    for (const auto& [child_name, child] : children_)
+        child->collect_state(prefix + child_name + ".", state);
+}
+
 StateDict Module::state_dict() const
 {
     StateDict state;
-    for (auto& [name, t] : named_parameters())
-        state.insert(name, t);
+    collect_state("", state);
     return state;
 }
 

@@ -4,10 +4,10 @@
 //   Tensor logits = model(x);                       // forward
 //   model.named_parameters();                       // {"0.weight", ...}, {"0.bias", ...}, ...
 //   nn::SGD opt(model.parameters(), {.lr = 0.05});  // any optimizer
-//   model.eval();                                   // Dropout off
+//   model.eval();                                   // Dropout off, BatchNorm on its running statistics
 //
-// A module owns its parameters (leaf tensors that require a gradient) and its children, each
-// under a name; names join with dots, as in PyTorch's state_dict, so weights saved from one are
+// A module owns its parameters (leaf tensors that require a gradient), its buffers (state saved
+// with it but not trained, as BatchNorm's running statistics) and its children, each under a name; names join with dots, as in PyTorch's state_dict, so weights saved from one are
 // found by name in the other.
 #pragma once
 
@@ -45,7 +45,13 @@ public:
     /// The number of trainable numbers.
     std::int64_t num_parameters() const;
 
-    /// The parameters by name (handles to the live tensors: saving them saves the current weights).
+    /// Every buffer (state saved with the model but not trained: BatchNorm's running statistics),
+    /// with dotted names, depth first.
+    std::vector<std::pair<std::string, autograd::Tensor>> named_buffers() const;
+
+    /// The parameters and buffers by name, in PyTorch's order (each module's parameters, then its
+    /// buffers, then its children's): handles to the live tensors, so saving them saves the
+    /// current weights and loading into them loads the module.
     StateDict state_dict() const;
     /// Copies weights into this module's parameters by name, checking names (with strict, every
     /// missing and unexpected name is an error), shapes and dtypes.
@@ -68,6 +74,9 @@ public:
 protected:
     /// Registers a parameter (a tensor this module trains) under a name; returns it.
     const autograd::Tensor& register_parameter(std::string name, autograd::Tensor tensor);
+    /// Registers a buffer: a tensor saved and loaded with the state dict that is not a parameter
+    /// (no gradient, not in parameters()); the module updates it in place. Returns it.
+    const autograd::Tensor& register_buffer(std::string name, autograd::Tensor tensor);
     /// Registers a child module under a name; returns it.
     template <class M> std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module)
     {
@@ -78,8 +87,10 @@ protected:
 private:
     void add_child(std::string name, std::shared_ptr<Module> module);
     void print(std::string& out, int indent) const;
+    void collect_state(const std::string& prefix, StateDict& state) const;
 
     std::vector<std::pair<std::string, autograd::Tensor>> parameters_;
+    std::vector<std::pair<std::string, autograd::Tensor>> buffers_;
     std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
     bool training_ = true;
 };

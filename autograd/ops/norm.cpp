@@ -1,0 +1,207 @@
+#include "autograd/ops/norm.hpp"
+
+#include "autograd/grad_mode.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace autograd {
+
+namespace {
+
+// An optional per-feature tensor (weight, bias, running statistic) must have exactly `shape` and
+// x's dtype; `what` names the function and the argument in the error.
+void check_param(const char* op, const char* what, const Tensor& t, const Shape& shape, const Tensor& x)
+{
+    if (!t.defined())
+        return;
+    if (t.shape() != shape)
+        throw std::invalid_argument(fmt::format("{}: {} has shape {} but must be {} for input {}", op, what,
+                                                to_string(t.shape()), to_string(shape), to_string(x.shape())));
+    if (t.dtype() != x.dtype())
+        throw std::invalid_argument(fmt::format("{}: {} is {} but the input is {}", op, what, to_string(t.dtype()),
+                                                to_string(x.dtype())));
+}
+
+// Overwrites dst's elements with src's (same numel): the running statistics are updated in
+// place, as PyTorch does, so a module's buffer handle (and its state dict) sees the new values.
+void copy_into(const Tensor& dst, const Tensor& src)
+{
+    if (!dst.is_contiguous())
+        throw std::invalid_argument("batch_norm: the running statistics must be contiguous to be updated in place");
+    const Tensor s = src.contiguous();
+    dispatch(dst.dtype(), [&]<class T>() {
+        std::memmove(dst.data_ptr<T>(), s.data_ptr<T>(), static_cast<std::size_t>(dst.numel()) * sizeof(T));
+    });
+}
+
+} // namespace
+
+// With K the product of normalized_shape, x is viewed as [M, K]; per row
+// y = (x - mean) / sqrt(mean((x - mean)^2) + eps), then the affine weight and bias broadcast over
+// the leading dimensions. Every step is a recorded op, so backward and double backward follow.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps)
+{
+    const Shape& xs = x.shape();
+    const std::size_t k_dims = normalized_shape.size();
+    if (k_dims == 0)
+        throw std::invalid_argument("layer_norm: normalized_shape is empty (give at least one trailing size)");
+    if (!(eps > 0.0))
+        throw std::invalid_argument(fmt::format("layer_norm: eps must be > 0 (got {})", eps));
+    bool matches = xs.size() >= k_dims;
+    for (std::size_t i = 0; matches && i < k_dims; ++i)
+        matches = xs[xs.size() - k_dims + i] == normalized_shape[i];
+    if (!matches)
+        throw std::invalid_argument(fmt::format("layer_norm: input of shape {} does not end in normalized_shape {}",
+                                                to_string(xs), to_string(normalized_shape)));
+    check_param("layer_norm", "weight", weight, normalized_shape, x);
+    check_param("layer_norm", "bias", bias, normalized_shape, x);
+
+    std::int64_t k = 1;
+    for (const std::int64_t s : normalized_shape)
+        k *= s;
+    if (k == 0 || x.numel() == 0)
+        throw std::invalid_argument(fmt::format("layer_norm: input of shape {} is empty", to_string(xs)));
+    const std::int64_t m = x.numel() / k;
+
+    const Tensor rows = x.reshape({m, k});
+    const Tensor centred = rows - rows.mean(1, true);
+    const Tensor var = (centred * centred).mean(1, true); // biased, as PyTorch normalises
+    Tensor y = (centred / (var + eps).sqrt()).reshape(xs);
+    if (weight.defined())
+        y = y * weight;
+    if (bias.defined())
+        y = y + bias;
+    return y;
+}
+
+// Statistics per channel over every other axis (N, or N, H, W), kept as [1, C] or [1, C, 1, 1]
+// so they broadcast against x. In evaluation the running statistics, reshaped so, take their place.
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum, double eps)
+{
+    const Shape& xs = x.shape();
+    if (xs.size() != 2 && xs.size() != 4)
+        throw std::invalid_argument(
+            fmt::format("batch_norm: input must be [N, C] or [N, C, H, W] (got shape {})", to_string(xs)));
+    if (!(eps > 0.0))
+        throw std::invalid_argument(fmt::format("batch_norm: eps must be > 0 (got {})", eps));
+    if (!(momentum >= 0.0 && momentum <= 1.0))
+        throw std::invalid_argument(fmt::format("batch_norm: momentum must be in [0, 1] (got {})", momentum));
+    const std::int64_t c = xs[1];
+    const Shape per_channel{c};
+    check_param("batch_norm", "weight", weight, per_channel, x);
+    check_param("batch_norm", "bias", bias, per_channel, x);
+    check_param("batch_norm", "running_mean", running_mean, per_channel, x);
+    check_param("batch_norm", "running_var", running_var, per_channel, x);
+    if (running_mean.defined() != running_var.defined())
+        throw std::invalid_argument("batch_norm: give both running_mean and running_var, or neither");
+    if (x.numel() == 0)
+        throw std::invalid_argument(fmt::format("batch_norm: input of shape {} is empty", to_string(xs)));
+    const std::int64_t per_c = x.numel() / c; // values per channel
+    Shape bshape(xs.size(), 1);                  // [1, C] or [1, C, 1, 1]
+    bshape[1] = c;
+
+    Tensor mean, var;
+    if (training) {
+        if (per_c < 2) // PyTorch refuses too: the variance of one value is no statistic
+            throw std::invalid_argument(fmt::format(
+                "batch_norm: expected more than 1 value per channel when training (input of shape {})",
+                to_string(xs)));
+        Tensor mu = x.mean(0, true);
+        if (xs.size() == 4)
+            mu = mu.mean(2, true).mean(3, true);
+        const Tensor centred = x - mu;
+        Tensor v = (centred * centred).mean(0, true);
+        if (xs.size() == 4)
+            v = v.mean(2, true).mean(3, true);
+        mean = mu;
+        var = v;
+        if (running_mean.defined()) {
+            NoGradGuard no_grad; // the running statistics are state, not part of the graph
+            const double unbias = static_cast<double>(per_c) / static_cast<double>(per_c - 1);
+            copy_into(running_mean,
+                      running_mean * (1.0 - momentum) + mu.detach().reshape(per_channel) * momentum);
+            copy_into(running_var,
+                      running_var * (1.0 - momentum) + v.detach().reshape(per_channel) * (unbias * momentum));
+        }
+    } else {
+        if (!running_mean.defined())
+            throw std::invalid_argument("batch_norm: evaluation (training = false) needs running_mean and running_var");
+        mean = running_mean.reshape(bshape);
+        var = running_var.reshape(bshape);
+    }
+    Tensor y = (x - mean) / (var + eps).sqrt();
+    if (weight.defined())
+        y = y * weight.reshape(bshape);
+    if (bias.defined())
+        y = y + bias.reshape(bshape);
+    return y;
+}
+
+// index_select of the rows; with padding_idx, the table is first passed through
+// where(row != padding_idx, weight, weight.detach()): the same values, but no gradient reaches
+// the padding row (the detached copy is a constant).
+Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std::int64_t> padding_idx)
+{
+    if (!indices.defined() || !weight.defined())
+        throw std::invalid_argument("embedding: indices and weight must be defined");
+    if (weight.dim() != 2)
+        throw std::invalid_argument(fmt::format(
+            "embedding: weight must be [num_embeddings, embedding_dim] (got shape {})", to_string(weight.shape())));
+    const std::int64_t num = weight.size(0);
+    const std::vector<double> values = indices.to_vector();
+    std::vector<std::int64_t> rows;
+    rows.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const double v = values[i];
+        if (!(v >= 0.0 && v < static_cast<double>(num)) || v != std::floor(v))
+            throw std::out_of_range(fmt::format(
+                "embedding: index {} at position {} of indices {} is not an integer in [0, {}) (num_embeddings)", v, i,
+                to_string(indices.shape()), num));
+        rows.push_back(static_cast<std::int64_t>(v));
+    }
+    Tensor table = weight;
+    if (padding_idx.has_value()) {
+        std::int64_t pad = *padding_idx;
+        if (pad < -num || pad >= num)
+            throw std::out_of_range(
+                fmt::format("embedding: padding_idx {} is outside [-{}, {}) (num_embeddings {})", pad, num, num, num));
+        if (pad < 0)
+            pad += num;
+        if (weight.requires_grad()) {
+            std::vector<double> keep(static_cast<std::size_t>(num), 1.0);
+            keep[static_cast<std::size_t>(pad)] = 0.0;
+            const Tensor keep_rows = Tensor(std::move(keep), {num, 1}).to(weight.dtype());
+            table = where(ne(keep_rows, 0.0), weight, weight.detach());
+        }
+    }
+    Shape out_shape(indices.shape());
+    out_shape.push_back(weight.size(1));
+    return table.index_select(0, rows).reshape(out_shape);
+}
+
+// y = x * mask, mask [N, C, 1, 1] = 1 / (1 - p) where a uniform draw is >= p, else 0, broadcast
+// over H and W: one draw per channel, as Dropout makes one per element.
+Tensor dropout2d(const Tensor& x, double p, bool training, Generator& gen)
+{
+    if (!(p >= 0.0 && p <= 1.0))
+        throw std::invalid_argument(fmt::format("dropout2d: p must be in [0, 1] (got {})", p));
+    if (x.dim() != 4)
+        throw std::invalid_argument(
+            fmt::format("dropout2d: input must be [N, C, H, W] (got shape {})", to_string(x.shape())));
+    if (!training || p == 0.0)
+        return x;
+    if (p == 1.0)
+        return x * 0.0;
+    const Tensor keep =
+        ge(Tensor::rand({x.size(0), x.size(1), 1, 1}, gen, 0.0, 1.0, x.dtype()), p) * (1.0 / (1.0 - p));
+    return x * keep;
+}
+
+} // namespace autograd
