@@ -15,11 +15,14 @@
 
 // modules/: tensor models (Module, Linear, Sequential, activations, Dropout), losses, init
 #include "nn/modules/activation.hpp"
+#include "nn/modules/conv.hpp"
 #include "nn/modules/dropout.hpp"
+#include "nn/modules/flatten.hpp"
 #include "nn/modules/init.hpp"
 #include "nn/modules/linear.hpp"
 #include "nn/modules/loss.hpp"
 #include "nn/modules/make_mlp.hpp"
+#include "nn/modules/pool.hpp"
 #include "nn/modules/module.hpp"
 #include "nn/modules/sequential.hpp"
 
