@@ -320,6 +320,66 @@ BOOST_AUTO_TEST_CASE(conv2d_values_by_hand)
                boost::test_tools::per_element());
 }
 
+// At a size where the products are large enough for the library to block them (and, in
+// float32, to be oneDNN's), the forward and both gradients against the definition summed
+// directly in double: y[n, o, a, b] = bias[o] + sum over c, i, j of w[o, c, i, j] x[n, c', ...].
+BOOST_AUTO_TEST_CASE(conv2d_matches_the_definition_at_a_larger_size)
+{
+    Generator gen(21);
+    const std::int64_t N = 3, C = 4, H = 17, W = 15, O = 6, K = 5, groups = 2, s = 2, p = 2, d = 1;
+    const std::int64_t Cg = C / groups, Og = O / groups, OH = (H + 2 * p - d * (K - 1) - 1) / s + 1,
+                       OW = (W + 2 * p - d * (K - 1) - 1) / s + 1;
+    for (const Dtype dtype : {Dtype::Float32, Dtype::Float64}) {
+        BOOST_TEST_CONTEXT(autograd::to_string(dtype))
+        {
+            Tensor x = Tensor::rand({N, C, H, W}, gen, -1.0, 1.0, dtype).requires_grad_();
+            Tensor w = Tensor::rand({O, Cg, K, K}, gen, -1.0, 1.0, dtype).requires_grad_();
+            Tensor b = Tensor::rand({O}, gen, -1.0, 1.0, dtype).requires_grad_();
+            const Tensor gout = Tensor::rand({N, O, OH, OW}, gen, -1.0, 1.0, dtype);
+            const Tensor y = autograd::conv2d(x, w, b, s, p, d, groups);
+            (y * gout).sum().backward();
+            const std::vector<double> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector(), gv = gout.to_vector();
+            std::vector<double> want(static_cast<std::size_t>(N * O * OH * OW)), dx(xv.size()), dw(wv.size()),
+                db(bv.size());
+            for (std::int64_t n = 0; n < N; ++n)
+                for (std::int64_t o = 0; o < O; ++o)
+                    for (std::int64_t a = 0; a < OH; ++a)
+                        for (std::int64_t bb = 0; bb < OW; ++bb) {
+                            const auto at = static_cast<std::size_t>(((n * O + o) * OH + a) * OW + bb);
+                            double acc = bv[static_cast<std::size_t>(o)];
+                            db[static_cast<std::size_t>(o)] += gv[at];
+                            for (std::int64_t c = 0; c < Cg; ++c)
+                                for (std::int64_t i = 0; i < K; ++i)
+                                    for (std::int64_t j = 0; j < K; ++j) {
+                                        const std::int64_t yy = a * s - p + i * d, xx = bb * s - p + j * d;
+                                        if (yy < 0 || yy >= H || xx < 0 || xx >= W)
+                                            continue;
+                                        const std::int64_t ci = (o / Og) * Cg + c;
+                                        const auto xi = static_cast<std::size_t>(((n * C + ci) * H + yy) * W + xx);
+                                        const auto wi = static_cast<std::size_t>(((o * Cg + c) * K + i) * K + j);
+                                        acc += wv[wi] * xv[xi];
+                                        dx[xi] += wv[wi] * gv[at];
+                                        dw[wi] += xv[xi] * gv[at];
+                                    }
+                            want[at] = acc;
+                        }
+            // float32: sums of 50 to 216 terms, accumulated in float32 by the library.
+            const double tol = dtype == Dtype::Float64 ? 1e-12 : 1e-4;
+            const auto check = [&](const std::string& what, const std::vector<double>& got, const std::vector<double>& ref) {
+                BOOST_TEST_REQUIRE(got.size() == ref.size());
+                double worst = 0.0;
+                for (std::size_t i = 0; i < got.size(); ++i)
+                    worst = std::max(worst, std::abs(got[i] - ref[i]) / (1.0 + std::abs(ref[i])));
+                BOOST_TEST(worst <= tol, what << ": worst error " << worst);
+            };
+            check("output", y.to_vector(), want);
+            check("dx", x.grad().to_vector(), dx);
+            check("dw", w.grad().to_vector(), dw);
+            check("db", b.grad().to_vector(), db);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(max_pool2d_gives_the_gradient_to_the_first_of_tied_maxima)
 {
     // One 2x2 window holding 3 twice: the first in row-major order (index 1) gets the gradient.
@@ -380,6 +440,7 @@ BOOST_AUTO_TEST_CASE(conv2d_errors_name_the_op_and_the_shapes)
     const Tensor x = zeros({1, 3, 5, 5}), w = zeros({2, 3, 3, 3});
     expect_error([&] { conv2d(zeros({3, 5}), w); }, "conv2d", {"[3, 5]", "[2, 3, 3, 3]"});          // rank
     expect_error([&] { conv2d(x, zeros({2, 3, 3})); }, "conv2d", {"[1, 3, 5, 5]", "[2, 3, 3]"});     // rank
+    expect_error([&] { conv2d(zeros({3, 5, 5}), zeros({2, 3, 3})); }, "conv2d", {"[3, 5, 5]", "[2, 3, 3]"});
     expect_error([&] { conv2d(x, zeros({2, 4, 3, 3})); }, "conv2d", {"3 channels", "[2, 4, 3, 3]"}); // channels
     expect_error([&] { conv2d(x, zeros({2, 1, 3, 3}), Tensor(), 1, 0, 1, 2); }, "conv2d",
                  {"groups=2", "[1, 3, 5, 5]", "[2, 1, 3, 3]"});                                      // groups
@@ -489,6 +550,26 @@ BOOST_AUTO_TEST_CASE(module_errors_name_the_module)
     Generator g2(2);
     nn::Conv2d conv(3, 4, 3, g2);
     expect_error([&] { conv(Tensor::zeros({1, 2, 5, 5})); }, "conv2d", {"[1, 2, 5, 5]", "[4, 3, 3, 3]"});
+}
+
+// The parameter names of torch.nn.Sequential(Conv2d(1, 2, 3), ReLU(), MaxPool2d(2), Flatten(),
+// Linear(2, 2)), so that a state dict moves between the two; and PyTorch's printing of it.
+BOOST_AUTO_TEST_CASE(a_cnn_has_pytorch_state_dict_names_and_printing)
+{
+    Generator gen(4);
+    nn::Sequential model{nn::Conv2d(1, 2, 3, gen), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Linear(2, 2, gen)};
+    std::vector<std::string> names;
+    for (const auto& [name, p] : model.named_parameters())
+        names.push_back(name);
+    BOOST_TEST(names == (std::vector<std::string>{"0.weight", "0.bias", "4.weight", "4.bias"}),
+               boost::test_tools::per_element());
+    const std::string printed = model.summary();
+    for (const std::string line : {"(0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))",
+                                   "(2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)",
+                                   "(3): Flatten(start_dim=1, end_dim=-1)"})
+        BOOST_TEST(contains(printed, line), printed);
+    // [N, 1, 4, 4] -> conv 3x3 -> [N, 2, 2, 2] -> pool -> [N, 2, 1, 1] -> [N, 2] -> [N, 2]
+    BOOST_TEST(autograd::to_string(model(Tensor::zeros({3, 1, 4, 4})).shape()) == "[3, 2]");
 }
 
 // A small convolutional network learns a task only its convolution can see: whether a 4x4 image's

@@ -284,7 +284,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
     detail::check_same_dtype(kOp, input, weight);
     if (bias.defined())
         detail::check_same_dtype(kOp, input, bias);
-    if (input.dim() == 3) { // unbatched, as PyTorch: a batch of one
+    if (input.dim() == 3 && weight.dim() == 4) { // unbatched, as PyTorch: a batch of one
         const Shape& s = input.shape();
         const Tensor y = conv2d(input.reshape({1, s[0], s[1], s[2]}), weight, bias, stride, padding, dilation, groups);
         return y.reshape({y.shape()[1], y.shape()[2], y.shape()[3]});

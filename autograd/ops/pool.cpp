@@ -54,7 +54,7 @@ Geometry geometry(std::string_view op, const Tensor& x, Size2 kernel, std::optio
     g.kernel = kernel, g.stride = stride, g.padding = padding, g.dilation = dilation;
     const std::int64_t span_h = g.h + 2 * padding.h - dilation.h * (kernel.h - 1) - 1;
     const std::int64_t span_w = g.w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1;
-    if (span_h < 0 || span_w < 0 || (x.dim() == 4 && x.shape()[1] == 0))
+    if (span_h < 0 || span_w < 0)
         throw std::invalid_argument(fmt::format("{}: input too small for one window ({})", op, at));
     g.oh = span_h / stride.h + 1;
     g.ow = span_w / stride.w + 1;
