@@ -11,7 +11,8 @@
 // Each is im2col (the input's windows laid out as the columns of a [C/groups kH kW, OH OW] matrix)
 // and one product per sample and group through detail::gemm; input_grad multiplies by the
 // transposed weight and scatters the columns back (col2im). A 1x1 kernel with stride 1, no
-// padding and no dilation needs no im2col: the input is the column matrix as it is.
+// padding and no dilation needs no im2col: the input is the column matrix as it is. A batch whose
+// samples are small (products gemm would not split) is split across threads by sample.
 #include "autograd/ops/conv.hpp"
 #include "autograd/cpu/gemm.hpp"
 #include "autograd/ops/kernels.hpp"
@@ -19,6 +20,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -98,6 +101,34 @@ template <class T> void col2im(const Geometry& g, const T* col, T* x)
             }
 }
 
+// Samples per block of a loop over the batch: enough multiply-adds per block (as many as
+// kParallelGrain elements of an elementwise loop) that handing it to a thread pays. A batch of
+// small images (one sample's products too small for gemm to split) is split by sample instead.
+std::int64_t samples_per_block(const Geometry& g)
+{
+    const std::int64_t per_sample = std::max<std::int64_t>(1, g.o * g.spatial() * g.rows());
+    return std::max<std::int64_t>(1, detail::kParallelGrain / per_sample);
+}
+
+// parallel_for over the samples, for a body that may throw (parallel_for's may not): the first
+// exception is rethrown here. Products inside run on the thread of their block (a parallel_for
+// inside another runs inline).
+template <class F> void for_sample_blocks(std::int64_t count, std::int64_t grain, F&& body)
+{
+    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
+    detail::parallel_for(count, grain, [&](std::int64_t begin, std::int64_t end) {
+        try {
+            body(begin, end);
+        } catch (...) {
+            if (!failed.exchange(true))
+                failure = std::current_exception();
+        }
+    });
+    if (failure)
+        std::rethrow_exception(failure);
+}
+
 // y[n, group rows] = W_group [O/groups, rows] col(x[n, group channels]) [rows, OH OW], plus the bias.
 Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b)
 {
@@ -106,26 +137,26 @@ Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const
         const T* px = x.impl()->data<T>();
         const T* pw = w.impl()->data<T>();
         T* po = out.impl()->data<T>();
+        const T* pb = b.defined() ? b.impl()->data<T>() : nullptr;
         const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
-        std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
-        for (std::int64_t n = 0; n < g.n; ++n)
-            for (std::int64_t gi = 0; gi < g.groups; ++gi) {
-                const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
-                if (!g.direct())
-                    im2col(g, xg, col.data());
-                detail::gemm<T>({.m = og, .n = sp, .k = k, .a = pw + gi * og * k, .lda = k,
-                                 .b = g.direct() ? xg : col.data(), .ldb = sp,
-                                 .c = po + (n * g.o + gi * og) * sp, .ldc = sp});
-            }
-        if (b.defined()) {
-            const T* pb = b.impl()->data<T>();
-            for (std::int64_t n = 0; n < g.n; ++n)
-                for (std::int64_t oc = 0; oc < g.o; ++oc) {
+        for_sample_blocks(g.n, samples_per_block(g), [&](std::int64_t begin, std::int64_t end) {
+            std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
+            for (std::int64_t n = begin; n < end; ++n) {
+                for (std::int64_t gi = 0; gi < g.groups; ++gi) {
+                    const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
+                    if (!g.direct())
+                        im2col(g, xg, col.data());
+                    detail::gemm<T>({.m = og, .n = sp, .k = k, .a = pw + gi * og * k, .lda = k,
+                                     .b = g.direct() ? xg : col.data(), .ldb = sp,
+                                     .c = po + (n * g.o + gi * og) * sp, .ldc = sp});
+                }
+                for (std::int64_t oc = 0; pb && oc < g.o; ++oc) {
                     T* plane = po + (n * g.o + oc) * sp;
                     for (std::int64_t s = 0; s < sp; ++s)
                         plane[s] += pb[oc];
                 }
-        }
+            }
+        });
     });
     return out;
 }
@@ -139,45 +170,73 @@ Tensor input_grad_kernel(const Geometry& g, const Tensor& grad, const Tensor& w)
         const T* pw = w.impl()->data<T>();
         T* pdx = dx.impl()->data<T>();
         const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
-        std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
-        for (std::int64_t n = 0; n < g.n; ++n)
-            for (std::int64_t gi = 0; gi < g.groups; ++gi) {
-                T* xg = pdx + (n * g.c + gi * g.cg()) * g.h * g.w;
-                // Direct: each (sample, group) block of dx is written by this product alone.
-                detail::gemm<T>({.ta = true, .m = k, .n = sp, .k = og, .a = pw + gi * og * k, .lda = k,
-                                 .b = pg + (n * g.o + gi * og) * sp, .ldb = sp,
-                                 .c = g.direct() ? xg : col.data(), .ldc = sp});
-                if (!g.direct())
-                    col2im(g, col.data(), xg);
-            }
+        for_sample_blocks(g.n, samples_per_block(g), [&](std::int64_t begin, std::int64_t end) {
+            std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
+            for (std::int64_t n = begin; n < end; ++n)
+                for (std::int64_t gi = 0; gi < g.groups; ++gi) {
+                    T* xg = pdx + (n * g.c + gi * g.cg()) * g.h * g.w;
+                    // Direct: each (sample, group) block of dx is written by this product alone.
+                    detail::gemm<T>({.ta = true, .m = k, .n = sp, .k = og, .a = pw + gi * og * k, .lda = k,
+                                     .b = pg + (n * g.o + gi * og) * sp, .ldb = sp,
+                                     .c = g.direct() ? xg : col.data(), .ldc = sp});
+                    if (!g.direct())
+                        col2im(g, col.data(), xg);
+                }
+        });
     });
     return dx;
 }
 
-// dW_group = sum over n of g[n, group rows] col(x[n, group channels])^T.
+// out = the weight gradient of samples [begin, end): out_group = sum over those n of
+// g[n, group rows] col(x[n, group channels])^T. out is overwritten.
+template <class T>
+void weight_grad_of_samples(const Geometry& g, const T* px, const T* pg, std::int64_t begin, std::int64_t end, T* out)
+{
+    const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
+    std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
+    std::vector<T> part(static_cast<std::size_t>(og * k)); // gemm overwrites: one sample's term
+    if (begin == end)
+        std::fill(out, out + g.o * k, T(0));
+    for (std::int64_t gi = 0; gi < g.groups; ++gi)
+        for (std::int64_t n = begin; n < end; ++n) {
+            const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
+            if (!g.direct())
+                im2col(g, xg, col.data());
+            T* dwg = out + gi * og * k;
+            detail::gemm<T>({.tb = true, .m = og, .n = k, .k = sp, .a = pg + (n * g.o + gi * og) * sp, .lda = sp,
+                             .b = g.direct() ? xg : col.data(), .ldb = sp,
+                             .c = n == begin ? dwg : part.data(), .ldc = k});
+            if (n > begin)
+                for (std::int64_t i = 0; i < og * k; ++i)
+                    dwg[i] += part[static_cast<std::size_t>(i)];
+        }
+}
+
+// dW = sum over n of each sample's term. The batch is cut into at most one block per thread,
+// each summed into its own buffer, then the blocks added in order: the same result on every run
+// for a given thread count, as the library's products (README: Threads).
 Tensor weight_grad_kernel(const Geometry& g, const Tensor& x, const Tensor& grad)
 {
-    Tensor dw = Tensor::zeros(g.weight_shape(), x.dtype());
+    Tensor dw = detail::empty(g.weight_shape(), x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         const T* pg = grad.impl()->data<T>();
         T* pdw = dw.impl()->data<T>();
-        const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
-        std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
-        std::vector<T> part(static_cast<std::size_t>(og * k)); // gemm overwrites: one sample's term
-        for (std::int64_t gi = 0; gi < g.groups; ++gi)
-            for (std::int64_t n = 0; n < g.n; ++n) {
-                const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
-                if (!g.direct())
-                    im2col(g, xg, col.data());
-                T* dwg = pdw + gi * og * k;
-                detail::gemm<T>({.tb = true, .m = og, .n = k, .k = sp, .a = pg + (n * g.o + gi * og) * sp, .lda = sp,
-                                 .b = g.direct() ? xg : col.data(), .ldb = sp,
-                                 .c = n == 0 ? dwg : part.data(), .ldc = k});
-                if (n > 0)
-                    for (std::int64_t i = 0; i < og * k; ++i)
-                        dwg[i] += part[static_cast<std::size_t>(i)];
-            }
+        const std::int64_t size = dw.numel();
+        const std::int64_t blocks =
+            std::clamp<std::int64_t>(g.n / samples_per_block(g), 1, detail::max_threads());
+        std::vector<T> partial(static_cast<std::size_t>((blocks - 1) * size)); // block 0 writes dw
+        const auto block_begin = [&](std::int64_t b) { return g.n * b / blocks; };
+        for_sample_blocks(blocks, 1, [&](std::int64_t first, std::int64_t last) {
+            for (std::int64_t b = first; b < last; ++b)
+                weight_grad_of_samples(g, px, pg, block_begin(b), block_begin(b + 1),
+                                       b == 0 ? pdw : partial.data() + (b - 1) * size);
+        });
+        for (std::int64_t b = 1; b < blocks; ++b) {
+            const T* p = partial.data() + (b - 1) * size;
+            for (std::int64_t i = 0; i < size; ++i)
+                pdw[i] += p[i];
+        }
     });
     return dw;
 }
