@@ -32,11 +32,13 @@
 #include "autograd/value.hpp"
 
 #include "autograd/ops/compare.hpp"
+#include "autograd/ops/conv.hpp"
 #include "autograd/ops/elementwise.hpp"
 #include "autograd/ops/index.hpp"
 #include "autograd/ops/loss.hpp"
 #include "autograd/ops/matmul.hpp"
 #include "autograd/ops/norm.hpp"
+#include "autograd/ops/pool.hpp"
 #include "autograd/ops/reduce.hpp"
 #include "autograd/ops/shape.hpp"
 #include "autograd/ops/softmax.hpp"

@@ -13,15 +13,18 @@
 //       nn::cross_entropy(model(b.features), b.targets).backward();
 #pragma once
 
-// modules/: tensor models (Module, Linear, Sequential, activations, Dropout, LayerNorm, BatchNorm,
-// Embedding), losses, init
+// modules/: tensor models (Module, Linear, Conv2d, pools, Flatten, Sequential, activations, Dropout,
+// LayerNorm, BatchNorm, Embedding), losses, init
 #include "nn/modules/activation.hpp"
+#include "nn/modules/conv.hpp"
 #include "nn/modules/dropout.hpp"
 #include "nn/modules/embedding.hpp"
+#include "nn/modules/flatten.hpp"
 #include "nn/modules/init.hpp"
 #include "nn/modules/linear.hpp"
 #include "nn/modules/loss.hpp"
 #include "nn/modules/make_mlp.hpp"
+#include "nn/modules/pool.hpp"
 #include "nn/modules/module.hpp"
 #include "nn/modules/norm.hpp"
 #include "nn/modules/sequential.hpp"

@@ -535,11 +535,28 @@ Cases loss_cases()
     return c;
 }
 
+// conv2d and the pools: each case's first gradients run the backward ops (conv2d_backward_input
+// and _weight, max_pool2d_backward, avg_pool2d_backward), which gradgradcheck differentiates.
+// The pools' backward ops are linear in g alone: squared after, so that g depends on the input
+// and the first gradient's graph holds them. Random values: a tie within a max pool's window
+// has probability 0.
+Cases conv_cases()
+{
+    Generator gen(91);
+    Cases c;
+    c.push_back({"conv2d", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, 1); },
+                 {leaf({1, 2, 3, 3}, gen), leaf({2, 2, 2, 2}, gen), leaf({2}, gen)}});
+    c.push_back({"max_pool2d", [](const V& x) { return pow(max_pool2d(x[0], 2, 1), 2.0); }, {leaf({1, 1, 3, 3}, gen)},
+                 Second::Yes});
+    c.push_back({"avg_pool2d", [](const V& x) { return pow(avg_pool2d(x[0], 2, 1, 1), 2.0); }, {leaf({1, 1, 3, 3}, gen)}});
+    return c;
+}
+
 Cases all_cases()
 {
     Cases all;
     for (Cases (*family)() : {elementwise_cases, reduce_cases, softmax_cases, compare_cases, shape_cases, index_cases,
-                              matmul_cases, loss_cases})
+                              matmul_cases, loss_cases, conv_cases})
         for (Case& c : family())
             all.push_back(std::move(c));
     return all;
@@ -617,6 +634,7 @@ BOOST_AUTO_TEST_CASE(shape_ops_pass_gradcheck) { run(shape_cases()); }
 BOOST_AUTO_TEST_CASE(index_ops_pass_gradcheck) { run(index_cases()); }
 BOOST_AUTO_TEST_CASE(matmul_and_linear_pass_gradcheck) { run(matmul_cases()); }
 BOOST_AUTO_TEST_CASE(fused_losses_pass_gradcheck) { run(loss_cases()); }
+BOOST_AUTO_TEST_CASE(conv_and_pools_pass_gradcheck) { run(conv_cases()); }
 
 // Every op of the list is in some case's graph: in a forward graph (first derivatives checked),
 // or in the graph of a first gradient of a case whose second derivatives are checked.

@@ -115,7 +115,16 @@ namespace autograd {
     X(LinearTanh, "linear_tanh", "linear+tanh", true)                                              \
     /* ops/loss.cpp */                                                                             \
     X(CrossEntropy, "cross_entropy", "cross_entropy", true)                                        \
-    X(BinaryCrossEntropy, "binary_cross_entropy", "binary_cross_entropy", true)
+    X(BinaryCrossEntropy, "binary_cross_entropy", "binary_cross_entropy", true)                  \
+    /* ops/conv.cpp: the two backward ops are each other's and conv2d's adjoints */             \
+    X(Conv2d, "conv2d", "conv2d", true)                                                            \
+    X(Conv2dBackwardInput, "conv2d_backward_input", "conv2d_backward_input", true)                 \
+    X(Conv2dBackwardWeight, "conv2d_backward_weight", "conv2d_backward_weight", true)              \
+    /* ops/pool.cpp */                                                                             \
+    X(MaxPool2d, "max_pool2d", "max_pool2d", false)                                                \
+    X(MaxPool2dBackward, "max_pool2d_backward", "max_pool2d_backward", true) /* linear in g */     \
+    X(AvgPool2d, "avg_pool2d", "avg_pool2d", true)                                                 \
+    X(AvgPool2dBackward, "avg_pool2d_backward", "avg_pool2d_backward", true)
 
 enum class TensorOp : std::uint8_t {
 #define BACKPROP_X(op, name, symbol, smooth) op,

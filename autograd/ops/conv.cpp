@@ -1,0 +1,357 @@
+// conv2d, with its backward. Three recorded ops, each the adjoint of the others in one argument,
+// so that every derivative of each is a call of another (and create_graph works to any order).
+// Write y = conv(x, w) (bilinear, the bias aside), gx = input_grad(g, w) = the transpose of
+// x -> conv(x, w) applied to g, gw = weight_grad(x, g) = the transpose of w -> conv(x, w) applied
+// to g. Then, from <h, input_grad(g, w)> = <conv(h, w), g> = <weight_grad(h, g), w> and
+// <k, weight_grad(x, g)> = <conv(x, k), g> = <input_grad(g, k), x>:
+//   conv:         dx = input_grad(g, w),  dw = weight_grad(x, g),  db = g summed over N, OH, OW
+//   input_grad:   dg = conv(h, w),        dw = weight_grad(h, g)
+//   weight_grad:  dx = input_grad(g, k),  dg = conv(x, k)
+//
+// Each is im2col (the input's windows laid out as the columns of a [C/groups kH kW, OH OW] matrix)
+// and one product per sample and group through detail::gemm; input_grad multiplies by the
+// transposed weight and scatters the columns back (col2im). A 1x1 kernel with stride 1, no
+// padding and no dilation needs no im2col: the input is the column matrix as it is. A batch whose
+// samples are small (products gemm would not split) is split across threads by sample.
+#include "autograd/ops/conv.hpp"
+#include "autograd/cpu/gemm.hpp"
+#include "autograd/ops/kernels.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace autograd {
+namespace {
+
+constexpr std::string_view kOp = op_name(TensorOp::Conv2d);
+
+// The sizes of one convolution, shared by its three ops.
+struct Geometry {
+    std::int64_t n = 0, c = 0, h = 0, w = 0; // input [N, C, H, W]
+    std::int64_t o = 0, kh = 0, kw = 0;      // weight [O, C/groups, kH, kW]
+    Size2 stride = 1, padding = 0, dilation = 1;
+    std::int64_t groups = 1;
+    std::int64_t oh = 0, ow = 0; // output [N, O, OH, OW]
+
+    std::int64_t cg() const { return c / groups; }
+    std::int64_t og() const { return o / groups; }
+    std::int64_t rows() const { return cg() * kh * kw; } // of the column matrix (and of a group's weight)
+    std::int64_t spatial() const { return oh * ow; }
+    bool direct() const // the input is its own column matrix
+    {
+        return kh == 1 && kw == 1 && stride == Size2(1) && padding == Size2(0) && dilation == Size2(1);
+    }
+    Shape input_shape() const { return {n, c, h, w}; }
+    Shape weight_shape() const { return {o, cg(), kh, kw}; }
+    Shape output_shape() const { return {n, o, oh, ow}; }
+};
+
+// col[(ci kH + i) kW + j, oh OW + ow] = x[ci, oh sH - pH + i dH, ow sW - pW + j dW], 0 outside x;
+// x is one sample's channels of one group, [C/groups, H, W].
+template <class T> void im2col(const Geometry& g, const T* x, T* col)
+{
+    const std::int64_t sp = g.spatial();
+    for (std::int64_t ci = 0; ci < g.cg(); ++ci)
+        for (std::int64_t i = 0; i < g.kh; ++i)
+            for (std::int64_t j = 0; j < g.kw; ++j) {
+                T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
+                for (std::int64_t y = 0; y < g.oh; ++y) {
+                    const std::int64_t iy = y * g.stride.h - g.padding.h + i * g.dilation.h;
+                    T* out = row + y * g.ow;
+                    if (iy < 0 || iy >= g.h) {
+                        std::fill(out, out + g.ow, T(0));
+                        continue;
+                    }
+                    const T* in = x + (ci * g.h + iy) * g.w;
+                    for (std::int64_t xo = 0; xo < g.ow; ++xo) {
+                        const std::int64_t ix = xo * g.stride.w - g.padding.w + j * g.dilation.w;
+                        out[xo] = ix >= 0 && ix < g.w ? in[ix] : T(0);
+                    }
+                }
+            }
+}
+
+// The transpose of im2col: adds each column entry into the input element it was read from.
+template <class T> void col2im(const Geometry& g, const T* col, T* x)
+{
+    const std::int64_t sp = g.spatial();
+    for (std::int64_t ci = 0; ci < g.cg(); ++ci)
+        for (std::int64_t i = 0; i < g.kh; ++i)
+            for (std::int64_t j = 0; j < g.kw; ++j) {
+                const T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
+                for (std::int64_t y = 0; y < g.oh; ++y) {
+                    const std::int64_t iy = y * g.stride.h - g.padding.h + i * g.dilation.h;
+                    if (iy < 0 || iy >= g.h)
+                        continue;
+                    const T* in = row + y * g.ow;
+                    T* out = x + (ci * g.h + iy) * g.w;
+                    for (std::int64_t xo = 0; xo < g.ow; ++xo) {
+                        const std::int64_t ix = xo * g.stride.w - g.padding.w + j * g.dilation.w;
+                        if (ix >= 0 && ix < g.w)
+                            out[ix] += in[xo];
+                    }
+                }
+            }
+}
+
+// Samples per block of a loop over the batch: enough multiply-adds per block (as many as
+// kParallelGrain elements of an elementwise loop) that handing it to a thread pays. A batch of
+// small images (one sample's products too small for gemm to split) is split by sample instead.
+std::int64_t samples_per_block(const Geometry& g)
+{
+    const std::int64_t per_sample = std::max<std::int64_t>(1, g.o * g.spatial() * g.rows());
+    return std::max<std::int64_t>(1, detail::kParallelGrain / per_sample);
+}
+
+// parallel_for over the samples, for a body that may throw (parallel_for's may not): the first
+// exception is rethrown here. Products inside run on the thread of their block (a parallel_for
+// inside another runs inline).
+template <class F> void for_sample_blocks(std::int64_t count, std::int64_t grain, F&& body)
+{
+    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
+    detail::parallel_for(count, grain, [&](std::int64_t begin, std::int64_t end) {
+        try {
+            body(begin, end);
+        } catch (...) {
+            if (!failed.exchange(true))
+                failure = std::current_exception();
+        }
+    });
+    if (failure)
+        std::rethrow_exception(failure);
+}
+
+// y[n, group rows] = W_group [O/groups, rows] col(x[n, group channels]) [rows, OH OW], plus the bias.
+Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b)
+{
+    Tensor out = detail::empty(g.output_shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        const T* pw = w.impl()->data<T>();
+        T* po = out.impl()->data<T>();
+        const T* pb = b.defined() ? b.impl()->data<T>() : nullptr;
+        const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
+        for_sample_blocks(g.n, samples_per_block(g), [&](std::int64_t begin, std::int64_t end) {
+            std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
+            for (std::int64_t n = begin; n < end; ++n) {
+                for (std::int64_t gi = 0; gi < g.groups; ++gi) {
+                    const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
+                    if (!g.direct())
+                        im2col(g, xg, col.data());
+                    detail::gemm<T>({.m = og, .n = sp, .k = k, .a = pw + gi * og * k, .lda = k,
+                                     .b = g.direct() ? xg : col.data(), .ldb = sp,
+                                     .c = po + (n * g.o + gi * og) * sp, .ldc = sp});
+                }
+                for (std::int64_t oc = 0; pb && oc < g.o; ++oc) {
+                    T* plane = po + (n * g.o + oc) * sp;
+                    for (std::int64_t s = 0; s < sp; ++s)
+                        plane[s] += pb[oc];
+                }
+            }
+        });
+    });
+    return out;
+}
+
+// dx[n, group channels] = col2im(W_group^T g[n, group rows]).
+Tensor input_grad_kernel(const Geometry& g, const Tensor& grad, const Tensor& w)
+{
+    Tensor dx = Tensor::zeros(g.input_shape(), grad.dtype());
+    dispatch(grad.dtype(), [&]<class T>() {
+        const T* pg = grad.impl()->data<T>();
+        const T* pw = w.impl()->data<T>();
+        T* pdx = dx.impl()->data<T>();
+        const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
+        for_sample_blocks(g.n, samples_per_block(g), [&](std::int64_t begin, std::int64_t end) {
+            std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
+            for (std::int64_t n = begin; n < end; ++n)
+                for (std::int64_t gi = 0; gi < g.groups; ++gi) {
+                    T* xg = pdx + (n * g.c + gi * g.cg()) * g.h * g.w;
+                    // Direct: each (sample, group) block of dx is written by this product alone.
+                    detail::gemm<T>({.ta = true, .m = k, .n = sp, .k = og, .a = pw + gi * og * k, .lda = k,
+                                     .b = pg + (n * g.o + gi * og) * sp, .ldb = sp,
+                                     .c = g.direct() ? xg : col.data(), .ldc = sp});
+                    if (!g.direct())
+                        col2im(g, col.data(), xg);
+                }
+        });
+    });
+    return dx;
+}
+
+// out = the weight gradient of samples [begin, end): out_group = sum over those n of
+// g[n, group rows] col(x[n, group channels])^T. out is overwritten.
+template <class T>
+void weight_grad_of_samples(const Geometry& g, const T* px, const T* pg, std::int64_t begin, std::int64_t end, T* out)
+{
+    const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
+    std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
+    std::vector<T> part(static_cast<std::size_t>(og * k)); // gemm overwrites: one sample's term
+    if (begin == end)
+        std::fill(out, out + g.o * k, T(0));
+    for (std::int64_t gi = 0; gi < g.groups; ++gi)
+        for (std::int64_t n = begin; n < end; ++n) {
+            const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
+            if (!g.direct())
+                im2col(g, xg, col.data());
+            T* dwg = out + gi * og * k;
+            detail::gemm<T>({.tb = true, .m = og, .n = k, .k = sp, .a = pg + (n * g.o + gi * og) * sp, .lda = sp,
+                             .b = g.direct() ? xg : col.data(), .ldb = sp,
+                             .c = n == begin ? dwg : part.data(), .ldc = k});
+            if (n > begin)
+                for (std::int64_t i = 0; i < og * k; ++i)
+                    dwg[i] += part[static_cast<std::size_t>(i)];
+        }
+}
+
+// dW = sum over n of each sample's term. The batch is cut into at most one block per thread,
+// each summed into its own buffer, then the blocks added in order: the same result on every run
+// for a given thread count, as the library's products (README: Threads).
+Tensor weight_grad_kernel(const Geometry& g, const Tensor& x, const Tensor& grad)
+{
+    Tensor dw = detail::empty(g.weight_shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        const T* pg = grad.impl()->data<T>();
+        T* pdw = dw.impl()->data<T>();
+        const std::int64_t size = dw.numel();
+        const std::int64_t blocks =
+            std::clamp<std::int64_t>(g.n / samples_per_block(g), 1, detail::max_threads());
+        std::vector<T> partial(static_cast<std::size_t>((blocks - 1) * size)); // block 0 writes dw
+        const auto block_begin = [&](std::int64_t b) { return g.n * b / blocks; };
+        for_sample_blocks(blocks, 1, [&](std::int64_t first, std::int64_t last) {
+            for (std::int64_t b = first; b < last; ++b)
+                weight_grad_of_samples(g, px, pg, block_begin(b), block_begin(b + 1),
+                                       b == 0 ? pdw : partial.data() + (b - 1) * size);
+        });
+        for (std::int64_t b = 1; b < blocks; ++b) {
+            const T* p = partial.data() + (b - 1) * size;
+            for (std::int64_t i = 0; i < size; ++i)
+                pdw[i] += p[i];
+        }
+    });
+    return dw;
+}
+
+Tensor apply_conv(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b);
+Tensor input_grad(const Geometry& g, const Tensor& grad, const Tensor& w);
+Tensor weight_grad(const Geometry& g, const Tensor& x, const Tensor& grad);
+
+// y = conv(x, w) + b;  dx = input_grad(g, w),  dw = weight_grad(x, g),  db = g summed over N, OH, OW
+Tensor apply_conv(const Geometry& geo, const Tensor& x, const Tensor& w, const Tensor& b)
+{
+    const Tensor none;
+    return detail::record(TensorOp::Conv2d, forward_kernel(geo, x, w, b), {&x, &w, b.defined() ? &b : &none}, {x, w},
+                          [geo](const Tensor& g, const TensorNode& node) {
+        Tensor dx, dw, db;
+        if (detail::needs(node, 0))
+            dx = input_grad(geo, g, detail::saved(node, 1));
+        if (detail::needs(node, 1))
+            dw = weight_grad(geo, detail::saved(node, 0), g);
+        if (detail::needs(node, 2))
+            db = sum(sum(g, 0).reshape({geo.o, geo.spatial()}), 1);
+        return TensorList{dx, dw, db};
+    });
+}
+
+// y = input_grad(g, w);  dg = conv(h, w),  dw = weight_grad(h, g)
+Tensor input_grad(const Geometry& geo, const Tensor& grad, const Tensor& w)
+{
+    return detail::record(TensorOp::Conv2dBackwardInput, input_grad_kernel(geo, grad, w), {&grad, &w}, {grad, w},
+                          [geo](const Tensor& h, const TensorNode& node) {
+        Tensor dg, dw;
+        if (detail::needs(node, 0))
+            dg = apply_conv(geo, h, detail::saved(node, 1), Tensor());
+        if (detail::needs(node, 1))
+            dw = weight_grad(geo, h, detail::saved(node, 0));
+        return TensorList{dg, dw};
+    });
+}
+
+// y = weight_grad(x, g);  dx = input_grad(g, k),  dg = conv(x, k)
+Tensor weight_grad(const Geometry& geo, const Tensor& x, const Tensor& grad)
+{
+    return detail::record(TensorOp::Conv2dBackwardWeight, weight_grad_kernel(geo, x, grad), {&x, &grad}, {x, grad},
+                          [geo](const Tensor& k, const TensorNode& node) {
+        Tensor dx, dg;
+        if (detail::needs(node, 0))
+            dx = input_grad(geo, detail::saved(node, 1), k);
+        if (detail::needs(node, 1))
+            dg = apply_conv(geo, detail::saved(node, 0), k, Tensor());
+        return TensorList{dx, dg};
+    });
+}
+
+std::string describe(const Tensor& x, const Tensor& w)
+{
+    return fmt::format("input {}, weight {}", to_string(x.shape()), to_string(w.shape()));
+}
+
+// The sizes of conv2d(x, w, ...), or std::invalid_argument naming conv2d and the shapes.
+Geometry geometry(const Tensor& x, const Tensor& w, const Tensor& b, Size2 stride, Size2 padding, Size2 dilation,
+                  std::int64_t groups)
+{
+    if (x.dim() != 4 || w.dim() != 4)
+        throw std::invalid_argument(fmt::format("{}: {}: want input [N, C, H, W] (or [C, H, W]) and weight "
+                                                "[O, C/groups, kH, kW]", kOp, describe(x, w)));
+    Geometry g;
+    g.n = x.shape()[0], g.c = x.shape()[1], g.h = x.shape()[2], g.w = x.shape()[3];
+    g.o = w.shape()[0], g.kh = w.shape()[2], g.kw = w.shape()[3];
+    g.stride = stride, g.padding = padding, g.dilation = dilation, g.groups = groups;
+    if (groups <= 0)
+        throw std::invalid_argument(fmt::format("{}: groups must be positive, got {} ({})", kOp, groups, describe(x, w)));
+    if (stride.h <= 0 || stride.w <= 0 || dilation.h <= 0 || dilation.w <= 0 || padding.h < 0 || padding.w < 0)
+        throw std::invalid_argument(fmt::format("{}: stride ({}, {}) and dilation ({}, {}) must be positive and padding "
+                                                "({}, {}) not negative ({})", kOp, stride.h, stride.w, dilation.h,
+                                                dilation.w, padding.h, padding.w, describe(x, w)));
+    if (g.o <= 0 || w.shape()[1] <= 0 || g.kh <= 0 || g.kw <= 0)
+        throw std::invalid_argument(fmt::format("{}: weight {} has an empty dimension ({})", kOp,
+                                                to_string(w.shape()), describe(x, w)));
+    if (g.c % groups != 0 || g.o % groups != 0)
+        throw std::invalid_argument(fmt::format("{}: groups={} must divide the input's {} channels and the weight's {} "
+                                                "output channels ({})", kOp, groups, g.c, g.o, describe(x, w)));
+    if (w.shape()[1] != g.c / groups)
+        throw std::invalid_argument(fmt::format("{}: input has {} channels but weight expects {} (weight.shape[1] {} x "
+                                                "groups {}) ({})", kOp, g.c, w.shape()[1] * groups, w.shape()[1], groups,
+                                                describe(x, w)));
+    if (b.defined() && (b.dim() != 1 || b.shape()[0] != g.o))
+        throw std::invalid_argument(fmt::format("{}: bias {} must be [{}], one per output channel ({})", kOp,
+                                                to_string(b.shape()), g.o, describe(x, w)));
+    const std::int64_t ph = g.h + 2 * padding.h, pw = g.w + 2 * padding.w;
+    const std::int64_t ekh = dilation.h * (g.kh - 1) + 1, ekw = dilation.w * (g.kw - 1) + 1;
+    if (ph < ekh || pw < ekw)
+        throw std::invalid_argument(fmt::format("{}: input padded to {}x{} is smaller than the kernel {}x{} (dilated: "
+                                                "{}x{}) ({})", kOp, ph, pw, g.kh, g.kw, ekh, ekw, describe(x, w)));
+    g.oh = (ph - ekh) / stride.h + 1;
+    g.ow = (pw - ekw) / stride.w + 1;
+    return g;
+}
+
+} // namespace
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding,
+              Size2 dilation, std::int64_t groups)
+{
+    detail::check_same_dtype(kOp, input, weight);
+    if (bias.defined())
+        detail::check_same_dtype(kOp, input, bias);
+    if (input.dim() == 3 && weight.dim() == 4) { // unbatched, as PyTorch: a batch of one
+        const Shape& s = input.shape();
+        const Tensor y = conv2d(input.reshape({1, s[0], s[1], s[2]}), weight, bias, stride, padding, dilation, groups);
+        return y.reshape({y.shape()[1], y.shape()[2], y.shape()[3]});
+    }
+    const Geometry g = geometry(input, weight, bias, stride, padding, dilation, groups);
+    return apply_conv(g, input, weight, bias);
+}
+
+Tensor conv2d(const Tensor& input, const Tensor& weight) { return conv2d(input, weight, Tensor()); }
+
+} // namespace autograd

@@ -1,0 +1,37 @@
+// 2-d pooling, as torch.nn.functional.max_pool2d and avg_pool2d (ceil_mode false). Included by
+// autograd.hpp.
+//
+//   Tensor y = max_pool2d(x, 2);            // x [N, C, H, W] -> [N, C, H/2, W/2]
+//   Tensor y = max_pool2d(x, 3, 2, 1);      // kernel 3, stride 2, padding 1
+//   Tensor y = avg_pool2d(x, {2, 3});       // kernel 2x3, stride = kernel
+//
+// Output [N, C, OH, OW] (or [C, OH, OW] for an unbatched [C, H, W] input) with
+// OH = (H + 2 padding - dilation (kH - 1) - 1) / stride + 1, rounded down; likewise OW.
+// Gradients to any order: max_pool2d's backward scatters g to the positions its forward chose
+// (max_pool2d_backward), whose own backward gathers from the same positions; avg_pool2d's backward
+// (avg_pool2d_backward) spreads g over each window, and its backward is avg_pool2d again.
+#pragma once
+
+#include "autograd/ops/size2.hpp"
+
+#include <cstdint>
+#include <optional>
+
+namespace autograd {
+
+class Tensor;
+
+/// The largest element of each window (padding never wins: it is -inf). The gradient goes to the
+/// first largest element of the window in row-major order (PyTorch's rule for ties); a NaN is the
+/// largest. stride defaults to the kernel. Throws std::invalid_argument naming max_pool2d and the
+/// shape for a non-positive kernel, stride or dilation, padding more than half the kernel, or an
+/// input too small for one window.
+Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride = std::nullopt, Size2 padding = 0,
+                  Size2 dilation = 1);
+
+/// The mean of each window. count_include_pad (PyTorch's default, true) divides by the whole
+/// window, padding included; false by the number of input elements in it. Errors as max_pool2d's.
+Tensor avg_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride = std::nullopt, Size2 padding = 0,
+                  bool count_include_pad = true);
+
+} // namespace autograd

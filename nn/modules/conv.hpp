@@ -1,0 +1,54 @@
+// Conv2d: 2-d convolution with a learned kernel, as torch.nn.Conv2d (weight [out, in/groups, kH, kW],
+// bias [out]; zero padding).
+//
+//   autograd::Generator gen(0);
+//   nn::Conv2d conv(3, 16, 3, gen, {.padding = 1});   // weight [16, 3, 3, 3], bias [16]
+//   Tensor y = conv(x);                               // x [N, 3, H, W] -> y [N, 16, H, W]
+//   nn::Conv2d dw(16, 16, 3, gen, {.groups = 16, .bias = false});   // depthwise
+//
+// Initialised as PyTorch does: weight and bias uniform in +-1/sqrt(fan_in), fan_in =
+// in/groups * kH * kW (its kaiming_uniform_ with a = sqrt(5), and the bias rule), weight first,
+// from the generator given. Computed by autograd::conv2d.
+#pragma once
+
+#include "nn/modules/module.hpp"
+
+#include <autograd/ops/conv.hpp>
+#include <autograd/random.hpp>
+
+namespace nn {
+
+struct Conv2dOptions {
+    autograd::Size2 stride = 1, padding = 0, dilation = 1;
+    std::int64_t groups = 1;
+    bool bias = true;
+    autograd::Dtype dtype = autograd::Dtype::Float32;
+};
+
+class Conv2d : public Module {
+public:
+    Conv2d(std::int64_t in_channels, std::int64_t out_channels, autograd::Size2 kernel_size, autograd::Generator& gen,
+           Conv2dOptions options = {});
+
+    autograd::Tensor forward(const autograd::Tensor& input) override;
+    std::string type_name() const override { return "Conv2d"; }
+    /// As PyTorch's: "3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)" (padding,
+    /// dilation, groups and bias=False only when not the default).
+    std::string extra_repr() const override;
+
+    const autograd::Tensor& weight() const { return weight_; }
+    /// Undefined when built without a bias.
+    const autograd::Tensor& bias() const { return bias_; }
+    std::int64_t in_channels() const { return in_; }
+    std::int64_t out_channels() const { return out_; }
+    autograd::Size2 kernel_size() const { return kernel_; }
+    const Conv2dOptions& options() const { return options_; }
+
+private:
+    std::int64_t in_, out_;
+    autograd::Size2 kernel_;
+    Conv2dOptions options_;
+    autograd::Tensor weight_, bias_;
+};
+
+} // namespace nn

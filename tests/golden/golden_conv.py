@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Writes tests/fixtures/conv_golden.txt: PyTorch's values, gradients and Hessian-vector products
+for conv2d, max_pool2d and avg_pool2d, in float64 and float32, the reference for
+tests/test_conv.cpp (its golden test).
+
+The format, the fixed inputs and the meaning of each line are golden_tensor.py's (its docstring
+says them; this script calls its functions): `case dtype field [shape] values...`, fields in,
+const, gout, out, grad, vec, hvp. Every case is written in float64 and again in float32.
+The C++ test has one lambda per case name.
+usage: /usr/bin/python3 tests/golden/golden_conv.py [OUT]   (needs python3-torch)
+"""
+import sys
+
+import torch
+import torch.nn.functional as F
+
+from fixtures import FIXTURES
+from golden_tensor import I, case_lines
+
+torch.set_default_dtype(torch.float64)
+
+# (name, f, inputs[, second]): the names (no spaces) are the C++ test's keys. Inputs in [-1, 1) (golden_tensor's
+# `values`); the max pools' inputs have no ties (a sine hash), so their gradients are unambiguous.
+CASES = [
+    ('conv2d', lambda x, w, b: F.conv2d(x, w, b), [I([2, 3, 5, 5], 1), I([4, 3, 3, 3], 2), I([4], 3)]),
+    ('conv2d_padding_1_stride_2', lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
+     [I([2, 2, 6, 7], 4), I([3, 2, 3, 3], 5), I([3], 6)]),
+    ('conv2d_dilation_2_no_bias', lambda x, w: F.conv2d(x, w, None, dilation=2),
+     [I([1, 2, 7, 6], 7), I([2, 2, 2, 3], 8)]),
+    ('conv2d_groups_2', lambda x, w, b: F.conv2d(x, w, b, padding=(1, 0), groups=2),
+     [I([2, 4, 5, 4], 9), I([6, 2, 3, 2], 10), I([6], 11)]),
+    ('conv2d_1x1', lambda x, w, b: F.conv2d(x, w, b), [I([2, 3, 4, 3], 12), I([5, 3, 1, 1], 13), I([5], 14)]),
+    ('conv2d_unbatched_stride_2_1', lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(0, 2)),
+     [I([3, 5, 4], 15), I([2, 3, 3, 2], 16), I([2], 17)]),
+    ('conv2d_tanh', lambda x, w, b: torch.tanh(F.conv2d(x, w, b, padding=1)),
+     [I([1, 2, 4, 4], 18), I([3, 2, 3, 3], 19), I([3], 20)]),
+    ('max_pool2d_2', lambda x: F.max_pool2d(x, 2), [I([2, 3, 4, 5], 21)]),
+    ('max_pool2d_3_stride_2_padding_1', lambda x: F.max_pool2d(x, 3, 2, 1), [I([1, 2, 7, 6], 22)]),
+    ('max_pool2d_dilation_2', lambda x: F.max_pool2d(x, (2, 3), (1, 2), (1, 0), dilation=2), [I([2, 1, 6, 7], 23)]),
+    ('max_pool2d_unbatched', lambda x: F.max_pool2d(x, 2, 1), [I([2, 3, 3], 24)]),
+    ('avg_pool2d_2', lambda x: F.avg_pool2d(x, 2), [I([2, 3, 4, 5], 25)]),
+    ('avg_pool2d_3_stride_2_padding_1', lambda x: F.avg_pool2d(x, 3, 2, 1), [I([1, 2, 7, 6], 26)]),
+    ('avg_pool2d_padding_1_exclude_pad', lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+     [I([1, 2, 6, 5], 27)]),
+    ('avg_pool2d_2_3_stride_1_2', lambda x: F.avg_pool2d(x, (2, 3), (1, 2)), [I([2, 1, 4, 7], 28)]),
+    ('conv_relu_pool', lambda x, w, b: F.max_pool2d(torch.relu(F.conv2d(x, w, b, padding=1)), 2),
+     [I([2, 1, 4, 4], 29), I([2, 1, 3, 3], 30), I([2], 31)], False),
+]
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else FIXTURES / 'conv_golden.txt'
+    lines = ['# PyTorch ' + torch.__version__ + ' conv2d and pools in float64 and float32 (tests/golden/golden_conv.py);',
+             '# the format of tensor_golden.txt: line: case dtype field [shape] values...']
+    names = [case[0] for case in CASES]
+    assert len(set(names)) == len(names), 'duplicate case names'
+    for dtype in (torch.float64, torch.float32):
+        for case_no, (name, f, inputs, *flags) in enumerate(CASES):
+            lines += case_lines(case_no, name, f, inputs, not flags or flags[0], dtype)
+    with open(out, 'w') as fh:
+        fh.write('\n'.join(lines) + '\n')
+    print(f'wrote {out}: {len(CASES)} cases in float64 and float32')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,621 @@
+// conv2d, max_pool2d and avg_pool2d (autograd/ops/conv.hpp, pool.hpp) and their modules
+// (nn/modules/conv.hpp, pool.hpp, flatten.hpp):
+// - values, gradients and Hessian-vector products against PyTorch in float64 and float32
+//   (tests/fixtures/conv_golden.txt, written by tests/golden/golden_conv.py; the format is
+//   tensor_golden.txt's, and the tolerances are test_tensor_golden.cpp's);
+// - gradcheck and gradgradcheck (float64, central differences) at padding, stride 2, dilation 2,
+//   groups 2, batch 1, odd sizes, no bias;
+// - hand-computed values: max pooling's tie rule, a NaN, count_include_pad;
+// - every argument error, whose message must name the op and the shapes;
+// - the modules: parameter names and shapes as torch.nn's, PyTorch's init bounds, printing, and a
+//   small convolutional network whose loss falls.
+#define BOOST_TEST_MODULE conv
+#include <boost/test/unit_test.hpp>
+
+#include "tensor_test_util.hpp"
+#include "test_util.hpp"
+
+#include <autograd/autograd.hpp>
+#include <nn/nn.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using autograd::Dtype;
+using autograd::Generator;
+using autograd::Shape;
+using autograd::Size2;
+using autograd::Tensor;
+using test_util::contains;
+using test_util::leaf;
+using test_util::message_of;
+using V = std::vector<Tensor>;
+
+namespace {
+
+// ---- Goldens ------------------------------------------------------------------------------
+
+struct GoldenCase {
+    Dtype dtype = Dtype::Float64;
+    V in, vec, grad, hvp;
+    Tensor gout, out;
+};
+
+Shape parse_shape(const std::string& text)
+{
+    BOOST_REQUIRE_MESSAGE(text.size() >= 2 && text.front() == '[' && text.back() == ']', "bad shape " << text);
+    Shape shape;
+    std::istringstream in(text.substr(1, text.size() - 2));
+    std::string size;
+    while (std::getline(in, size, ','))
+        shape.push_back(std::stoll(size));
+    return shape;
+}
+
+// (name, case) in the fixture's order; a case is its name and dtype, its rows consecutive.
+std::vector<std::pair<std::string, GoldenCase>> load_fixture()
+{
+    std::ifstream file(BACKPROP_FIXTURES "/conv_golden.txt");
+    BOOST_REQUIRE_MESSAGE(file, "cannot open conv_golden.txt");
+    std::vector<std::pair<std::string, GoldenCase>> cases;
+    std::string line;
+    while (std::getline(file, line)) {
+        if (line.empty() || line[0] == '#')
+            continue;
+        std::istringstream fields(line);
+        std::string name, dtype_text, field, shape_text, number;
+        fields >> name >> dtype_text >> field >> shape_text;
+        BOOST_REQUIRE_MESSAGE(fields && (dtype_text == "float64" || dtype_text == "float32"), "malformed line: " << line);
+        const Dtype dtype = dtype_text == "float64" ? Dtype::Float64 : Dtype::Float32;
+        std::vector<double> values;
+        while (fields >> number) {
+            char* end = nullptr;
+            values.push_back(std::strtod(number.c_str(), &end));
+            BOOST_REQUIRE_MESSAGE(*end == '\0', "bad number " << number << " in: " << line);
+        }
+        const Shape shape = parse_shape(shape_text);
+        const Tensor t = dtype == Dtype::Float64 ? Tensor(values, shape)
+                                                 : Tensor(std::vector<float>(values.begin(), values.end()), shape);
+        if (cases.empty() || cases.back().first != name || cases.back().second.dtype != dtype) {
+            cases.emplace_back(name, GoldenCase{});
+            cases.back().second.dtype = dtype;
+        }
+        GoldenCase& c = cases.back().second;
+        if (field == "in")
+            c.in.push_back(t);
+        else if (field == "gout")
+            c.gout = t;
+        else if (field == "out")
+            c.out = t;
+        else if (field == "grad")
+            c.grad.push_back(t);
+        else if (field == "vec")
+            c.vec.push_back(t);
+        else if (field == "hvp")
+            c.hvp.push_back(t);
+        else
+            BOOST_FAIL("unknown field '" << field << "' in: " << line);
+    }
+    return cases;
+}
+
+// golden_conv.py's cases, written with Backprop's ops (one function for both dtypes).
+const std::map<std::string, std::function<Tensor(const V&)>>& golden_table()
+{
+    using namespace autograd;
+    static const std::map<std::string, std::function<Tensor(const V&)>> table = {
+        {"conv2d", [](const V& x) { return conv2d(x[0], x[1], x[2]); }},
+        {"conv2d_padding_1_stride_2", [](const V& x) { return conv2d(x[0], x[1], x[2], 2, 1); }},
+        {"conv2d_dilation_2_no_bias", [](const V& x) { return conv2d(x[0], x[1], Tensor(), 1, 0, 2); }},
+        {"conv2d_groups_2", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, {1, 0}, 1, 2); }},
+        {"conv2d_1x1", [](const V& x) { return conv2d(x[0], x[1], x[2]); }},
+        {"conv2d_unbatched_stride_2_1", [](const V& x) { return conv2d(x[0], x[1], x[2], {2, 1}, {0, 2}); }},
+        {"conv2d_tanh", [](const V& x) { return tanh(conv2d(x[0], x[1], x[2], 1, 1)); }},
+        {"max_pool2d_2", [](const V& x) { return max_pool2d(x[0], 2); }},
+        {"max_pool2d_3_stride_2_padding_1", [](const V& x) { return max_pool2d(x[0], 3, 2, 1); }},
+        {"max_pool2d_dilation_2", [](const V& x) { return max_pool2d(x[0], {2, 3}, Size2{1, 2}, {1, 0}, 2); }},
+        {"max_pool2d_unbatched", [](const V& x) { return max_pool2d(x[0], 2, 1); }},
+        {"avg_pool2d_2", [](const V& x) { return avg_pool2d(x[0], 2); }},
+        {"avg_pool2d_3_stride_2_padding_1", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1); }},
+        {"avg_pool2d_padding_1_exclude_pad", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, false); }},
+        {"avg_pool2d_2_3_stride_1_2", [](const V& x) { return avg_pool2d(x[0], {2, 3}, Size2{1, 2}); }},
+        {"conv_relu_pool", [](const V& x) { return max_pool2d(relu(conv2d(x[0], x[1], x[2], 1, 1)), 2); }},
+    };
+    return table;
+}
+
+// |got - want| <= rel |want| + floor * (the tensor's largest magnitude): test_tensor_golden.cpp's
+// tolerances, which say why (float64 1e-12 and 1e-15; float32 1e-5 and 1e-6).
+void expect_close(const std::string& what, const Tensor& got, const Tensor& want)
+{
+    BOOST_TEST_CONTEXT(what)
+    {
+        BOOST_TEST_REQUIRE(got.defined());
+        BOOST_TEST(got.dtype() == want.dtype());
+        BOOST_TEST_REQUIRE(autograd::to_string(got.shape()) == autograd::to_string(want.shape()));
+        const bool f64 = want.dtype() == Dtype::Float64;
+        const double rel = f64 ? 1e-12 : 1e-5, floor = f64 ? 1e-15 : 1e-6;
+        const std::vector<double> a = got.to_vector(), b = want.to_vector();
+        double scale = 0.0;
+        for (double v : b)
+            scale = std::max(scale, std::abs(v));
+        for (std::size_t i = 0; i < a.size(); ++i)
+            BOOST_TEST(std::abs(a[i] - b[i]) <= rel * std::abs(b[i]) + floor * scale,
+                       "element " << i << ": got " << a[i] << ", PyTorch " << b[i]);
+    }
+}
+
+void expect_all_close(const std::string& what, const V& got, const V& want)
+{
+    BOOST_TEST_REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i)
+        expect_close(what + " " + std::to_string(i),
+                     got[i].defined() ? got[i] : Tensor::zeros(want[i].shape(), want[i].dtype()), want[i]);
+}
+
+Tensor leaf_copy(const Tensor& t)
+{
+    if (t.dtype() == Dtype::Float64)
+        return Tensor(t.to_vector(), t.shape()).requires_grad_();
+    return Tensor(t.to_vector_as<float>(), t.shape()).requires_grad_();
+}
+
+void run_golden(const std::function<Tensor(const V&)>& f, const GoldenCase& c)
+{
+    V leaves;
+    for (const Tensor& t : c.in)
+        leaves.push_back(leaf_copy(t));
+    const Tensor y = f(leaves);
+    expect_close("out", y, c.out);
+    const V grads = autograd::grad({(y * c.gout).sum()}, leaves, {}, {.create_graph = true});
+    expect_all_close("grad", grads, c.grad);
+    if (c.vec.empty())
+        return; // first derivatives only
+    BOOST_TEST_REQUIRE(c.vec.size() == leaves.size());
+    Tensor dot;
+    for (std::size_t i = 0; i < grads.size(); ++i)
+        if (grads[i].defined() && grads[i].requires_grad()) {
+            const Tensor term = (grads[i] * c.vec[i]).sum();
+            dot = dot.defined() ? dot + term : term;
+        }
+    const V hvps = dot.defined() ? autograd::grad({dot}, leaves) : V(leaves.size());
+    expect_all_close("hvp", hvps, c.hvp);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(every_case_matches_pytorch)
+{
+    std::map<std::string, std::set<std::string>> seen; // name -> dtypes
+    for (const auto& [name, c] : load_fixture()) {
+        const std::string dtype(autograd::to_string(c.dtype));
+        BOOST_TEST_CONTEXT("case " << name << " (" << dtype << ")")
+        {
+            BOOST_TEST(seen[name].insert(dtype).second, "the fixture has it twice");
+            const auto it = golden_table().find(name);
+            if (it == golden_table().end()) {
+                BOOST_ERROR("no function in this test's table");
+                continue;
+            }
+            run_golden(it->second, c);
+        }
+    }
+    // Every function of the table is checked, in both dtypes.
+    for (const auto& entry : golden_table())
+        BOOST_TEST(seen[entry.first].size() == 2u, entry.first << " is not in the fixture in float64 and float32");
+}
+
+// ---- Finite differences -------------------------------------------------------------------
+
+namespace {
+
+struct GradCase {
+    std::string name;
+    autograd::TensorFunction f;
+    V inputs;
+};
+
+std::vector<GradCase> conv_cases()
+{
+    using autograd::conv2d;
+    Generator gen(11);
+    std::vector<GradCase> c;
+    c.push_back({"plain", [](const V& x) { return conv2d(x[0], x[1], x[2]); },
+                 {leaf({2, 2, 4, 4}, gen), leaf({3, 2, 3, 3}, gen), leaf({3}, gen)}});
+    c.push_back({"padding 1", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, 1); },
+                 {leaf({1, 2, 3, 4}, gen), leaf({2, 2, 3, 3}, gen), leaf({2}, gen)}});
+    c.push_back({"stride 2, odd sizes", [](const V& x) { return conv2d(x[0], x[1], x[2], 2); },
+                 {leaf({2, 1, 5, 7}, gen), leaf({2, 1, 3, 3}, gen), leaf({2}, gen)}});
+    c.push_back({"dilation 2", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, 0, 2); },
+                 {leaf({1, 2, 5, 6}, gen), leaf({2, 2, 2, 2}, gen), leaf({2}, gen)}});
+    c.push_back({"groups 2", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, 1, 1, 2); },
+                 {leaf({2, 4, 3, 3}, gen), leaf({4, 2, 2, 2}, gen), leaf({4}, gen)}});
+    c.push_back({"no bias, stride (2, 1), padding (0, 1)",
+                 [](const V& x) { return conv2d(x[0], x[1], Tensor(), {2, 1}, {0, 1}); },
+                 {leaf({1, 3, 5, 3}, gen), leaf({2, 3, 3, 2}, gen)}});
+    c.push_back({"1x1 kernel", [](const V& x) { return conv2d(x[0], x[1], x[2]); },
+                 {leaf({2, 3, 2, 3}, gen), leaf({2, 3, 1, 1}, gen), leaf({2}, gen)}});
+    c.push_back({"unbatched", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, 1); },
+                 {leaf({2, 3, 3}, gen), leaf({1, 2, 3, 3}, gen), leaf({1}, gen)}});
+    c.push_back({"stacked through tanh", [](const V& x) {
+                     return conv2d(tanh(conv2d(x[0], x[1], Tensor(), 1, 1)), x[2], Tensor(), 2);
+                 },
+                 {leaf({1, 1, 4, 4}, gen), leaf({2, 1, 3, 3}, gen), leaf({1, 2, 2, 2}, gen)}});
+    return c;
+}
+
+std::vector<GradCase> pool_cases()
+{
+    using autograd::avg_pool2d;
+    using autograd::max_pool2d;
+    Generator gen(12);
+    // Random values: ties within a window (where max pooling's gradient jumps) have probability 0.
+    std::vector<GradCase> c;
+    c.push_back({"max 2", [](const V& x) { return max_pool2d(x[0], 2); }, {leaf({2, 2, 4, 5}, gen)}});
+    c.push_back({"max 3 stride 2 padding 1", [](const V& x) { return max_pool2d(x[0], 3, 2, 1); },
+                 {leaf({1, 2, 5, 5}, gen)}});
+    c.push_back({"max dilation 2", [](const V& x) { return max_pool2d(x[0], 2, 1, 0, 2); }, {leaf({1, 1, 5, 4}, gen)}});
+    c.push_back({"max unbatched (1, 2)", [](const V& x) { return max_pool2d(x[0], {1, 2}); }, {leaf({2, 3, 4}, gen)}});
+    c.push_back({"max squared", [](const V& x) { return pow(max_pool2d(x[0], 2, 1), 2.0); }, {leaf({1, 1, 3, 3}, gen)}});
+    c.push_back({"avg 2", [](const V& x) { return avg_pool2d(x[0], 2); }, {leaf({2, 2, 4, 5}, gen)}});
+    c.push_back({"avg 3 stride 2 padding 1", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1); },
+                 {leaf({1, 2, 5, 5}, gen)}});
+    c.push_back({"avg exclude pad", [](const V& x) { return avg_pool2d(x[0], 3, 1, 1, false); }, {leaf({1, 1, 3, 4}, gen)}});
+    c.push_back({"avg squared", [](const V& x) { return pow(avg_pool2d(x[0], {2, 1}), 2.0); }, {leaf({1, 1, 3, 3}, gen)}});
+    return c;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(conv2d_passes_gradcheck_and_gradgradcheck)
+{
+    for (const GradCase& c : conv_cases()) {
+        test_util::check_grad(c.name, c.f, c.inputs);
+        test_util::check_gradgrad(c.name, c.f, c.inputs);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(pools_pass_gradcheck_and_gradgradcheck)
+{
+    for (const GradCase& c : pool_cases()) {
+        test_util::check_grad(c.name, c.f, c.inputs);
+        test_util::check_gradgrad(c.name, c.f, c.inputs);
+    }
+}
+
+// Third derivatives: each backward op's backward is recorded too.
+BOOST_AUTO_TEST_CASE(conv2d_differentiates_to_third_order)
+{
+    Generator gen(13);
+    const Tensor x = leaf({1, 1, 3, 3}, gen), w = leaf({1, 1, 2, 2}, gen);
+    // f = sum(conv(x, w)^3): every order of derivative in w is non-zero up to the third.
+    const auto f = [](const V& v) { return pow(autograd::conv2d(v[0], v[1]), 3.0).sum(); };
+    const auto second = [&](const V& v) {
+        const V g = autograd::grad({f(v)}, v, {}, {.create_graph = true});
+        return (g[0].sum() + g[1].sum());
+    };
+    test_util::check_gradgrad("third order", second, {x, w});
+}
+
+// ---- Values by hand -----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(conv2d_values_by_hand)
+{
+    // x = 1..9 as 3x3, w = ones 2x2, b = 0.5: each output is the sum of a 2x2 block plus 0.5.
+    const Tensor x({1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0}, {1, 1, 3, 3});
+    const Tensor w = Tensor::ones({1, 1, 2, 2}, Dtype::Float64), b({0.5}, {1});
+    BOOST_TEST(autograd::conv2d(x, w, b).to_vector() == (std::vector<double>{12.5, 16.5, 24.5, 28.5}),
+               boost::test_tools::per_element());
+    // Padding 1, stride 2: the corners' windows hold one element each of x... plus zeros.
+    BOOST_TEST(autograd::conv2d(x, w, b, 2, 1).to_vector() == (std::vector<double>{1.5, 5.5, 11.5, 28.5}),
+               boost::test_tools::per_element());
+}
+
+namespace {
+
+// conv2d's output and gradients against the definition summed directly in double:
+// y[n, o, a, b] = bias[o] + sum over c, i, j of w[o, c, i, j] x[n, c', a s - p + i d, b s - p + j d].
+void check_against_definition(std::int64_t N, std::int64_t C, std::int64_t H, std::int64_t W, std::int64_t O,
+                              std::int64_t K, std::int64_t groups, std::int64_t s, std::int64_t p, std::int64_t d)
+{
+    Generator gen(21);
+    const std::int64_t Cg = C / groups, Og = O / groups, OH = (H + 2 * p - d * (K - 1) - 1) / s + 1,
+                       OW = (W + 2 * p - d * (K - 1) - 1) / s + 1;
+    for (const Dtype dtype : {Dtype::Float32, Dtype::Float64}) {
+        BOOST_TEST_CONTEXT(autograd::to_string(dtype))
+        {
+            Tensor x = Tensor::rand({N, C, H, W}, gen, -1.0, 1.0, dtype).requires_grad_();
+            Tensor w = Tensor::rand({O, Cg, K, K}, gen, -1.0, 1.0, dtype).requires_grad_();
+            Tensor b = Tensor::rand({O}, gen, -1.0, 1.0, dtype).requires_grad_();
+            const Tensor gout = Tensor::rand({N, O, OH, OW}, gen, -1.0, 1.0, dtype);
+            const Tensor y = autograd::conv2d(x, w, b, s, p, d, groups);
+            (y * gout).sum().backward();
+            const std::vector<double> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector(), gv = gout.to_vector();
+            std::vector<double> want(static_cast<std::size_t>(N * O * OH * OW)), dx(xv.size()), dw(wv.size()),
+                db(bv.size());
+            for (std::int64_t n = 0; n < N; ++n)
+                for (std::int64_t o = 0; o < O; ++o)
+                    for (std::int64_t a = 0; a < OH; ++a)
+                        for (std::int64_t bb = 0; bb < OW; ++bb) {
+                            const auto at = static_cast<std::size_t>(((n * O + o) * OH + a) * OW + bb);
+                            double acc = bv[static_cast<std::size_t>(o)];
+                            db[static_cast<std::size_t>(o)] += gv[at];
+                            for (std::int64_t c = 0; c < Cg; ++c)
+                                for (std::int64_t i = 0; i < K; ++i)
+                                    for (std::int64_t j = 0; j < K; ++j) {
+                                        const std::int64_t yy = a * s - p + i * d, xx = bb * s - p + j * d;
+                                        if (yy < 0 || yy >= H || xx < 0 || xx >= W)
+                                            continue;
+                                        const std::int64_t ci = (o / Og) * Cg + c;
+                                        const auto xi = static_cast<std::size_t>(((n * C + ci) * H + yy) * W + xx);
+                                        const auto wi = static_cast<std::size_t>(((o * Cg + c) * K + i) * K + j);
+                                        acc += wv[wi] * xv[xi];
+                                        dx[xi] += wv[wi] * gv[at];
+                                        dw[wi] += xv[xi] * gv[at];
+                                    }
+                            want[at] = acc;
+                        }
+            // float32: sums of 50 to 216 terms, accumulated in float32 by the library.
+            const double tol = dtype == Dtype::Float64 ? 1e-12 : 1e-4;
+            const auto check = [&](const std::string& what, const std::vector<double>& got, const std::vector<double>& ref) {
+                BOOST_TEST_REQUIRE(got.size() == ref.size());
+                double worst = 0.0;
+                for (std::size_t i = 0; i < got.size(); ++i)
+                    worst = std::max(worst, std::abs(got[i] - ref[i]) / (1.0 + std::abs(ref[i])));
+                BOOST_TEST(worst <= tol, what << ": worst error " << worst);
+            };
+            check("output", y.to_vector(), want);
+            check("dx", x.grad().to_vector(), dx);
+            check("dw", w.grad().to_vector(), dw);
+            check("db", b.grad().to_vector(), db);
+        }
+    }
+}
+
+} // namespace
+
+// Products large enough for the library to block them (float32: oneDNN's), 5x5 kernel, stride 2,
+// padding 2, groups 2; and a batch of samples each too small for gemm to split but worth a thread,
+// which conv2d splits by sample (run under BACKPROP_NUM_THREADS=1 and 3 too, see the CMake file).
+BOOST_AUTO_TEST_CASE(conv2d_matches_the_definition_at_larger_sizes)
+{
+    check_against_definition(3, 4, 17, 15, 6, 5, 2, 2, 2, 1);
+    check_against_definition(5, 2, 26, 26, 8, 3, 2, 1, 1, 2);
+}
+
+
+BOOST_AUTO_TEST_CASE(max_pool2d_gives_the_gradient_to_the_first_of_tied_maxima)
+{
+    // One 2x2 window holding 3 twice: the first in row-major order (index 1) gets the gradient.
+    Tensor x = Tensor({1.0, 3.0, 3.0, 2.0}, {1, 1, 2, 2}).requires_grad_();
+    const Tensor y = autograd::max_pool2d(x, 2);
+    BOOST_TEST(y.to_vector() == (std::vector<double>{3.0}), boost::test_tools::per_element());
+    y.sum().backward();
+    BOOST_TEST(x.grad().to_vector() == (std::vector<double>{0.0, 1.0, 0.0, 0.0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_propagates_nan_and_ignores_padding)
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    Tensor x = Tensor({nan, 1.0, -2.0, -3.0}, {1, 1, 1, 4}).requires_grad_();
+    const Tensor y = autograd::max_pool2d(x, {1, 2});
+    const std::vector<double> v = y.to_vector();
+    BOOST_TEST(std::isnan(v[0]));
+    BOOST_TEST(v[1] == -2.0);
+    y.sum().backward();
+    BOOST_TEST(x.grad().to_vector() == (std::vector<double>{1.0, 0.0, 1.0, 0.0}), boost::test_tools::per_element());
+    // Negative values with padding 1: the padding (-inf) never wins.
+    const Tensor neg({-5.0, -6.0, -7.0, -8.0}, {1, 1, 2, 2});
+    BOOST_TEST(autograd::max_pool2d(neg, 2, 1, 1).to_vector() ==
+                   (std::vector<double>{-5.0, -5.0, -6.0, -5.0, -5.0, -6.0, -7.0, -7.0, -8.0}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(avg_pool2d_counts_padding_as_pytorch)
+{
+    const Tensor x = Tensor::ones({1, 1, 2, 2}, Dtype::Float64);
+    // Kernel 3, padding 1: each window holds the 4 elements of x and 5 of padding.
+    BOOST_TEST(autograd::avg_pool2d(x, 3, 1, 1).to_vector() == (std::vector<double>(4, 4.0 / 9.0)),
+               boost::test_tools::per_element());
+    BOOST_TEST(autograd::avg_pool2d(x, 3, 1, 1, false).to_vector() == (std::vector<double>(4, 1.0)),
+               boost::test_tools::per_element());
+}
+
+// ---- Errors -------------------------------------------------------------------------------
+
+namespace {
+
+// The message of the std::invalid_argument f throws: it must name `op` and every one of `parts`.
+template <class F> void expect_error(F&& f, const std::string& op, const std::vector<std::string>& parts)
+{
+    const std::string m = message_of<std::invalid_argument>(f);
+    BOOST_TEST(contains(m, op), m);
+    for (const std::string& p : parts)
+        BOOST_TEST(contains(m, p), "'" << m << "' does not say " << p);
+}
+
+Tensor zeros(Shape s) { return Tensor::zeros(std::move(s), Dtype::Float64); }
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(conv2d_errors_name_the_op_and_the_shapes)
+{
+    using autograd::conv2d;
+    const Tensor x = zeros({1, 3, 5, 5}), w = zeros({2, 3, 3, 3});
+    expect_error([&] { conv2d(zeros({3, 5}), w); }, "conv2d", {"[3, 5]", "[2, 3, 3, 3]"});          // rank
+    expect_error([&] { conv2d(x, zeros({2, 3, 3})); }, "conv2d", {"[1, 3, 5, 5]", "[2, 3, 3]"});     // rank
+    expect_error([&] { conv2d(zeros({3, 5, 5}), zeros({2, 3, 3})); }, "conv2d", {"[3, 5, 5]", "[2, 3, 3]"});
+    expect_error([&] { conv2d(x, zeros({2, 4, 3, 3})); }, "conv2d", {"3 channels", "[2, 4, 3, 3]"}); // channels
+    expect_error([&] { conv2d(x, zeros({2, 1, 3, 3}), Tensor(), 1, 0, 1, 2); }, "conv2d",
+                 {"groups=2", "[1, 3, 5, 5]", "[2, 1, 3, 3]"});                                      // groups
+    expect_error([&] { conv2d(zeros({1, 4, 5, 5}), zeros({3, 2, 3, 3}), Tensor(), 1, 0, 1, 2); }, "conv2d",
+                 {"groups=2", "[3, 2, 3, 3]"});                                                      // groups vs O
+    expect_error([&] { conv2d(x, w, Tensor(), 1, 0, 1, 0); }, "conv2d", {"groups", "[1, 3, 5, 5]"});
+    expect_error([&] { conv2d(x, w, zeros({3})); }, "conv2d", {"bias [3]", "[2, 3, 3, 3]"});
+    expect_error([&] { conv2d(zeros({1, 3, 2, 2}), w); }, "conv2d", {"smaller than the kernel", "[1, 3, 2, 2]"});
+    expect_error([&] { conv2d(x, w, Tensor(), 1, 0, 3); }, "conv2d", {"dilated: 7x7", "[1, 3, 5, 5]"});
+    expect_error([&] { conv2d(x, w, Tensor(), 0); }, "conv2d", {"stride (0, 0)", "[1, 3, 5, 5]"});
+    expect_error([&] { conv2d(x, w, Tensor(), {1, -1}); }, "conv2d", {"stride (1, -1)"});
+    expect_error([&] { conv2d(x, w, Tensor(), 1, 0, 0); }, "conv2d", {"dilation (0, 0)"});
+    expect_error([&] { conv2d(x, w, Tensor(), 1, -1); }, "conv2d", {"padding (-1, -1)"});
+    expect_error([&] { conv2d(x, zeros({2, 3, 0, 3})); }, "conv2d", {"[2, 3, 0, 3]"});
+    expect_error([&] { conv2d(Tensor::zeros({1, 3, 5, 5}), w); }, "conv2d", {"float"}); // float32 and float64
+}
+
+BOOST_AUTO_TEST_CASE(pool_errors_name_the_op_and_the_shapes)
+{
+    using autograd::avg_pool2d;
+    using autograd::max_pool2d;
+    const Tensor x = zeros({1, 2, 4, 4});
+    for (const std::string op : {"max_pool2d", "avg_pool2d"}) {
+        const auto pool = [&](const Tensor& in, Size2 k, std::optional<Size2> s, Size2 p) {
+            return op == "max_pool2d" ? max_pool2d(in, k, s, p) : avg_pool2d(in, k, s, p);
+        };
+        BOOST_TEST_CONTEXT(op)
+        {
+            expect_error([&] { pool(zeros({4, 4}), 2, {}, 0); }, op, {"[4, 4]"});
+            expect_error([&] { pool(zeros({1, 1, 1, 4, 4}), 2, {}, 0); }, op, {"[1, 1, 1, 4, 4]"});
+            expect_error([&] { pool(x, 0, {}, 0); }, op, {"kernel (0, 0)", "[1, 2, 4, 4]"});
+            expect_error([&] { pool(x, 2, Size2{0, 1}, 0); }, op, {"stride (0, 1)", "[1, 2, 4, 4]"});
+            expect_error([&] { pool(x, 3, {}, 2); }, op, {"half the kernel", "padding (2, 2)", "[1, 2, 4, 4]"});
+            expect_error([&] { pool(x, 2, {}, -1); }, op, {"padding (-1, -1)"});
+            expect_error([&] { pool(zeros({1, 1, 2, 5}), 3, {}, 0); }, op, {"too small", "[1, 1, 2, 5]"});
+        }
+    }
+    expect_error([&] { max_pool2d(x, 2, 1, 0, 0); }, "max_pool2d", {"dilation (0, 0)"});
+    expect_error([&] { max_pool2d(x, 3, 1, 0, 2); }, "max_pool2d", {"too small", "dilation (2, 2)"});
+}
+
+// ---- Modules ------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(conv2d_module_has_torch_names_init_and_printing)
+{
+    Generator gen(5);
+    nn::Conv2d conv(3, 4, 3, gen, {.padding = 1});
+    const auto params = conv.named_parameters();
+    BOOST_TEST_REQUIRE(params.size() == 2u);
+    BOOST_TEST(params[0].first == "weight");
+    BOOST_TEST(autograd::to_string(params[0].second.shape()) == "[4, 3, 3, 3]");
+    BOOST_TEST(params[1].first == "bias");
+    BOOST_TEST(autograd::to_string(params[1].second.shape()) == "[4]");
+    BOOST_TEST(conv.extra_repr() == "3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)");
+    // Uniform in +-1/sqrt(fan_in), fan_in = 3 * 3 * 3: inside the bound, and spread over it.
+    const double bound = 1.0 / std::sqrt(27.0);
+    double lo = 1.0, hi = -1.0;
+    for (double v : conv.weight().to_vector())
+        lo = std::min(lo, v), hi = std::max(hi, v);
+    BOOST_TEST(lo >= -bound);
+    BOOST_TEST(hi <= bound);
+    BOOST_TEST(hi - lo > bound); // 108 draws: a narrower range means the wrong bound
+    for (double v : conv.bias().to_vector())
+        BOOST_TEST(std::abs(v) <= bound);
+    BOOST_TEST(conv.weight().dtype() == Dtype::Float32);
+
+    nn::Conv2d grouped(4, 6, {3, 1}, gen, {.stride = 2, .dilation = {2, 1}, .groups = 2, .bias = false});
+    BOOST_TEST(grouped.extra_repr() == "4, 6, kernel_size=(3, 1), stride=(2, 2), dilation=(2, 1), groups=2, bias=False");
+    BOOST_TEST(autograd::to_string(grouped.weight().shape()) == "[6, 2, 3, 1]");
+    BOOST_TEST(grouped.named_parameters().size() == 1u);
+    for (double v : grouped.weight().to_vector())
+        BOOST_TEST(std::abs(v) <= 1.0 / std::sqrt(6.0));
+
+    // forward is autograd::conv2d with the module's weights and settings.
+    const Tensor x = Tensor::rand({2, 4, 7, 5}, gen, -1.0, 1.0);
+    const Tensor want = autograd::conv2d(x, grouped.weight(), Tensor(), 2, 0, {2, 1}, 2);
+    BOOST_TEST(grouped(x).to_vector() == want.to_vector(), boost::test_tools::per_element());
+    BOOST_TEST(autograd::to_string(grouped(x).shape()) == "[2, 6, 2, 3]");
+}
+
+BOOST_AUTO_TEST_CASE(pool_and_flatten_modules_print_as_pytorch)
+{
+    BOOST_TEST(nn::MaxPool2d(2).extra_repr() == "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False");
+    BOOST_TEST(nn::MaxPool2d({2, 3}, Size2{1, 2}, 1).extra_repr() ==
+               "kernel_size=(2, 3), stride=(1, 2), padding=1, dilation=1, ceil_mode=False");
+    BOOST_TEST(nn::AvgPool2d(3, 2, 1).extra_repr() == "kernel_size=3, stride=2, padding=1");
+    BOOST_TEST(nn::Flatten().extra_repr() == "start_dim=1, end_dim=-1");
+    const Tensor x = zeros({2, 3, 4, 5});
+    BOOST_TEST(autograd::to_string(nn::Flatten()(x).shape()) == "[2, 60]");
+    BOOST_TEST(autograd::to_string(nn::Flatten(0, 1)(x).shape()) == "[6, 4, 5]");
+    BOOST_TEST(autograd::to_string(nn::Flatten(-2)(x).shape()) == "[2, 3, 20]");
+    BOOST_TEST(autograd::to_string(nn::Flatten(2, 2)(x).shape()) == "[2, 3, 4, 5]");
+    BOOST_TEST(autograd::to_string(nn::MaxPool2d(2)(x).shape()) == "[2, 3, 2, 2]");
+    BOOST_TEST(autograd::to_string(nn::AvgPool2d(3, 1, 1)(x).shape()) == "[2, 3, 4, 5]");
+}
+
+BOOST_AUTO_TEST_CASE(module_errors_name_the_module)
+{
+    Generator gen(1);
+    expect_error([&] { nn::Conv2d(0, 4, 3, gen); }, "Conv2d(0, 4", {"positive"});
+    expect_error([&] { nn::Conv2d(3, 4, 3, gen, {.groups = 2}); }, "Conv2d(3, 4", {"groups=2"});
+    expect_error([&] { nn::Conv2d(3, 4, 3, gen, {.stride = 0}); }, "Conv2d(3, 4", {"stride (0, 0)"});
+    expect_error([&] { nn::MaxPool2d(2, std::nullopt, 2); }, "MaxPool2d", {"padding 2", "kernel_size 2"});
+    expect_error([&] { nn::AvgPool2d(0); }, "AvgPool2d", {"kernel_size 0"});
+    expect_error([&] { nn::Flatten(3)(zeros({2, 3})); }, "Flatten(start_dim=3", {"[2, 3]"});
+    expect_error([&] { nn::Flatten(2, 1)(zeros({2, 3, 4})); }, "Flatten(start_dim=2, end_dim=1)", {"[2, 3, 4]"});
+    Generator g2(2);
+    nn::Conv2d conv(3, 4, 3, g2);
+    expect_error([&] { conv(Tensor::zeros({1, 2, 5, 5})); }, "conv2d", {"[1, 2, 5, 5]", "[4, 3, 3, 3]"});
+}
+
+// The parameter names of torch.nn.Sequential(Conv2d(1, 2, 3), ReLU(), MaxPool2d(2), Flatten(),
+// Linear(2, 2)), so that a state dict moves between the two; and PyTorch's printing of it.
+BOOST_AUTO_TEST_CASE(a_cnn_has_pytorch_state_dict_names_and_printing)
+{
+    Generator gen(4);
+    nn::Sequential model{nn::Conv2d(1, 2, 3, gen), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Linear(2, 2, gen)};
+    std::vector<std::string> names;
+    for (const auto& [name, p] : model.named_parameters())
+        names.push_back(name);
+    BOOST_TEST(names == (std::vector<std::string>{"0.weight", "0.bias", "4.weight", "4.bias"}),
+               boost::test_tools::per_element());
+    const std::string printed = model.summary();
+    for (const std::string line : {"(0): Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1))",
+                                   "(2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)",
+                                   "(3): Flatten(start_dim=1, end_dim=-1)"})
+        BOOST_TEST(contains(printed, line), printed);
+    // [N, 1, 4, 4] -> conv 3x3 -> [N, 2, 2, 2] -> pool -> [N, 2, 1, 1] -> [N, 2] -> [N, 2]
+    BOOST_TEST(autograd::to_string(model(Tensor::zeros({3, 1, 4, 4})).shape()) == "[3, 2]");
+}
+
+// A small convolutional network learns a task only its convolution can see: whether a 4x4 image's
+// bright pixels lie in its left or right half.
+BOOST_AUTO_TEST_CASE(a_small_cnn_learns)
+{
+    Generator gen(3);
+    nn::Sequential model{nn::Conv2d(1, 4, 3, gen, {.padding = 1}), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
+                         nn::Linear(4 * 2 * 2, 2, gen)};
+    const std::int64_t n = 32;
+    std::vector<float> images, labels;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const Tensor noise = Tensor::rand({16}, gen, 0.0, 0.3);
+        std::vector<float> img = noise.to_vector_as<float>();
+        const bool right = i % 2 == 1;
+        for (int r = 0; r < 4; ++r)
+            for (int c = right ? 2 : 0; c < (right ? 4 : 2); ++c)
+                img[static_cast<std::size_t>(r * 4 + c)] += 0.7F;
+        images.insert(images.end(), img.begin(), img.end());
+        labels.push_back(right ? 1.0F : 0.0F);
+    }
+    const Tensor x(images, {n, 1, 4, 4}), y(labels, {n});
+    nn::SGD opt(model.parameters(), {.lr = 0.5});
+    const double first = autograd::cross_entropy(model(x), y).item();
+    double last = first;
+    for (int step = 0; step < 60; ++step) {
+        opt.zero_grad();
+        const Tensor loss = autograd::cross_entropy(model(x), y);
+        loss.backward();
+        opt.step();
+        last = loss.item();
+    }
+    BOOST_TEST(last < 0.25 * first, "loss " << first << " -> " << last);
+    const Tensor correct = autograd::eq(autograd::argmax(model(x), 1), y).mean();
+    BOOST_TEST(correct.item() == 1.0);
+}
