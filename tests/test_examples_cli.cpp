@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> kExamples = {"single_weight", "sigmoid_network", "moons",      "mnist",     "digits",
-                                            "moons_tensor",  "xor",             "delta_rule", "saturation"};
+                                            "moons_tensor",  "xor",             "delta_rule", "saturation", "mnist_cnn"};
 
 std::string program(const std::string& name) { return std::string(BACKPROP_EXAMPLES_DIR) + "/" + name; }
 
@@ -72,6 +72,8 @@ BOOST_AUTO_TEST_CASE(every_example_has_help)
         {"xor: an MLP 2-8-1", "--steps INT:1..1000000=500"},
         {"delta_rule: the tutorial's backpropagation"},
         {"saturation: a deep sigmoid MLP", "--epochs INT:1..10000=50", "=saturation-run", "--optimizer TEXT:{adam,sgd}=adam"},
+        {"mnist_cnn: workload W5, a CNN", "--epochs INT:1..1000=14", "--lr FLOAT:> 0=0.05", "--batch-size INT:1..100000=64",
+         "/mnist-10k"},
     };
     BOOST_TEST_REQUIRE(shown.size() == kExamples.size());
     for (std::size_t i = 0; i < kExamples.size(); ++i) {
@@ -115,6 +117,10 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused_by_name)
         {"saturation", "--lr -1", {"--lr", "'-1'"}},
         {"saturation", "--seed -1", {"--seed", "'-1'"}},
         {"saturation", "--optimizer rprop", {"--optimizer", "rprop"}},
+        {"mnist_cnn", "--lr 0", {"--lr", "'0'"}},
+        {"mnist_cnn", "--batch-size 0", {"--batch-size", "'0'"}},
+        {"mnist_cnn", "--train-size 100000 --epochs 1", {"--train-size 100000", "only 8000 digits"}},
+        {"mnist_cnn", "--data no_such_folder", {"--data", "no_such_folder"}},
     };
     for (const Bad& bad : cases) {
         const std::string what = bad.example + " " + bad.args;
@@ -142,4 +148,23 @@ BOOST_AUTO_TEST_CASE(the_options_reach_the_program)
     BOOST_TEST(short_run.status == 0, short_run.output);
     BOOST_TEST(contains(short_run.output, "step  200: loss 0.00075\n0 xor 0"), short_run.output);
     BOOST_TEST(!contains(short_run.output, "step  300"));
+}
+
+BOOST_AUTO_TEST_CASE(mnist_cnn_learns_in_one_short_epoch)
+{
+    // One epoch on the first 2000 training digits (under a second): the CNN must already score well
+    // above chance (10%) on the 2000 test digits. It measured 76.25%; the bound leaves room for
+    // another thread count's rounding.
+    const Scratch s("mnist_cnn_run");
+    const test_util::ProgramRun r =
+        test_util::run_program(program("mnist_cnn"), "--epochs 1 --train-size 2000", s.output, s.cwd);
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(contains(r.output, "MNIST: 2000 training and 2000 test digits"), r.output);
+    BOOST_TEST(contains(r.output, "Conv2d(8, 16, kernel_size=(5, 5), stride=(1, 1))"), r.output);
+    const std::string key = "test accuracy ";
+    const std::size_t at = r.output.find(key);
+    BOOST_TEST_REQUIRE(at != std::string::npos, r.output);
+    const double accuracy = std::stod(r.output.substr(at + key.size()));
+    BOOST_TEST(accuracy > 60.0, r.output);
+    BOOST_TEST(s.files().empty(), "mnist_cnn made files in its working folder");
 }
