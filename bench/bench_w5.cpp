@@ -30,26 +30,6 @@
 
 using autograd::Tensor;
 
-namespace {
-
-// The data set's rows of 784 pixels as images [N, 1, 28, 28] (torch.nn.Unflatten(1, (1, 28, 28))),
-// first in the model so that nn::accuracy can score it batch by batch. The peer reshapes its whole
-// float tensor once instead; a reshape here is a view, no copy.
-class ToImages : public nn::Module {
-public:
-    Tensor forward(const Tensor& input) override
-    {
-        if (input.dim() != 2 || input.size(1) != 28 * 28)
-            throw std::invalid_argument(fmt::format("bench_w5: input {} is not rows of 28 x 28 pixels ([N, 784])",
-                                                    autograd::to_string(input.shape())));
-        return input.reshape({input.size(0), 1, 28, 28});
-    }
-    std::string type_name() const override { return "Unflatten"; }
-    std::string extra_repr() const override { return "dim=1, unflattened_size=(1, 28, 28)"; }
-};
-
-} // namespace
-
 int main(int argc, char** argv)
 try {
     CLI::App app{"W5: an MNIST CNN on Backprop's tensor engine"};
@@ -67,9 +47,11 @@ try {
     const nn::ByteImageDataset train = nn::load_mnist_bytes(data_dir, "train");
     const nn::ByteImageDataset test = nn::load_mnist_bytes(data_dir, "test");
     autograd::Generator gen(seed);
-    nn::Sequential model{ToImages(),          nn::Conv2d(1, 8, 5, gen),  nn::ReLU(), nn::MaxPool2d(2),
-                         nn::Conv2d(8, 16, 5, gen), nn::ReLU(),      nn::MaxPool2d(2), nn::Flatten(),
-                         nn::Linear(16 * 4 * 4, 10, gen)};
+    // The rows of 784 pixels made images first (a view), so that nn::accuracy can score the model
+    // batch by batch; the peer reshapes its whole float tensor once instead.
+    nn::Sequential model{nn::Unflatten(1, {1, 28, 28}), nn::Conv2d(1, 8, 5, gen), nn::ReLU(),
+                         nn::MaxPool2d(2),                nn::Conv2d(8, 16, 5, gen), nn::ReLU(),
+                         nn::MaxPool2d(2),                nn::Flatten(),             nn::Linear(16 * 4 * 4, 10, gen)};
     nn::SGD opt(model.parameters(), {.lr = 0.05, .momentum = 0.9});
     nn::DataLoader loader(train, {.batch_size = batch, .shuffle = true, .seed = seed});
     double best = 1e9;

@@ -43,22 +43,6 @@ using autograd::Tensor;
 
 namespace {
 
-// The data sets hold each digit as a row of 784 pixels; the convolutions want images
-// [N, 1, 28, 28]. As torch.nn.Unflatten(1, (1, 28, 28)), first in the model, so that the
-// model takes the rows as they come (and nn::accuracy can score it batch by batch).
-class ToImages : public nn::Module {
-public:
-    Tensor forward(const Tensor& input) override
-    {
-        if (input.dim() != 2 || input.size(1) != 28 * 28)
-            throw std::invalid_argument(fmt::format("mnist_cnn: input {} is not rows of 28 x 28 pixels ([N, 784])",
-                                                    autograd::to_string(input.shape())));
-        return input.reshape({input.size(0), 1, 28, 28});
-    }
-    std::string type_name() const override { return "Unflatten"; }
-    std::string extra_repr() const override { return "dim=1, unflattened_size=(1, 28, 28)"; }
-};
-
 // The first n digits of `data` (all of them for n == 0), for a quick run on a part of the set.
 nn::ByteImageDataset first_digits(const nn::ByteImageDataset& data, std::int64_t n)
 {
@@ -101,9 +85,11 @@ try {
     fmt::print("MNIST: {} training and {} test digits\n", train.size(), test.size());
 
     autograd::Generator gen(static_cast<std::uint64_t>(seed));
-    nn::Sequential model{ToImages(),          nn::Conv2d(1, 8, 5, gen),  nn::ReLU(), nn::MaxPool2d(2),
-                         nn::Conv2d(8, 16, 5, gen), nn::ReLU(),      nn::MaxPool2d(2), nn::Flatten(),
-                         nn::Linear(16 * 4 * 4, 10, gen)};
+    // The data sets hold each digit as a row of 784 pixels: made images [N, 1, 28, 28] first in
+    // the model (a view), so that the model takes the rows as they come.
+    nn::Sequential model{nn::Unflatten(1, {1, 28, 28}), nn::Conv2d(1, 8, 5, gen), nn::ReLU(),
+                         nn::MaxPool2d(2),                nn::Conv2d(8, 16, 5, gen), nn::ReLU(),
+                         nn::MaxPool2d(2),                nn::Flatten(),             nn::Linear(16 * 4 * 4, 10, gen)};
     fmt::print("{}\n", model.summary());
     nn::SGD optimizer(model.parameters(), {.lr = lr, .momentum = 0.9});
     nn::DataLoader loader(train, {.batch_size = batch_size, .shuffle = true, .seed = static_cast<std::uint64_t>(seed)});

@@ -12,6 +12,7 @@
 #define BOOST_TEST_MODULE conv
 #include <boost/test/unit_test.hpp>
 
+#include "golden_cases.hpp"
 #include "tensor_test_util.hpp"
 #include "test_util.hpp"
 
@@ -44,68 +45,11 @@ namespace {
 
 // ---- Goldens ------------------------------------------------------------------------------
 
-struct GoldenCase {
-    Dtype dtype = Dtype::Float64;
-    V in, vec, grad, hvp;
-    Tensor gout, out;
-};
+using GoldenCase = golden::TensorCase;
 
-Shape parse_shape(const std::string& text)
-{
-    BOOST_REQUIRE_MESSAGE(text.size() >= 2 && text.front() == '[' && text.back() == ']', "bad shape " << text);
-    Shape shape;
-    std::istringstream in(text.substr(1, text.size() - 2));
-    std::string size;
-    while (std::getline(in, size, ','))
-        shape.push_back(std::stoll(size));
-    return shape;
-}
-
-// (name, case) in the fixture's order; a case is its name and dtype, its rows consecutive.
 std::vector<std::pair<std::string, GoldenCase>> load_fixture()
 {
-    std::ifstream file(BACKPROP_FIXTURES "/conv_golden.txt");
-    BOOST_REQUIRE_MESSAGE(file, "cannot open conv_golden.txt");
-    std::vector<std::pair<std::string, GoldenCase>> cases;
-    std::string line;
-    while (std::getline(file, line)) {
-        if (line.empty() || line[0] == '#')
-            continue;
-        std::istringstream fields(line);
-        std::string name, dtype_text, field, shape_text, number;
-        fields >> name >> dtype_text >> field >> shape_text;
-        BOOST_REQUIRE_MESSAGE(fields && (dtype_text == "float64" || dtype_text == "float32"), "malformed line: " << line);
-        const Dtype dtype = dtype_text == "float64" ? Dtype::Float64 : Dtype::Float32;
-        std::vector<double> values;
-        while (fields >> number) {
-            char* end = nullptr;
-            values.push_back(std::strtod(number.c_str(), &end));
-            BOOST_REQUIRE_MESSAGE(*end == '\0', "bad number " << number << " in: " << line);
-        }
-        const Shape shape = parse_shape(shape_text);
-        const Tensor t = dtype == Dtype::Float64 ? Tensor(values, shape)
-                                                 : Tensor(std::vector<float>(values.begin(), values.end()), shape);
-        if (cases.empty() || cases.back().first != name || cases.back().second.dtype != dtype) {
-            cases.emplace_back(name, GoldenCase{});
-            cases.back().second.dtype = dtype;
-        }
-        GoldenCase& c = cases.back().second;
-        if (field == "in")
-            c.in.push_back(t);
-        else if (field == "gout")
-            c.gout = t;
-        else if (field == "out")
-            c.out = t;
-        else if (field == "grad")
-            c.grad.push_back(t);
-        else if (field == "vec")
-            c.vec.push_back(t);
-        else if (field == "hvp")
-            c.hvp.push_back(t);
-        else
-            BOOST_FAIL("unknown field '" << field << "' in: " << line);
-    }
-    return cases;
+    return golden::read_tensor_cases(BACKPROP_FIXTURES "/conv_golden.txt");
 }
 
 // golden_conv.py's cases, written with Backprop's ops (one function for both dtypes).
@@ -133,62 +77,9 @@ const std::map<std::string, std::function<Tensor(const V&)>>& golden_table()
     return table;
 }
 
-// |got - want| <= rel |want| + floor * (the tensor's largest magnitude): test_tensor_golden.cpp's
-// tolerances, which say why (float64 1e-12 and 1e-15; float32 1e-5 and 1e-6).
-void expect_close(const std::string& what, const Tensor& got, const Tensor& want)
-{
-    BOOST_TEST_CONTEXT(what)
-    {
-        BOOST_TEST_REQUIRE(got.defined());
-        BOOST_TEST(got.dtype() == want.dtype());
-        BOOST_TEST_REQUIRE(autograd::to_string(got.shape()) == autograd::to_string(want.shape()));
-        const bool f64 = want.dtype() == Dtype::Float64;
-        const double rel = f64 ? 1e-12 : 1e-5, floor = f64 ? 1e-15 : 1e-6;
-        const std::vector<double> a = got.to_vector(), b = want.to_vector();
-        double scale = 0.0;
-        for (double v : b)
-            scale = std::max(scale, std::abs(v));
-        for (std::size_t i = 0; i < a.size(); ++i)
-            BOOST_TEST(std::abs(a[i] - b[i]) <= rel * std::abs(b[i]) + floor * scale,
-                       "element " << i << ": got " << a[i] << ", PyTorch " << b[i]);
-    }
-}
-
-void expect_all_close(const std::string& what, const V& got, const V& want)
-{
-    BOOST_TEST_REQUIRE(got.size() == want.size());
-    for (std::size_t i = 0; i < got.size(); ++i)
-        expect_close(what + " " + std::to_string(i),
-                     got[i].defined() ? got[i] : Tensor::zeros(want[i].shape(), want[i].dtype()), want[i]);
-}
-
-Tensor leaf_copy(const Tensor& t)
-{
-    if (t.dtype() == Dtype::Float64)
-        return Tensor(t.to_vector(), t.shape()).requires_grad_();
-    return Tensor(t.to_vector_as<float>(), t.shape()).requires_grad_();
-}
-
 void run_golden(const std::function<Tensor(const V&)>& f, const GoldenCase& c)
 {
-    V leaves;
-    for (const Tensor& t : c.in)
-        leaves.push_back(leaf_copy(t));
-    const Tensor y = f(leaves);
-    expect_close("out", y, c.out);
-    const V grads = autograd::grad({(y * c.gout).sum()}, leaves, {}, {.create_graph = true});
-    expect_all_close("grad", grads, c.grad);
-    if (c.vec.empty())
-        return; // first derivatives only
-    BOOST_TEST_REQUIRE(c.vec.size() == leaves.size());
-    Tensor dot;
-    for (std::size_t i = 0; i < grads.size(); ++i)
-        if (grads[i].defined() && grads[i].requires_grad()) {
-            const Tensor term = (grads[i] * c.vec[i]).sum();
-            dot = dot.defined() ? dot + term : term;
-        }
-    const V hvps = dot.defined() ? autograd::grad({dot}, leaves) : V(leaves.size());
-    expect_all_close("hvp", hvps, c.hvp);
+    golden::check_case(c, [&](const V& in, const V&) { return f(in); });
 }
 
 } // namespace
@@ -546,6 +437,15 @@ BOOST_AUTO_TEST_CASE(pool_and_flatten_modules_print_as_pytorch)
     BOOST_TEST(autograd::to_string(nn::Flatten(0, 1)(x).shape()) == "[6, 4, 5]");
     BOOST_TEST(autograd::to_string(nn::Flatten(-2)(x).shape()) == "[2, 3, 20]");
     BOOST_TEST(autograd::to_string(nn::Flatten(2, 2)(x).shape()) == "[2, 3, 4, 5]");
+    // Unflatten, Flatten's inverse (torch.nn.Unflatten's printing, tuples included)
+    BOOST_TEST(nn::Unflatten(1, {1, 28, 28}).extra_repr() == "dim=1, unflattened_size=(1, 28, 28)");
+    BOOST_TEST(nn::Unflatten(-1, {60}).extra_repr() == "dim=-1, unflattened_size=(60,)");
+    const Tensor rows = Tensor::arange(0, 120).reshape({2, 60});
+    const Tensor images = nn::Unflatten(1, {3, 4, 5})(rows);
+    BOOST_TEST(autograd::to_string(images.shape()) == "[2, 3, 4, 5]");
+    BOOST_TEST(images.contiguous().data_ptr<float>()[119] == 119.0f); // a view: the same order
+    BOOST_TEST(autograd::to_string(nn::Unflatten(-2, {3, 1})(zeros({2, 3, 4})).shape()) == "[2, 3, 1, 4]");
+    BOOST_TEST(autograd::to_string(nn::Flatten()(nn::Unflatten(1, {3, 4, 5})(rows)).shape()) == "[2, 60]");
     BOOST_TEST(autograd::to_string(nn::MaxPool2d(2)(x).shape()) == "[2, 3, 2, 2]");
     BOOST_TEST(autograd::to_string(nn::AvgPool2d(3, 1, 1)(x).shape()) == "[2, 3, 4, 5]");
 }
@@ -560,6 +460,10 @@ BOOST_AUTO_TEST_CASE(module_errors_name_the_module)
     expect_error([&] { nn::AvgPool2d(0); }, "AvgPool2d", {"kernel_size 0"});
     expect_error([&] { nn::Flatten(3)(zeros({2, 3})); }, "Flatten(start_dim=3", {"[2, 3]"});
     expect_error([&] { nn::Flatten(2, 1)(zeros({2, 3, 4})); }, "Flatten(start_dim=2, end_dim=1)", {"[2, 3, 4]"});
+    expect_error([&] { nn::Unflatten(1, {28, 28})(zeros({2, 780})); }, "Unflatten(dim=1, unflattened_size=[28, 28])",
+                 {"[2, 780]", "size 784"});
+    expect_error([&] { nn::Unflatten(2, {1})(zeros({2, 3})); }, "Unflatten(dim=2", {"[2, 3]"});
+    expect_error([&] { nn::Unflatten(1, {0, 4}); }, "Unflatten(dim=1)", {"[0, 4]", "positive"});
     Generator g2(2);
     nn::Conv2d conv(3, 4, 3, g2);
     expect_error([&] { conv(Tensor::zeros({1, 2, 5, 5})); }, "conv2d", {"[1, 2, 5, 5]", "[4, 3, 3, 3]"});

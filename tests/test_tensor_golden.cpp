@@ -15,6 +15,8 @@
 #define BOOST_TEST_MODULE tensor_golden
 #include <boost/test/unit_test.hpp>
 
+#include "golden_cases.hpp"
+
 #include <autograd/tensor.hpp>
 
 #include <algorithm>
@@ -39,30 +41,7 @@ namespace {
 // The `end` of a slice to the end of its axis (Python's x[a:]).
 constexpr std::int64_t to_end = std::numeric_limits<std::int64_t>::max();
 
-struct Case {
-    Dtype dtype = Dtype::Float64;
-    V in, constant, vec, grad, hvp;
-    Tensor gout, out;
-};
-
-Shape parse_shape(const std::string& text)
-{
-    BOOST_REQUIRE_MESSAGE(text.size() >= 2 && text.front() == '[' && text.back() == ']', "bad shape " << text);
-    Shape shape;
-    std::istringstream in(text.substr(1, text.size() - 2));
-    std::string size;
-    while (std::getline(in, size, ','))
-        shape.push_back(std::stoll(size));
-    return shape;
-}
-
-Dtype parse_dtype(const std::string& text)
-{
-    if (text == "float64")
-        return Dtype::Float64;
-    BOOST_REQUIRE_MESSAGE(text == "float32", "unknown dtype " << text);
-    return Dtype::Float32;
-}
+using Case = golden::TensorCase;
 
 // "name (dtype)", how the test names a case.
 std::string case_id(const std::string& name, Dtype dtype)
@@ -70,55 +49,9 @@ std::string case_id(const std::string& name, Dtype dtype)
     return name + " (" + std::string(autograd::to_string(dtype)) + ")";
 }
 
-// Case name -> its rows, in the fixture's order (a case is its name and dtype; its rows are
-// consecutive).
 std::vector<std::pair<std::string, Case>> load_fixture()
 {
-    std::ifstream file(BACKPROP_FIXTURES "/tensor_golden.txt");
-    BOOST_REQUIRE_MESSAGE(file, "cannot open tensor_golden.txt");
-    std::vector<std::pair<std::string, Case>> cases;
-    std::string line;
-    while (std::getline(file, line)) {
-        if (line.empty() || line[0] == '#')
-            continue;
-        std::istringstream fields(line);
-        std::string name, dtype_text, field, shape_text, number;
-        fields >> name >> dtype_text >> field >> shape_text;
-        BOOST_REQUIRE_MESSAGE(fields, "malformed fixture line: " << line);
-        const Dtype dtype = parse_dtype(dtype_text);
-        std::vector<double> values;
-        while (fields >> number) {
-            char* end = nullptr;
-            values.push_back(std::strtod(number.c_str(), &end)); // strtod reads inf and nan too
-            BOOST_REQUIRE_MESSAGE(*end == '\0', "bad number " << number << " in: " << line);
-        }
-        // A float32 value is written as the shortest decimal whose double rounds to it.
-        const Shape shape = parse_shape(shape_text);
-        const Tensor t = dtype == Dtype::Float64 ? Tensor(values, shape)
-                                                 : Tensor(std::vector<float>(values.begin(), values.end()), shape);
-        if (cases.empty() || cases.back().first != name || cases.back().second.dtype != dtype) {
-            cases.emplace_back(name, Case{});
-            cases.back().second.dtype = dtype;
-        }
-        Case& c = cases.back().second;
-        if (field == "in")
-            c.in.push_back(t);
-        else if (field == "const")
-            c.constant.push_back(t);
-        else if (field == "gout")
-            c.gout = t;
-        else if (field == "out")
-            c.out = t;
-        else if (field == "grad")
-            c.grad.push_back(t);
-        else if (field == "vec")
-            c.vec.push_back(t);
-        else if (field == "hvp")
-            c.hvp.push_back(t);
-        else
-            BOOST_FAIL("unknown field '" << field << "' in: " << line);
-    }
-    return cases;
+    return golden::read_tensor_cases(BACKPROP_FIXTURES "/tensor_golden.txt");
 }
 
 // The function of each case: f(differentiable inputs, constant inputs), as golden_tensor.py
@@ -394,91 +327,7 @@ const std::set<std::string>& float32_cases()
 }
 
 // The tolerance of a value `want` of a tensor whose largest magnitude is `scale`:
-// |got - want| <= rel |want| + floor scale, element by element.
-// - float64: rel 1e-12, floor 1e-15. Both sides compute in double; the results differ by a few
-//   roundings (summation order, BLAS blocking, exp/log/tanh of different libms), far below 1e-12
-//   relative; the floor covers values that are zero up to rounding (sums that cancel).
-// - float32: rel 1e-5, floor 1e-6. float32's epsilon is 1.2e-7, and PyTorch rounds every
-//   intermediate result to float32 (its sums and its sgemm accumulate in float32, in an order of
-//   their own) while Backprop accumulates float32 sums in double and rounds once, so the two
-//   differ by some ulps per op along a case's chain (up to about ten ops in the MLP's
-//   Hessian-vector product): 1e-5 is about 80 ulps. Where terms cancel, an element can be much
-//   smaller than the roundings of the terms it is made of, so the relative bound alone cannot
-//   hold; the floor, 1e-6 (about 8 ulps) of the tensor's largest magnitude, bounds those. A
-//   wrong formula, index or broadcast still gives errors of order 1 relative, far beyond either.
-struct Tolerance {
-    double rel, floor;
-};
-Tolerance tolerance(Dtype dtype)
-{
-    return dtype == Dtype::Float64 ? Tolerance{1e-12, 1e-15} : Tolerance{1e-5, 1e-6};
-}
-
-void expect_close(const std::string& what, const Tensor& got, const Tensor& want)
-{
-    BOOST_TEST_CONTEXT(what)
-    {
-        BOOST_TEST_REQUIRE(got.defined());
-        BOOST_TEST(got.dtype() == want.dtype());
-        BOOST_TEST_REQUIRE(autograd::to_string(got.shape()) == autograd::to_string(want.shape()));
-        const Tolerance tol = tolerance(want.dtype());
-        const std::vector<double> a = got.to_vector(), b = want.to_vector();
-        double scale = 0.0;
-        for (double v : b)
-            if (std::isfinite(v))
-                scale = std::max(scale, std::abs(v));
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const bool same_special = (std::isnan(a[i]) && std::isnan(b[i])) || (std::isinf(b[i]) && a[i] == b[i]);
-            const bool close = std::abs(a[i] - b[i]) <= tol.rel * std::abs(b[i]) + tol.floor * scale;
-            BOOST_TEST((same_special || close), "element " << i << ": got " << a[i] << ", PyTorch " << b[i]
-                                                           << " (difference " << a[i] - b[i] << ")");
-        }
-    }
-}
-
-void expect_all_close(const std::string& what, const V& got, const V& want)
-{
-    BOOST_TEST_REQUIRE(got.size() == want.size());
-    for (std::size_t i = 0; i < got.size(); ++i)
-        expect_close(what + " " + std::to_string(i),
-                     got[i].defined() ? got[i] : Tensor::zeros(want[i].shape(), want[i].dtype()), want[i]);
-}
-
-// A fresh leaf with t's values and dtype.
-Tensor leaf_copy(const Tensor& t)
-{
-    if (t.dtype() == Dtype::Float64)
-        return Tensor(t.to_vector(), t.shape()).requires_grad_();
-    return Tensor(t.to_vector_as<float>(), t.shape()).requires_grad_();
-}
-
-void run_case(const CaseFunction& f, const Case& c)
-{
-    V leaves;
-    for (const Tensor& t : c.in)
-        leaves.push_back(leaf_copy(t));
-    BOOST_TEST_REQUIRE(c.out.defined());
-    const Tensor y = f(leaves, c.constant);
-    expect_close("out", y, c.out);
-    if (leaves.empty())
-        return;
-    BOOST_TEST_REQUIRE(c.gout.defined());
-    // First derivatives, recorded (create_graph) so that they can be differentiated again.
-    const V grads = autograd::grad({(y * c.gout).sum()}, leaves, {}, {.create_graph = true});
-    expect_all_close("grad", grads, c.grad);
-    if (c.vec.empty() && c.hvp.empty())
-        return; // a case of first derivatives only (see golden_tensor.py)
-    BOOST_TEST_REQUIRE(c.vec.size() == leaves.size());
-    Tensor dot;
-    for (std::size_t i = 0; i < grads.size(); ++i)
-        if (grads[i].defined() && grads[i].requires_grad()) {
-            const Tensor term = (grads[i] * c.vec[i]).sum();
-            dot = dot.defined() ? dot + term : term;
-        }
-    // A gradient that is constant in the inputs has a zero Hessian.
-    const V hvps = dot.defined() ? autograd::grad({dot}, leaves) : V(leaves.size());
-    expect_all_close("hvp", hvps, c.hvp);
-}
+void run_case(const CaseFunction& f, const Case& c) { golden::check_case(c, f); }
 
 } // namespace
 

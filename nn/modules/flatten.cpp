@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace nn {
 
@@ -38,5 +40,45 @@ Tensor Flatten::forward(const Tensor& input)
 }
 
 std::string Flatten::extra_repr() const { return fmt::format("start_dim={}, end_dim={}", start_, end_); }
+
+Unflatten::Unflatten(std::int64_t dim, autograd::Shape unflattened_size) : dim_(dim), sizes_(std::move(unflattened_size))
+{
+    if (sizes_.empty() || std::any_of(sizes_.begin(), sizes_.end(), [](std::int64_t s) { return s < 1; }))
+        throw std::invalid_argument(fmt::format("Unflatten(dim={}): unflattened_size {} must be one or more positive "
+                                                "sizes",
+                                                dim, autograd::to_string(sizes_)));
+}
+
+// A reshape too: dim's size must be the product of the new sizes.
+Tensor Unflatten::forward(const Tensor& input)
+{
+    const std::int64_t d = input.dim();
+    const std::int64_t dim = dim_ < 0 ? dim_ + d : dim_;
+    std::int64_t product = 1;
+    for (std::int64_t s : sizes_)
+        product *= s;
+    if (dim < 0 || dim >= d || input.size(dim) != product)
+        throw std::invalid_argument(fmt::format("Unflatten(dim={}, unflattened_size={}): does not fit input {} (want "
+                                                "a dimension {} of size {})",
+                                                dim_, autograd::to_string(sizes_), autograd::to_string(input.shape()),
+                                                dim_, product));
+    autograd::Shape shape;
+    for (std::int64_t i = 0; i < d; ++i)
+        if (i == dim)
+            for (std::int64_t s : sizes_)
+                shape.push_back(s);
+        else
+            shape.push_back(input.size(i));
+    return input.reshape(shape);
+}
+
+std::string Unflatten::extra_repr() const
+{
+    // PyTorch prints the sizes as a Python tuple: (784,) for one.
+    std::string sizes;
+    for (std::size_t i = 0; i < sizes_.size(); ++i)
+        sizes += (i == 0 ? "" : ", ") + std::to_string(sizes_[i]);
+    return fmt::format("dim={}, unflattened_size=({}{})", dim_, sizes, sizes_.size() == 1 ? "," : "");
+}
 
 } // namespace nn

@@ -24,16 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from fixtures import FIXTURES
-
-
-def values(shape, seed, lo=-1.0, hi=1.0):
-    """Fixed values in [lo, hi): the fractional part of a sine hash of (position, seed)."""
-    n = math.prod(shape)
-    out = []
-    for k in range(n):
-        u = math.sin(12.9898 * (k + 1) + 78.233 * seed) * 43758.5453
-        out.append(lo + (hi - lo) * (u - math.floor(u)))
-    return torch.tensor(out, dtype=torch.float64).reshape(shape)
+from golden_tensor import values
 
 
 def I(shape, seed, lo=-1.0, hi=1.0):
