@@ -19,8 +19,9 @@
 // three are "mul" to the user (PyTorch's MulBackward0 for each). Functions that record no node of
 // their own are not in the list, and their errors name the function: the comparisons, argmax,
 // argmin and one_hot (not differentiable: their results are constants), squeeze and unsqueeze (a
-// reshape), expand (broadcast_to), stack (concat), and var, std, mean over an axis or several,
-// and flatten (compositions of listed ops).
+// reshape), expand (broadcast_to), stack (concat), repeat and tile (expand and reshape), split,
+// split_with_sizes, chunk and unbind (slices), and var, std, mean over an axis or several,
+// flatten, layer_norm, batch_norm, embedding and dropout2d (compositions of listed ops).
 #pragma once
 
 #include "autograd/engine/op_symbols.hpp"
