@@ -16,6 +16,7 @@
 #include "autograd/ops/conv.hpp"
 #include "autograd/cpu/gemm.hpp"
 #include "autograd/ops/kernels.hpp"
+#include "autograd/ops/window.hpp"
 
 #include <fmt/format.h>
 
@@ -54,51 +55,68 @@ struct Geometry {
 };
 
 // col[(ci kH + i) kW + j, oh OW + ow] = x[ci, oh sH - pH + i dH, ow sW - pW + j dW], 0 outside x;
-// x is one sample's channels of one group, [C/groups, H, W].
+// x is one sample's channels of one group, [C/groups, H, W]. For each kernel offset the rows and
+// columns that read inside x are found once (detail::inside), so the copy has no test per element
+// and, at stride 1, is a plain copy of each row's run.
 template <class T> void im2col(const Geometry& g, const T* x, T* col)
 {
-    const std::int64_t sp = g.spatial();
-    for (std::int64_t ci = 0; ci < g.cg(); ++ci)
-        for (std::int64_t i = 0; i < g.kh; ++i)
+    detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
+        const std::int64_t sp = g.spatial();
+        for (std::int64_t i = 0; i < g.kh; ++i) {
+            const std::int64_t y_off = i * g.dilation.h - g.padding.h;
+            const detail::Span rows = detail::inside(g.oh, g.h, g.stride.h, y_off);
             for (std::int64_t j = 0; j < g.kw; ++j) {
-                T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
-                for (std::int64_t y = 0; y < g.oh; ++y) {
-                    const std::int64_t iy = y * g.stride.h - g.padding.h + i * g.dilation.h;
-                    T* out = row + y * g.ow;
-                    if (iy < 0 || iy >= g.h) {
-                        std::fill(out, out + g.ow, T(0));
-                        continue;
-                    }
-                    const T* in = x + (ci * g.h + iy) * g.w;
-                    for (std::int64_t xo = 0; xo < g.ow; ++xo) {
-                        const std::int64_t ix = xo * g.stride.w - g.padding.w + j * g.dilation.w;
-                        out[xo] = ix >= 0 && ix < g.w ? in[ix] : T(0);
+                const std::int64_t x_off = j * g.dilation.w - g.padding.w;
+                const detail::Span cols = detail::inside(g.ow, g.w, g.stride.w, x_off);
+                for (std::int64_t ci = 0; ci < g.cg(); ++ci) {
+                    T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
+                    std::fill(row, row + rows.first * g.ow, T(0));
+                    std::fill(row + rows.last * g.ow, row + sp, T(0));
+                    for (std::int64_t y = rows.first; y < rows.last; ++y) {
+                        const T* in = x + (ci * g.h + y * g.stride.h + y_off) * g.w; // the input row
+                        T* out = row + y * g.ow;
+                        std::fill(out, out + cols.first, T(0));
+                        if (g.stride.w == 1) // runs as short as a row of 24: a loop, not a call of memmove
+                            for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
+                                out[xo] = in[xo + x_off];
+                        else
+                            for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
+                                out[xo] = in[xo * g.stride.w + x_off];
+                        std::fill(out + cols.last, out + g.ow, T(0));
                     }
                 }
             }
+        }
+    });
 }
 
 // The transpose of im2col: adds each column entry into the input element it was read from.
 template <class T> void col2im(const Geometry& g, const T* col, T* x)
 {
-    const std::int64_t sp = g.spatial();
-    for (std::int64_t ci = 0; ci < g.cg(); ++ci)
-        for (std::int64_t i = 0; i < g.kh; ++i)
+    detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
+        const std::int64_t sp = g.spatial();
+        for (std::int64_t i = 0; i < g.kh; ++i) {
+            const std::int64_t y_off = i * g.dilation.h - g.padding.h;
+            const detail::Span rows = detail::inside(g.oh, g.h, g.stride.h, y_off);
             for (std::int64_t j = 0; j < g.kw; ++j) {
-                const T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
-                for (std::int64_t y = 0; y < g.oh; ++y) {
-                    const std::int64_t iy = y * g.stride.h - g.padding.h + i * g.dilation.h;
-                    if (iy < 0 || iy >= g.h)
-                        continue;
-                    const T* in = row + y * g.ow;
-                    T* out = x + (ci * g.h + iy) * g.w;
-                    for (std::int64_t xo = 0; xo < g.ow; ++xo) {
-                        const std::int64_t ix = xo * g.stride.w - g.padding.w + j * g.dilation.w;
-                        if (ix >= 0 && ix < g.w)
-                            out[ix] += in[xo];
+                const std::int64_t x_off = j * g.dilation.w - g.padding.w;
+                const detail::Span cols = detail::inside(g.ow, g.w, g.stride.w, x_off);
+                for (std::int64_t ci = 0; ci < g.cg(); ++ci) {
+                    const T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
+                    for (std::int64_t y = rows.first; y < rows.last; ++y) {
+                        T* out = x + (ci * g.h + y * g.stride.h + y_off) * g.w; // the input row
+                        const T* in = row + y * g.ow;
+                        if (g.stride.w == 1)
+                            for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
+                                out[xo + x_off] += in[xo];
+                        else
+                            for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
+                                out[xo * g.stride.w + x_off] += in[xo];
                     }
                 }
             }
+        }
+    });
 }
 
 // Samples per block of a loop over the batch: enough multiply-adds per block (as many as

@@ -9,6 +9,7 @@
 // found by the forward and shared (never recomputed) by every derivative of it.
 #include "autograd/ops/pool.hpp"
 #include "autograd/ops/kernels.hpp"
+#include "autograd/ops/window.hpp"
 
 #include <fmt/format.h>
 
@@ -67,7 +68,15 @@ Geometry geometry(std::string_view op, const Tensor& x, Size2 kernel, std::optio
 // at[p, o], flat in the plane; -1 for a window with no input element (dilation can step over
 // the whole input: kernel 2, dilation 5, padding 1 on 4 rows reads rows -1 and 4), whose output
 // is -inf with no gradient.
-using Positions = std::shared_ptr<const std::vector<std::int64_t>>;
+using Positions = std::shared_ptr<const std::int64_t[]>;
+
+// Runs body(first plane, last plane) over blocks of planes on the thread pool: pooling and its
+// transpose touch each plane alone.
+template <class F> void for_planes(const Geometry& g, F&& body)
+{
+    const std::int64_t per_plane = std::max<std::int64_t>(1, g.h * g.w);
+    detail::parallel_for(g.planes, std::max<std::int64_t>(1, detail::kParallelGrain / per_plane), body);
+}
 
 Tensor scatter_at(const Geometry& geo, const Tensor& g, const Positions& at);
 
@@ -85,12 +94,14 @@ Tensor gather_at(const Geometry& geo, const Tensor& x, const Positions& at)
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
         const std::int64_t plane = geo.h * geo.w, op = geo.oh * geo.ow;
-        for (std::int64_t p = 0; p < geo.planes; ++p)
-            for (std::int64_t o = 0; o < op; ++o)
-            {
-                const std::int64_t a = (*at)[static_cast<std::size_t>(p * op + o)];
-                po[p * op + o] = a < 0 ? -std::numeric_limits<T>::infinity() : px[p * plane + a];
-            }
+        const std::int64_t* pat = at.get();
+        for_planes(geo, [&](std::int64_t first, std::int64_t last) {
+            for (std::int64_t p = first; p < last; ++p)
+                for (std::int64_t o = 0; o < op; ++o) {
+                    const std::int64_t a = pat[p * op + o];
+                    po[p * op + o] = a < 0 ? -std::numeric_limits<T>::infinity() : px[p * plane + a];
+                }
+        });
     });
     return record_gather(geo, std::move(out), x, at);
 }
@@ -103,10 +114,13 @@ Tensor scatter_at(const Geometry& geo, const Tensor& g, const Positions& at)
         const T* pg = g.impl()->data<T>();
         T* pdx = dx.impl()->data<T>();
         const std::int64_t plane = geo.h * geo.w, op = geo.oh * geo.ow;
-        for (std::int64_t p = 0; p < geo.planes; ++p)
-            for (std::int64_t o = 0; o < op; ++o)
-                if (const std::int64_t a = (*at)[static_cast<std::size_t>(p * op + o)]; a >= 0)
-                    pdx[p * plane + a] += pg[p * op + o];
+        const std::int64_t* pat = at.get();
+        for_planes(geo, [&](std::int64_t first, std::int64_t last) {
+            for (std::int64_t p = first; p < last; ++p)
+                for (std::int64_t o = 0; o < op; ++o)
+                    if (const std::int64_t a = pat[p * op + o]; a >= 0)
+                        pdx[p * plane + a] += pg[p * op + o];
+        });
     });
     return detail::record(TensorOp::MaxPool2dBackward, std::move(dx), {&g}, {},
                           [geo, at](const Tensor& h, const TensorNode&) { return TensorList{gather_at(geo, h, at)}; });
@@ -173,43 +187,106 @@ Tensor avg_transpose(const Geometry& geo, const Tensor& g)
                           [geo](const Tensor& h, const TensorNode&) { return TensorList{avg_apply(geo, h)}; });
 }
 
+// The maximum of each window of the planes [first, last) and its position, for any geometry: the
+// kernel rows and columns inside the input are found once per output row and column.
+template <class T>
+void max_windows(const Geometry& g, const T* px, T* po, std::int64_t* at, std::int64_t first, std::int64_t last)
+{
+    const std::int64_t plane = g.h * g.w, op = g.oh * g.ow;
+    std::vector<detail::Span> cols(static_cast<std::size_t>(g.ow));
+    for (std::int64_t ox = 0; ox < g.ow; ++ox)
+        cols[static_cast<std::size_t>(ox)] = detail::inside(g.kernel.w, g.w, g.dilation.w, ox * g.stride.w - g.padding.w);
+    for (std::int64_t p = first; p < last; ++p)
+        for (std::int64_t oy = 0; oy < g.oh; ++oy) {
+            const std::int64_t y0 = oy * g.stride.h - g.padding.h;
+            const detail::Span rows = detail::inside(g.kernel.h, g.h, g.dilation.h, y0);
+            for (std::int64_t ox = 0; ox < g.ow; ++ox) {
+                const detail::Span c = cols[static_cast<std::size_t>(ox)];
+                const std::int64_t x0 = ox * g.stride.w - g.padding.w;
+                T best = -std::numeric_limits<T>::infinity();
+                std::int64_t best_at = -1; // no input element in the window
+                if (rows.first < rows.last && c.first < c.last) {
+                    best_at = (y0 + rows.first * g.dilation.h) * g.w + x0 + c.first * g.dilation.w;
+                    best = px[p * plane + best_at];
+                }
+                for (std::int64_t i = rows.first; i < rows.last; ++i)
+                    for (std::int64_t j = c.first; j < c.last; ++j) {
+                        const std::int64_t a = (y0 + i * g.dilation.h) * g.w + x0 + j * g.dilation.w;
+                        const T v = px[p * plane + a];
+                        // Strictly greater: the first of tied maxima wins. A NaN wins too (as in
+                        // PyTorch: the last NaN); an all -inf window keeps its first element.
+                        if (v > best || std::isnan(v)) {
+                            best = v;
+                            best_at = a;
+                        }
+                    }
+                po[p * op + oy * g.ow + ox] = best;
+                at[p * op + oy * g.ow + ox] = best_at;
+            }
+        }
+}
+
+// One output row of a 2x2, stride-2 max pool: the windows of input rows x0 and x1 (rows r0 and
+// r0 + w of the plane). Which of a window's four elements wins, 0-3 in row-major order, is chosen
+// by selects of same-width values (float and int32) with no branch, so that the loop vectorises
+// (which element is largest is a coin toss the branch predictor loses). Ties and NaNs as
+// max_windows: a later element wins only when greater, or when it is a NaN.
+template <class T>
+[[gnu::always_inline]] inline void max_row_2x2(const T* __restrict x0, const T* __restrict x1, T* __restrict out,
+                                               std::int64_t* __restrict pos, std::int64_t ow, std::int64_t r0,
+                                               std::int64_t w)
+{
+    for (std::int64_t ox = 0; ox < ow; ++ox) {
+        T best = x0[2 * ox];
+        std::int32_t k = 0;
+        const T v1 = x0[2 * ox + 1], v2 = x1[2 * ox], v3 = x1[2 * ox + 1];
+        bool wins = (v1 > best) | (v1 != v1); // v != v: a NaN; | rather than ||, which would branch
+        best = wins ? v1 : best;
+        k = wins ? 1 : k;
+        wins = (v2 > best) | (v2 != v2);
+        best = wins ? v2 : best;
+        k = wins ? 2 : k;
+        wins = (v3 > best) | (v3 != v3);
+        best = wins ? v3 : best;
+        k = wins ? 3 : k;
+        out[ox] = best;
+        pos[ox] = r0 + 2 * ox + (k >> 1) * w + (k & 1);
+    }
+}
+
+// The common case, kernel 2 and stride 2 with no padding or dilation (every window whole).
+template <class T>
+void max_windows_2x2(const Geometry& g, const T* px, T* po, std::int64_t* at, std::int64_t first, std::int64_t last)
+{
+    const std::int64_t plane = g.h * g.w, op = g.oh * g.ow, w = g.w, oh = g.oh, ow = g.ow;
+    detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
+        for (std::int64_t p = first; p < last; ++p)
+            for (std::int64_t oy = 0; oy < oh; ++oy) {
+                const std::int64_t r0 = 2 * oy * w;
+                max_row_2x2(px + p * plane + r0, px + p * plane + r0 + w, po + p * op + oy * ow, at + p * op + oy * ow,
+                            ow, r0, w);
+            }
+    });
+}
+
 } // namespace
 
 Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, Size2 dilation)
 {
     const Geometry g = geometry(op_name(TensorOp::MaxPool2d), input, kernel, stride, padding, dilation);
     Tensor out = detail::empty(g.output_shape, input.dtype());
-    auto at = std::make_shared<std::vector<std::int64_t>>(static_cast<std::size_t>(g.planes * g.oh * g.ow));
+    // Every element is written below: no need to clear the positions first.
+    auto at = std::make_shared_for_overwrite<std::int64_t[]>(static_cast<std::size_t>(g.planes * g.oh * g.ow));
+    const bool two_by_two = g.kernel == Size2(2) && g.stride == Size2(2) && g.padding == Size2(0) && g.dilation == Size2(1);
     dispatch(input.dtype(), [&]<class T>() {
         const T* px = input.impl()->data<T>();
         T* po = out.impl()->data<T>();
-        const std::int64_t plane = g.h * g.w, op = g.oh * g.ow;
-        for (std::int64_t p = 0; p < g.planes; ++p)
-            for (std::int64_t oy = 0; oy < g.oh; ++oy)
-                for (std::int64_t ox = 0; ox < g.ow; ++ox) {
-                    const std::int64_t y0 = oy * g.stride.h - g.padding.h, x0 = ox * g.stride.w - g.padding.w;
-                    T best = -std::numeric_limits<T>::infinity();
-                    std::int64_t best_at = -1; // no input element seen yet
-                    for (std::int64_t i = 0; i < g.kernel.h; ++i) {
-                        const std::int64_t y = y0 + i * g.dilation.h;
-                        if (y < 0 || y >= g.h)
-                            continue;
-                        for (std::int64_t j = 0; j < g.kernel.w; ++j) {
-                            const std::int64_t xi = x0 + j * g.dilation.w;
-                            if (xi < 0 || xi >= g.w)
-                                continue;
-                            const T v = px[p * plane + y * g.w + xi];
-                            // Strictly greater: the first of tied maxima wins. A NaN wins too (as in
-                            // PyTorch: the last NaN); an all -inf window keeps its first element.
-                            if (best_at < 0 || v > best || std::isnan(v)) {
-                                best = v;
-                                best_at = y * g.w + xi;
-                            }
-                        }
-                    }
-                    po[p * op + oy * g.ow + ox] = best;
-                    (*at)[static_cast<std::size_t>(p * op + oy * g.ow + ox)] = best_at;
-                }
+        for_planes(g, [&](std::int64_t first, std::int64_t last) {
+            if (two_by_two)
+                max_windows_2x2(g, px, po, at.get(), first, last);
+            else
+                max_windows(g, px, po, at.get(), first, last);
+        });
     });
     return record_gather(g, std::move(out), input, std::move(at));
 }
