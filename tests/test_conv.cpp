@@ -20,6 +20,7 @@
 #include <nn/nn.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -292,6 +293,56 @@ BOOST_AUTO_TEST_CASE(max_pool2d_gives_the_gradient_to_the_first_of_tied_maxima)
     BOOST_TEST(y.to_vector() == (std::vector<double>{3.0}), boost::test_tools::per_element());
     y.sum().backward();
     BOOST_TEST(x.grad().to_vector() == (std::vector<double>{0.0, 1.0, 0.0, 0.0}), boost::test_tools::per_element());
+}
+
+// The 2x2, stride-2 pool has loops of its own (branch-free, vectorised, and a transpose that writes
+// every element instead of adding into zeros): checked here against the definition, written out,
+// on odd sizes (an uncovered last row and column), rows long enough for the vector loop, ties,
+// NaNs and -inf, in both dtypes.
+template <class T> void check_2x2_pool_against_definition()
+{
+    const std::int64_t n = 2, c = 3, h = 7, w = 37, oh = 3, ow = 18;
+    std::vector<T> data(static_cast<std::size_t>(n * c * h * w));
+    std::uint32_t state = 12345;
+    for (auto& v : data) { // few distinct values, so that windows hold ties
+        state = state * 1664525u + 1013904223u;
+        v = static_cast<T>(static_cast<int>(state >> 28) % 5);
+    }
+    data[3] = std::numeric_limits<T>::quiet_NaN();
+    data[40] = data[41] = -std::numeric_limits<T>::infinity();
+    data[2 * w + 5] = data[3 * w + 4] = std::numeric_limits<T>::quiet_NaN(); // two NaNs in one window
+    Tensor x = Tensor(data, {n, c, h, w}).requires_grad_();
+    const Tensor y = autograd::max_pool2d(x, 2);
+    BOOST_REQUIRE(y.shape() == (Shape{n, c, oh, ow}));
+    Tensor seed = Tensor::arange(1.0, static_cast<double>(y.numel()) + 1.0, 1.0, x.dtype()).reshape(y.shape());
+    y.backward(seed);
+    const std::vector<double> out = y.to_vector(), dx = x.grad().to_vector(), g = seed.to_vector();
+    std::vector<double> want_dx(data.size(), 0.0);
+    for (std::int64_t p = 0; p < n * c; ++p)
+        for (std::int64_t oy = 0; oy < oh; ++oy)
+            for (std::int64_t ox = 0; ox < ow; ++ox) {
+                // The first element, then each later one that is greater or is a NaN.
+                std::int64_t at = p * h * w + 2 * oy * w + 2 * ox;
+                for (const std::int64_t d : {std::int64_t{1}, w, w + 1}) {
+                    const T v = data[static_cast<std::size_t>(p * h * w + 2 * oy * w + 2 * ox + d)];
+                    if (v > data[static_cast<std::size_t>(at)] || std::isnan(v))
+                        at = p * h * w + 2 * oy * w + 2 * ox + d;
+                }
+                const std::size_t o = static_cast<std::size_t>((p * oh + oy) * ow + ox);
+                const double want = static_cast<double>(data[static_cast<std::size_t>(at)]);
+                BOOST_TEST_CONTEXT("plane " << p << ", window (" << oy << ", " << ox << ")")
+                {
+                    BOOST_TEST((std::isnan(want) ? std::isnan(out[o]) : out[o] == want));
+                }
+                want_dx[static_cast<std::size_t>(at)] += g[o];
+            }
+    BOOST_TEST(dx == want_dx, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_2x2_matches_the_definition)
+{
+    check_2x2_pool_against_definition<float>();
+    check_2x2_pool_against_definition<double>();
 }
 
 BOOST_AUTO_TEST_CASE(max_pool2d_propagates_nan_and_ignores_padding)

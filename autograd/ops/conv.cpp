@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,23 @@ struct Geometry {
     Shape output_shape() const { return {n, o, oh, ow}; }
 };
 
+// out[0, n) = in[0, n), for the short runs of im2col (a row of 8 or 24): in 32-byte pieces of a
+// fixed size, which compile to one vector load and store each (the last piece overlaps the one
+// before it rather than looping over a tail), where std::copy would call memmove for each run.
+template <class T> [[gnu::always_inline]] inline void copy_run(const T* in, T* out, std::int64_t n)
+{
+    constexpr std::int64_t piece = 32 / sizeof(T);
+    if (n < piece) {
+        for (std::int64_t i = 0; i < n; ++i)
+            out[i] = in[i];
+        return;
+    }
+    for (std::int64_t i = 0; i + piece <= n; i += piece)
+        std::memcpy(out + i, in + i, 32);
+    if (n % piece != 0)
+        std::memcpy(out + n - piece, in + n - piece, 32);
+}
+
 // col[(ci kH + i) kW + j, oh OW + ow] = x[ci, oh sH - pH + i dH, ow sW - pW + j dW], 0 outside x;
 // x is one sample's channels of one group, [C/groups, H, W]. For each kernel offset the rows and
 // columns that read inside x are found once (detail::inside), so the copy has no test per element
@@ -75,14 +93,15 @@ template <class T> void im2col(const Geometry& g, const T* x, T* col)
                     for (std::int64_t y = rows.first; y < rows.last; ++y) {
                         const T* in = x + (ci * g.h + y * g.stride.h + y_off) * g.w; // the input row
                         T* out = row + y * g.ow;
-                        std::fill(out, out + cols.first, T(0));
-                        if (g.stride.w == 1) // runs as short as a row of 24: a loop, not a call of memmove
-                            for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
-                                out[xo] = in[xo + x_off];
+                        if (cols.first > 0) // padding on the left (a call of memset even when empty)
+                            std::fill(out, out + cols.first, T(0));
+                        if (g.stride.w == 1)
+                            copy_run(in + cols.first + x_off, out + cols.first, cols.last - cols.first);
                         else
                             for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
                                 out[xo] = in[xo * g.stride.w + x_off];
-                        std::fill(out + cols.last, out + g.ow, T(0));
+                        if (cols.last < g.ow)
+                            std::fill(out + cols.last, out + g.ow, T(0));
                     }
                 }
             }
@@ -147,8 +166,13 @@ template <class F> void for_sample_blocks(std::int64_t count, std::int64_t grain
         std::rethrow_exception(failure);
 }
 
+// Every sample's and group's column matrix, [N, groups, rows, OH OW]: kept by the forward for the
+// weight gradient, which needs the same matrices (building them is a third of a small CNN's time).
+Shape columns_shape(const Geometry& g) { return {g.n, g.groups * g.rows() * g.spatial()}; }
+
 // y[n, group rows] = W_group [O/groups, rows] col(x[n, group channels]) [rows, OH OW], plus the bias.
-Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b)
+// With `columns` defined (of columns_shape), the column matrices are built there and kept.
+Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& columns)
 {
     Tensor out = detail::empty(g.output_shape(), x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
@@ -156,16 +180,18 @@ Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const
         const T* pw = w.impl()->data<T>();
         T* po = out.impl()->data<T>();
         const T* pb = b.defined() ? b.impl()->data<T>() : nullptr;
+        T* pcols = columns.defined() ? columns.impl()->data<T>() : nullptr;
         const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
         for_sample_blocks(g.n, samples_per_block(g), [&](std::int64_t begin, std::int64_t end) {
-            std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
+            std::vector<T> scratch(g.direct() || pcols ? 0 : static_cast<std::size_t>(k * sp));
             for (std::int64_t n = begin; n < end; ++n) {
                 for (std::int64_t gi = 0; gi < g.groups; ++gi) {
                     const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
+                    T* col = pcols ? pcols + (n * g.groups + gi) * k * sp : scratch.data();
                     if (!g.direct())
-                        im2col(g, xg, col.data());
+                        im2col(g, xg, col);
                     detail::gemm<T>({.m = og, .n = sp, .k = k, .a = pw + gi * og * k, .lda = k,
-                                     .b = g.direct() ? xg : col.data(), .ldb = sp,
+                                     .b = g.direct() ? xg : col, .ldb = sp,
                                      .c = po + (n * g.o + gi * og) * sp, .ldc = sp});
                 }
                 for (std::int64_t oc = 0; pb && oc < g.o; ++oc) {
@@ -206,23 +232,30 @@ Tensor input_grad_kernel(const Geometry& g, const Tensor& grad, const Tensor& w)
 }
 
 // out = the weight gradient of samples [begin, end): out_group = sum over those n of
-// g[n, group rows] col(x[n, group channels])^T. out is overwritten.
+// g[n, group rows] col(x[n, group channels])^T. out is overwritten. pcols: the forward's column
+// matrices (columns_shape), or null to build them here.
 template <class T>
-void weight_grad_of_samples(const Geometry& g, const T* px, const T* pg, std::int64_t begin, std::int64_t end, T* out)
+void weight_grad_of_samples(const Geometry& g, const T* px, const T* pcols, const T* pg, std::int64_t begin,
+                            std::int64_t end, T* out)
 {
     const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
-    std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
+    std::vector<T> scratch(g.direct() || pcols ? 0 : static_cast<std::size_t>(k * sp));
     std::vector<T> part(static_cast<std::size_t>(og * k)); // gemm overwrites: one sample's term
     if (begin == end)
         std::fill(out, out + g.o * k, T(0));
     for (std::int64_t gi = 0; gi < g.groups; ++gi)
         for (std::int64_t n = begin; n < end; ++n) {
             const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
-            if (!g.direct())
-                im2col(g, xg, col.data());
+            const T* col = xg;
+            if (pcols && !g.direct())
+                col = pcols + (n * g.groups + gi) * k * sp;
+            else if (!g.direct()) {
+                im2col(g, xg, scratch.data());
+                col = scratch.data();
+            }
             T* dwg = out + gi * og * k;
             detail::gemm<T>({.tb = true, .m = og, .n = k, .k = sp, .a = pg + (n * g.o + gi * og) * sp, .lda = sp,
-                             .b = g.direct() ? xg : col.data(), .ldb = sp,
+                             .b = col, .ldb = sp,
                              .c = n == begin ? dwg : part.data(), .ldc = k});
             if (n > begin)
                 for (std::int64_t i = 0; i < og * k; ++i)
@@ -233,11 +266,12 @@ void weight_grad_of_samples(const Geometry& g, const T* px, const T* pg, std::in
 // dW = sum over n of each sample's term. The batch is cut into at most one block per thread,
 // each summed into its own buffer, then the blocks added in order: the same result on every run
 // for a given thread count, as the library's products (README: Threads).
-Tensor weight_grad_kernel(const Geometry& g, const Tensor& x, const Tensor& grad)
+Tensor weight_grad_kernel(const Geometry& g, const Tensor& x, const Tensor& grad, const Tensor& columns)
 {
     Tensor dw = detail::empty(g.weight_shape(), x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
+        const T* pcols = columns.defined() ? columns.impl()->data<T>() : nullptr;
         const T* pg = grad.impl()->data<T>();
         T* pdw = dw.impl()->data<T>();
         const std::int64_t size = dw.numel();
@@ -247,7 +281,7 @@ Tensor weight_grad_kernel(const Geometry& g, const Tensor& x, const Tensor& grad
         const auto block_begin = [&](std::int64_t b) { return g.n * b / blocks; };
         for_sample_blocks(blocks, 1, [&](std::int64_t first, std::int64_t last) {
             for (std::int64_t b = first; b < last; ++b)
-                weight_grad_of_samples(g, px, pg, block_begin(b), block_begin(b + 1),
+                weight_grad_of_samples(g, px, pcols, pg, block_begin(b), block_begin(b + 1),
                                        b == 0 ? pdw : partial.data() + (b - 1) * size);
         });
         for (std::int64_t b = 1; b < blocks; ++b) {
@@ -261,19 +295,23 @@ Tensor weight_grad_kernel(const Geometry& g, const Tensor& x, const Tensor& grad
 
 Tensor apply_conv(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b);
 Tensor input_grad(const Geometry& g, const Tensor& grad, const Tensor& w);
-Tensor weight_grad(const Geometry& g, const Tensor& x, const Tensor& grad);
+Tensor weight_grad(const Geometry& g, const Tensor& x, const Tensor& grad, const Tensor& columns = Tensor());
 
 // y = conv(x, w) + b;  dx = input_grad(g, w),  dw = weight_grad(x, g),  db = g summed over N, OH, OW
+// When the weight will want a gradient, the forward's column matrices are saved for it: a cache
+// of a function of x, not an input, so every derivative stays the same.
 Tensor apply_conv(const Geometry& geo, const Tensor& x, const Tensor& w, const Tensor& b)
 {
     const Tensor none;
-    return detail::record(TensorOp::Conv2d, forward_kernel(geo, x, w, b), {&x, &w, b.defined() ? &b : &none}, {x, w},
-                          [geo](const Tensor& g, const TensorNode& node) {
+    const bool keep_columns = !geo.direct() && is_grad_enabled() && w.requires_grad();
+    const Tensor columns = keep_columns ? detail::empty(columns_shape(geo), x.dtype()) : Tensor();
+    return detail::record(TensorOp::Conv2d, forward_kernel(geo, x, w, b, columns), {&x, &w, b.defined() ? &b : &none},
+                          {x, w, columns}, [geo](const Tensor& g, const TensorNode& node) {
         Tensor dx, dw, db;
         if (detail::needs(node, 0))
             dx = input_grad(geo, g, detail::saved(node, 1));
         if (detail::needs(node, 1))
-            dw = weight_grad(geo, detail::saved(node, 0), g);
+            dw = weight_grad(geo, detail::saved(node, 0), g, detail::saved(node, 2));
         if (detail::needs(node, 2))
             db = sum(sum(g, 0).reshape({geo.o, geo.spatial()}), 1);
         return TensorList{dx, dw, db};
@@ -294,10 +332,12 @@ Tensor input_grad(const Geometry& geo, const Tensor& grad, const Tensor& w)
     });
 }
 
-// y = weight_grad(x, g);  dx = input_grad(g, k),  dg = conv(x, k)
-Tensor weight_grad(const Geometry& geo, const Tensor& x, const Tensor& grad)
+// y = weight_grad(x, g);  dx = input_grad(g, k),  dg = conv(x, k). columns: the column matrices of
+// x if the forward kept them (or undefined).
+Tensor weight_grad(const Geometry& geo, const Tensor& x, const Tensor& grad, const Tensor& columns)
 {
-    return detail::record(TensorOp::Conv2dBackwardWeight, weight_grad_kernel(geo, x, grad), {&x, &grad}, {x, grad},
+    return detail::record(TensorOp::Conv2dBackwardWeight, weight_grad_kernel(geo, x, grad, columns), {&x, &grad},
+                          {x, grad},
                           [geo](const Tensor& k, const TensorNode& node) {
         Tensor dx, dg;
         if (detail::needs(node, 0))
