@@ -74,6 +74,11 @@ const std::map<std::string, std::function<Tensor(const V&)>>& golden_table()
         {"avg_pool2d_padding_1_exclude_pad", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, false); }},
         {"avg_pool2d_2_3_stride_1_2", [](const V& x) { return avg_pool2d(x[0], {2, 3}, Size2{1, 2}); }},
         {"conv_relu_pool", [](const V& x) { return max_pool2d(relu(conv2d(x[0], x[1], x[2], 1, 1)), 2); }},
+        {"max_pool2d_2_ceil_mode", [](const V& x) { return max_pool2d(x[0], 2, std::nullopt, 0, 1, true); }},
+        {"max_pool2d_3_stride_2_padding_1_ceil_mode", [](const V& x) { return max_pool2d(x[0], 3, 2, 1, 1, true); }},
+        {"avg_pool2d_2_ceil_mode", [](const V& x) { return avg_pool2d(x[0], 2, std::nullopt, 0, true, true); }},
+        {"avg_pool2d_3_stride_2_padding_1_ceil_mode", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, true, true); }},
+        {"avg_pool2d_ceil_mode_exclude_pad", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, false, true); }},
     };
     return table;
 }
@@ -163,6 +168,11 @@ std::vector<GradCase> pool_cases()
                  {leaf({1, 2, 5, 5}, gen)}});
     c.push_back({"avg exclude pad", [](const V& x) { return avg_pool2d(x[0], 3, 1, 1, false); }, {leaf({1, 1, 3, 4}, gen)}});
     c.push_back({"avg squared", [](const V& x) { return pow(avg_pool2d(x[0], {2, 1}), 2.0); }, {leaf({1, 1, 3, 3}, gen)}});
+    // ceil_mode: a last, partial window on the odd side.
+    c.push_back({"max 2 ceil_mode", [](const V& x) { return max_pool2d(x[0], 2, std::nullopt, 0, 1, true); },
+                 {leaf({1, 2, 5, 3}, gen)}});
+    c.push_back({"avg 3 stride 2 padding 1 ceil_mode", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, true, true); },
+                 {leaf({1, 1, 6, 4}, gen)}});
     return c;
 }
 
@@ -499,6 +509,11 @@ BOOST_AUTO_TEST_CASE(pool_and_flatten_modules_print_as_pytorch)
     BOOST_TEST(autograd::to_string(nn::Flatten()(nn::Unflatten(1, {3, 4, 5})(rows)).shape()) == "[2, 60]");
     BOOST_TEST(autograd::to_string(nn::MaxPool2d(2)(x).shape()) == "[2, 3, 2, 2]");
     BOOST_TEST(autograd::to_string(nn::AvgPool2d(3, 1, 1)(x).shape()) == "[2, 3, 4, 5]");
+    // ceil_mode keeps the last, partial window: 4x5 -> 2x3 (torch.nn.MaxPool2d(2, ceil_mode=True)).
+    const nn::MaxPool2d ceil(2, std::nullopt, 0, 1, true);
+    BOOST_TEST(ceil.extra_repr() == "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True");
+    BOOST_TEST(autograd::to_string(nn::MaxPool2d(2, std::nullopt, 0, 1, true)(x).shape()) == "[2, 3, 2, 3]");
+    BOOST_TEST(autograd::to_string(nn::AvgPool2d(2, std::nullopt, 0, true, true)(x).shape()) == "[2, 3, 2, 3]");
 }
 
 BOOST_AUTO_TEST_CASE(module_errors_name_the_module)

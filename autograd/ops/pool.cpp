@@ -30,21 +30,33 @@ struct Geometry {
     std::int64_t planes = 0, h = 0, w = 0, oh = 0, ow = 0;
     Size2 kernel = 1, stride = 1, padding = 0, dilation = 1;
     bool count_include_pad = true;
-    // Kernel 2 and stride 2 with no padding or dilation: the common case, with loops of its own.
+    // Kernel 2 and stride 2 with no padding or dilation, every window whole (ceil_mode can add a
+    // partial one): the common case, with loops of its own.
     bool two_by_two() const
     {
-        return kernel == Size2(2) && stride == Size2(2) && padding == Size2(0) && dilation == Size2(1);
+        return kernel == Size2(2) && stride == Size2(2) && padding == Size2(0) && dilation == Size2(1) && 2 * oh <= h &&
+               2 * ow <= w;
     }
 };
 
+// The number of windows along one dimension: PyTorch's rule. With ceil_mode a last, partial window
+// is kept when it starts inside the input or its left padding (never wholly in the right padding).
+std::int64_t windows(std::int64_t span, std::int64_t stride, std::int64_t in, std::int64_t pad, bool ceil_mode)
+{
+    std::int64_t n = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+    if (ceil_mode && (n - 1) * stride >= in + pad)
+        --n;
+    return n;
+}
+
 Geometry geometry(std::string_view op, const Tensor& x, Size2 kernel, std::optional<Size2> stride_opt, Size2 padding,
-                  Size2 dilation)
+                  Size2 dilation, bool ceil_mode)
 {
     detail::check_defined(op, x);
     const Size2 stride = stride_opt.value_or(kernel);
-    const std::string at = fmt::format("input {}, kernel ({}, {}), stride ({}, {}), padding ({}, {}), dilation ({}, {})",
+    const std::string at = fmt::format("input {}, kernel ({}, {}), stride ({}, {}), padding ({}, {}), dilation ({}, {}){}",
                                        to_string(x.shape()), kernel.h, kernel.w, stride.h, stride.w, padding.h,
-                                       padding.w, dilation.h, dilation.w);
+                                       padding.w, dilation.h, dilation.w, ceil_mode ? ", ceil_mode" : "");
     if (x.dim() != 3 && x.dim() != 4)
         throw std::invalid_argument(fmt::format("{}: want input [N, C, H, W] or [C, H, W] ({})", op, at));
     if (kernel.h <= 0 || kernel.w <= 0 || stride.h <= 0 || stride.w <= 0 || dilation.h <= 0 || dilation.w <= 0)
@@ -62,8 +74,8 @@ Geometry geometry(std::string_view op, const Tensor& x, Size2 kernel, std::optio
     const std::int64_t span_w = g.w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1;
     if (span_h < 0 || span_w < 0)
         throw std::invalid_argument(fmt::format("{}: input too small for one window ({})", op, at));
-    g.oh = span_h / stride.h + 1;
-    g.ow = span_w / stride.w + 1;
+    g.oh = windows(span_h, stride.h, g.h, padding.h, ceil_mode);
+    g.ow = windows(span_w, stride.w, g.w, padding.w, ceil_mode);
     g.output_shape = x.shape();
     g.output_shape[g.output_shape.size() - 2] = g.oh;
     g.output_shape[g.output_shape.size() - 1] = g.ow;
@@ -320,9 +332,10 @@ void max_windows_2x2(const Geometry& g, const T* px, T* po, std::int64_t* at, st
 
 } // namespace
 
-Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, Size2 dilation)
+Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, Size2 dilation,
+                  bool ceil_mode)
 {
-    const Geometry g = geometry(op_name(TensorOp::MaxPool2d), input, kernel, stride, padding, dilation);
+    const Geometry g = geometry(op_name(TensorOp::MaxPool2d), input, kernel, stride, padding, dilation, ceil_mode);
     Tensor out = detail::empty(g.output_shape, input.dtype());
     // Every element is written below: no need to clear the positions first.
     auto at = std::make_shared_for_overwrite<std::int64_t[]>(static_cast<std::size_t>(g.planes * g.oh * g.ow));
@@ -339,9 +352,10 @@ Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride
     return record_gather(g, std::move(out), input, std::move(at));
 }
 
-Tensor avg_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, bool count_include_pad)
+Tensor avg_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, bool count_include_pad,
+                  bool ceil_mode)
 {
-    Geometry g = geometry(op_name(TensorOp::AvgPool2d), input, kernel, stride, padding, 1);
+    Geometry g = geometry(op_name(TensorOp::AvgPool2d), input, kernel, stride, padding, 1, ceil_mode);
     g.count_include_pad = count_include_pad;
     return avg_apply(g, input);
 }

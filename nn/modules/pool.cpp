@@ -31,30 +31,35 @@ void check_sizes(std::string_view module, Size2 kernel, Size2 stride, Size2 padd
 
 } // namespace
 
-MaxPool2d::MaxPool2d(Size2 kernel_size, std::optional<Size2> stride, Size2 padding, Size2 dilation)
-    : kernel_(kernel_size), stride_(stride.value_or(kernel_size)), padding_(padding), dilation_(dilation)
+MaxPool2d::MaxPool2d(Size2 kernel_size, std::optional<Size2> stride, Size2 padding, Size2 dilation, bool ceil_mode)
+    : kernel_(kernel_size), stride_(stride.value_or(kernel_size)), padding_(padding), dilation_(dilation),
+      ceil_mode_(ceil_mode)
 {
     check_sizes("MaxPool2d", kernel_, stride_, padding_, dilation_);
 }
 
-Tensor MaxPool2d::forward(const Tensor& input) { return autograd::max_pool2d(input, kernel_, stride_, padding_, dilation_); }
+Tensor MaxPool2d::forward(const Tensor& input)
+{
+    return autograd::max_pool2d(input, kernel_, stride_, padding_, dilation_, ceil_mode_);
+}
 
 std::string MaxPool2d::extra_repr() const
 {
-    return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode=False", size_repr(kernel_),
-                       size_repr(stride_), size_repr(padding_), size_repr(dilation_));
+    return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", size_repr(kernel_),
+                       size_repr(stride_), size_repr(padding_), size_repr(dilation_), ceil_mode_ ? "True" : "False");
 }
 
-AvgPool2d::AvgPool2d(Size2 kernel_size, std::optional<Size2> stride, Size2 padding, bool count_include_pad)
+AvgPool2d::AvgPool2d(Size2 kernel_size, std::optional<Size2> stride, Size2 padding, bool count_include_pad,
+                     bool ceil_mode)
     : kernel_(kernel_size), stride_(stride.value_or(kernel_size)), padding_(padding),
-      count_include_pad_(count_include_pad)
+      count_include_pad_(count_include_pad), ceil_mode_(ceil_mode)
 {
     check_sizes("AvgPool2d", kernel_, stride_, padding_, 1);
 }
 
 Tensor AvgPool2d::forward(const Tensor& input)
 {
-    return autograd::avg_pool2d(input, kernel_, stride_, padding_, count_include_pad_);
+    return autograd::avg_pool2d(input, kernel_, stride_, padding_, count_include_pad_, ceil_mode_);
 }
 
 std::string AvgPool2d::extra_repr() const

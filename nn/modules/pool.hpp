@@ -1,4 +1,4 @@
-// MaxPool2d and AvgPool2d, as torch.nn's (ceil_mode false): modules over autograd::max_pool2d and
+// MaxPool2d and AvgPool2d, as torch.nn's: modules over autograd::max_pool2d and
 // autograd::avg_pool2d, with no parameters.
 //
 //   nn::Sequential model{nn::Conv2d(1, 8, 3, gen), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
@@ -19,7 +19,7 @@ public:
     /// stride defaults to the kernel size, as in PyTorch. Throws std::invalid_argument for a
     /// non-positive kernel, stride or dilation, or padding over half the kernel.
     explicit MaxPool2d(autograd::Size2 kernel_size, std::optional<autograd::Size2> stride = std::nullopt,
-                       autograd::Size2 padding = 0, autograd::Size2 dilation = 1);
+                       autograd::Size2 padding = 0, autograd::Size2 dilation = 1, bool ceil_mode = false);
 
     autograd::Tensor forward(const autograd::Tensor& input) override;
     std::string type_name() const override { return "MaxPool2d"; }
@@ -29,12 +29,14 @@ public:
 
 private:
     autograd::Size2 kernel_, stride_, padding_, dilation_;
+    bool ceil_mode_;
 };
 
 class AvgPool2d : public Module {
 public:
+    /// count_include_pad before ceil_mode, as autograd::avg_pool2d (which says why).
     explicit AvgPool2d(autograd::Size2 kernel_size, std::optional<autograd::Size2> stride = std::nullopt,
-                       autograd::Size2 padding = 0, bool count_include_pad = true);
+                       autograd::Size2 padding = 0, bool count_include_pad = true, bool ceil_mode = false);
 
     autograd::Tensor forward(const autograd::Tensor& input) override;
     std::string type_name() const override { return "AvgPool2d"; }
@@ -43,7 +45,7 @@ public:
 
 private:
     autograd::Size2 kernel_, stride_, padding_;
-    bool count_include_pad_;
+    bool count_include_pad_, ceil_mode_;
 };
 
 } // namespace nn

@@ -45,6 +45,14 @@ CASES = [
     ('avg_pool2d_2_3_stride_1_2', lambda x: F.avg_pool2d(x, (2, 3), (1, 2)), [I([2, 1, 4, 7], 28)]),
     ('conv_relu_pool', lambda x, w, b: F.max_pool2d(torch.relu(F.conv2d(x, w, b, padding=1)), 2),
      [I([2, 1, 4, 4], 29), I([2, 1, 3, 3], 30), I([2], 31)], False),
+    ('max_pool2d_2_ceil_mode', lambda x: F.max_pool2d(x, 2, ceil_mode=True), [I([2, 2, 5, 7], 32)]),
+    ('max_pool2d_3_stride_2_padding_1_ceil_mode', lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+     [I([1, 2, 6, 8], 33)]),
+    ('avg_pool2d_2_ceil_mode', lambda x: F.avg_pool2d(x, 2, ceil_mode=True), [I([2, 1, 5, 5], 34)]),
+    ('avg_pool2d_3_stride_2_padding_1_ceil_mode', lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True),
+     [I([1, 1, 6, 6], 35)]),
+    ('avg_pool2d_ceil_mode_exclude_pad',
+     lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [I([1, 2, 6, 6], 36)]),
 ]
 
 
