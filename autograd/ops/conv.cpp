@@ -78,30 +78,35 @@ template <class T> [[gnu::always_inline]] inline void copy_run(const T* in, T* o
 // and, at stride 1, is a plain copy of each row's run.
 template <class T> void im2col(const Geometry& g, const T* x, T* col)
 {
+    // The sizes as locals: the copies below store through memcpy, which may alias anything, so
+    // reading them through g would reload them after every store.
+    const std::int64_t sp = g.spatial(), cg = g.cg(), h = g.h, w = g.w, oh = g.oh, ow = g.ow, kh = g.kh, kw = g.kw;
+    const std::int64_t sh = g.stride.h, sw = g.stride.w;
+    const Size2 dilation = g.dilation, padding = g.padding;
     detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
-        const std::int64_t sp = g.spatial();
-        for (std::int64_t i = 0; i < g.kh; ++i) {
-            const std::int64_t y_off = i * g.dilation.h - g.padding.h;
-            const detail::Span rows = detail::inside(g.oh, g.h, g.stride.h, y_off);
-            for (std::int64_t j = 0; j < g.kw; ++j) {
-                const std::int64_t x_off = j * g.dilation.w - g.padding.w;
-                const detail::Span cols = detail::inside(g.ow, g.w, g.stride.w, x_off);
-                for (std::int64_t ci = 0; ci < g.cg(); ++ci) {
-                    T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
-                    std::fill(row, row + rows.first * g.ow, T(0));
-                    std::fill(row + rows.last * g.ow, row + sp, T(0));
-                    for (std::int64_t y = rows.first; y < rows.last; ++y) {
-                        const T* in = x + (ci * g.h + y * g.stride.h + y_off) * g.w; // the input row
-                        T* out = row + y * g.ow;
+        for (std::int64_t i = 0; i < kh; ++i) {
+            const std::int64_t y_off = i * dilation.h - padding.h;
+            const detail::Span rows = detail::inside(oh, h, sh, y_off);
+            for (std::int64_t j = 0; j < kw; ++j) {
+                const std::int64_t x_off = j * dilation.w - padding.w;
+                const detail::Span cols = detail::inside(ow, w, sw, x_off);
+                const std::int64_t run = cols.last - cols.first;
+                for (std::int64_t ci = 0; ci < cg; ++ci) {
+                    T* row = col + ((ci * kh + i) * kw + j) * sp;
+                    std::fill(row, row + rows.first * ow, T(0));
+                    std::fill(row + rows.last * ow, row + sp, T(0));
+                    const T* in = x + (ci * h + rows.first * sh + y_off) * w; // the input row of output row first
+                    T* out = row + rows.first * ow;
+                    for (std::int64_t y = rows.first; y < rows.last; ++y, in += sh * w, out += ow) {
                         if (cols.first > 0) // padding on the left (a call of memset even when empty)
                             std::fill(out, out + cols.first, T(0));
-                        if (g.stride.w == 1)
-                            copy_run(in + cols.first + x_off, out + cols.first, cols.last - cols.first);
+                        if (sw == 1)
+                            copy_run(in + cols.first + x_off, out + cols.first, run);
                         else
                             for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
-                                out[xo] = in[xo * g.stride.w + x_off];
-                        if (cols.last < g.ow)
-                            std::fill(out + cols.last, out + g.ow, T(0));
+                                out[xo] = in[xo * sw + x_off];
+                        if (cols.last < ow)
+                            std::fill(out + cols.last, out + ow, T(0));
                     }
                 }
             }
@@ -112,26 +117,26 @@ template <class T> void im2col(const Geometry& g, const T* x, T* col)
 // The transpose of im2col: adds each column entry into the input element it was read from.
 template <class T> void col2im(const Geometry& g, const T* col, T* x)
 {
+    const std::int64_t sp = g.spatial(), cg = g.cg(), h = g.h, w = g.w, oh = g.oh, ow = g.ow, kh = g.kh, kw = g.kw;
+    const std::int64_t sh = g.stride.h, sw = g.stride.w;
+    const Size2 dilation = g.dilation, padding = g.padding;
     detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
-        const std::int64_t sp = g.spatial();
-        for (std::int64_t i = 0; i < g.kh; ++i) {
-            const std::int64_t y_off = i * g.dilation.h - g.padding.h;
-            const detail::Span rows = detail::inside(g.oh, g.h, g.stride.h, y_off);
-            for (std::int64_t j = 0; j < g.kw; ++j) {
-                const std::int64_t x_off = j * g.dilation.w - g.padding.w;
-                const detail::Span cols = detail::inside(g.ow, g.w, g.stride.w, x_off);
-                for (std::int64_t ci = 0; ci < g.cg(); ++ci) {
-                    const T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
-                    for (std::int64_t y = rows.first; y < rows.last; ++y) {
-                        T* out = x + (ci * g.h + y * g.stride.h + y_off) * g.w; // the input row
-                        const T* in = row + y * g.ow;
-                        if (g.stride.w == 1)
+        for (std::int64_t i = 0; i < kh; ++i) {
+            const std::int64_t y_off = i * dilation.h - padding.h;
+            const detail::Span rows = detail::inside(oh, h, sh, y_off);
+            for (std::int64_t j = 0; j < kw; ++j) {
+                const std::int64_t x_off = j * dilation.w - padding.w;
+                const detail::Span cols = detail::inside(ow, w, sw, x_off);
+                for (std::int64_t ci = 0; ci < cg; ++ci) {
+                    const T* in = col + ((ci * kh + i) * kw + j) * sp + rows.first * ow;
+                    T* out = x + (ci * h + rows.first * sh + y_off) * w; // the input row of output row first
+                    for (std::int64_t y = rows.first; y < rows.last; ++y, in += ow, out += sh * w)
+                        if (sw == 1)
                             for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
                                 out[xo + x_off] += in[xo];
                         else
                             for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
-                                out[xo * g.stride.w + x_off] += in[xo];
-                    }
+                                out[xo * sw + x_off] += in[xo];
                 }
             }
         }
