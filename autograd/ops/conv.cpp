@@ -72,74 +72,76 @@ template <class T> [[gnu::always_inline]] inline void copy_run(const T* in, T* o
         std::memcpy(out + n - piece, in + n - piece, 32);
 }
 
-// col[(ci kH + i) kW + j, oh OW + ow] = x[ci, oh sH - pH + i dH, ow sW - pW + j dW], 0 outside x;
-// x is one sample's channels of one group, [C/groups, H, W]. For each kernel offset the rows and
-// columns that read inside x are found once (detail::inside), so the copy has no test per element
-// and, at stride 1, is a plain copy of each row's run.
-template <class T> void im2col(const Geometry& g, const T* x, T* col)
+// Calls f(i, j, y_off, x_off, rows, cols) for each kernel offset (i, j): output row y reads input
+// row y sH + y_off, output column xo input column xo sW + x_off, and rows and cols are the output
+// rows and columns for which those lie inside the input (detail::inside), found once per offset so
+// that the loops over them need no test per element.
+template <class F> [[gnu::always_inline]] inline void for_each_offset(const Geometry& g, F&& f)
 {
-    // The sizes as locals: the copies below store through memcpy, which may alias anything, so
-    // reading them through g would reload them after every store.
-    const std::int64_t sp = g.spatial(), cg = g.cg(), h = g.h, w = g.w, oh = g.oh, ow = g.ow, kh = g.kh, kw = g.kw;
-    const std::int64_t sh = g.stride.h, sw = g.stride.w;
-    const Size2 dilation = g.dilation, padding = g.padding;
+    for (std::int64_t i = 0; i < g.kh; ++i) {
+        const std::int64_t y_off = i * g.dilation.h - g.padding.h;
+        const detail::Span rows = detail::inside(g.oh, g.h, g.stride.h, y_off);
+        for (std::int64_t j = 0; j < g.kw; ++j) {
+            const std::int64_t x_off = j * g.dilation.w - g.padding.w;
+            f(i, j, y_off, x_off, rows, detail::inside(g.ow, g.w, g.stride.w, x_off));
+        }
+    }
+}
+
+// col[(ci kH + i) kW + j, oh OW + ow] = x[ci, oh sH - pH + i dH, ow sW - pW + j dW], 0 outside x;
+// x is one sample's channels of one group, [C/groups, H, W]. At stride 1 each row's run is a
+// plain copy.
+template <class T> void im2col(const Geometry& geometry, const T* x, T* col)
+{
+    // A local copy of the sizes: the copies below store through memcpy, which may alias anything,
+    // so sizes read through a reference would be reloaded after every store.
+    const Geometry g = geometry;
+    const std::int64_t sp = g.spatial();
     detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
-        for (std::int64_t i = 0; i < kh; ++i) {
-            const std::int64_t y_off = i * dilation.h - padding.h;
-            const detail::Span rows = detail::inside(oh, h, sh, y_off);
-            for (std::int64_t j = 0; j < kw; ++j) {
-                const std::int64_t x_off = j * dilation.w - padding.w;
-                const detail::Span cols = detail::inside(ow, w, sw, x_off);
-                const std::int64_t run = cols.last - cols.first;
-                for (std::int64_t ci = 0; ci < cg; ++ci) {
-                    T* row = col + ((ci * kh + i) * kw + j) * sp;
-                    std::fill(row, row + rows.first * ow, T(0));
-                    std::fill(row + rows.last * ow, row + sp, T(0));
-                    const T* in = x + (ci * h + rows.first * sh + y_off) * w; // the input row of output row first
-                    T* out = row + rows.first * ow;
-                    for (std::int64_t y = rows.first; y < rows.last; ++y, in += sh * w, out += ow) {
-                        if (cols.first > 0) // padding on the left (a call of memset even when empty)
-                            std::fill(out, out + cols.first, T(0));
-                        if (sw == 1)
-                            copy_run(in + cols.first + x_off, out + cols.first, run);
-                        else
-                            for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
-                                out[xo] = in[xo * sw + x_off];
-                        if (cols.last < ow)
-                            std::fill(out + cols.last, out + ow, T(0));
-                    }
+        for_each_offset(g, [&](std::int64_t i, std::int64_t j, std::int64_t y_off, std::int64_t x_off,
+                               detail::Span rows, detail::Span cols) BACKPROP_INLINE_LAMBDA {
+            for (std::int64_t ci = 0; ci < g.cg(); ++ci) {
+                T* row = col + ((ci * g.kh + i) * g.kw + j) * sp;
+                std::fill(row, row + rows.first * g.ow, T(0));
+                std::fill(row + rows.last * g.ow, row + sp, T(0));
+                const T* in = x + (ci * g.h + rows.first * g.stride.h + y_off) * g.w; // input row of row `first`
+                T* out = row + rows.first * g.ow;
+                for (std::int64_t y = rows.first; y < rows.last; ++y, in += g.stride.h * g.w, out += g.ow) {
+                    if (cols.first > 0) // padding on the left (a call of memset even when empty)
+                        std::fill(out, out + cols.first, T(0));
+                    if (g.stride.w == 1)
+                        copy_run(in + cols.first + x_off, out + cols.first, cols.last - cols.first);
+                    else
+                        for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
+                            out[xo] = in[xo * g.stride.w + x_off];
+                    if (cols.last < g.ow)
+                        std::fill(out + cols.last, out + g.ow, T(0));
                 }
             }
-        }
+        });
     });
 }
 
 // The transpose of im2col: adds each column entry into the input element it was read from.
-template <class T> void col2im(const Geometry& g, const T* col, T* x)
+template <class T> void col2im(const Geometry& geometry, const T* col, T* x)
 {
-    const std::int64_t sp = g.spatial(), cg = g.cg(), h = g.h, w = g.w, oh = g.oh, ow = g.ow, kh = g.kh, kw = g.kw;
-    const std::int64_t sh = g.stride.h, sw = g.stride.w;
-    const Size2 dilation = g.dilation, padding = g.padding;
+    const Geometry g = geometry;
+    const std::int64_t sp = g.spatial();
     detail::run_vectorized([&]() BACKPROP_INLINE_LAMBDA {
-        for (std::int64_t i = 0; i < kh; ++i) {
-            const std::int64_t y_off = i * dilation.h - padding.h;
-            const detail::Span rows = detail::inside(oh, h, sh, y_off);
-            for (std::int64_t j = 0; j < kw; ++j) {
-                const std::int64_t x_off = j * dilation.w - padding.w;
-                const detail::Span cols = detail::inside(ow, w, sw, x_off);
-                for (std::int64_t ci = 0; ci < cg; ++ci) {
-                    const T* in = col + ((ci * kh + i) * kw + j) * sp + rows.first * ow;
-                    T* out = x + (ci * h + rows.first * sh + y_off) * w; // the input row of output row first
-                    for (std::int64_t y = rows.first; y < rows.last; ++y, in += ow, out += sh * w)
-                        if (sw == 1)
-                            for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
-                                out[xo + x_off] += in[xo];
-                        else
-                            for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
-                                out[xo * sw + x_off] += in[xo];
-                }
+        for_each_offset(g, [&](std::int64_t i, std::int64_t j, std::int64_t y_off, std::int64_t x_off,
+                               detail::Span rows, detail::Span cols) BACKPROP_INLINE_LAMBDA {
+            for (std::int64_t ci = 0; ci < g.cg(); ++ci) {
+                const T* in = col + ((ci * g.kh + i) * g.kw + j) * sp + rows.first * g.ow;
+                T* out = x + (ci * g.h + rows.first * g.stride.h + y_off) * g.w; // input row of row `first`
+                for (std::int64_t y = rows.first; y < rows.last; ++y, in += g.ow, out += g.stride.h * g.w)
+                    if (g.stride.w == 1)
+                        for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
+                            out[xo + x_off] += in[xo];
+                    else
+                        for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
+                            out[xo * g.stride.w + x_off] += in[xo];
             }
-        }
+        });
     });
 }
 
