@@ -13,6 +13,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <new>
 #include <string>
 #include <string_view>
@@ -59,18 +60,23 @@ inline CLI::Validator finite_above(double lo)
         fmt::format("> {}", lo));
 }
 
-/// A whole number from lo to hi, written in digits ("1e6" is refused: it reads as a float).
+/// A whole number from lo to hi, written in digits ("1e6" is refused: it reads as a float). A hi
+/// of the type's largest value means no upper bound, and the message says so rather than print
+/// 9223372036854775807.
 inline CLI::Validator whole_in(long long lo, long long hi)
 {
+    const bool unbounded = hi == std::numeric_limits<long long>::max();
+    const std::string want = unbounded ? fmt::format("a whole number of at least {}", lo)
+                                       : fmt::format("a whole number from {} to {}", lo, hi);
     return CLI::Validator(
         [=](std::string& text) -> std::string {
             long long x = 0;
             const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
             if (ec != std::errc() || ptr != text.data() + text.size() || x < lo || x > hi)
-                return fmt::format("'{}' is not a whole number from {} to {}", text, lo, hi);
+                return fmt::format("'{}' is not {}", text, want);
             return {};
         },
-        fmt::format("{}..{}", lo, hi));
+        unbounded ? fmt::format(">= {}", lo) : fmt::format("{}..{}", lo, hi));
 }
 
 /// A file the tool will write: not a folder, in a folder that exists. Checked when the options
