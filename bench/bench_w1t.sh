@@ -14,11 +14,8 @@ build=${1:-$here/build}
 shared=${SHARED:-$here/../shared}
 rounds=${ROUNDS:-5}
 source "$here/bench/blas-env.sh" "$build/bench/bench_gemm_floor"
-lt=${LIBTORCH_BUILD:-/tmp/backprop-libtorch-bench}
-if [[ ! -x "$lt/libtorch_moons" ]]; then
-  cmake -S "$shared/bench/libtorch" -B "$lt" -DCMAKE_BUILD_TYPE=Release > /dev/null
-  cmake --build "$lt" -j2 --target libtorch_moons > /dev/null
-fi
+source "$here/bench/libtorch-peer.sh"
+libtorch_peer libtorch_moons
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for r in $(seq "$rounds"); do

@@ -20,15 +20,11 @@ epochs=${EPOCHS:-3}
 hidden=${HIDDEN:-128,64}
 batches=${BATCHES:-16 64 256}
 source "$here/bench/blas-env.sh" "$build/bench/bench_gemm_floor"
-lt=${LIBTORCH_BUILD:-/tmp/backprop-libtorch-bench}
-if [[ ! -x "$lt/libtorch_mnist_mlp" ]]; then
-  cmake -S "$shared/bench/libtorch" -B "$lt" -DCMAKE_BUILD_TYPE=Release > /dev/null
-  cmake --build "$lt" -j2 --target libtorch_mnist_mlp > /dev/null
-fi
+source "$here/bench/libtorch-peer.sh"
+libtorch_peer libtorch_mnist_mlp
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "${BACKPROP_ENV[@]}" "$build/bench/bench_w2" --epochs 1 | head -n 1   # which library runs Backprop's products
-seconds() { sed -n "s/.*$1.*: \([0-9.]*\) s\/epoch.*/\1/p" "$2" | head -n 1; }
 for batch in $batches; do
   for r in $(seq "$rounds"); do
     /usr/bin/time -f '%M' -o "$tmp/lt.rss" "${PEER_ENV[@]}" "$lt/libtorch_mnist_mlp" "$here/data/mnist-10k" "$hidden" "$batch" "$epochs" "$threads" > "$tmp/lt.out"

@@ -22,15 +22,11 @@ if [[ ! -x "$build/bench/bench_w5" ]]; then
   echo "bench_w5.sh: $build/bench/bench_w5 is not built (cmake --build $build --target bench_w5)" >&2
   exit 1
 fi
-lt=${LIBTORCH_BUILD:-/tmp/backprop-libtorch-bench}
-if [[ ! -x "$lt/libtorch_mnist_cnn" ]]; then
-  cmake -S "$shared/bench/libtorch" -B "$lt" -DCMAKE_BUILD_TYPE=Release > /dev/null
-  cmake --build "$lt" -j2 --target libtorch_mnist_cnn > /dev/null
-fi
+source "$here/bench/libtorch-peer.sh"
+libtorch_peer libtorch_mnist_cnn
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "${BACKPROP_ENV[@]}" "$build/bench/bench_w5" --epochs 1 | head -n 1   # which library runs Backprop's products
-seconds() { sed -n "s/.*$1.*: \([0-9.]*\) s\/epoch.*/\1/p" "$2" | head -n 1; }
 for batch in $batches; do
   for r in $(seq "$rounds"); do
     /usr/bin/time -f '%M' -o "$tmp/lt.rss" "${PEER_ENV[@]}" "$lt/libtorch_mnist_cnn" "$here/data/mnist-10k" "$batch" "$epochs" "$threads" > "$tmp/lt.out"
