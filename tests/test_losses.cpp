@@ -14,6 +14,7 @@
 
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -240,6 +241,12 @@ BOOST_AUTO_TEST_CASE(new_losses_reject_bad_options_and_shapes)
     const Tensor one = f64({-0.5}, {});
     BOOST_TEST(nn::kl_div(one, f64({0.0}, {})).item() == 0.0);
     BOOST_TEST(nn::kl_div_batchmean(one, f64({0.5}, {})).item() == 0.5 * (std::log(0.5) + 0.5), tt::tolerance(1e-15));
+    // An infinite delta: all quadratic, 0.5 d^2 and gradient d (PyTorch's), not inf * 0 = NaN
+    Tensor in = f64({1.0, -3.0}, {2}).requires_grad_();
+    const Tensor loss = nn::huber_loss(in, f64({0.5, 2.0}, {2}), Reduction::Sum, std::numeric_limits<double>::infinity());
+    BOOST_TEST(loss.item() == 0.5 * (0.25 + 25.0));
+    loss.backward();
+    BOOST_TEST(in.grad().to_vector() == (std::vector<double>{0.5, -5.0}), tt::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(an_undefined_weight_is_no_weight)

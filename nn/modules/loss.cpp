@@ -105,6 +105,8 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
     require_same_shape("huber_loss", input, target);
     if (!(delta > 0.0))
         throw std::invalid_argument(fmt::format("huber_loss: delta {} must be > 0", delta));
+    if (std::isinf(delta)) // all quadratic, as PyTorch's; the formula below would meet inf * 0
+        return reduce(0.5 * autograd::pow(input - target, 2.0), reduction);
     // As smooth_l1_loss: 0.5 c^2 + delta (|d| - c) with c = min(|d|, delta).
     const Tensor a = autograd::abs(input - target);
     const Tensor c = autograd::clamp(a, std::nullopt, delta);
