@@ -55,11 +55,14 @@ struct Geometry {
     Shape output_shape() const { return {n, o, oh, ow}; }
 };
 
-// out[0, n) = in[0, n), for the short runs of im2col (a row of 8 or 24): in 32-byte pieces of a
-// fixed size, which compile to one vector load and store each (the last piece overlaps the one
-// before it rather than looping over a tail), where std::copy would call memmove for each run.
+// out[0, n) = in[0, n), for the short runs of im2col (a row of 8 or 24): in 32-byte pieces, each
+// one load and one store of a vector of T (the last piece overlaps the one before it rather than
+// looping over a tail), where std::copy would call memmove for each run. A vector of T, not
+// memcpy: stores of T cannot change the sizes the loops around read (memcpy's may alias anything,
+// so they would be reloaded after every run). The vector is aligned as T, so loads may be unaligned.
 template <class T> [[gnu::always_inline]] inline void copy_run(const T* in, T* out, std::int64_t n)
 {
+    typedef T Piece __attribute__((vector_size(32), aligned(alignof(T))));
     constexpr std::int64_t piece = 32 / sizeof(T);
     if (n < piece) {
         for (std::int64_t i = 0; i < n; ++i)
@@ -67,9 +70,9 @@ template <class T> [[gnu::always_inline]] inline void copy_run(const T* in, T* o
         return;
     }
     for (std::int64_t i = 0; i + piece <= n; i += piece)
-        std::memcpy(out + i, in + i, 32);
+        *reinterpret_cast<Piece*>(out + i) = *reinterpret_cast<const Piece*>(in + i);
     if (n % piece != 0)
-        std::memcpy(out + n - piece, in + n - piece, 32);
+        *reinterpret_cast<Piece*>(out + n - piece) = *reinterpret_cast<const Piece*>(in + n - piece);
 }
 
 // Calls f(i, j, y_off, x_off, rows, cols) for each kernel offset (i, j): output row y reads input
