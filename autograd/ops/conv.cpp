@@ -75,6 +75,19 @@ template <class T> [[gnu::always_inline]] inline void copy_run(const T* in, T* o
         *reinterpret_cast<Piece*>(out + n - piece) = *reinterpret_cast<const Piece*>(in + n - piece);
 }
 
+// out[0, n) += in[0, n), for col2im's runs: as copy_run, in vectors of T, the tail element by
+// element (a piece overlapping the one before would add twice).
+template <class T> [[gnu::always_inline]] inline void add_run(const T* in, T* out, std::int64_t n)
+{
+    typedef T Piece __attribute__((vector_size(32), aligned(alignof(T))));
+    constexpr std::int64_t piece = 32 / sizeof(T);
+    std::int64_t i = 0;
+    for (; i + piece <= n; i += piece)
+        *reinterpret_cast<Piece*>(out + i) += *reinterpret_cast<const Piece*>(in + i);
+    for (; i < n; ++i)
+        out[i] += in[i];
+}
+
 // Calls f(i, j, y_off, x_off, rows, cols) for each kernel offset (i, j): output row y reads input
 // row y sH + y_off, output column xo input column xo sW + x_off, and rows and cols are the output
 // rows and columns for which those lie inside the input (detail::inside), found once per offset so
@@ -138,8 +151,7 @@ template <class T> void col2im(const Geometry& geometry, const T* col, T* x)
                 T* out = x + (ci * g.h + rows.first * g.stride.h + y_off) * g.w; // input row of row `first`
                 for (std::int64_t y = rows.first; y < rows.last; ++y, in += g.ow, out += g.stride.h * g.w)
                     if (g.stride.w == 1)
-                        for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
-                            out[xo + x_off] += in[xo];
+                        add_run(in + cols.first, out + cols.first + x_off, cols.last - cols.first);
                     else
                         for (std::int64_t xo = cols.first; xo < cols.last; ++xo)
                             out[xo * g.stride.w + x_off] += in[xo];
