@@ -17,6 +17,7 @@
 #include "test_util.hpp"
 
 #include <autograd/autograd.hpp>
+#include <autograd/engine/tensor_impl.hpp>
 #include <nn/nn.hpp>
 
 #include <cmath>
@@ -209,6 +210,75 @@ BOOST_AUTO_TEST_CASE(conv2d_differentiates_to_third_order)
 }
 
 // ---- Values by hand -----------------------------------------------------------------------
+
+namespace {
+void check_close(const Tensor& a, const Tensor& b, double tolerance)
+{
+    BOOST_TEST(a.shape() == b.shape());
+    const std::vector<double> u = a.to_vector(), v = b.to_vector();
+    for (std::size_t i = 0; i < u.size() && i < v.size(); ++i)
+        BOOST_TEST(u[i] == v[i], boost::test_tools::tolerance(tolerance));
+}
+} // namespace
+
+// conv2d with a fused activation against conv2d followed by the activation as its own op: the
+// same output, first gradients and (through create_graph) second gradients, in float64, for each
+// activation, with and without a bias, batched and unbatched, with groups and stride.
+BOOST_AUTO_TEST_CASE(fused_activations_match_the_separate_ops)
+{
+    using autograd::Activation;
+    Generator gen(5);
+    const auto separate = [](const Tensor& z, Activation act) {
+        return act == Activation::Relu ? relu(z) : act == Activation::Sigmoid ? sigmoid(z) : tanh(z);
+    };
+    struct Setting {
+        Shape x, w;
+        bool bias;
+        Size2 stride, padding;
+        std::int64_t groups;
+    };
+    for (const Setting& st : {Setting{{2, 2, 5, 4}, {3, 2, 3, 3}, true, 1, 1, 1}, Setting{{3, 5, 6}, {2, 3, 2, 3}, false, 2, 0, 1},
+                              Setting{{1, 4, 4, 4}, {4, 2, 2, 2}, true, 1, 0, 2}})
+        for (const Activation act : {Activation::Relu, Activation::Sigmoid, Activation::Tanh}) {
+            BOOST_TEST_CONTEXT("input " << autograd::to_string(st.x) << ", activation " << static_cast<int>(act))
+            {
+                const Tensor x = leaf(st.x, gen), w = leaf(st.w, gen);
+                const Tensor b = st.bias ? leaf({st.w[0]}, gen) : Tensor();
+                V inputs{x, w};
+                if (st.bias)
+                    inputs.push_back(b);
+                const Tensor fused = conv2d(x, w, b, st.stride, st.padding, 1, st.groups, act);
+                const Tensor plain = separate(conv2d(x, w, b, st.stride, st.padding, 1, st.groups), act);
+                BOOST_TEST(autograd::op_name(fused.grad_fn()->op) != autograd::op_name(plain.grad_fn()->op));
+                check_close(fused, plain, 1e-14);
+                // First and second gradients, both through create_graph.
+                const Tensor seed = leaf(fused.shape(), gen);
+                const V g1 = autograd::grad({(fused * seed).sum()}, inputs, {}, {.create_graph = true});
+                const V g2 = autograd::grad({(plain * seed).sum()}, inputs, {}, {.create_graph = true});
+                for (std::size_t i = 0; i < inputs.size(); ++i)
+                    check_close(g1[i], g2[i], 1e-13);
+                const V h1 = autograd::grad({(g1[0] * g1[0]).sum()}, inputs);
+                const V h2 = autograd::grad({(g2[0] * g2[0]).sum()}, inputs);
+                for (std::size_t i = 0; i < inputs.size(); ++i)
+                    check_close(h1[i], h2[i], 1e-12);
+            }
+        }
+}
+
+BOOST_AUTO_TEST_CASE(sequential_fuses_a_conv2d_and_its_activation)
+{
+    Generator gen(3);
+    nn::Sequential fused{nn::Conv2d(1, 2, 3, gen), nn::ReLU(), nn::Conv2d(2, 2, 2, gen), nn::Tanh()};
+    BOOST_TEST(std::string(autograd::op_name(fused(Tensor::zeros({1, 1, 5, 5})).grad_fn()->op)) == "conv2d_tanh");
+    // The same modules run one by one: the same output and gradients.
+    Tensor x = Tensor::randn({2, 1, 5, 5}, gen);
+    Tensor y = fused(x);
+    Tensor z = x;
+    for (const auto& [name, layer] : fused.named_children())
+        z = (*layer)(z); // one op each
+    BOOST_TEST(std::string(autograd::op_name(z.grad_fn()->op)) == "tanh");
+    check_close(y, z, 1e-6);
+}
 
 BOOST_AUTO_TEST_CASE(conv2d_values_by_hand)
 {

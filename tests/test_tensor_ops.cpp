@@ -549,6 +549,23 @@ Cases conv_cases()
     c.push_back({"max_pool2d", [](const V& x) { return pow(max_pool2d(x[0], 2, 1), 2.0); }, {leaf({1, 1, 3, 3}, gen)},
                  Second::Yes});
     c.push_back({"avg_pool2d", [](const V& x) { return pow(avg_pool2d(x[0], 2, 1, 1), 2.0); }, {leaf({1, 1, 3, 3}, gen)}});
+    // conv2d with a fused activation (test_conv checks each against the activation as its own op).
+    using autograd::Activation;
+    c.push_back({"conv2d + sigmoid, fused", [](const V& x) {
+                     return conv2d(x[0], x[1], x[2], 1, 1, 1, 1, Activation::Sigmoid);
+                 }, {leaf({1, 2, 3, 3}, gen), leaf({2, 2, 2, 2}, gen), leaf({2}, gen)}});
+    c.push_back({"conv2d + tanh, fused, no bias, stride 2", [](const V& x) {
+                     return conv2d(x[0], x[1], Tensor(), 2, 1, 1, 1, Activation::Tanh);
+                 }, {leaf({2, 1, 3, 4}, gen), leaf({2, 1, 2, 2}, gen)}});
+    // relu at points away from its kink: one 2x2 input of ones against two 2x2 kernels gives
+    // z = [sum(w0) + b0, sum(w1) + b1] = [0.5 + 0.1, -0.5 - 0.2] = [0.6, -0.7]; squared after,
+    // so that the second derivative is not zero.
+    c.push_back({"conv2d + relu, fused", [](const V& x) {
+                     return pow(conv2d(x[0], x[1], x[2], 1, 0, 1, 1, Activation::Relu), 2.0);
+                 },
+                 {leaf({1.0, 1.0, 1.0, 1.0}, {1, 1, 2, 2}), leaf({0.5, -0.25, 0.5, -0.25, -0.5, 0.25, -0.5, 0.25}, {2, 1, 2, 2}),
+                  leaf({0.1, -0.2}, {2})},
+                 Second::Yes});
     return c;
 }
 

@@ -119,6 +119,9 @@ namespace autograd {
     X(BinaryCrossEntropy, "binary_cross_entropy", "binary_cross_entropy", true)                  \
     /* ops/conv.cpp: the two backward ops are each other's and conv2d's adjoints */             \
     X(Conv2d, "conv2d", "conv2d", true)                                                            \
+    X(Conv2dRelu, "conv2d_relu", "conv2d+ReLU", false)                                             \
+    X(Conv2dSigmoid, "conv2d_sigmoid", "conv2d+σ", true)                                           \
+    X(Conv2dTanh, "conv2d_tanh", "conv2d+tanh", true)                                              \
     X(Conv2dBackwardInput, "conv2d_backward_input", "conv2d_backward_input", true)                 \
     X(Conv2dBackwardWeight, "conv2d_backward_weight", "conv2d_backward_weight", true)              \
     /* ops/pool.cpp */                                                                             \

@@ -15,6 +15,7 @@
 // samples are small (products gemm would not split) is split across threads by sample.
 #include "autograd/ops/conv.hpp"
 #include "autograd/cpu/gemm.hpp"
+#include "autograd/ops/fused_activation.hpp"
 #include "autograd/ops/kernels.hpp"
 #include "autograd/ops/window.hpp"
 
@@ -192,9 +193,11 @@ template <class F> void for_sample_blocks(std::int64_t count, std::int64_t grain
 // weight gradient, which needs the same matrices (building them is a third of a small CNN's time).
 Shape columns_shape(const Geometry& g) { return {g.n, g.groups * g.rows() * g.spatial()}; }
 
-// y[n, group rows] = W_group [O/groups, rows] col(x[n, group channels]) [rows, OH OW], plus the bias.
-// With `columns` defined (of columns_shape), the column matrices are built there and kept.
-Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& columns)
+// y[n, group rows] = act(W_group [O/groups, rows] col(x[n, group channels]) [rows, OH OW] + the bias).
+// With `columns` defined (of columns_shape), the column matrices are built there and kept. The
+// bias and the activation are one pass over each sample's output while it is in cache.
+Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& columns,
+                      Activation act)
 {
     Tensor out = detail::empty(g.output_shape(), x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
@@ -221,6 +224,7 @@ Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const
                     for (std::int64_t s = 0; s < sp; ++s)
                         plane[s] += pb[oc];
                 }
+                detail::apply_epilogue<T>(g.o, sp, po + n * g.o * sp, sp, nullptr, detail::epilogue_of(act));
             }
         });
     });
@@ -315,27 +319,51 @@ Tensor weight_grad_kernel(const Geometry& g, const Tensor& x, const Tensor& grad
     return dw;
 }
 
-Tensor apply_conv(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b);
+Tensor apply_conv(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b,
+                  Activation act = Activation::None);
 Tensor input_grad(const Geometry& g, const Tensor& grad, const Tensor& w);
 Tensor weight_grad(const Geometry& g, const Tensor& x, const Tensor& grad, const Tensor& columns = Tensor());
 
-// y = conv(x, w) + b;  dx = input_grad(g, w),  dw = weight_grad(x, g),  db = g summed over N, OH, OW
+constexpr TensorOp conv_op(Activation act)
+{
+    switch (act) {
+    case Activation::Relu: return TensorOp::Conv2dRelu;
+    case Activation::Sigmoid: return TensorOp::Conv2dSigmoid;
+    case Activation::Tanh: return TensorOp::Conv2dTanh;
+    case Activation::None: break;
+    }
+    return TensorOp::Conv2d;
+}
+
+// y = act(z), z = conv(x, w) + b;  with ga = g act'(z) (fused_activation.hpp; ga = g without one):
+// dx = input_grad(ga, w),  dw = weight_grad(x, ga),  db = ga summed over N, OH, OW.
 // When the weight will want a gradient, the forward's column matrices are saved for it: a cache
-// of a function of x, not an input, so every derivative stays the same.
-Tensor apply_conv(const Geometry& geo, const Tensor& x, const Tensor& w, const Tensor& b)
+// of a function of x, not an input, so every derivative stays the same. With an activation the
+// output is saved too (detached: saved with its graph it would own itself), and the bias, to
+// recompute z under create_graph.
+Tensor apply_conv(const Geometry& geo, const Tensor& x, const Tensor& w, const Tensor& b, Activation act)
 {
     const Tensor none;
     const bool keep_columns = !geo.direct() && is_grad_enabled() && w.requires_grad();
     const Tensor columns = keep_columns ? detail::empty(columns_shape(geo), x.dtype()) : Tensor();
-    return detail::record(TensorOp::Conv2d, forward_kernel(geo, x, w, b, columns), {&x, &w, b.defined() ? &b : &none},
-                          {x, w, columns}, [geo](const Tensor& g, const TensorNode& node) {
+    const Tensor y = forward_kernel(geo, x, w, b, columns, act);
+    TensorList saved{x, w, columns};
+    if (act != Activation::None) {
+        saved.push_back(y.detach());
+        saved.push_back(b);
+    }
+    return detail::record(conv_op(act), y, {&x, &w, b.defined() ? &b : &none}, std::move(saved),
+                          [geo, act](const Tensor& g, const TensorNode& node) {
+        const Tensor ga = act == Activation::None ? g : detail::activation_backward(
+            op_name(conv_op(act)), act, g, detail::saved(node, 3),
+            [&] { return apply_conv(geo, detail::saved(node, 0), detail::saved(node, 1), detail::saved(node, 4)); });
         Tensor dx, dw, db;
         if (detail::needs(node, 0))
-            dx = input_grad(geo, g, detail::saved(node, 1));
+            dx = input_grad(geo, ga, detail::saved(node, 1));
         if (detail::needs(node, 1))
-            dw = weight_grad(geo, detail::saved(node, 0), g, detail::saved(node, 2));
+            dw = weight_grad(geo, detail::saved(node, 0), ga, detail::saved(node, 2));
         if (detail::needs(node, 2))
-            db = sum(sum(g, 0).reshape({geo.o, geo.spatial()}), 1);
+            db = sum(sum(ga, 0).reshape({geo.o, geo.spatial()}), 1);
         return TensorList{dx, dw, db};
     });
 }
@@ -420,16 +448,23 @@ Geometry geometry(const Tensor& x, const Tensor& w, const Tensor& b, Size2 strid
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding,
               Size2 dilation, std::int64_t groups)
 {
+    return conv2d(input, weight, bias, stride, padding, dilation, groups, Activation::None);
+}
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding,
+              Size2 dilation, std::int64_t groups, Activation act)
+{
     detail::check_same_dtype(kOp, input, weight);
     if (bias.defined())
         detail::check_same_dtype(kOp, input, bias);
     if (input.dim() == 3 && weight.dim() == 4) { // unbatched, as PyTorch: a batch of one
         const Shape& s = input.shape();
-        const Tensor y = conv2d(input.reshape({1, s[0], s[1], s[2]}), weight, bias, stride, padding, dilation, groups);
+        const Tensor y =
+            conv2d(input.reshape({1, s[0], s[1], s[2]}), weight, bias, stride, padding, dilation, groups, act);
         return y.reshape({y.shape()[1], y.shape()[2], y.shape()[3]});
     }
     const Geometry g = geometry(input, weight, bias, stride, padding, dilation, groups);
-    return apply_conv(g, input, weight, bias);
+    return apply_conv(g, input, weight, bias, act);
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight) { return conv2d(input, weight, Tensor()); }

@@ -12,6 +12,7 @@
 // and differentiable too.
 #pragma once
 
+#include "autograd/ops/activation.hpp"
 #include "autograd/ops/size2.hpp"
 
 #include <cstdint>
@@ -29,5 +30,12 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
               Size2 dilation = 1, std::int64_t groups = 1);
 /// The same without a bias.
 Tensor conv2d(const Tensor& input, const Tensor& weight);
+/// act(conv2d(...)) as one op (grad_fn "conv2d_relu", "conv2d_sigmoid" or "conv2d_tanh"): the
+/// activation is applied in the same pass as the bias, so the pre-activation tensor is never made
+/// (nn::Sequential runs a Conv2d followed by ReLU, Sigmoid or Tanh this way). The same values and
+/// gradients as relu(conv2d(...)) and so on, to rounding (the fused sigmoid and tanh may differ in
+/// the last bit); second derivatives work (create_graph recomputes the pre-activation).
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding,
+              Size2 dilation, std::int64_t groups, Activation act);
 
 } // namespace autograd

@@ -5,6 +5,7 @@
 // products of the same kind (dA = G op(B)^T and so on), so transposes reach the library as flags
 // and are never copied, in the forward and in the backward alike. matmul() maps PyTorch's cases
 // (1-d, 2-d, batched 3-d directly; other batch shapes broadcast and flattened to 3-d) onto it.
+#include "autograd/ops/fused_activation.hpp"
 #include "autograd/ops/kernels.hpp"
 #include "autograd/cpu/gemm.hpp"
 
@@ -100,56 +101,6 @@ constexpr TensorOp linear_op(Activation act)
     return TensorOp::Linear;
 }
 
-constexpr detail::Epilogue epilogue_of(Activation act)
-{
-    switch (act) {
-    case Activation::Relu: return detail::Epilogue::Relu;
-    case Activation::Sigmoid: return detail::Epilogue::Sigmoid;
-    case Activation::Tanh: return detail::Epilogue::Tanh;
-    case Activation::None: break;
-    }
-    return detail::Epilogue::None;
-}
-
-// The gradient before a fused activation, from the gradient g after it. Under create_graph the
-// pre-activation z is recomputed from the inputs (saved 0, 1, 3) and the formula recorded, so that
-// second derivatives see how it depends on them; otherwise one pass over g and the saved output y
-// (saved 2), unrecorded:
-//   relu:    g where y > 0 (y > 0 exactly where z > 0)
-//   sigmoid: g y (1 - y)
-//   tanh:    g (1 - y^2)
-Tensor activation_backward(Activation act, const Tensor& g, const TensorNode& node)
-{
-    const TensorOp op = linear_op(act);
-    if (is_grad_enabled()) {
-        const Tensor z = linear(detail::saved(node, 0), detail::saved(node, 1), detail::saved(node, 3));
-        switch (act) {
-        case Activation::Relu: return detail::relu_backward(g, z);
-        case Activation::Sigmoid: {
-            const Tensor y = sigmoid(z);
-            return g * y * (1.0 - y);
-        }
-        case Activation::Tanh: {
-            const Tensor y = tanh(z);
-            return g * (1.0 - y * y);
-        }
-        case Activation::None: break;
-        }
-        return g;
-    }
-    const Tensor& y = detail::saved(node, 2);
-    switch (act) {
-    case Activation::Relu:
-        return detail::broadcast_binary(op, g, y, [](auto gv, auto yv) { return yv > 0 ? gv : decltype(gv)(0); });
-    case Activation::Sigmoid:
-        return detail::broadcast_binary(op, g, y, [](auto gv, auto yv) { return gv * yv * (decltype(gv)(1) - yv); });
-    case Activation::Tanh:
-        return detail::broadcast_binary(op, g, y, [](auto gv, auto yv) { return gv * (decltype(gv)(1) - yv * yv); });
-    case Activation::None: break;
-    }
-    return g;
-}
-
 // torch.matmul's batch broadcasting for a2 [..., n, k] and b2 [..., k, m] (a and b: the operands
 // before the 1-d promotion, for the errors), at least one with a batch that product() does not
 // take as it is. The batch dimensions (all but the last two) broadcast as elementwise ops do;
@@ -222,7 +173,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
         detail::gemm<T>({.tb = true, .m = rows, .n = out_features, .k = in,
                          .a = x.impl()->data<T>(), .lda = in, .b = weight.impl()->data<T>(), .ldb = in,
                          .c = out.impl()->data<T>(), .ldc = out_features,
-                         .bias = bias.defined() ? bias.impl()->data<T>() : nullptr, .act = epilogue_of(act)});
+                         .bias = bias.defined() ? bias.impl()->data<T>() : nullptr, .act = detail::epilogue_of(act)});
     });
     const Tensor none;
     const std::initializer_list<const Tensor*> inputs = {&x, &weight, bias.defined() ? &bias : &none};
@@ -235,7 +186,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, Activat
     // recomputing the pre-activation under create_graph.
     return detail::record(op_id, out, inputs, {x, weight, out.detach(), bias},
                           [act, rows, in, out_features](const Tensor& g, const TensorNode& node) {
-        return linear_backward(activation_backward(act, g, node), node, rows, in, out_features);
+        // Saved: x, W, the output y (for the activation's backward) and b (to recompute the
+        // pre-activation under create_graph).
+        const Tensor ga = detail::activation_backward(op_name(linear_op(act)), act, g, detail::saved(node, 2), [&] {
+            return linear(detail::saved(node, 0), detail::saved(node, 1), detail::saved(node, 3));
+        });
+        return linear_backward(ga, node, rows, in, out_features);
     });
 }
 

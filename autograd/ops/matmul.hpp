@@ -10,14 +10,13 @@
 // Transposed operands reach the library as flags, in the forward and the backward alike (no copies).
 #pragma once
 
+#include "autograd/ops/activation.hpp"
+
 #include <cstdint>
 
 namespace autograd {
 
 class Tensor;
-
-/// The activation a linear layer can apply in the same pass as its product.
-enum class Activation : std::uint8_t { None, Relu, Sigmoid, Tanh };
 
 /// Matrix product, as torch.matmul: [n, k] x [k, m] -> [n, m]; a 1-d left operand is a row, a
 /// 1-d right operand a column (the added dimension removed from the result: 1-d or 0-d for two

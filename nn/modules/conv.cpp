@@ -36,10 +36,12 @@ Conv2d::Conv2d(std::int64_t in_channels, std::int64_t out_channels, Size2 kernel
         bias_ = register_parameter("bias", Tensor::rand({out_channels}, gen, -bound, bound, options.dtype));
 }
 
-Tensor Conv2d::forward(const Tensor& input)
+Tensor Conv2d::forward(const Tensor& input) { return forward(input, autograd::Activation::None); }
+
+Tensor Conv2d::forward(const Tensor& input, autograd::Activation act)
 {
     return autograd::conv2d(input, weight_, bias_, options_.stride, options_.padding, options_.dilation,
-                            options_.groups);
+                            options_.groups, act);
 }
 
 std::string Conv2d::extra_repr() const

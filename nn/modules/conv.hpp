@@ -31,6 +31,9 @@ public:
            Conv2dOptions options = {});
 
     autograd::Tensor forward(const autograd::Tensor& input) override;
+    /// act(forward(input)) as one op (autograd::conv2d with an activation): what Sequential runs
+    /// for a Conv2d followed by ReLU, Sigmoid or Tanh.
+    autograd::Tensor forward(const autograd::Tensor& input, autograd::Activation act);
     std::string type_name() const override { return "Conv2d"; }
     /// As PyTorch's: "3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)" (padding,
     /// dilation, groups and bias=False only when not the default).

@@ -1,5 +1,6 @@
 #include "nn/modules/sequential.hpp"
 #include "nn/modules/activation.hpp"
+#include "nn/modules/conv.hpp"
 #include "nn/modules/linear.hpp"
 
 #include <optional>
@@ -9,7 +10,7 @@
 namespace nn {
 namespace {
 
-// The activation a module applies, if it is exactly one that autograd::linear can fuse.
+// The activation a module applies, if it is exactly one that autograd::linear and conv2d can fuse.
 std::optional<autograd::Activation> fusable_activation(const Module& m)
 {
     if (typeid(m) == typeid(ReLU))
@@ -33,9 +34,10 @@ autograd::Tensor Sequential::forward(const autograd::Tensor& input)
     autograd::Tensor x = input;
     for (std::size_t i = 0; i < layers_.size(); ++i) {
         Module& layer = *layers_[i];
-        if (i + 1 < layers_.size() && typeid(layer) == typeid(Linear))
+        const bool linear = typeid(layer) == typeid(Linear), conv = typeid(layer) == typeid(Conv2d);
+        if (i + 1 < layers_.size() && (linear || conv))
             if (const auto act = fusable_activation(*layers_[i + 1])) {
-                x = static_cast<Linear&>(layer).forward(x, *act);
+                x = linear ? static_cast<Linear&>(layer).forward(x, *act) : static_cast<Conv2d&>(layer).forward(x, *act);
                 ++i; // the activation ran in the same op
                 continue;
             }

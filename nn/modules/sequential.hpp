@@ -3,9 +3,9 @@
 //   nn::Sequential model{nn::Linear(2, 16, gen), nn::ReLU(), nn::Linear(16, 1, gen)};
 //   model.push_back(std::make_shared<nn::Sigmoid>());
 //
-// A Linear followed by ReLU, Sigmoid or Tanh runs as one fused op (Linear::forward(x, act)): the
-// same values to rounding, one pass over the output instead of two, and no pre-activation tensor
-// kept for backward. Only those exact classes fuse: a class derived from them keeps its own
+// A Linear or Conv2d followed by ReLU, Sigmoid or Tanh runs as one fused op (their forward(x, act)):
+// the same values to rounding, one pass over the output instead of two, and no pre-activation
+// tensor kept for backward. Only those exact classes fuse: a class derived from them keeps its own
 // forward.
 //
 // NOTE: braces, not parentheses, when the modules draw from one generator: C++ evaluates a
