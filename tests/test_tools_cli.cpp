@@ -64,6 +64,11 @@ Run run(const std::string& tool, const std::string& args, const fs::path& cwd = 
 Run train(const std::string& args) { return run(BACKPROP_TRAIN, args); }
 Run evaluate(const std::string& args) { return run(BACKPROP_EVALUATE, args); }
 Run predict(const std::string& args) { return run(BACKPROP_PREDICT, args); }
+// train with BACKPROP_NUM_THREADS set to `threads` (through env(1): run's shell text starts with the program).
+Run with_threads(const std::string& threads, const std::string& args)
+{
+    return run("/usr/bin/env", "BACKPROP_NUM_THREADS=" + threads + " '" BACKPROP_TRAIN "' " + args);
+}
 
 fs::path scratch(const std::string& name)
 {
@@ -448,6 +453,11 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
         {"unknown --model", train(iris + "--model rnn"), {"--model", "rnn"}},
         {"resume an mlp as a cnn", train(iris + "--model cnn --resume " + sgd.string()),
          {"--model cnn", "trained with --model mlp"}},
+        // The thread count is read once, by the first op that could split its work.
+        {"threads not a number", with_threads("abc", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='abc'", "whole number"}},
+        {"threads 0", with_threads("0", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='0'"}},
+        {"threads -2", with_threads("-2", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='-2'"}},
+        {"threads with a tail", with_threads("3x", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='3x'"}},
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT(c.what)
