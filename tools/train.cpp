@@ -431,7 +431,9 @@ try {
     if (o.opt_name == "rprop" && o.weight_decay != 0.0)
         throw std::invalid_argument(fmt::format("--weight-decay {}: rprop takes none (sgd and adam do)", o.weight_decay));
 
-    tools::Architecture arch{.kind = o.model, .activation = o.act};
+    tools::Architecture arch;
+    arch.kind = o.model;
+    arch.activation = o.act;
     const bool cnn = o.model == "cnn";
     if (cnn) {
         // The CNN's layers are fixed and its outputs are the data's classes: MLP options do not apply.

@@ -2,7 +2,8 @@
 // small CNN of workload W5 (examples/mnist_cnn.cpp) on one-channel images whose pixels are the
 // data's rows. A checkpoint's metadata holds what rebuilding it takes (write_metadata).
 //
-//   Architecture a{.kind = "cnn", .image = {28, 28}, .classes = 10};
+//   Architecture a;
+//   a.kind = "cnn", a.image = {28, 28}, a.classes = 10;
 //   a.check();                                  // the sizes fit the network, or an error naming them
 //   nn::Sequential model = build(a, gen);       // Unflatten, Conv2d(1, 8, 5), ReLU, MaxPool2d(2), ...
 //
