@@ -98,7 +98,9 @@ nn::Sequential build(const Architecture& a, autograd::Generator& gen, std::strin
     a.check();
     if (a.kind == "mlp")
         return nn::make_mlp(a.sizes, a.activation, gen, output_activation);
-    const nn::Conv2dOptions conv{.padding = a.padding};
+    // Valid as padding 0, the default, so that the model prints as W5's (and torch's nn.Conv2d(1, 8, 5)).
+    const nn::Conv2dOptions conv{.padding = a.padding == autograd::ConvPadding::Same ? nn::Conv2dPadding(a.padding)
+                                                                                     : nn::Conv2dPadding(0)};
     nn::Sequential model{nn::Unflatten(1, {1, a.image.height, a.image.width}),
                          nn::Conv2d(1, kChannels1, kKernel, gen, conv),
                          nn::ReLU(),
