@@ -162,8 +162,11 @@ std::vector<TinyOp> tiny_ops()
 std::string shapes_of(const TinyOp& op)
 {
     std::string out;
-    for (const Shape& s : op.inputs)
-        out += (out.empty() ? "" : " ") + fmt::format("[{}]", fmt::join(s, ","));
+    for (const Shape& s : op.inputs) {
+        if (!out.empty())
+            out += ' ';
+        out += fmt::format("[{}]", fmt::join(s, ","));
+    }
     return out;
 }
 
