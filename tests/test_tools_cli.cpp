@@ -404,6 +404,10 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
     nn::StateDict one;
     one.insert("w", Tensor::zeros({2}));
     nn::save_safetensors(one, plain); // a checkpoint not written by train
+    const fs::path other_model = scratch("rnn.safetensors");
+    nn::save_safetensors(one, other_model, {{"model", "rnn"}, {"epoch", "1"}}); // a model this version does not know
+    const fs::path tiny_cnn = scratch("tiny_image.safetensors");
+    nn::save_safetensors(one, tiny_cnn, {{"model", "cnn"}, {"image", "3x3"}, {"conv_padding", "same"}, {"classes", "2"}});
     const fs::path sgd = scratch("sgd.safetensors");
     BOOST_TEST_REQUIRE(train("--data " + kIris + " --format csv --layers 4,8,3 --epochs 1 --save " + sgd.string()).status == 0);
 
@@ -453,6 +457,10 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
         {"unknown --model", train(iris + "--model rnn"), {"--model", "rnn"}},
         {"resume an mlp as a cnn", train(iris + "--model cnn --resume " + sgd.string()),
          {"--model cnn", "trained with --model mlp"}},
+        {"evaluate: an unknown model", evaluate("--model " + other_model.string() + " --data " + kIris),
+         {other_model.string(), "metadata 'model' is 'rnn', not mlp or cnn"}},
+        {"predict: a cnn of images too small", predict("--model " + tiny_cnn.string() + " --data " + kIris),
+         {tiny_cnn.string(), "images of 3x3 are too small"}},
         // The thread count is read once, by the first op that could split its work.
         {"threads not a number", with_threads("abc", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='abc'", "whole number"}},
         {"threads 0", with_threads("0", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='0'"}},

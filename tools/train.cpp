@@ -473,7 +473,7 @@ try {
     if (cnn) {
         arch.image = image_of(o, format, features);
         if (checkpoint)
-            arch.classes = checkpoint->integer("classes", 2, std::int64_t{1} << 24);
+            arch.classes = checkpoint->integer("classes", 0, std::numeric_limits<std::int64_t>::max()); // check() bounds it
         else if (format == tools::DataFormat::Idx)
             arch.classes = 10; // MNIST's digits, whichever a subset holds (load_mnist takes labels 0..9 only)
         else

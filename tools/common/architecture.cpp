@@ -18,6 +18,7 @@ namespace {
 
 constexpr std::int64_t kKernel = 5, kPool = 2, kChannels1 = 8, kChannels2 = 16;
 constexpr std::int64_t kMaxSide = 1 << 15; // far past any image; keeps H * W and the layers' sizes small
+constexpr std::int64_t kMaxClasses = 1 << 24;
 
 std::int64_t side(std::string_view text, std::string_view whole, std::string_view option)
 {
@@ -89,8 +90,10 @@ void Architecture::check() const
     if (kind != "cnn")
         throw std::invalid_argument(fmt::format("--model '{}': mlp or cnn", kind));
     cnn_features();
-    if (classes < 2)
-        throw std::invalid_argument(fmt::format("--model cnn: {} class(es) in the data; a classifier needs two or more", classes));
+    if (classes < 2 || classes > kMaxClasses)
+        throw std::invalid_argument(fmt::format("--model cnn: {} classes (the largest label + 1); a classifier needs from two "
+                                                "to {}",
+                                                classes, kMaxClasses));
 }
 
 nn::Sequential build(const Architecture& a, autograd::Generator& gen, std::string_view output_activation)

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace tools {
@@ -120,7 +121,7 @@ Architecture read_architecture(const Checkpoint& checkpoint)
         } catch (const std::invalid_argument& e) {
             throw bad("conv_padding", e);
         }
-        a.classes = checkpoint.integer("classes", 2, std::int64_t{1} << 24);
+        a.classes = checkpoint.integer("classes", 0, std::numeric_limits<std::int64_t>::max()); // check() bounds it
     } else {
         throw std::runtime_error(fmt::format("{}: metadata 'model' is '{}', not mlp or cnn (a damaged or edited "
                                              "checkpoint, or one of a newer version?)",
