@@ -42,6 +42,8 @@ const char* to_string(ConvPadding padding);
 /// conv2d with the padding its rule gives. Same pads dilation (k - 1) in each dimension, half
 /// on each side; when that is odd, the extra row (column) goes at the bottom (right), as in
 /// PyTorch. Same with a stride other than 1 throws std::invalid_argument, PyTorch's error.
+/// NOTE: the odd case runs the symmetric conv2d above with the larger half on both sides and
+/// slices off the first output row (column): one row of extra work, and no geometry of its own.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, ConvPadding padding,
               Size2 dilation = 1, std::int64_t groups = 1);
 
