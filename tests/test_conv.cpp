@@ -80,6 +80,12 @@ const std::map<std::string, std::function<Tensor(const V&)>>& golden_table()
         {"avg_pool2d_2_ceil_mode", [](const V& x) { return avg_pool2d(x[0], 2, std::nullopt, 0, true, true); }},
         {"avg_pool2d_3_stride_2_padding_1_ceil_mode", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, true, true); }},
         {"avg_pool2d_ceil_mode_exclude_pad", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, false, true); }},
+        {"conv2d_same_3x3", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Same); }},
+        {"conv2d_same_2x4", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Same); }},
+        {"conv2d_same_dilation_2_3_groups_2",
+         [](const V& x) { return conv2d(x[0], x[1], Tensor(), 1, ConvPadding::Same, {2, 3}, 2); }},
+        {"conv2d_same_unbatched_2x2", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Same); }},
+        {"conv2d_valid", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Valid); }},
     };
     return table;
 }
@@ -148,6 +154,15 @@ std::vector<GradCase> conv_cases()
                      return conv2d(tanh(conv2d(x[0], x[1], Tensor(), 1, 1)), x[2], Tensor(), 2);
                  },
                  {leaf({1, 1, 4, 4}, gen), leaf({2, 1, 3, 3}, gen), leaf({1, 2, 2, 2}, gen)}});
+    // padding='same': odd totals (even kernels) take the slice after the convolution.
+    using autograd::ConvPadding;
+    c.push_back({"same, 2x3 kernel", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Same); },
+                 {leaf({2, 2, 3, 4}, gen), leaf({2, 2, 2, 3}, gen), leaf({2}, gen)}});
+    c.push_back({"same, dilation (1, 2), unbatched",
+                 [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Same, {1, 2}); },
+                 {leaf({2, 4, 5}, gen), leaf({1, 2, 2, 2}, gen), leaf({1}, gen)}});
+    c.push_back({"valid", [](const V& x) { return conv2d(x[0], x[1], Tensor(), 1, ConvPadding::Valid); },
+                 {leaf({1, 2, 4, 3}, gen), leaf({2, 2, 3, 2}, gen)}});
     return c;
 }
 
@@ -491,6 +506,11 @@ BOOST_AUTO_TEST_CASE(conv2d_errors_name_the_op_and_the_shapes)
     expect_error([&] { conv2d(x, w, Tensor(), 1, -1); }, "conv2d", {"padding (-1, -1)"});
     expect_error([&] { conv2d(x, zeros({2, 3, 0, 3})); }, "conv2d", {"[2, 3, 0, 3]"});
     expect_error([&] { conv2d(Tensor::zeros({1, 3, 5, 5}), w); }, "conv2d", {"float"}); // float32 and float64
+    // PyTorch's own words for 'same' with a stride, and the rank check behind the rule.
+    expect_error([&] { conv2d(x, w, Tensor(), 2, autograd::ConvPadding::Same); }, "conv2d",
+                 {"padding='same' is not supported for strided convolutions", "stride (2, 2)", "[1, 3, 5, 5]"});
+    expect_error([&] { conv2d(x, zeros({2, 3, 3}), Tensor(), 1, autograd::ConvPadding::Same); }, "conv2d",
+                 {"[1, 3, 5, 5]", "[2, 3, 3]"});
 }
 
 BOOST_AUTO_TEST_CASE(pool_errors_name_the_op_and_the_shapes)
@@ -554,6 +574,16 @@ BOOST_AUTO_TEST_CASE(conv2d_module_has_torch_names_init_and_printing)
     const Tensor want = autograd::conv2d(x, grouped.weight(), Tensor(), 2, 0, {2, 1}, 2);
     BOOST_TEST(grouped(x).to_vector() == want.to_vector(), boost::test_tools::per_element());
     BOOST_TEST(autograd::to_string(grouped(x).shape()) == "[2, 6, 2, 3]");
+
+    // padding by rule: printed as PyTorch ("padding=same"), computed by conv2d's rule overload.
+    nn::Conv2d same(4, 2, {2, 3}, gen, {.padding = autograd::ConvPadding::Same});
+    BOOST_TEST(same.extra_repr() == "4, 2, kernel_size=(2, 3), stride=(1, 1), padding=same");
+    BOOST_TEST(autograd::to_string(same(x).shape()) == "[2, 2, 7, 5]");
+    const Tensor same_want = autograd::conv2d(x, same.weight(), same.bias(), 1, autograd::ConvPadding::Same);
+    BOOST_TEST(same(x).to_vector() == same_want.to_vector(), boost::test_tools::per_element());
+    nn::Conv2d valid(4, 2, 3, gen, {.padding = autograd::ConvPadding::Valid});
+    BOOST_TEST(valid.extra_repr() == "4, 2, kernel_size=(3, 3), stride=(1, 1), padding=valid");
+    BOOST_TEST(autograd::to_string(valid(x).shape()) == "[2, 2, 5, 3]");
 }
 
 BOOST_AUTO_TEST_CASE(pool_and_flatten_modules_print_as_pytorch)
@@ -592,6 +622,8 @@ BOOST_AUTO_TEST_CASE(module_errors_name_the_module)
     expect_error([&] { nn::Conv2d(0, 4, 3, gen); }, "Conv2d(0, 4", {"positive"});
     expect_error([&] { nn::Conv2d(3, 4, 3, gen, {.groups = 2}); }, "Conv2d(3, 4", {"groups=2"});
     expect_error([&] { nn::Conv2d(3, 4, 3, gen, {.stride = 0}); }, "Conv2d(3, 4", {"stride (0, 0)"});
+    expect_error([&] { nn::Conv2d(3, 4, 3, gen, {.stride = 2, .padding = autograd::ConvPadding::Same}); }, "Conv2d(3, 4",
+                 {"padding='same' is not supported for strided convolutions", "stride (2, 2)"});
     expect_error([&] { nn::MaxPool2d(2, std::nullopt, 2); }, "MaxPool2d", {"padding 2", "kernel_size 2"});
     expect_error([&] { nn::AvgPool2d(0); }, "AvgPool2d", {"kernel_size 0"});
     expect_error([&] { nn::Flatten(3)(zeros({2, 3})); }, "Flatten(start_dim=3", {"[2, 3]"});

@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(layer_norm_gradients_and_second_derivatives)
 BOOST_AUTO_TEST_CASE(batch_norm_gradients_and_second_derivatives)
 {
     Generator gen(2);
-    const Shape shapes[] = {{4, 3}, {2, 1}, {3, 5}, {2, 3, 2, 3}, {1, 2, 3, 1}, {3, 1, 1, 2}};
+    const Shape shapes[] = {{4, 3}, {2, 1}, {3, 5}, {2, 3, 2, 3}, {1, 2, 3, 1}, {3, 1, 1, 2}, {2, 3, 4}, {1, 2, 3}, {3, 1, 1}};
     for (const Shape& s : shapes) {
         const std::string name = "batch_norm training " + autograd::to_string(s);
         const Shape c{s[1]};
@@ -181,6 +181,8 @@ const std::map<std::string, std::function<Tensor(const V&)>>& golden_functions()
         {"batch_norm_train_4d", [](const V& a) { return batch_norm(a[0], {}, {}, a[1], a[2], true, 0.1, 1e-3); }},
         {"batch_norm_train_batch1", [](const V& a) { return batch_norm(a[0], {}, {}, {}, {}, true); }},
         {"batch_norm_eval_4d", [](const V& a) { return batch_norm(a[0], a[1], a[2], a[3], a[4], false); }},
+        {"batch_norm_train_3d", [](const V& a) { return batch_norm(a[0], {}, {}, a[1], a[2], true); }},
+        {"batch_norm_eval_3d", [](const V& a) { return batch_norm(a[0], a[1], a[2], a[3], a[4], false); }},
         {"embedding", [](const V& a) { return embedding(a[0], a[1]); }},
         {"embedding_padding", [](const V& a) { return embedding(a[0], a[1], 1); }},
     };
@@ -195,7 +197,7 @@ BOOST_AUTO_TEST_CASE(values_and_gradients_match_pytorch)
     int checked = 0;
     for (const auto& [id, c] : cases) {
         const std::string name = id.substr(0, id.find(' '));
-        if (name == "bn2d_running")
+        if (name == "bn2d_running" || name == "bn1d_running")
             continue;
         const bool is64 = id.ends_with("float64");
         const double tol = is64 ? 1e-12 : 2e-5;
@@ -222,6 +224,27 @@ BOOST_AUTO_TEST_CASE(values_and_gradients_match_pytorch)
         ++checked;
     }
     BOOST_TEST(checked == 2 * static_cast<int>(golden_functions().size())); // every case, in both dtypes
+}
+
+// BatchNorm1d on [N, C, L] batches (PyTorch's sequence input): the statistics over N and L.
+BOOST_AUTO_TEST_CASE(batchnorm1d_on_sequences_matches_pytorch_after_three_steps)
+{
+    const auto cases = load_golden();
+    for (const char* dtype : {"float64", "float32"}) {
+        const auto& f = cases.at(std::string("bn1d_running ") + dtype).fields;
+        const Dtype dt = std::string(dtype) == "float64" ? Dtype::Float64 : Dtype::Float32;
+        const double tol = dt == Dtype::Float64 ? 1e-12 : 2e-5;
+        nn::BatchNorm1d bn(3, {.dtype = dt});
+        for (int i = 0; i < 3; ++i) {
+            BOOST_TEST(f.at("const" + std::to_string(i)).dim() == 3);
+            bn(f.at("const" + std::to_string(i)));
+        }
+        expect_close(std::string(dtype) + " running_mean", bn.running_mean(), f.at("running_mean"), tol);
+        expect_close(std::string(dtype) + " running_var", bn.running_var(), f.at("running_var"), tol);
+        BOOST_TEST(bn.num_batches_tracked().item() == 3.0);
+        bn.eval();
+        expect_close(std::string(dtype) + " evaluation", bn(f.at("const3")), f.at("out"), tol);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(batchnorm2d_running_statistics_match_pytorch_after_three_steps)
@@ -442,6 +465,13 @@ BOOST_AUTO_TEST_CASE(errors_name_the_op_and_the_shapes)
     BOOST_TEST(contains(m, "[2, 3]"), m);
     m = message_of<std::invalid_argument>([&] { nn::BatchNorm2d(3)(Tensor::zeros({2, 3})); });
     BOOST_TEST(contains(m, "BatchNorm2d: expected input of shape [N, C, H, W]"), m);
+    m = message_of<std::invalid_argument>([&] { nn::BatchNorm1d(3)(Tensor::zeros({2, 3, 4, 5})); });
+    BOOST_TEST(contains(m, "BatchNorm1d: expected input of shape [N, C] or [N, C, L] with C = 3 (got [2, 3, 4, 5])"), m);
+    m = message_of<std::invalid_argument>([&] { nn::BatchNorm1d(3)(Tensor::zeros({2, 4, 5})); });
+    BOOST_TEST(contains(m, "C = 3 (got [2, 4, 5])"), m);
+    m = message_of<std::invalid_argument>([&] { autograd::batch_norm(Tensor::zeros({3}), {}, {}, {}, {}, true); });
+    BOOST_TEST(contains(m, "batch_norm: input must be [N, C, ...]"), m);
+    BOOST_TEST(contains(m, "(got shape [3])"), m);
     m = message_of<std::invalid_argument>([&] {
         autograd::batch_norm(x, Tensor::zeros({2}, Dtype::Float64), Tensor::ones({2}, Dtype::Float64), {}, {}, true);
     });

@@ -5,7 +5,8 @@
 // uninterrupted run's); evaluate prints the accuracy and confusion matrix of the model in the
 // file; --grad-stats adds per-parameter gradient columns to the metrics CSV (checked against the
 // gradient the library computes) and draws them, and changes no weight; bad arguments exit
-// non-zero with a message naming the option and the value.
+// non-zero with a message naming the option and the value. --model cnn trains W5's CNN, which
+// evaluate and predict rebuild from the checkpoint and --resume continues bit for bit.
 #define BOOST_TEST_MODULE tools_cli
 #include <boost/test/unit_test.hpp>
 
@@ -62,6 +63,12 @@ Run run(const std::string& tool, const std::string& args, const fs::path& cwd = 
 
 Run train(const std::string& args) { return run(BACKPROP_TRAIN, args); }
 Run evaluate(const std::string& args) { return run(BACKPROP_EVALUATE, args); }
+Run predict(const std::string& args) { return run(BACKPROP_PREDICT, args); }
+// train with BACKPROP_NUM_THREADS set to `threads` (through env(1): run's shell text starts with the program).
+Run with_threads(const std::string& threads, const std::string& args)
+{
+    return run("/usr/bin/env", "BACKPROP_NUM_THREADS=" + threads + " '" BACKPROP_TRAIN "' " + args);
+}
 
 fs::path scratch(const std::string& name)
 {
@@ -302,6 +309,89 @@ BOOST_AUTO_TEST_CASE(train_and_evaluate_an_idx_folder)
     BOOST_TEST(contains(r.output, "    0    8    0    0    0    0    0    0    0    0    0  100.0%"), r.output);
 }
 
+// The numbers of "... (R of N) ..." in an output (evaluate's "accuracy X% (R of N)", predict's
+// "R of N rows predicted as labelled"), or {-1, -1}.
+std::pair<std::int64_t, std::int64_t> right_of(const std::string& output, const std::string& pattern)
+{
+    std::smatch m;
+    if (!std::regex_search(output, m, std::regex(pattern)))
+        return {-1, -1};
+    return {std::stoll(m[1].str()), std::stoll(m[2].str())};
+}
+
+BOOST_AUTO_TEST_CASE(a_cnn_trains_then_evaluate_and_predict_rebuild_it_and_resume_continues_it)
+{
+    const fs::path dir = tiny_mnist();
+    const fs::path one = scratch("cnn1.safetensors"), two = scratch("cnn2.safetensors"), resumed = scratch("cnn12.safetensors");
+    const std::string common = "--data " + dir.string() + " --model cnn --batch-size 16 --lr 0.05 --seed 3 ";
+    Run r = train(common + "--epochs 1 --save " + one.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    // W5's network on MNIST's 28x28 images: 4x4 after the pools, 16 * 4 * 4 features, 10 digits.
+    BOOST_TEST(contains(r.output, "Conv2d(1, 8, kernel_size=(5, 5), stride=(1, 1))"), r.output);
+    BOOST_TEST(contains(r.output, "Conv2d(8, 16, kernel_size=(5, 5), stride=(1, 1))"), r.output);
+    BOOST_TEST(contains(r.output, "Linear(in_features=256, out_features=10, bias=True)"), r.output);
+    const double trained_accuracy = last_test_accuracy(r.output);
+    BOOST_TEST_REQUIRE(trained_accuracy >= 0.0, r.output);
+
+    // The checkpoint: PyTorch's names for the same nn.Sequential, and the shape in the metadata.
+    const nn::SafetensorsFile file = nn::read_safetensors(one);
+    BOOST_TEST(file.metadata.at("model") == "cnn");
+    BOOST_TEST(file.metadata.at("image") == "28x28");
+    BOOST_TEST(file.metadata.at("conv_padding") == "valid");
+    BOOST_TEST(file.metadata.at("classes") == "10");
+    BOOST_TEST(!file.metadata.contains("layers"));
+    BOOST_TEST(autograd::to_string(file.tensors.at("1.weight").shape()) == "[8, 1, 5, 5]");
+    BOOST_TEST(autograd::to_string(file.tensors.at("4.weight").shape()) == "[16, 8, 5, 5]");
+    BOOST_TEST(autograd::to_string(file.tensors.at("8.weight").shape()) == "[10, 256]");
+
+    // evaluate rebuilds it: the test split's accuracy is the one train printed, and predict's
+    // count of right rows on the same 32 test images agrees with evaluate's.
+    r = evaluate("--model " + one.string() + " --data " + dir.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(contains(r.output, "on the test split of " + dir.string() + ", epoch 1"), r.output);
+    const auto [right, total] = right_of(r.output, R"(accuracy [0-9.]+% \((\d+) of (\d+)\))");
+    BOOST_TEST(total == 32);
+    BOOST_TEST(100.0 * static_cast<double>(right) / static_cast<double>(total) == trained_accuracy, tt::tolerance(0.01));
+    r = predict("--model " + one.string() + " --data " + dir.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST((right_of(r.output, R"((\d+) of (\d+) rows predicted as labelled)") == std::make_pair(right, total)), r.output);
+    BOOST_TEST(contains(r.output, "p(9)"), r.output); // ten classes' probabilities
+
+    // Two epochs in one run, and one then one more with --resume (the model and the image taken
+    // from the checkpoint): the same weights, bit for bit.
+    BOOST_TEST_REQUIRE(train(common + "--epochs 2 --save " + two.string()).status == 0);
+    r = train("--data " + dir.string() + " --epochs 1 --resume " + one.string() + " --save " + resumed.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    require_same_tensors(two, resumed);
+
+    // Four lit quarters are easy for it too: a few more epochs classify every test image.
+    r = train(common + "--epochs 8");
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(last_test_accuracy(r.output) == 100.0, r.output);
+}
+
+// 8x8 digits do not fit W5's valid convolutions; with --conv-padding same they do.
+BOOST_AUTO_TEST_CASE(a_cnn_on_small_csv_images_needs_same_padding)
+{
+    const std::string digits = "--data " BACKPROP_DATA "/digits.csv.gz --model cnn --epochs 3 ";
+    Run r = train(digits);
+    BOOST_TEST(r.status != 0, r.output);
+    BOOST_TEST(contains(r.output, "images of 8x8 are too small for its layers with --conv-padding valid: the second 5x5 "
+                                  "convolution gets 2x2; give --conv-padding same"),
+               r.output);
+    const fs::path file = scratch("digits_cnn.safetensors");
+    r = train(digits + "--conv-padding same --batch-size 64 --save " + file.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(contains(r.output, "Conv2d(1, 8, kernel_size=(5, 5), stride=(1, 1), padding=same)"), r.output);
+    BOOST_TEST(contains(r.output, "Linear(in_features=64, out_features=10, bias=True)"), r.output); // 16 x 2 x 2
+    const double acc = last_test_accuracy(r.output);
+    BOOST_TEST(acc > 80.0, r.output); // three epochs of about 1,300 digits: 89.1% measured (chance: 10%)
+    r = evaluate("--model " + file.string() + " --data " BACKPROP_DATA "/digits.csv.gz");
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    const auto [right, total] = right_of(r.output, R"(accuracy [0-9.]+% \((\d+) of (\d+)\))");
+    BOOST_TEST(100.0 * static_cast<double>(right) / static_cast<double>(total) == acc, tt::tolerance(0.01));
+}
+
 BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
 {
     struct Case {
@@ -314,6 +404,10 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
     nn::StateDict one;
     one.insert("w", Tensor::zeros({2}));
     nn::save_safetensors(one, plain); // a checkpoint not written by train
+    const fs::path other_model = scratch("rnn.safetensors");
+    nn::save_safetensors(one, other_model, {{"model", "rnn"}, {"epoch", "1"}}); // a model this version does not know
+    const fs::path tiny_cnn = scratch("tiny_image.safetensors");
+    nn::save_safetensors(one, tiny_cnn, {{"model", "cnn"}, {"image", "3x3"}, {"conv_padding", "same"}, {"classes", "2"}});
     const fs::path sgd = scratch("sgd.safetensors");
     BOOST_TEST_REQUIRE(train("--data " + kIris + " --format csv --layers 4,8,3 --epochs 1 --save " + sgd.string()).status == 0);
 
@@ -348,6 +442,30 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
          evaluate("--model " + plain.string() + " --data " + kIris + " --format csv"),
          {plain.string(), "no 'layers' in the metadata"}},
         {"evaluate: missing data", evaluate("--model " + sgd.string() + " --data " + missing.string() + " --format csv"), {missing.string()}},
+        // --model cnn and the options of the other model; data that is not an image.
+        {"cnn with --layers", train(iris + "--model cnn --layers 4,3"), {"--layers 4,3 is the mlp's", "--model cnn"}},
+        {"cnn with --activation", train(iris + "--model cnn --activation tanh"), {"--activation tanh is the mlp's"}},
+        {"mlp with --image", train(iris + "--layers 4,3 --image 2x2"), {"--image is for --model cnn"}},
+        {"mlp with --conv-padding", train(iris + "--layers 4,3 --conv-padding same"), {"--conv-padding is for --model cnn"}},
+        {"cnn on rows that are not square", train("--data " BACKPROP_DATA "/wine_data.csv --model cnn"),
+         {"--model cnn", "have 13 features, not a square image", "--image"}},
+        {"cnn with an --image of other pixels", train(iris + "--model cnn --image 2x3"),
+         {"--image 2x3: 6 pixels", "have 4 features"}},
+        {"cnn on an image too small", train(iris + "--model cnn --image 2x2 --conv-padding same"),
+         {"images of 2x2 are too small", "--conv-padding same", "the second 2x2 max-pool gets 1x1"}},
+        {"unreadable --image", train(iris + "--model cnn --image 8by8"), {"--image '8by8'", "HEIGHTxWIDTH"}},
+        {"unknown --model", train(iris + "--model rnn"), {"--model", "rnn"}},
+        {"resume an mlp as a cnn", train(iris + "--model cnn --resume " + sgd.string()),
+         {"--model cnn", "trained with --model mlp"}},
+        {"evaluate: an unknown model", evaluate("--model " + other_model.string() + " --data " + kIris),
+         {other_model.string(), "metadata 'model' is 'rnn', not mlp or cnn"}},
+        {"predict: a cnn of images too small", predict("--model " + tiny_cnn.string() + " --data " + kIris),
+         {tiny_cnn.string(), "images of 3x3 are too small"}},
+        // The thread count is read once, by the first op that could split its work.
+        {"threads not a number", with_threads("abc", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='abc'", "whole number"}},
+        {"threads 0", with_threads("0", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='0'"}},
+        {"threads -2", with_threads("-2", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='-2'"}},
+        {"threads with a tail", with_threads("3x", iris + "--layers 4,3 --epochs 1"), {"BACKPROP_NUM_THREADS='3x'"}},
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT(c.what)

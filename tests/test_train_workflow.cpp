@@ -425,7 +425,8 @@ BOOST_AUTO_TEST_CASE(help_fits_the_terminal)
                     const bool usage = line.starts_with("Usage: ");
                     BOOST_TEST((line.size() < static_cast<std::size_t>(width) || name_alone || usage), "'" << line << "'");
                 }
-                BOOST_TEST(contains(r.output, "--model") != (tool == BACKPROP_TRAIN));
+                BOOST_TEST(contains(r.output, "--model")); // train's the kind to train, the others' the checkpoint
+                BOOST_TEST(contains(r.output, "--conv-padding") == (tool == BACKPROP_TRAIN));
                 BOOST_TEST(contains(r.output, "--data"));
             }
         }

@@ -1,6 +1,7 @@
 // evaluate: a checkpoint written by `train`, on a data set: accuracy, the per-class accuracy
-// and the confusion matrix, with the class names of the training CSV's header. The model's layers,
-// activation and feature scaler come from the checkpoint, and so does the split: by default
+// and the confusion matrix, with the class names of the training CSV's header. The model (an
+// MLP's layers and activation, or a CNN's image size and padding) and feature scaler come from
+// the checkpoint, and so does the split: by default
 // evaluate scores the rows train held out for testing (the same seed, fractions and file), so
 // that training rows never count.
 //

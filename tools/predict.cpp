@@ -1,6 +1,7 @@
 // predict: the class and the class probabilities a model saved by `train` gives new rows, as a
-// table or as CSV. The model's layers, activation and feature scaler come from the checkpoint, so
-// rows are given as they were in the training file (unscaled).
+// table or as CSV. The model (an MLP's layers and activation, or a CNN's image size and padding)
+// and feature scaler come from the checkpoint, so rows are given as they were in the training file
+// (unscaled; a CNN's as rows of pixels, as train read them).
 //
 //   predict --model iris.safetensors --data new_flowers.csv          # a table
 //   predict --model iris.safetensors --data new_flowers.csv --as csv > predictions.csv

@@ -1,14 +1,26 @@
-// train: an MLP trained on a data set from the command line, with a progress bar, a metrics CSV,
-// a loss curve, a learning-rate schedule, a validation split, early stopping, and checkpoints that
-// resume exactly.
+// train: an MLP or a small CNN trained on a data set from the command line, with a progress bar,
+// a metrics CSV, a loss curve, a learning-rate schedule, a validation split, early stopping, and
+// checkpoints that resume exactly.
 //
 //   train --data data/mnist-10k --layers 784,128,64,10 --epochs 5 --save mnist.safetensors
+//   train --data data/mnist-10k --model cnn --epochs 14 --batch-size 64 --save cnn.safetensors
+//   train --data data/digits.csv.gz --model cnn --conv-padding same --epochs 20    # 8x8 digits
 //   train --data data/wine_data.csv --layers 13,16,3 --epochs 100      # CSV: standardised by default
 //   train --data data/iris.csv --layers 4,16,3 --optimizer adam --lr 0.01 --early-stopping 10 --save iris.safetensors
 //   train ... --scheduler cosine --t-max 20 --epochs 10 --save c.safetensors
 //   train ... --resume mnist.safetensors --epochs 5        # five more epochs, from where it stopped
 //   train ... --activation sigmoid --grad-stats --metrics m.csv   # gradient sizes per layer, m.grad_norm.svg
 //   train ... --export-weights model.safetensors           # weights only: PyTorch's load_state_dict takes it
+//
+// The model: --model mlp (the default) is Linear layers of the sizes --layers gives, --activation
+// between them. --model cnn is workload W5's network (tools/common/architecture.hpp: two 5x5
+// convolutions with ReLU and 2x2 max-pools, then one Linear layer) on one-channel images whose
+// pixels are the rows' features: an IDX folder's images are 28x28 (as its header says; load_mnist
+// takes no other); a CSV's rows are square images (64 features: 8x8) unless --image HxW says
+// otherwise. Images smaller than 16x16 do not fit W5's valid convolutions: --conv-padding same keeps
+// each convolution's output the size of its input. Its outputs are the classes: 10 for an IDX
+// folder (MNIST's digits), for a CSV the larger of the header's class names and the largest label
+// + 1. --layers and --activation are the MLP's, and refused with --model cnn.
 //
 // The data: --format is inferred from --data (a folder is IDX, *.csv and *.csv.gz are CSV). CSV
 // rows are shuffled by --seed, the last --test-fraction held out for testing and the
@@ -74,6 +86,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -104,6 +117,7 @@ struct ScheduleOptions {
 struct Options {
     std::string data, format = "auto", layers_text, act = "relu", loss_name = "cross_entropy", opt_name = "sgd";
     std::string save, resume, metrics, export_weights, scale = "auto", batch_text = "32", split = "stratified";
+    std::string model = "mlp", image_text, conv_padding = "valid";
     double lr = 0.05, momentum = 0.9, weight_decay = 0.0, test_fraction = 0.2, val_fraction = 0.1;
     std::int64_t epochs = 5, batch = 32, early_stopping = 0;
     std::uint64_t seed = 0;
@@ -232,6 +246,27 @@ void check_model_fits(const std::vector<std::int64_t>& sizes, const std::string&
                                                 static_cast<double>(memory / 1e9)));
 }
 
+// The image each row holds, for --model cnn: --image when given (its pixels must be the row's
+// features); otherwise 28x28 for an IDX folder (load_mnist takes no other) and a square for a CSV.
+tools::ImageSize image_of(const Options& o, tools::DataFormat format, std::int64_t features)
+{
+    if (!o.image_text.empty()) {
+        const tools::ImageSize image = tools::parse_image_size(o.image_text);
+        if (image.height * image.width != features)
+            throw std::invalid_argument(fmt::format("--image {}: {} pixels, but the rows of {} have {} features",
+                                                    o.image_text, image.height * image.width, o.data, features));
+        return image;
+    }
+    if (format == tools::DataFormat::Idx)
+        return {28, 28};
+    const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(features))));
+    if (side * side != features)
+        throw std::invalid_argument(fmt::format("--model cnn: the rows of {} have {} features, not a square image; give "
+                                                "--image HEIGHTxWIDTH with HEIGHT * WIDTH = {}",
+                                                o.data, features, features));
+    return {side, side};
+}
+
 // FILE.safetensors -> FILE.best.safetensors: where early stopping keeps the best epoch.
 fs::path best_path(const fs::path& save)
 {
@@ -270,7 +305,7 @@ std::string percent(double fraction) { return std::isnan(fraction) ? "-" : fmt::
 
 int main(int argc, char** argv)
 try {
-    CLI::App app{"train: an MLP on a data set (an MNIST folder or a CSV file), with checkpoints.\n"
+    CLI::App app{"train: an MLP or a small CNN on a data set (an MNIST folder or a CSV file), with checkpoints.\n"
                  "CSV features are standardised by default (--scale), with numbers fitted on the training rows\n"
                  "and saved in the checkpoint; evaluate and predict apply them."};
     tools::standard_help(app);
@@ -283,8 +318,16 @@ try {
     app.add_option("--data", o.data, "an MNIST folder of IDX files, or a CSV file (.csv, .csv.gz) whose last column is the label")->required();
     app.add_option("--format", o.format, "auto (from --data: a folder is idx, *.csv and *.csv.gz are csv), idx or csv")
         ->check(CLI::IsMember({"auto", "idx", "csv"}));
-    app.add_option("--layers", o.layers_text, "layer sizes, input first: 784,128,64,10 (with --resume: the checkpoint's)");
-    app.add_option("--activation", o.act, "hidden activation: relu, leaky_relu, sigmoid, tanh")
+    app.add_option("--model", o.model, "mlp (Linear layers of --layers) or cnn (W5: conv 1->8 5x5, ReLU, max-pool 2, conv "
+                                       "8->16 5x5, ReLU, max-pool 2, Linear to the classes) on images of the rows' pixels")
+        ->check(CLI::IsMember({"mlp", "cnn"}));
+    app.add_option("--layers", o.layers_text, "mlp: layer sizes, input first: 784,128,64,10 (with --resume: the checkpoint's)");
+    app.add_option("--image", o.image_text, "cnn: the image each row holds, HEIGHTxWIDTH (default: 28x28 for an IDX folder, "
+                                            "a square for a CSV: 64 features are 8x8)");
+    app.add_option("--conv-padding", o.conv_padding, "cnn: valid (W5's: images of 16x16 or more) or same (each "
+                                                     "convolution keeps its input's size: images down to 4x4)")
+        ->check(CLI::IsMember({"valid", "same"}));
+    app.add_option("--activation", o.act, "mlp: hidden activation: relu, leaky_relu, sigmoid, tanh")
         ->check(CLI::IsMember({"relu", "leaky_relu", "sigmoid", "tanh"}));
     app.add_option("--loss", o.loss_name, "cross_entropy or mse (on one-hot targets)")->check(CLI::IsMember({"cross_entropy", "mse"}));
     app.add_option("--optimizer", o.opt_name, "sgd, adam or rprop")->check(CLI::IsMember({"sgd", "adam", "rprop"}));
@@ -348,12 +391,18 @@ try {
     o.batch = o.batch_text == "full" ? 0 : std::stoll(o.batch_text);
     const tools::DataFormat format = tools::infer_format(o.data, o.format);
 
+    if (!o.image_text.empty()) // as the checkpoint writes it, so that --resume compares like with like
+        o.image_text = tools::to_string(tools::parse_image_size(o.image_text));
+
     std::optional<tools::Checkpoint> checkpoint;
     if (!o.resume.empty()) {
         checkpoint = tools::Checkpoint::read(o.resume);
         Carry carry(app, *checkpoint);
+        carry("--model", "model", o.model, std::optional<std::string>("mlp")); // checkpoints from before --model
         carry("--layers", "layers", o.layers_text);
         carry("--activation", "activation", o.act);
+        carry("--image", "image", o.image_text);
+        carry("--conv-padding", "conv_padding", o.conv_padding);
         carry("--loss", "loss", o.loss_name);
         carry("--optimizer", "optimizer", o.opt_name);
         carry("--scheduler", "scheduler", sched.kind);
@@ -382,32 +431,65 @@ try {
     if (o.opt_name == "rprop" && o.weight_decay != 0.0)
         throw std::invalid_argument(fmt::format("--weight-decay {}: rprop takes none (sgd and adam do)", o.weight_decay));
 
-    if (o.layers_text.empty())
-        throw std::invalid_argument("--layers is required (the sizes of the layers, input first: 784,128,64,10), "
-                                    "unless --resume gives them");
-    std::vector<std::int64_t> sizes;
-    try {
-        sizes = nn::parse_sizes(o.layers_text);
-    } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(fmt::format("--layers: {}", e.what()));
+    tools::Architecture arch;
+    arch.kind = o.model;
+    arch.activation = o.act;
+    const bool cnn = o.model == "cnn";
+    if (cnn) {
+        // The CNN's layers are fixed and its outputs are the data's classes: MLP options do not apply.
+        if (!o.layers_text.empty())
+            throw std::invalid_argument(fmt::format("--layers {} is the mlp's: --model cnn has fixed layers and one output "
+                                                    "per class of the data; leave --layers out",
+                                                    o.layers_text));
+        if (app.count("--activation") > 0 && o.act != "relu")
+            throw std::invalid_argument(fmt::format("--activation {} is the mlp's: --model cnn uses ReLU; leave "
+                                                    "--activation out",
+                                                    o.act));
+        arch.activation = "relu";
+        arch.padding = tools::parse_conv_padding(o.conv_padding);
+    } else {
+        for (const char* option : {"--image", "--conv-padding"})
+            if (app.count(option) > 0)
+                throw std::invalid_argument(fmt::format("{} is for --model cnn (this run's model is {})", option, o.model));
+        if (o.layers_text.empty())
+            throw std::invalid_argument("--layers is required (the sizes of the layers, input first: 784,128,64,10), "
+                                        "unless --resume gives them");
+        try {
+            arch.sizes = nn::parse_sizes(o.layers_text);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(fmt::format("--layers: {}", e.what()));
+        }
+        if (arch.sizes.size() < 2)
+            throw std::invalid_argument(fmt::format("--layers '{}': at least an input and an output size", o.layers_text));
+        check_model_fits(arch.sizes, o.layers_text);
     }
-    if (sizes.size() < 2)
-        throw std::invalid_argument(fmt::format("--layers '{}': at least an input and an output size", o.layers_text));
-    check_model_fits(sizes, o.layers_text);
 
     tools::Splits split = tools::load_splits(o.data, format, {.val_fraction = o.val_fraction, .test_fraction = o.test_fraction, .seed = o.seed, .stratified = o.split == "stratified"});
-    if (split.train.features.size(1) != sizes.front())
-        throw std::invalid_argument(fmt::format("--layers: the data has {} features, the first layer {}",
-                                                split.train.features.size(1), sizes.front()));
-    const std::int64_t classes = sizes.back();
+    const std::int64_t features = split.train.features.size(1);
+    double top_label = 0; // the largest class label of any split
     for (const nn::LabelledTensors* s : {&split.train, &split.val, &split.test})
-        if (s->labels.numel() > 0) {
-            const double top = autograd::max(s->labels).item();
-            if (top >= static_cast<double>(classes))
-                throw std::invalid_argument(fmt::format("--layers {}: {} has class labels up to {}, more classes than the last "
-                                                        "layer's {} outputs",
-                                                        o.layers_text, o.data, top, classes));
-        }
+        if (s->labels.numel() > 0)
+            top_label = std::max(top_label, autograd::max(s->labels).item());
+    if (cnn) {
+        arch.image = image_of(o, format, features);
+        if (checkpoint)
+            arch.classes = checkpoint->integer("classes", 0, std::numeric_limits<std::int64_t>::max()); // check() bounds it
+        else if (format == tools::DataFormat::Idx)
+            arch.classes = 10; // MNIST's digits, whichever a subset holds (load_mnist takes labels 0..9 only)
+        else
+            arch.classes = std::max(static_cast<std::int64_t>(split.class_names.size()), static_cast<std::int64_t>(top_label) + 1);
+        arch.check();
+    } else if (features != arch.sizes.front()) {
+        throw std::invalid_argument(fmt::format("--layers: the data has {} features, the first layer {}", features,
+                                                arch.sizes.front()));
+    }
+    const std::int64_t classes = arch.outputs();
+    if (top_label >= static_cast<double>(classes))
+        throw std::invalid_argument(
+            cnn ? fmt::format("--resume {}: {} has class labels up to {}, more classes than the model's {} outputs", o.resume,
+                              o.data, top_label, classes)
+                : fmt::format("--layers {}: {} has class labels up to {}, more classes than the last layer's {} outputs",
+                              o.layers_text, o.data, top_label, classes));
     if (checkpoint && checkpoint->find("rows") != nullptr) {
         const std::int64_t rows = checkpoint->integer("rows", 0, std::numeric_limits<std::int64_t>::max());
         if (rows != split.rows)
@@ -425,7 +507,7 @@ try {
             s->features = scaler.transform(s->features);
 
     autograd::Generator gen(o.seed);
-    nn::Sequential model = nn::make_mlp(sizes, o.act, gen, o.loss_name == "mse" ? "sigmoid" : "none");
+    nn::Sequential model = tools::build(arch, gen, o.loss_name == "mse" ? "sigmoid" : "none");
     auto opt = optimizer(o, model);
     std::int64_t first_epoch = 1;
     // Early stopping's state, carried by the checkpoint.
@@ -521,6 +603,9 @@ try {
             {"t_max", std::to_string(sched.t_max)}, {"patience", std::to_string(sched.patience)},
             {"format", tools::to_string(format)}, {"rows", std::to_string(split.rows)},
             {"class_names", tools::join_class_names(split.class_names)}};
+        if (cnn)
+            meta.erase("layers"); // an mlp's option; the cnn's shape is in the keys write_metadata adds
+        tools::write_metadata(arch, meta);
         if (o.early_stopping > 0)
             meta.insert({{"best_epoch", std::to_string(best_epoch)}, {"best_val_loss", fmt::format("{}", best_val_loss)},
                          {"epochs_since_best", std::to_string(epochs_since_best)}});
@@ -635,6 +720,9 @@ try {
         std::map<std::string, std::string> meta{{"format", "pt"}, {"layers", o.layers_text}, {"activation", o.act},
                                                 {"loss", o.loss_name}, {"scaler", o.scale},
                                                 {"class_names", tools::join_class_names(split.class_names)}};
+        if (cnn)
+            meta.erase("layers");
+        tools::write_metadata(arch, meta);
         if (scaler.fitted()) {
             meta["scaler_center"] = fmt::format("{}", fmt::join(scaler.center().to_vector(), ","));
             meta["scaler_scale"] = fmt::format("{}", fmt::join(scaler.scale().to_vector(), ","));

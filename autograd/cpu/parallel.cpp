@@ -1,11 +1,16 @@
 #include "autograd/cpu/parallel.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -99,15 +104,25 @@ private:
     bool stop_ = false;
 };
 
+constexpr int kMaxThreads = 1024; // far past any machine this runs on; a typo's 100000 would not start
+
+// BACKPROP_NUM_THREADS, or the cores when it is unset (or empty, as a shell's `VAR= cmd` leaves
+// it). Anything else but a whole number from 1 to kMaxThreads is refused, naming the variable and
+// its value: a silent fallback would run a timing or a bit-for-bit comparison on the wrong count.
 int configured_threads()
 {
-    if (const char* env = std::getenv("BACKPROP_NUM_THREADS")) {
-        try {
-            return std::max(1, std::stoi(env));
-        } catch (...) { // not a number: fall back to the cores
-        }
-    }
-    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const char* env = std::getenv("BACKPROP_NUM_THREADS");
+    if (env == nullptr || *env == '\0')
+        return cores;
+    const std::string_view text(env);
+    int n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > kMaxThreads)
+        throw std::invalid_argument(fmt::format("BACKPROP_NUM_THREADS='{}': want a whole number from 1 to {} (the threads "
+                                                "of the tensor kernels; unset, it is the cores: {})",
+                                                text, kMaxThreads, cores));
+    return n;
 }
 
 Pool& pool()

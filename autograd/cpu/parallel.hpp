@@ -17,7 +17,9 @@
 
 namespace autograd::detail {
 
-/// Threads a parallel_for may use, the caller's included (at least 1).
+/// Threads a parallel_for may use, the caller's included (at least 1): BACKPROP_NUM_THREADS, or
+/// the cores when it is unset or empty. Throws std::invalid_argument naming the variable and its
+/// value unless that is a whole number from 1 to 1024 (on every call: nothing is cached then).
 int max_threads();
 
 /// Calls body(begin, end) on disjoint ranges covering [0, n), in parallel when n is at least

@@ -469,4 +469,31 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
 
 Tensor conv2d(const Tensor& input, const Tensor& weight) { return conv2d(input, weight, Tensor()); }
 
+const char* to_string(ConvPadding padding) { return padding == ConvPadding::Same ? "same" : "valid"; }
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, ConvPadding padding,
+              Size2 dilation, std::int64_t groups, Activation act)
+{
+    if (padding == ConvPadding::Valid)
+        return conv2d(input, weight, bias, stride, 0, dilation, groups, act);
+    if (stride != Size2(1))
+        throw std::invalid_argument(fmt::format("{}: padding='same' is not supported for strided convolutions (stride "
+                                                "({}, {}), {})", kOp, stride.h, stride.w, describe(input, weight)));
+    if (weight.dim() != 4)
+        return conv2d(input, weight, bias, stride, 0, dilation, groups, act); // its error names the shapes
+    // The total padding of each dimension, dilation (k - 1), as the smaller half on both sides;
+    // an odd total leaves one row (column) to add at the bottom (right). Padding the larger half on
+    // both sides instead makes one row too many at the top, which the slice drops: the geometry
+    // stays symmetric, and the gradient flows back through the slice.
+    const std::int64_t total_h = dilation.h * (weight.shape()[2] - 1), total_w = dilation.w * (weight.shape()[3] - 1);
+    const Size2 pad((total_h + 1) / 2, (total_w + 1) / 2);
+    Tensor y = conv2d(input, weight, bias, stride, pad, dilation, groups, act); // act before the slice: elementwise
+    const std::int64_t h_axis = y.dim() - 2, w_axis = y.dim() - 1; // unbatched input gives [O, OH, OW]
+    if (total_h % 2 != 0)
+        y = y.slice(h_axis, 1, y.size(h_axis));
+    if (total_w % 2 != 0)
+        y = y.slice(w_axis, 1, y.size(w_axis));
+    return y;
+}
+
 } // namespace autograd

@@ -4,6 +4,7 @@
 //   Tensor y = conv2d(x, w, b);                    // x [N, C, H, W], w [O, C, kH, kW], b [O]
 //   Tensor y = conv2d(x, w, b, 2, 1);              // stride 2, padding 1
 //   Tensor y = conv2d(x, w, Tensor(), 1, 0, 1, 2); // no bias, 2 groups: w is [O, C/2, kH, kW]
+//   Tensor y = conv2d(x, w, b, 1, ConvPadding::Same); // output H x W, as torch's padding='same'
 //
 // Output [N, O, OH, OW] with OH = (H + 2 padding - dilation (kH - 1) - 1) / stride + 1 (rounded
 // down), likewise OW. Computed as im2col and one matrix product per sample and group
@@ -37,5 +38,22 @@ Tensor conv2d(const Tensor& input, const Tensor& weight);
 /// the last bit); second derivatives work (create_graph recomputes the pre-activation).
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding,
               Size2 dilation, std::int64_t groups, Activation act);
+
+/// Padding by rule, as torch's padding='valid' and padding='same'.
+enum class ConvPadding {
+    Valid, ///< none: the output shrinks by dilation (k - 1)
+    Same,  ///< the output as large as the input (stride 1 only)
+};
+/// "valid" or "same", as PyTorch prints them.
+const char* to_string(ConvPadding padding);
+
+/// conv2d with the padding its rule gives. Same pads dilation (k - 1) in each dimension, half
+/// on each side; when that is odd, the extra row (column) goes at the bottom (right), as in
+/// PyTorch. Same with a stride other than 1 throws std::invalid_argument, PyTorch's error.
+/// NOTE: the odd case runs the symmetric conv2d above with the larger half on both sides and
+/// slices off the first output row (column): one row of extra work, and no geometry of its own.
+/// act: a fused activation, as above.
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, ConvPadding padding,
+              Size2 dilation = 1, std::int64_t groups = 1, Activation act = Activation::None);
 
 } // namespace autograd

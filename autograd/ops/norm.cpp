@@ -86,9 +86,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const Tensor& bias, bool training, double momentum, double eps)
 {
     const Shape& xs = x.shape();
-    if (xs.size() != 2 && xs.size() != 4)
+    if (xs.size() < 2)
         throw std::invalid_argument(
-            fmt::format("batch_norm: input must be [N, C] or [N, C, H, W] (got shape {})", to_string(xs)));
+            fmt::format("batch_norm: input must be [N, C, ...], such as [N, C], [N, C, L] or [N, C, H, W] (got shape {})",
+                        to_string(xs)));
     if (!(eps > 0.0))
         throw std::invalid_argument(fmt::format("batch_norm: eps must be > 0 (got {})", eps));
     if (!(momentum >= 0.0 && momentum <= 1.0))
@@ -104,7 +105,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
     if (x.numel() == 0)
         throw std::invalid_argument(fmt::format("batch_norm: input of shape {} is empty", to_string(xs)));
     const std::int64_t per_c = x.numel() / c; // values per channel
-    Shape bshape(xs.size(), 1);                  // [1, C] or [1, C, 1, 1]
+    Shape bshape(xs.size(), 1);                  // [1, C], [1, C, 1] or [1, C, 1, 1]
     bshape[1] = c;
 
     Tensor mean, var;
@@ -113,13 +114,16 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
             throw std::invalid_argument(fmt::format(
                 "batch_norm: expected more than 1 value per channel when training (input of shape {})",
                 to_string(xs)));
-        Tensor mu = x.mean(0, true);
-        if (xs.size() == 4)
-            mu = mu.mean(2, true).mean(3, true);
+        // Per channel: over N and every axis after C (L; H and W), as PyTorch.
+        const auto over_all_but_c = [&](Tensor t) {
+            t = t.mean(0, true);
+            for (std::int64_t axis = 2; axis < x.dim(); ++axis)
+                t = t.mean(axis, true);
+            return t;
+        };
+        const Tensor mu = over_all_but_c(x);
         const Tensor centred = x - mu;
-        Tensor v = (centred * centred).mean(0, true);
-        if (xs.size() == 4)
-            v = v.mean(2, true).mean(3, true);
+        const Tensor v = over_all_but_c(centred * centred);
         mean = mu;
         var = v;
         if (running_mean.defined()) {

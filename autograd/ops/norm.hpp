@@ -27,8 +27,9 @@ namespace autograd {
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = {}, const Tensor& bias = {},
                   double eps = 1e-5);
 
-/// Batch normalisation of x [N, C] or [N, C, H, W] per channel C. In training, the statistics
-/// are the batch's (over N, or N, H and W), the biased variance normalises, and when running_mean
+/// Batch normalisation of x [N, C, ...] ([N, C], [N, C, L], [N, C, H, W]) per channel C. In
+/// training, the statistics are the batch's (over N and every axis after C: N; N and L; N, H and
+/// W), the biased variance normalises, and when running_mean
 /// and running_var are defined they are updated in place (no graph):
 /// running = (1 - momentum) * running + momentum * batch, with the unbiased variance, PyTorch's
 /// convention. Training needs more than one value per channel. In evaluation the running

@@ -42,8 +42,10 @@ std::string LayerNorm::extra_repr() const
     return fmt::format("({}), eps={}, elementwise_affine={}", dims, eps_, weight_.defined() ? "True" : "False");
 }
 
-BatchNorm::BatchNorm(const char* name, std::int64_t rank, std::int64_t num_features, const BatchNormOptions& options)
-    : name_(name), rank_(rank), num_features_(num_features), eps_(options.eps), momentum_(options.momentum)
+BatchNorm::BatchNorm(const char* name, std::int64_t min_rank, std::int64_t max_rank, std::int64_t num_features,
+                     const BatchNormOptions& options)
+    : name_(name), min_rank_(min_rank), max_rank_(max_rank), num_features_(num_features), eps_(options.eps),
+      momentum_(options.momentum)
 {
     const autograd::Dtype dtype = options.dtype;
     if (num_features <= 0)
@@ -67,9 +69,9 @@ BatchNorm::BatchNorm(const char* name, std::int64_t rank, std::int64_t num_featu
 // the running ones in evaluation.
 Tensor BatchNorm::forward(const Tensor& x)
 {
-    if (x.dim() != rank_ || x.size(1) != num_features_)
+    if (x.dim() < min_rank_ || x.dim() > max_rank_ || x.size(1) != num_features_)
         throw std::invalid_argument(fmt::format("{}: expected input of shape {} with C = {} (got {})", name_,
-                                                rank_ == 2 ? "[N, C]" : "[N, C, H, W]", num_features_,
+                                                max_rank_ == 4 ? "[N, C, H, W]" : "[N, C] or [N, C, L]", num_features_,
                                                 autograd::to_string(x.shape())));
     const bool use_batch = is_training() || !running_mean_.defined();
     Tensor y = autograd::batch_norm(x, running_mean_, running_var_, weight_, bias_, use_batch, momentum_, eps_);

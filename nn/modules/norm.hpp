@@ -2,6 +2,7 @@
 //
 //   nn::LayerNorm ln({64});                  // weight (ones) and bias (zeros) [64]
 //   nn::BatchNorm2d bn(16, {.momentum = 0.01, .dtype = autograd::Dtype::Float64});   // x [N, 16, H, W]
+//   nn::BatchNorm1d seq(16);                 // x [N, 16] or [N, 16, L]: statistics over N (and L)
 //   bn.train(); y = bn(x);                   // batch statistics; running_mean/var updated
 //   bn.eval();  y = bn(x);                   // the running statistics
 //   bn.state_dict();                         // weight, bias, running_mean, running_var, num_batches_tracked
@@ -49,7 +50,7 @@ private:
     autograd::Tensor weight_, bias_;
 };
 
-/// The shared part of BatchNorm1d and BatchNorm2d, which differ only in the input's rank.
+/// The shared part of BatchNorm1d and BatchNorm2d, which differ only in the input's ranks.
 class BatchNorm : public Module {
 public:
     autograd::Tensor forward(const autograd::Tensor& x) override;
@@ -62,20 +63,22 @@ public:
     const autograd::Tensor& num_batches_tracked() const { return num_batches_tracked_; }
 
 protected:
-    BatchNorm(const char* name, std::int64_t rank, std::int64_t num_features, const BatchNormOptions& options);
+    /// Inputs of min_rank to max_rank dimensions are taken.
+    BatchNorm(const char* name, std::int64_t min_rank, std::int64_t max_rank, std::int64_t num_features,
+              const BatchNormOptions& options);
 
 private:
     const char* name_;
-    std::int64_t rank_, num_features_;
+    std::int64_t min_rank_, max_rank_, num_features_;
     double eps_, momentum_;
     autograd::Tensor weight_, bias_, running_mean_, running_var_, num_batches_tracked_;
 };
 
-/// Batch normalisation of [N, C] inputs.
+/// Batch normalisation of [N, C] or [N, C, L] inputs (over N, or N and L, per channel).
 class BatchNorm1d : public BatchNorm {
 public:
     explicit BatchNorm1d(std::int64_t num_features, const BatchNormOptions& options = {})
-        : BatchNorm("BatchNorm1d", 2, num_features, options)
+        : BatchNorm("BatchNorm1d", 2, 3, num_features, options)
     {
     }
     std::string type_name() const override { return "BatchNorm1d"; }
@@ -85,7 +88,7 @@ public:
 class BatchNorm2d : public BatchNorm {
 public:
     explicit BatchNorm2d(std::int64_t num_features, const BatchNormOptions& options = {})
-        : BatchNorm("BatchNorm2d", 4, num_features, options)
+        : BatchNorm("BatchNorm2d", 4, 4, num_features, options)
     {
     }
     std::string type_name() const override { return "BatchNorm2d"; }

@@ -53,6 +53,14 @@ CASES = [
      [I([1, 1, 6, 6], 35)]),
     ('avg_pool2d_ceil_mode_exclude_pad',
      lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [I([1, 2, 6, 6], 36)]),
+    # padding='same': an odd total (an even kernel, or an odd dilated extent) puts the extra row and
+    # column at the bottom and right; 'valid' is no padding.
+    ('conv2d_same_3x3', lambda x, w, b: F.conv2d(x, w, b, padding='same'), [I([2, 2, 4, 5], 32), I([3, 2, 3, 3], 33), I([3], 34)]),
+    ('conv2d_same_2x4', lambda x, w, b: F.conv2d(x, w, b, padding='same'), [I([1, 2, 5, 6], 35), I([2, 2, 2, 4], 36), I([2], 37)]),
+    ('conv2d_same_dilation_2_3_groups_2', lambda x, w: F.conv2d(x, w, None, padding='same', dilation=(2, 3), groups=2),
+     [I([2, 4, 6, 7], 38), I([2, 2, 2, 3], 39)]),
+    ('conv2d_same_unbatched_2x2', lambda x, w, b: F.conv2d(x, w, b, padding='same'), [I([2, 3, 4], 40), I([3, 2, 2, 2], 41), I([3], 42)]),
+    ('conv2d_valid', lambda x, w, b: F.conv2d(x, w, b, padding='valid'), [I([1, 3, 5, 4], 43), I([2, 3, 2, 3], 44), I([2], 45)]),
 ]
 
 

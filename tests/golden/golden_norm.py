@@ -13,7 +13,7 @@ shape is comma-separated sizes (`-` for a scalar). Fields, i numbering the case'
     grad<i>   d sum(f * w) / d in<i>
 The case `bn2d_running` instead holds three training batches (const0..2, in a BatchNorm2d(3)),
 then the running_mean, running_var and num_batches_tracked after them, and `out`: the module's
-evaluation output for const3. float64 values are Python's repr (round-trip exact); float32 ones
+evaluation output for const3; `bn1d_running` the same for a BatchNorm1d(3) on [N, 3, L] batches. float64 values are Python's repr (round-trip exact); float32 ones
 repr of the float32 value as a double (exact too).
 usage: /usr/bin/python3 tests/golden/golden_norm.py [OUT]   (needs python3-torch)
 """
@@ -52,6 +52,11 @@ CASES = [
      [I([1, 2, 3, 1], 14)]),
     ('batch_norm_eval_4d', lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, False),
      [I([2, 3, 2, 2], 15), C(values([3], 16)), C(values([3], 17, 0.5, 2.0)), I([3], 18), I([3], 19)]),
+    # [N, C, L], BatchNorm1d's sequence input: statistics over N and L per channel.
+    ('batch_norm_train_3d', lambda x, w, b: F.batch_norm(x, None, None, w, b, True),
+     [I([3, 2, 4], 22), I([2], 23), I([2], 24)]),
+    ('batch_norm_eval_3d', lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, False),
+     [I([2, 3, 5], 25), C(values([3], 26)), C(values([3], 27, 0.5, 2.0)), I([3], 28), I([3], 29)]),
     ('embedding', lambda i, w: F.embedding(i.long(), w),
      [idx([0, 4, 2, 4, 1, 0], [2, 3]), I([5, 4], 20)]),
     ('embedding_padding', lambda i, w: F.embedding(i.long(), w, padding_idx=1),
@@ -85,24 +90,25 @@ def run_case(name, f, inputs, dtype, lines):
             k += 1
 
 
-def running(dtype, lines):
+def running(dtype, lines, name='bn2d_running', module=torch.nn.BatchNorm2d,
+            shapes=([2, 3, 2, 3], [3, 3, 1, 2], [1, 3, 2, 2], [2, 3, 1, 2])):
     tdt = torch.float64 if dtype == 'float64' else torch.float32
-    bn = torch.nn.BatchNorm2d(3).to(tdt)
+    bn = module(3).to(tdt)
     bn.train()
-    batches = [values([2, 3, 2, 3], 30), values([3, 3, 1, 2], 31, -2.0, 3.0), values([1, 3, 2, 2], 32, 0.0, 5.0)]
+    batches = [values(shapes[0], 30), values(shapes[1], 31, -2.0, 3.0), values(shapes[2], 32, 0.0, 5.0)]
     for i, x in enumerate(batches):
         x = x.to(tdt)
-        lines.append(fmt_tensor('bn2d_running', dtype, f'const{i}', x))
+        lines.append(fmt_tensor(name, dtype, f'const{i}', x))
         bn(x)
     sd = bn.state_dict()
     assert list(sd.keys()) == ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
-    lines.append(fmt_tensor('bn2d_running', dtype, 'running_mean', sd['running_mean']))
-    lines.append(fmt_tensor('bn2d_running', dtype, 'running_var', sd['running_var']))
-    lines.append(fmt_tensor('bn2d_running', dtype, 'num_batches_tracked', sd['num_batches_tracked'].double()))
+    lines.append(fmt_tensor(name, dtype, 'running_mean', sd['running_mean']))
+    lines.append(fmt_tensor(name, dtype, 'running_var', sd['running_var']))
+    lines.append(fmt_tensor(name, dtype, 'num_batches_tracked', sd['num_batches_tracked'].double()))
     bn.eval()
-    x = values([2, 3, 1, 2], 33).to(tdt)
-    lines.append(fmt_tensor('bn2d_running', dtype, 'const3', x))
-    lines.append(fmt_tensor('bn2d_running', dtype, 'out', bn(x)))
+    x = values(shapes[3], 33).to(tdt)
+    lines.append(fmt_tensor(name, dtype, 'const3', x))
+    lines.append(fmt_tensor(name, dtype, 'out', bn(x)))
 
 
 def main():
@@ -112,6 +118,7 @@ def main():
         for name, f, inputs in CASES:
             run_case(name, f, inputs, dtype, lines)
         running(dtype, lines)
+        running(dtype, lines, 'bn1d_running', torch.nn.BatchNorm1d, ([2, 3, 4], [3, 3, 2], [1, 3, 5], [2, 3, 3]))
     with open(out, 'w') as fh:
         fh.write('\n'.join(lines) + '\n')
 

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace tools {
@@ -95,18 +96,55 @@ nn::StateDict Checkpoint::section(const std::string& prefix) const
     return out;
 }
 
+Architecture read_architecture(const Checkpoint& checkpoint)
+{
+    Architecture a;
+    a.kind = checkpoint.find("model") ? *checkpoint.find("model") : "mlp";
+    const auto bad = [&](const std::string& key, const std::exception& e) {
+        return std::runtime_error(fmt::format("{}: metadata '{}': {}", checkpoint.path().string(), key, e.what()));
+    };
+    if (a.kind == "mlp") {
+        try {
+            a.sizes = nn::parse_sizes(checkpoint.text("layers"));
+        } catch (const std::invalid_argument& e) {
+            throw bad("layers", e);
+        }
+        a.activation = checkpoint.text("activation");
+    } else if (a.kind == "cnn") {
+        try {
+            a.image = parse_image_size(checkpoint.text("image"), "image");
+        } catch (const std::invalid_argument& e) {
+            throw bad("image", e);
+        }
+        try {
+            a.padding = parse_conv_padding(checkpoint.text("conv_padding"), "conv_padding");
+        } catch (const std::invalid_argument& e) {
+            throw bad("conv_padding", e);
+        }
+        a.classes = checkpoint.integer("classes", 0, std::numeric_limits<std::int64_t>::max()); // check() bounds it
+    } else {
+        throw std::runtime_error(fmt::format("{}: metadata 'model' is '{}', not mlp or cnn (a damaged or edited "
+                                             "checkpoint, or one of a newer version?)",
+                                             checkpoint.path().string(), a.kind));
+    }
+    try {
+        a.check();
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(fmt::format("{}: {}", checkpoint.path().string(), e.what()));
+    }
+    return a;
+}
+
 TrainedModel load_trained_model(const Checkpoint& checkpoint)
 {
     TrainedModel m;
-    try {
-        m.sizes = nn::parse_sizes(checkpoint.text("layers"));
-    } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(fmt::format("{}: metadata 'layers': {}", checkpoint.path().string(), e.what()));
-    }
+    m.architecture = read_architecture(checkpoint);
+    m.sizes = m.architecture.kind == "mlp" ? m.architecture.sizes
+                                           : std::vector<std::int64_t>{m.architecture.inputs(), m.architecture.outputs()};
     m.loss = checkpoint.find("loss") ? *checkpoint.find("loss") : "cross_entropy";
     autograd::Generator gen(0); // the weights are replaced by the checkpoint's
     // The output sigmoid of an mse-trained model is left out: it has no weights and keeps the argmax.
-    m.model = nn::make_mlp(m.sizes, checkpoint.text("activation"), gen);
+    m.model = build(m.architecture, gen);
     try {
         m.model.load_state_dict(checkpoint.weights());
     } catch (const std::exception& e) {

@@ -5,9 +5,10 @@
 //
 //   Checkpoint c = Checkpoint::read("iris.safetensors");
 //   std::int64_t epoch = c.integer("epoch", 0, kMaxEpochs);   // errors name the file, key and value
-//   TrainedModel m = load_trained_model(c);                   // the MLP, its weights and its scaler
+//   TrainedModel m = load_trained_model(c);                   // the MLP or CNN, its weights and its scaler
 #pragma once
 
+#include "architecture.hpp"
 #include "data_source.hpp"
 
 #include <nn/data/scaler.hpp>
@@ -52,7 +53,8 @@ private:
 
 struct TrainedModel {
     nn::Sequential model;
-    std::vector<std::int64_t> sizes;      // --layers
+    Architecture architecture;
+    std::vector<std::int64_t> sizes;      // --layers; a cnn's {features, classes}
     std::string loss;                     // cross_entropy or mse
     nn::Scaler scaler;                    // none for checkpoints from before scalers
     std::vector<std::string> class_names; // from the training CSV's header, or empty
@@ -62,8 +64,13 @@ struct TrainedModel {
     }
 };
 
-/// The MLP of the metadata's layers and activation with the file's weights (strict: a missing,
-/// extra or misshapen weight is an error naming it), and its scaler.
+/// The model the metadata describes: "model" mlp (or absent, a checkpoint from before --model),
+/// its "layers" and "activation"; or cnn, its "image", "conv_padding" and "classes". Errors name
+/// the file and the key.
+Architecture read_architecture(const Checkpoint& checkpoint);
+
+/// The model of read_architecture with the file's weights (strict: a missing, extra or misshapen
+/// weight is an error naming it), and its scaler.
 TrainedModel load_trained_model(const Checkpoint& checkpoint);
 
 /// What checkpoints from before a metadata key were trained with: no validation rows, an
