@@ -54,6 +54,14 @@ struct DataParallelOptions {
     // layout prepares). At 4 MiB a message is already far past the size where MPI reaches the
     // link's bandwidth, so larger buckets would save only a few latencies per step.
     std::int64_t bucket_bytes = std::int64_t{4} << 20;
+    // Start each bucket's all-reduce (MPI_Iallreduce) from a gradient hook as soon as its last
+    // gradient arrives in backward(), so that sending overlaps the rest of the backward pass;
+    // sync_gradients() then waits for them. Off by default: whether it pays depends on the
+    // machine (on 2 cores the MPI progress and the backward pass compete) and is not measured yet.
+    // With it, a parameter's gradient must come from backward() (autograd::grad() would fire the
+    // hooks too); gradients accumulated over several backward() calls before one
+    // sync_gradients() are right, but their early all-reduces are redone.
+    bool overlap = false;
 };
 
 class DistributedDataParallel : public nn::Module {
@@ -64,6 +72,9 @@ public:
     /// from rank 0's (on every rank alike, so that none is left waiting).
     DistributedDataParallel(std::shared_ptr<nn::Module> module, const ProcessGroup& group,
                             DataParallelOptions options = {});
+    /// With overlap, waits for all-reduces still in flight (every rank must destroy its wrapper
+    /// at the same point) and leaves the model's hooks inert.
+    ~DistributedDataParallel() override;
     /// Takes a module object (moved in): DistributedDataParallel ddp(nn::make_mlp(...), group).
     template <std::derived_from<nn::Module> M>
     DistributedDataParallel(M module, const ProcessGroup& group, DataParallelOptions options = {})
@@ -90,16 +101,29 @@ public:
 private:
     struct Bucket {
         autograd::Dtype dtype;
-        std::vector<std::size_t> params; // indices into params_
+        std::vector<std::size_t> params;    // indices into params_
+        std::vector<std::int64_t> offsets;  // of each in the flat buffer
         std::int64_t numel = 0;
+        std::vector<float> flat32;          // the flat buffer, of the bucket's dtype
+        std::vector<double> flat64;
     };
-    template <class T> void sync_bucket(const Bucket& bucket, const std::vector<float>& has_grad);
+    struct Slot {
+        std::size_t bucket;
+        std::size_t index; // in the bucket's params
+    };
+    struct Pass; // the all-reduces in flight and what the hooks saw (MPI state: in the .cpp)
+
+    void fill(std::size_t bucket, std::size_t index);
+    void launch(std::size_t bucket);
+    void on_gradient(std::size_t param, const autograd::Tensor& grad);
 
     std::shared_ptr<nn::Module> module_;
     const ProcessGroup* group_;
     DataParallelOptions options_;
     std::vector<std::pair<std::string, autograd::Tensor>> params_;
+    std::vector<Slot> slots_; // by parameter
     std::vector<Bucket> buckets_;
+    std::shared_ptr<Pass> pass_;
 };
 
 } // namespace dist

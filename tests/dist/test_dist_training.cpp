@@ -139,22 +139,104 @@ void check_equal_to_one_process(Rule rule, Dtype dtype, double tolerance, dist::
 
 BOOST_TEST_GLOBAL_FIXTURE(WorldFixture);
 
-BOOST_AUTO_TEST_CASE(sgd_momentum_float64_equals_one_process) { check_equal_to_one_process(Rule::SgdMomentum, Dtype::Float64, 1e-12); }
-BOOST_AUTO_TEST_CASE(adam_float64_equals_one_process) { check_equal_to_one_process(Rule::Adam, Dtype::Float64, 1e-12); }
-BOOST_AUTO_TEST_CASE(sgd_momentum_float32_equals_one_process) { check_equal_to_one_process(Rule::SgdMomentum, Dtype::Float32, 1e-5); }
-BOOST_AUTO_TEST_CASE(adam_float32_equals_one_process) { check_equal_to_one_process(Rule::Adam, Dtype::Float32, 1e-5); }
+// Each both ways: gradients sent after backward(), and from the hooks during it (overlap).
+void check_both_ways(Rule rule, Dtype dtype, double tolerance, dist::DataParallelOptions ddp_options = {})
+{
+    for (const bool overlap : {false, true}) {
+        BOOST_TEST_CONTEXT("overlap " << overlap)
+        {
+            ddp_options.overlap = overlap;
+            check_equal_to_one_process(rule, dtype, tolerance, ddp_options);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(sgd_momentum_float64_equals_one_process) { check_both_ways(Rule::SgdMomentum, Dtype::Float64, 1e-12); }
+BOOST_AUTO_TEST_CASE(adam_float64_equals_one_process) { check_both_ways(Rule::Adam, Dtype::Float64, 1e-12); }
+BOOST_AUTO_TEST_CASE(sgd_momentum_float32_equals_one_process) { check_both_ways(Rule::SgdMomentum, Dtype::Float32, 1e-5); }
+BOOST_AUTO_TEST_CASE(adam_float32_equals_one_process) { check_both_ways(Rule::Adam, Dtype::Float32, 1e-5); }
 
 // Buckets of 64 bytes: every parameter in a bucket of its own (the smallest, a bias of 3 doubles,
 // is 24 bytes; two 16-element biases do not fit together). The averaging must not depend on them.
 BOOST_AUTO_TEST_CASE(small_buckets_change_nothing)
 {
-    check_equal_to_one_process(Rule::Adam, Dtype::Float64, 1e-12, {.bucket_bytes = 64});
+    check_both_ways(Rule::Adam, Dtype::Float64, 1e-12, {.bucket_bytes = 64});
     dist::DistributedDataParallel small(make_model(1, Dtype::Float64), group(), {.bucket_bytes = 64});
     BOOST_TEST(small.bucket_names().size() == 6u);
     BOOST_TEST(small.bucket_names().front() == std::vector<std::string>{"4.bias"});
     dist::DistributedDataParallel one(make_model(1, Dtype::Float64), group());
     BOOST_TEST(one.bucket_names().size() == 1u); // 4 MiB holds the whole model
     BOOST_TEST(one.bucket_names().front().size() == 6u);
+}
+
+namespace {
+
+// One Linear used twice in the graph (its gradient reaches the weight twice per backward):
+// x -> tanh(lin(x)) -> lin -> head.
+class Reused : public nn::Module {
+public:
+    explicit Reused(std::uint64_t seed)
+    {
+        autograd::Generator gen(seed);
+        lin_ = register_module("lin", std::make_shared<nn::Linear>(features, features, gen, true, Dtype::Float64));
+        head_ = register_module("head", std::make_shared<nn::Linear>(features, classes, gen, true, Dtype::Float64));
+    }
+    Tensor forward(const Tensor& x) override { return (*head_)((*lin_)(autograd::tanh((*lin_)(x)))); }
+    std::string type_name() const override { return "Reused"; }
+
+private:
+    std::shared_ptr<nn::Linear> lin_, head_;
+};
+
+// Two backward() calls per step (each on half the loss) before one sync: the gradients accumulate.
+void train_accumulating(nn::Module& model, nn::DataLoader& loader, nn::Optimizer& opt, dist::DistributedDataParallel* ddp)
+{
+    for (int epoch = 0; epoch < epochs; ++epoch)
+        for (const nn::Batch& b : loader) {
+            opt.zero_grad();
+            for (int half = 0; half < 2; ++half)
+                (nn::cross_entropy(model(b.features), b.targets) * 0.5).backward();
+            if (ddp != nullptr)
+                ddp->sync_gradients();
+            opt.step();
+        }
+}
+
+} // namespace
+
+// The hooks' harder cases: a weight whose gradient arrives twice in one backward, gradients
+// accumulated over two backward() calls (the second pass's early all-reduces are redone), and
+// small buckets, so that some are sent before the reused weight's second gradient arrives.
+BOOST_AUTO_TEST_CASE(reused_weights_and_accumulated_gradients_equal_one_process)
+{
+    const nn::TensorDataset data = make_data(Dtype::Float64);
+    const nn::DataLoaderOptions options{.batch_size = global_batch, .shuffle = true, .seed = 11};
+    Reused alone(5);
+    nn::DataLoader alone_loader(data, options);
+    nn::SGD alone_opt(alone.parameters(), {.lr = 0.1, .momentum = 0.9});
+    train_accumulating(alone, alone_loader, alone_opt, nullptr);
+    for (const bool overlap : {false, true})
+        for (const std::int64_t bucket_bytes : {std::int64_t{64}, std::int64_t{4} << 20}) {
+            BOOST_TEST_CONTEXT("overlap " << overlap << ", bucket_bytes " << bucket_bytes)
+            {
+                auto model = std::make_shared<Reused>(5 + 1000 * static_cast<std::uint64_t>(group().rank()));
+                dist::DistributedDataParallel ddp(model, group(), {.bucket_bytes = bucket_bytes, .overlap = overlap});
+                nn::DataLoader loader(data, dist::distributed(group(), options));
+                nn::SGD opt(ddp.parameters(), {.lr = 0.1, .momentum = 0.9});
+                train_accumulating(ddp, loader, opt, &ddp);
+                const auto expected = alone.parameters();
+                const auto got = model->parameters();
+                for (std::size_t k = 0; k < got.size(); ++k) {
+                    const std::vector<double> a = got[k].to_vector(), e = expected[k].to_vector();
+                    double largest = 0.0, diff = 0.0;
+                    for (std::size_t i = 0; i < a.size(); ++i) {
+                        largest = std::max(largest, std::abs(e[i]));
+                        diff = std::max(diff, std::abs(a[i] - e[i]));
+                    }
+                    BOOST_TEST(diff <= 1e-12 * largest, "parameter " << k << " differs by " << diff);
+                }
+            }
+        }
 }
 
 // Buffers come from rank 0 too (BatchNorm's running mean).
