@@ -24,7 +24,9 @@
 // The gradients travel in buckets: parameters in reverse order (the order backward produces
 // their gradients), grouped by dtype up to bucket_bytes each and flattened into one buffer, one
 // all-reduce per bucket: a few large messages instead of one per tensor (each message pays MPI's
-// latency), without a copy of the whole model's gradients at once.
+// latency), without a copy of the whole model's gradients at once. With {.overlap = true} a
+// bucket leaves as soon as backward() has produced its last gradient (gradient hooks and
+// MPI_Iallreduce), while backward computes the layers below it; sync_gradients() waits for them.
 //
 // The wrapper is a Module whose one child is the model, under "module" (as in torch, its
 // state_dict names are "module.0.weight", ...); save ddp.module().state_dict() for names a
