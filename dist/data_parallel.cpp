@@ -12,6 +12,7 @@
 #include <span>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 namespace dist {
 
@@ -180,7 +181,10 @@ DistributedDataParallel::~DistributedDataParallel()
 {
     pass_->detached = true;
     // The buffers die with the wrapper: an all-reduce still writing into them must end first.
-    MPI_Waitall(static_cast<int>(pass_->requests.size()), pass_->requests.data(), MPI_STATUSES_IGNORE);
+    // (Only then: with none in flight, no MPI call, which the group's end may have made illegal.)
+    const auto& requests = pass_->requests;
+    if (std::any_of(requests.begin(), requests.end(), [](MPI_Request r) { return r != MPI_REQUEST_NULL; }))
+        MPI_Waitall(static_cast<int>(requests.size()), pass_->requests.data(), MPI_STATUSES_IGNORE);
 }
 
 std::string DistributedDataParallel::extra_repr() const
