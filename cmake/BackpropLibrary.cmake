@@ -4,8 +4,14 @@
 # include/backprop/ (include/backprop/nn/scalar/mlp.hpp), a folder of the project's own, as nn/ and
 # autograd/ are names other projects use too; the include directory is the project root in the
 # build and include/backprop once installed, so `#include <nn/scalar/mlp.hpp>` works in both.
+# EXPORT <set> puts it in another export set: an optional component's (dist: backprop-dist-targets),
+# loaded by the package only when that component is asked for.
 function(backprop_add_library name)
-  add_library(${name} ${ARGN})
+  cmake_parse_arguments(L "" "EXPORT" "" ${ARGN})
+  if(NOT L_EXPORT)
+    set(L_EXPORT backprop-targets)
+  endif()
+  add_library(${name} ${L_UNPARSED_ARGUMENTS})
   add_library(backprop::${name} ALIAS ${name})
   set_target_properties(${name} PROPERTIES OUTPUT_NAME backprop_${name} EXPORT_NAME ${name})
   backprop_set_options(${name})
@@ -14,7 +20,7 @@ function(backprop_add_library name)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/backprop>)
   if(BACKPROP_INSTALL)
-    install(TARGETS ${name} EXPORT backprop-targets
+    install(TARGETS ${name} EXPORT ${L_EXPORT}
       ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
       LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
     backprop_install_without_lto(${name})

@@ -7,8 +7,9 @@
 # - tests/consumer, configured with find_package(backprop) while nlohmann_json cannot be found
 #   (a dependency of the build only), builds and runs, and its link takes at most 5 s;
 # - the same program built with the flags of `pkg-config --cflags --libs backprop` runs.
+# - with -DDIST=ON, tests/consumer_dist finds the dist component (MPI) and runs.
 # Called by CTest with -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DLIBDIR=... (the
-# install's lib folder) -DCXX=... -DOBJDUMP=... -DPKG_CONFIG=...
+# install's lib folder) -DCXX=... -DOBJDUMP=... -DPKG_CONFIG=... -DDIST=ON|OFF
 cmake_minimum_required(VERSION 3.23) # string(TIMESTAMP) with microseconds (%f)
 include(${CMAKE_CURRENT_LIST_DIR}/run_command.cmake)
 set(max_link_ms 5000)
@@ -78,6 +79,19 @@ if(link_ms GREATER max_link_ms)
                       "do the installed libraries hold LTO bytecode?")
 endif()
 run("${build}/consumer")
+
+# The dist component (where the build has it): find_package(backprop COMPONENTS dist) finds MPI
+# and backprop::dist, whose program runs as a world of one without mpirun.
+if(DIST)
+  if(NOT EXISTS "${prefix}/include/backprop/dist/data_parallel.hpp")
+    message(FATAL_ERROR "the install has no include/backprop/dist/data_parallel.hpp")
+  endif()
+  set(dist_build "${WORK_DIR}/build_dist")
+  run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer_dist" -B "${dist_build}" "-DCMAKE_PREFIX_PATH=${prefix}"
+      -DCMAKE_BUILD_TYPE=Release)
+  run(${CMAKE_COMMAND} --build "${dist_build}")
+  run("${dist_build}/consumer_dist")
+endif()
 
 # pkg-config, without CMake: the flags of `pkg-config --cflags --libs backprop`, used as they are.
 execute_process(COMMAND ${CMAKE_COMMAND} -E env "PKG_CONFIG_PATH=${prefix}/${LIBDIR}/pkgconfig"

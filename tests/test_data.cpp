@@ -552,6 +552,69 @@ BOOST_AUTO_TEST_CASE(data_loader_shuffles_every_sample_once_per_epoch_reproducib
     BOOST_TEST(union_of_epochs.size() == static_cast<std::size_t>(n));
 }
 
+// Shards for data parallelism (num_replicas P, as dist::distributed sets them): step s of replica r
+// is block r of the one-process batch s, so the replicas of a step together hold exactly that
+// batch, in its order; the short last batch (7 rows of 23 at batch 8) is padded from the start of
+// the epoch's order to a multiple of P, so every replica gets ceil(23 / P) rows an epoch.
+BOOST_AUTO_TEST_CASE(data_loader_shards_split_each_batch_over_the_replicas)
+{
+    const nn::TensorDataset data = numbered(23);
+    const auto batches = [](nn::DataLoader& loader) {
+        std::vector<std::vector<double>> out;
+        for (const nn::Batch& b : loader)
+            out.push_back(values(b.targets));
+        return out;
+    };
+    for (const std::int64_t replicas : {1, 2, 4}) {
+        BOOST_TEST_CONTEXT("num_replicas " << replicas)
+        {
+            nn::DataLoader alone(data, {.batch_size = 8, .shuffle = true, .seed = 3});
+            std::vector<nn::DataLoader> shards;
+            for (std::int64_t r = 0; r < replicas; ++r)
+                shards.emplace_back(data, nn::DataLoaderOptions{.batch_size = 8, .shuffle = true, .seed = 3,
+                                                                .num_replicas = replicas, .rank = r});
+            for (int e = 0; e < 2; ++e) {
+                const std::vector<std::vector<double>> whole = batches(alone);
+                std::vector<double> order; // the epoch's order, for the padding
+                for (const auto& b : whole)
+                    order.insert(order.end(), b.begin(), b.end());
+                std::vector<std::vector<std::vector<double>>> parts; // [replica][step]
+                for (nn::DataLoader& shard : shards) {
+                    BOOST_TEST(shard.size() == 3u);
+                    parts.push_back(batches(shard));
+                }
+                std::size_t rows = 0;
+                for (std::size_t s = 0; s < whole.size(); ++s) {
+                    std::vector<double> joined;
+                    for (const auto& replica : parts) {
+                        BOOST_TEST(replica[s].size() == parts[0][s].size()); // equal shares
+                        joined.insert(joined.end(), replica[s].begin(), replica[s].end());
+                    }
+                    std::vector<double> expected = whole[s];
+                    for (std::size_t pad = 0; expected.size() % static_cast<std::size_t>(replicas) != 0; ++pad)
+                        expected.push_back(order[pad]);
+                    BOOST_TEST(joined == expected, tt::per_element());
+                    rows += parts[0][s].size();
+                }
+                BOOST_TEST(rows == static_cast<std::size_t>((23 + replicas - 1) / replicas));
+            }
+        }
+    }
+    // drop_last: no padding, the full batches split exactly.
+    nn::DataLoader last(data, {.batch_size = 8, .drop_last = true, .num_replicas = 4, .rank = 3});
+    BOOST_TEST(batches(last) == (std::vector<std::vector<double>>{{6, 7}, {14, 15}}));
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::DataLoader(data, {.batch_size = 6, .num_replicas = 4}); }) ==
+               "DataLoader: the batch size 6 is not a multiple of the world size 4 (num_replicas): each of the 4 "
+               "processes must get an equal share of every batch");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::DataLoader(data, {.batch_size = 0, .num_replicas = 2}); }) ==
+               "DataLoader: the batch size 23 is not a multiple of the world size 2 (num_replicas): each of the 2 "
+               "processes must get an equal share of every batch");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::DataLoader(data, {.batch_size = 8, .num_replicas = 4, .rank = 4}); }) ==
+               "DataLoader: rank 4 is not in [0, 4) (num_replicas 4)");
+    BOOST_TEST(message_of<std::invalid_argument>([&] { nn::DataLoader(data, {.batch_size = 8, .num_replicas = 0}); }) ==
+               "DataLoader: num_replicas must be >= 1 (got 0)");
+}
+
 BOOST_AUTO_TEST_CASE(data_loader_batches_are_fresh_tensors_outside_the_graph)
 {
     Tensor x = Tensor::ones({6, 3}).requires_grad_();

@@ -11,7 +11,8 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config libfmt-dev libboost-test-dev libopenblas-dev libdnnl-dev libcli11-dev
           nlohmann-json3-dev zlib1g-dev graphviz libgraphviz-dev python3
-          python3-numpy)  # NumPy: the independent safetensors reader of test_safetensors
+          python3-numpy   # NumPy: the independent safetensors reader of test_safetensors
+          libopenmpi-dev openmpi-bin)  # backprop::dist (data parallelism) and its tests under mpirun
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(python3-torch python3-sklearn libtorch-dev time)
 elif [[ "${1:-}" == "--ci" ]]; then

@@ -15,8 +15,19 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> data, DataLoaderOptions op
         throw std::invalid_argument("DataLoader: no data set (a null pointer)");
     if (options.batch_size < 0)
         throw std::invalid_argument(fmt::format("DataLoader: batch_size must be >= 0 (got {})", options.batch_size));
+    if (options.num_replicas < 1)
+        throw std::invalid_argument(
+            fmt::format("DataLoader: num_replicas must be >= 1 (got {})", options.num_replicas));
+    if (options.rank < 0 || options.rank >= options.num_replicas)
+        throw std::invalid_argument(fmt::format("DataLoader: rank {} is not in [0, {}) (num_replicas {})",
+                                                options.rank, options.num_replicas, options.num_replicas));
     const std::int64_t n = data_->size();
     batch_ = options.batch_size == 0 || options.batch_size > n ? n : options.batch_size;
+    if (batch_ % options.num_replicas != 0)
+        throw std::invalid_argument(fmt::format(
+            "DataLoader: the batch size {} is not a multiple of the world size {} (num_replicas): each of "
+            "the {} processes must get an equal share of every batch",
+            batch_, options.num_replicas, options.num_replicas));
     order_.resize(static_cast<std::size_t>(n));
     std::iota(order_.begin(), order_.end(), std::int64_t{0});
 }
@@ -38,14 +49,23 @@ DataLoader::Iterator DataLoader::begin()
 
 DataLoader::Iterator DataLoader::end() { return Iterator(this, size()); }
 
-// The batch's slice of this epoch's order; the data set copies those samples.
+// The batch's slice of this epoch's order (this replica's block of it, see "Shards" in the
+// header); the data set copies those samples.
 Batch DataLoader::gather(std::size_t b) const
 {
     const std::int64_t n = data_->size();
-    const std::int64_t first = static_cast<std::int64_t>(b) * batch_;
-    const std::int64_t rows = std::min(batch_, n - first);
-    return data_->get_batch(std::span<const std::int64_t>(order_).subspan(static_cast<std::size_t>(first),
-                                                                          static_cast<std::size_t>(rows)));
+    const std::int64_t replicas = options_.num_replicas;
+    const std::int64_t rows = std::min(batch_, n - static_cast<std::int64_t>(b) * batch_);
+    const std::int64_t mine = (rows + replicas - 1) / replicas; // a short last batch padded to a multiple
+    const std::int64_t first = static_cast<std::int64_t>(b) * batch_ + options_.rank * mine;
+    if (first + mine <= n)
+        return data_->get_batch(std::span<const std::int64_t>(order_).subspan(static_cast<std::size_t>(first),
+                                                                              static_cast<std::size_t>(mine)));
+    // Past the end: the padding repeats the order from its start (as torch's DistributedSampler).
+    std::vector<std::int64_t> indices(static_cast<std::size_t>(mine));
+    for (std::int64_t j = 0; j < mine; ++j)
+        indices[static_cast<std::size_t>(j)] = order_[static_cast<std::size_t>((first + j) % n)];
+    return data_->get_batch(indices);
 }
 
 DataLoader::Iterator::Iterator(const DataLoader* loader, std::size_t index) : loader_(loader), index_(index) { load(); }

@@ -16,6 +16,19 @@
 // as bytes and converted per batch: ByteImageDataset (byte_image_dataset.hpp). A batch is made
 // of fresh tensors of its own: it stays valid after the loop moves on, and it is never part of a
 // graph.
+//
+// Shards (num_replicas P > 1, as torch's DistributedSampler): every replica draws the same
+// seeded order, and step s of replica r takes positions [s*B + r*B/P, s*B + (r+1)*B/P) of it, a
+// contiguous block of the global batch. So the P replicas of step s together hold exactly the
+// rows one process with batch B holds in step s, replica r the rows r*B/P to (r+1)*B/P - 1 of it;
+// the mean of the replicas' mean gradients is the one process's mean gradient, and the replicas
+// are disjoint and equally sized. (torch strides instead, position r, r+P, ...: the same set per
+// step, but a replica's rows would not be one block of the single process's batch, and a
+// contiguous block is one slice of the order.) A last global batch of R < B rows is padded, as
+// torch pads, with the order's first positions up to a multiple of P, so every replica gets
+// ceil(R/P) rows and takes the same number of steps; with R a multiple of P (or drop_last) no
+// sample repeats and the equality with one process holds for the whole epoch. B must be a
+// multiple of P (an error naming both otherwise).
 #pragma once
 
 #include "nn/data/dataset.hpp"
@@ -38,11 +51,17 @@ struct DataLoaderOptions {
     bool shuffle = false;
     bool drop_last = false;      // drop a last batch smaller than batch_size
     std::uint64_t seed = 0;      // of the shuffling
+    // Data parallelism (dist/distributed_sampler.hpp sets these from an MPI process group): this
+    // loader is replica `rank` of `num_replicas`, batch_size is the global batch, and each batch
+    // holds this replica's batch_size / num_replicas rows of it; see "Shards" below.
+    std::int64_t num_replicas = 1;
+    std::int64_t rank = 0;
 };
 
 class DataLoader {
 public:
-    /// Shares the data set; throws std::invalid_argument for a null one or a negative batch size.
+    /// Shares the data set; throws std::invalid_argument for a null one, a negative batch size, a
+    /// rank outside [0, num_replicas) or a batch size that num_replicas does not divide.
     DataLoader(std::shared_ptr<const Dataset> data, DataLoaderOptions options);
     /// Keeps a copy of the data set, so a temporary is fine (TensorDataset and ByteImageDataset
     /// hold handles to their storage: the copy is cheap and shares the data).
@@ -54,7 +73,7 @@ public:
 
     /// Batches per epoch.
     std::size_t size() const;
-    /// The effective batch size (N for full batch).
+    /// The effective (global) batch size (N for full batch).
     std::int64_t batch_size() const { return batch_; }
     /// The data set batches come from (dynamic_cast to its type for that type's accessors).
     const Dataset& dataset() const { return *data_; }

@@ -1,0 +1,319 @@
+#include "dist/data_parallel.hpp"
+
+#include "dist/collectives.hpp"
+#include "dist/detail/mpi.hpp"
+
+#include <autograd/shape.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <span>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
+
+namespace dist {
+
+namespace {
+
+struct Entry {
+    std::string kind; // "parameter" or "buffer"
+    std::string name;
+    std::string type; // "float32 [16, 5]"
+};
+
+std::vector<Entry> entries_of(const nn::Module& module)
+{
+    std::vector<Entry> out;
+    for (const auto& [name, t] : module.named_parameters())
+        out.push_back({"parameter", name, fmt::format("{} {}", autograd::to_string(t.dtype()), autograd::to_string(t.shape()))});
+    for (const auto& [name, t] : module.named_buffers())
+        out.push_back({"buffer", name, fmt::format("{} {}", autograd::to_string(t.dtype()), autograd::to_string(t.shape()))});
+    return out;
+}
+
+// One entry a line, its fields split by tabs (no module or parameter name holds a tab or a newline).
+std::string serialise(const std::vector<Entry>& entries)
+{
+    std::string out;
+    for (const Entry& e : entries)
+        out += fmt::format("{}\t{}\t{}\n", e.kind, e.name, e.type);
+    return out;
+}
+
+std::vector<Entry> parse(const std::string& text)
+{
+    std::vector<Entry> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const std::size_t a = line.find('\t'), b = line.find('\t', a + 1);
+        out.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+    }
+    return out;
+}
+
+// How this rank's model differs from rank 0's, or "" when it does not.
+std::string difference(const std::vector<Entry>& mine, const std::vector<Entry>& rank0, int rank)
+{
+    for (std::size_t i = 0; i < std::max(mine.size(), rank0.size()); ++i) {
+        if (i >= rank0.size())
+            return fmt::format("rank {} has {} '{}' ({}) that rank 0 has not", rank, mine[i].kind, mine[i].name,
+                               mine[i].type);
+        if (i >= mine.size())
+            return fmt::format("rank 0's {} '{}' ({}) is missing on rank {}", rank0[i].kind, rank0[i].name,
+                               rank0[i].type, rank);
+        const Entry& m = mine[i];
+        const Entry& r = rank0[i];
+        if (m.kind != r.kind || m.name != r.name)
+            return fmt::format("rank {}'s model has {} '{}' ({}) where rank 0's has {} '{}' ({})", rank, m.kind, m.name,
+                               m.type, r.kind, r.name, r.type);
+        if (m.type != r.type)
+            return fmt::format("rank {}'s {} '{}' is {}, rank 0's is {}", rank, m.kind, m.name, m.type, r.type);
+    }
+    return {};
+}
+
+} // namespace
+
+// What one pass between two sync_gradients() has done: the buckets' all-reduces in flight and
+// which gradients the hooks (with overlap) have copied.
+struct DistributedDataParallel::Pass {
+    std::vector<MPI_Request> requests; // by bucket; MPI_REQUEST_NULL when none is in flight
+    std::vector<std::size_t> arrived;  // by bucket: its parameters whose gradient arrived
+    std::vector<char> seen;            // by parameter: its gradient is in the bucket's buffer
+    std::vector<float> again;          // by bucket: a gradient arrived after the bucket was sent
+    // NOTE: buckets start in their order only, whatever order their gradients complete in, so
+    // that every rank issues the same sequence of collectives (MPI's rule for non-blocking ones
+    // too); a bucket complete early waits for the ones before it.
+    std::size_t next = 0;
+    bool detached = false; // the wrapper is gone: its hooks on the model do nothing
+
+    void reset(std::size_t buckets, std::size_t params)
+    {
+        requests.assign(buckets, MPI_REQUEST_NULL);
+        arrived.assign(buckets, 0);
+        again.assign(buckets, 0.0f);
+        seen.assign(params, 0);
+        next = 0;
+    }
+};
+
+namespace {
+
+template <class T> std::vector<T>& flat_of(std::vector<float>& f32, std::vector<double>& f64)
+{
+    if constexpr (std::is_same_v<T, float>)
+        return f32;
+    else
+        return f64;
+}
+
+template <class T> MPI_Datatype mpi_type() { return std::is_same_v<T, float> ? MPI_FLOAT : MPI_DOUBLE; }
+
+} // namespace
+
+DistributedDataParallel::DistributedDataParallel(std::shared_ptr<nn::Module> module, const ProcessGroup& group,
+                                                 DataParallelOptions options)
+    : module_(std::move(module)), group_(&group), options_(options)
+{
+    if (module_ == nullptr)
+        throw std::invalid_argument("DistributedDataParallel: no module (a null pointer)");
+    if (options_.bucket_bytes < 1)
+        throw std::invalid_argument(
+            fmt::format("DistributedDataParallel: bucket_bytes must be >= 1 (got {})", options_.bucket_bytes));
+    register_module("module", module_);
+
+    // Every rank learns whether any differs, and the highest one that does says how, so that all
+    // throw the same message together rather than some waiting in the broadcast below.
+    const std::vector<Entry> mine = entries_of(*module_);
+    const std::string why = difference(mine, parse(broadcast(group, serialise(mine), 0)), group.rank());
+    const double bad = all_reduce(group, why.empty() ? 0.0 : 1.0 + group.rank(), ReduceOp::Max);
+    if (bad != 0.0)
+        throw std::invalid_argument(fmt::format("DistributedDataParallel: the ranks' models differ: {}",
+                                                broadcast(group, why, static_cast<int>(bad) - 1)));
+    for (const auto& [name, t] : module_->state_dict())
+        broadcast(group, t, 0);
+
+    // Buckets over the parameters in reverse order, one dtype each, closed when the next
+    // parameter would take them past bucket_bytes (a larger parameter gets a bucket of its own).
+    params_ = module_->named_parameters();
+    slots_.resize(params_.size());
+    std::int64_t bytes = 0;
+    for (std::size_t k = params_.size(); k-- > 0;) {
+        const autograd::Tensor& p = params_[k].second;
+        const auto size = p.numel() * static_cast<std::int64_t>(autograd::itemsize(p.dtype()));
+        if (buckets_.empty() || buckets_.back().dtype != p.dtype() ||
+            (bytes + size > options_.bucket_bytes && !buckets_.back().params.empty())) {
+            buckets_.push_back({p.dtype(), {}, {}, 0, {}, {}});
+            bytes = 0;
+        }
+        Bucket& b = buckets_.back();
+        slots_[k] = {buckets_.size() - 1, b.params.size()};
+        b.params.push_back(k);
+        b.offsets.push_back(b.numel);
+        b.numel += p.numel();
+        bytes += size;
+        if (b.numel > INT_MAX)
+            throw std::invalid_argument(fmt::format("DistributedDataParallel: parameter '{}' takes a bucket past "
+                                                    "MPI's count limit of {} elements",
+                                                    params_[k].first, INT_MAX));
+    }
+    for (Bucket& b : buckets_)
+        autograd::dispatch(b.dtype, [&]<class T>() { flat_of<T>(b.flat32, b.flat64).resize(static_cast<std::size_t>(b.numel)); });
+    pass_ = std::make_shared<Pass>();
+    pass_->reset(buckets_.size(), params_.size());
+
+    if (options_.overlap)
+        for (std::size_t k = 0; k < params_.size(); ++k)
+            if (params_[k].second.requires_grad())
+                // The hook holds the pass, not the wrapper: once the wrapper is gone it does nothing.
+                params_[k].second.register_hook([pass = pass_, this, k](const autograd::Tensor& g) {
+                    if (!pass->detached)
+                        on_gradient(k, g);
+                    return autograd::Tensor(); // the gradient itself is left as it is
+                });
+}
+
+DistributedDataParallel::~DistributedDataParallel()
+{
+    pass_->detached = true;
+    // The buffers die with the wrapper: an all-reduce still writing into them must end first.
+    // (Only then: with none in flight, no MPI call, which the group's end may have made illegal.)
+    const auto& requests = pass_->requests;
+    if (std::any_of(requests.begin(), requests.end(), [](MPI_Request r) { return r != MPI_REQUEST_NULL; }))
+        MPI_Waitall(static_cast<int>(requests.size()), pass_->requests.data(), MPI_STATUSES_IGNORE);
+}
+
+std::string DistributedDataParallel::extra_repr() const
+{
+    return fmt::format("world_size={}, buckets={}, bucket_bytes={}, overlap={}", group_->world_size(), buckets_.size(),
+                       options_.bucket_bytes, options_.overlap);
+}
+
+std::vector<std::vector<std::string>> DistributedDataParallel::bucket_names() const
+{
+    std::vector<std::vector<std::string>> out;
+    for (const Bucket& b : buckets_) {
+        out.emplace_back();
+        for (std::size_t k : b.params)
+            out.back().push_back(params_[k].first);
+    }
+    return out;
+}
+
+// Copies a parameter's gradient as it is now (zeros without one) into its bucket's buffer.
+void DistributedDataParallel::fill(std::size_t bucket, std::size_t index)
+{
+    Bucket& b = buckets_[bucket];
+    const autograd::Tensor& p = params_[b.params[index]].second;
+    const autograd::Tensor g = p.grad();
+    const auto n = static_cast<std::size_t>(p.numel());
+    autograd::dispatch(b.dtype, [&]<class T>() {
+        T* dst = flat_of<T>(b.flat32, b.flat64).data() + b.offsets[index];
+        if (g.defined())
+            std::copy_n(g.data_ptr<T>(), n, dst);
+        else
+            std::fill_n(dst, n, T(0));
+    });
+}
+
+void DistributedDataParallel::launch(std::size_t bucket)
+{
+    Bucket& b = buckets_[bucket];
+    autograd::dispatch(b.dtype, [&]<class T>() {
+        detail::check(MPI_Iallreduce(MPI_IN_PLACE, flat_of<T>(b.flat32, b.flat64).data(), static_cast<int>(b.numel),
+                                     mpi_type<T>(), MPI_SUM, detail::comm(*group_), &pass_->requests[bucket]),
+                      fmt::format("all_reduce of gradient bucket {} ({} {} values)", bucket, b.numel,
+                                  autograd::to_string(b.dtype)),
+                      *group_);
+    });
+}
+
+// A gradient hook (with overlap): the gradient about to be added into the parameter's .grad().
+void DistributedDataParallel::on_gradient(std::size_t param, const autograd::Tensor& grad)
+{
+    Pass& pass = *pass_;
+    const Slot s = slots_[param];
+    Bucket& b = buckets_[s.bucket];
+    if (pass.seen[param] && s.bucket < pass.next) {
+        pass.again[s.bucket] = 1.0f; // sent already: sync_gradients sends the bucket again, whole
+        return;
+    }
+    const autograd::Tensor before = params_[param].second.grad();
+    const auto n = static_cast<std::size_t>(grad.numel());
+    autograd::dispatch(b.dtype, [&]<class T>() {
+        T* dst = flat_of<T>(b.flat32, b.flat64).data() + b.offsets[s.index];
+        const T* g = grad.data_ptr<T>();
+        if (pass.seen[param]) { // a second use of the parameter in this graph: its gradients add up
+            for (std::size_t i = 0; i < n; ++i)
+                dst[i] += g[i];
+        } else if (before.defined()) { // accumulating over backward() calls: what .grad() will hold
+            const T* old = before.data_ptr<T>();
+            for (std::size_t i = 0; i < n; ++i)
+                dst[i] = old[i] + g[i];
+        } else {
+            std::copy_n(g, n, dst);
+        }
+    });
+    if (pass.seen[param])
+        return;
+    pass.seen[param] = 1;
+    ++pass.arrived[s.bucket];
+    while (pass.next < buckets_.size() && pass.arrived[pass.next] == buckets_[pass.next].params.size())
+        launch(pass.next++);
+}
+
+void DistributedDataParallel::sync_gradients()
+{
+    Pass& pass = *pass_;
+    // The buckets backward did not send (all of them without overlap): their gradients as they are.
+    for (; pass.next < buckets_.size(); ++pass.next) {
+        for (std::size_t i = 0; i < buckets_[pass.next].params.size(); ++i)
+            if (!pass.seen[buckets_[pass.next].params[i]])
+                fill(pass.next, i);
+        launch(pass.next);
+    }
+    detail::check(MPI_Waitall(static_cast<int>(pass.requests.size()), pass.requests.data(), MPI_STATUSES_IGNORE),
+                  "all_reduce of the gradient buckets (waiting)", *group_);
+
+    // One small message: which parameters got a gradient on some rank, which buckets some rank
+    // must send again (a gradient that arrived after its bucket left).
+    std::vector<float> flags(params_.size() + buckets_.size());
+    for (std::size_t k = 0; k < params_.size(); ++k)
+        flags[k] = params_[k].second.grad().defined() ? 1.0f : 0.0f;
+    std::copy(pass.again.begin(), pass.again.end(), flags.begin() + static_cast<std::ptrdiff_t>(params_.size()));
+    all_reduce(*group_, std::span<float>(flags), ReduceOp::Max);
+
+    for (std::size_t b = 0; b < buckets_.size(); ++b) {
+        Bucket& bucket = buckets_[b];
+        if (flags[params_.size() + b] != 0.0f) {
+            for (std::size_t i = 0; i < bucket.params.size(); ++i)
+                fill(b, i);
+            autograd::dispatch(bucket.dtype, [&]<class T>() {
+                all_reduce(*group_, std::span<T>(flat_of<T>(bucket.flat32, bucket.flat64)), ReduceOp::Sum);
+            });
+        }
+        // The sums become means, in fresh tensors rather than in the old gradients: those may
+        // share their storage with a tensor of the graph (the engine hands a leaf the gradient
+        // it computed).
+        autograd::dispatch(bucket.dtype, [&]<class T>() {
+            const std::vector<T>& flat = flat_of<T>(bucket.flat32, bucket.flat64);
+            const T ranks = static_cast<T>(group_->world_size());
+            for (std::size_t i = 0; i < bucket.params.size(); ++i) {
+                const autograd::Tensor& p = params_[bucket.params[i]].second;
+                if (flags[bucket.params[i]] == 0.0f)
+                    continue; // no rank has a gradient for it: it keeps none
+                std::vector<T> mean(flat.begin() + bucket.offsets[i], flat.begin() + bucket.offsets[i] + p.numel());
+                for (T& v : mean)
+                    v /= ranks;
+                p.set_grad(autograd::Tensor(std::move(mean), p.shape()));
+            }
+        });
+    }
+    pass.reset(buckets_.size(), params_.size());
+}
+
+} // namespace dist

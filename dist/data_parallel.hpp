@@ -1,0 +1,131 @@
+// DistributedDataParallel: one model trained by several processes, each on its share of every
+// batch, as torch.nn.parallel.DistributedDataParallel.
+//
+//   dist::ProcessGroup group(argc, argv);
+//   auto model = std::make_shared<nn::Sequential>(nn::make_mlp({784, 128, 10}, "relu", gen));
+//   dist::DistributedDataParallel ddp(model, group);       // rank 0's weights on every rank
+//   nn::SGD opt(ddp.parameters(), {.lr = 0.05, .momentum = 0.9});
+//   nn::DataLoader loader(train, dist::distributed(group, {.batch_size = 64, .shuffle = true}));
+//   for (const nn::Batch& b : loader) {
+//       opt.zero_grad();
+//       nn::cross_entropy(ddp(b.features), b.targets).backward();
+//       ddp.sync_gradients();                               // every rank: the mean gradient
+//       opt.step();                                         // the same step on every rank
+//   }
+//
+// At construction every rank checks that its parameters and buffers have rank 0's names, dtypes
+// and shapes in rank 0's order (a mismatch is std::invalid_argument on every rank, naming the
+// tensor and both shapes), then takes rank 0's values. sync_gradients() replaces each
+// parameter's gradient by its mean over the ranks. With every rank's loss a mean over its
+// B/P rows, that mean is the gradient of the mean loss over the B rows of the global batch, so
+// P ranks train as one process with batch B (to rounding: MPI adds in its own order) and their
+// weights stay equal to each other.
+//
+// The gradients travel in buckets: parameters in reverse order (the order backward produces
+// their gradients), grouped by dtype up to bucket_bytes each and flattened into one buffer, one
+// all-reduce per bucket: a few large messages instead of one per tensor (each message pays MPI's
+// latency), without a copy of the whole model's gradients at once. With {.overlap = true} a
+// bucket leaves as soon as backward() has produced its last gradient (gradient hooks and
+// MPI_Iallreduce), while backward computes the layers below it; sync_gradients() waits for them.
+//
+// The wrapper is a Module whose one child is the model, under "module" (as in torch, its
+// state_dict names are "module.0.weight", ...); save ddp.module().state_dict() for names a
+// single-process model loads.
+#pragma once
+
+#include "dist/process_group.hpp"
+
+#include <autograd/dtype.hpp>
+#include <autograd/tensor.hpp>
+#include <nn/modules/module.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dist {
+
+struct DataParallelOptions {
+    // NOTE: 4 MiB, where torch's default is 25 MiB. torch sizes its buckets for models of hundreds
+    // of MB (ResNet-50's 100 MB in four buckets); this library's models are a few MB (W3's
+    // 784-1024-1024-10 is 7.3 MB in float32, W2's 0.4 MB), which a 25 MiB bucket would carry in
+    // one message, leaving no bucket to send while backward computes the next (the overlap this
+    // layout prepares). At 4 MiB a message is already far past the size where MPI reaches the
+    // link's bandwidth, so larger buckets would save only a few latencies per step.
+    std::int64_t bucket_bytes = std::int64_t{4} << 20;
+    // Start each bucket's all-reduce (MPI_Iallreduce) from a gradient hook as soon as its last
+    // gradient arrives in backward(), so that sending overlaps the rest of the backward pass;
+    // sync_gradients() then waits for them. Off by default: whether it pays depends on the
+    // machine (on 2 cores the MPI progress and the backward pass compete) and is not measured yet.
+    // With it, a parameter's gradient must come from backward() (autograd::grad() would fire the
+    // hooks too); gradients accumulated over several backward() calls before one
+    // sync_gradients() are right, but their early all-reduces are redone.
+    bool overlap = false;
+};
+
+class DistributedDataParallel : public nn::Module {
+public:
+    /// Checks the model against rank 0's and broadcasts rank 0's parameters and buffers (every
+    /// rank must construct its wrapper at the same point). The group must outlive the wrapper.
+    /// Throws std::invalid_argument for a null module, bucket_bytes < 1, or a model that differs
+    /// from rank 0's (on every rank alike, so that none is left waiting).
+    DistributedDataParallel(std::shared_ptr<nn::Module> module, const ProcessGroup& group,
+                            DataParallelOptions options = {});
+    /// With overlap, waits for all-reduces still in flight (every rank must destroy its wrapper
+    /// at the same point) and leaves the model's hooks inert.
+    ~DistributedDataParallel() override;
+    /// Takes a module object (moved in): DistributedDataParallel ddp(nn::make_mlp(...), group).
+    template <std::derived_from<nn::Module> M>
+    DistributedDataParallel(M module, const ProcessGroup& group, DataParallelOptions options = {})
+        : DistributedDataParallel(std::make_shared<M>(std::move(module)), group, options)
+    {
+    }
+
+    autograd::Tensor forward(const autograd::Tensor& input) override { return module_->forward(input); }
+    std::string type_name() const override { return "DistributedDataParallel"; }
+    std::string extra_repr() const override;
+
+    /// Replaces every parameter's gradient by its mean over the ranks (collective: every rank
+    /// calls it after its backward()). A parameter without a gradient on a rank counts as zeros
+    /// there; one without a gradient on every rank keeps none (the optimizer skips it, as it
+    /// would in one process). Throws std::runtime_error on an MPI error.
+    void sync_gradients();
+
+    /// The wrapped model.
+    nn::Module& module() const { return *module_; }
+    const ProcessGroup& group() const { return *group_; }
+    /// The buckets: for each, its parameters' names in the model ("4.bias"), in reverse order.
+    std::vector<std::vector<std::string>> bucket_names() const;
+
+private:
+    struct Bucket {
+        autograd::Dtype dtype;
+        std::vector<std::size_t> params;    // indices into params_
+        std::vector<std::int64_t> offsets;  // of each in the flat buffer
+        std::int64_t numel = 0;
+        std::vector<float> flat32;          // the flat buffer, of the bucket's dtype
+        std::vector<double> flat64;
+    };
+    struct Slot {
+        std::size_t bucket;
+        std::size_t index; // in the bucket's params
+    };
+    struct Pass; // the all-reduces in flight and what the hooks saw (MPI state: in the .cpp)
+
+    void fill(std::size_t bucket, std::size_t index);
+    void launch(std::size_t bucket);
+    void on_gradient(std::size_t param, const autograd::Tensor& grad);
+
+    std::shared_ptr<nn::Module> module_;
+    const ProcessGroup* group_;
+    DataParallelOptions options_;
+    std::vector<std::pair<std::string, autograd::Tensor>> params_;
+    std::vector<Slot> slots_; // by parameter
+    std::vector<Bucket> buckets_;
+    std::shared_ptr<Pass> pass_;
+};
+
+} // namespace dist

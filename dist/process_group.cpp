@@ -1,0 +1,118 @@
+#include "dist/process_group.hpp"
+
+#include "dist/detail/mpi.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+namespace dist {
+
+namespace {
+
+// The living group's place, for the terminate handler (which gets no arguments).
+std::atomic<bool> group_alive{false};
+int handler_rank = 0;
+int handler_world_size = 1;
+std::terminate_handler previous_handler = nullptr;
+
+[[noreturn]] void abort_job(int rank, int world_size, std::string_view message)
+{
+    fmt::print(stderr, "dist: rank {} of {} failed: {}\n", rank, world_size, message);
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::_Exit(1); // MPI_Abort does not return; should it ever, this rank still must not go on
+}
+
+// NOTE: an exception no handler catches reaches std::terminate before any unwinding (GCC and
+// clang), and std::current_exception() still holds it there, so its message can be printed.
+[[noreturn]] void on_terminate()
+{
+    std::string what = "std::terminate called without an exception";
+    if (std::exception_ptr e = std::current_exception()) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            what = ex.what();
+        } catch (...) {
+            what = "an exception not derived from std::exception";
+        }
+    }
+    abort_job(handler_rank, handler_world_size, what);
+}
+
+} // namespace
+
+void detail::check(int rc, std::string_view op, const ProcessGroup& group)
+{
+    if (rc == MPI_SUCCESS)
+        return;
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    if (MPI_Error_string(rc, text, &length) != MPI_SUCCESS)
+        length = fmt::format_to_n(text, sizeof text - 1, "MPI error code {}", rc).size;
+    throw std::runtime_error(fmt::format("dist: {} failed on rank {} of {}: {}", op, group.rank(), group.world_size(),
+                                         std::string_view(text, static_cast<std::size_t>(length))));
+}
+
+ProcessGroup::ProcessGroup(int* argc, char*** argv) : impl_(std::make_unique<Impl>())
+{
+    if (group_alive.exchange(true))
+        throw std::runtime_error("dist::ProcessGroup: one already exists in this process (MPI starts once)");
+    int initialised = 0, finalised = 0;
+    MPI_Initialized(&initialised);
+    MPI_Finalized(&finalised);
+    if (initialised || finalised) {
+        group_alive = false;
+        throw std::runtime_error(fmt::format("dist::ProcessGroup: MPI was already {} in this process",
+                                             finalised ? "finalised (by an earlier ProcessGroup)" : "initialised"));
+    }
+    int provided = 0;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        group_alive = false;
+        throw std::runtime_error("dist::ProcessGroup: MPI_Init_thread failed");
+    }
+    // From here on MPI's errors come back as codes (and become exceptions) instead of ending the
+    // job inside MPI with a message that names no operation of ours.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    if (provided < MPI_THREAD_FUNNELED) {
+        MPI_Finalize();
+        group_alive = false;
+        throw std::runtime_error("dist::ProcessGroup: this MPI does not support MPI_THREAD_FUNNELED");
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
+    // Our own communicator, so that a library beside us using MPI_COMM_WORLD cannot match our messages.
+    int rc = MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Comm_set_errhandler(impl_->comm, MPI_ERRORS_RETURN);
+    if (rc != MPI_SUCCESS) {
+        // Another rank may have succeeded and be waiting for us: end the job, not just this rank.
+        abort_job(rank_, world_size_, "MPI_Comm_dup of MPI_COMM_WORLD failed");
+    }
+    handler_rank = rank_;
+    handler_world_size = world_size_;
+    previous_handler = std::set_terminate(on_terminate);
+    uncaught_at_start_ = std::uncaught_exceptions();
+}
+
+ProcessGroup::~ProcessGroup()
+{
+    if (std::uncaught_exceptions() > uncaught_at_start_)
+        abort_job(rank_, world_size_, "an exception is unwinding through the ProcessGroup's scope");
+    std::set_terminate(previous_handler);
+    MPI_Comm_free(&impl_->comm);
+    MPI_Finalize();
+    group_alive = false;
+}
+
+void ProcessGroup::barrier() const { detail::check(MPI_Barrier(impl_->comm), "barrier", *this); }
+
+void ProcessGroup::abort(std::string_view message) const { abort_job(rank_, world_size_, message); }
+
+} // namespace dist
