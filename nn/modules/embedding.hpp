@@ -22,8 +22,8 @@ namespace nn {
 
 /// Embedding's settings, torch.nn.Embedding's defaults.
 struct EmbeddingOptions {
-    std::optional<std::int64_t> padding_idx;
-    std::optional<double> max_norm; // >= 0
+    std::optional<std::int64_t> padding_idx = std::nullopt;
+    std::optional<double> max_norm = std::nullopt; // >= 0
     double norm_type = 2.0;         // the p of the p-norm max_norm bounds (> 0; infinity allowed)
     autograd::Dtype dtype = autograd::Dtype::Float32;
 };
