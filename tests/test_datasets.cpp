@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(byte_images_become_floats_in_zero_one_when_a_batch_is_made)
     BOOST_TEST(d.features.dtype() == Dtype::Float64);
     BOOST_TEST(d.features.to_vector() == (std::vector<double>{51.0 / 255.0, 204.0 / 255.0, 1.0 / 255.0}),
                tt::per_element());
-    BOOST_TEST(d.targets.dtype() == Dtype::Float64);
+    BOOST_TEST(d.targets.dtype() == Dtype::Int64); // class labels are int64, as torch's
 
     const nn::Batch none = data.get_batch(Indices{});
     BOOST_TEST(none.features.shape() == (Shape{0, 3}), tt::per_element());

@@ -205,6 +205,32 @@ BOOST_AUTO_TEST_CASE(conversions)
                tt::per_element());
 }
 
+// The ops that only move elements take every dtype (dispatch_any), exactly, beyond 2^53 too.
+BOOST_AUTO_TEST_CASE(moving_ops_keep_int64)
+{
+    const auto values = [](const Tensor& t) {
+        BOOST_TEST(t.dtype() == Dtype::Int64);
+        return t.to_vector_as<std::int64_t>();
+    };
+    const Tensor a = A(); // [[1, -2, 3], [4, 5, -6]]
+    BOOST_TEST(values(a.t()) == (I{1, 4, -2, 5, 3, -6}), tt::per_element());
+    BOOST_TEST(values(a.permute({1, 0})) == (I{1, 4, -2, 5, 3, -6}), tt::per_element());
+    BOOST_TEST(values(a.reshape({3, 2}).slice(0, 1, 3)) == (I{3, 4, 5, -6}), tt::per_element());
+    BOOST_TEST(values(autograd::flip(a, {1})) == (I{3, -2, 1, -6, 5, 4}), tt::per_element());
+    BOOST_TEST(values(autograd::clone(BIG())) == BIG().to_vector_as<std::int64_t>(), tt::per_element());
+    BOOST_TEST(values(B().unsqueeze(0).expand({2, 3})) == (I{2, -3, 5, 2, -3, 5}), tt::per_element());
+    BOOST_TEST(values(autograd::repeat(Tensor({7, 8}, {2}), {2})) == (I{7, 8, 7, 8}), tt::per_element());
+    BOOST_TEST(values(autograd::concat({B(), BIG()})) ==
+                   (I{2, -3, 5, (std::int64_t{1} << 53) + 1, -(std::int64_t{1} << 62), 7}),
+               tt::per_element());
+    BOOST_TEST(values(autograd::stack({B(), B()}, 1)) == (I{2, 2, -3, -3, 5, 5}), tt::per_element());
+    BOOST_TEST(values(a.gather(1, Tensor({2, 0}, {2, 1}))) == (I{3, 4}), tt::per_element());
+    BOOST_TEST(values(autograd::max(a, 1)) == (I{3, 5}), tt::per_element());
+    // joining int64 with float is refused, naming the dtypes (torch.cat would promote)
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)autograd::concat({B(), F32()}); }) ==
+               "concat: dtypes int64 and float32 differ (convert one with .to())");
+}
+
 BOOST_AUTO_TEST_CASE(printing_as_pytorch)
 {
     const auto& p = fixture().prints;

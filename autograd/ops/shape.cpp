@@ -168,7 +168,7 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
         throw std::invalid_argument(fmt::format("{}: shape {} cannot be broadcast to {}", op, to_string(x.shape()),
                                                 to_string(target)));
     Tensor out = detail::empty(target, x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
+    dispatch_any(x.dtype(), [&]<class T>() { // a copy: expand and repeat of int64 too
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
         if (x.numel() == 1) // the gradient of a sum or a mean: a fill, without the index walk
