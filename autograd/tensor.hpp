@@ -38,6 +38,7 @@
 #include "autograd/random.hpp"
 #include "autograd/shape.hpp"
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -173,7 +174,8 @@ public:
     Tensor expand(Shape shape) const;
     Tensor slice(std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
     Tensor index_select(std::int64_t axis, const std::vector<std::int64_t>& indices) const;
-    Tensor index_select(std::int64_t axis, const Tensor& indices) const;
+    /// With the indices in a tensor (a template for the reason ops/index.hpp gives).
+    template <std::same_as<Tensor> T> Tensor index_select(std::int64_t axis, const T& indices) const;
     Tensor gather(std::int64_t axis, const Tensor& index) const;
 
     // Members mirroring the free functions (ops/elementwise.hpp, ops/reduce.hpp, ops/softmax.hpp),
@@ -240,3 +242,9 @@ std::string to_string(const Tensor& t);
 #include "autograd/ops/reduce.hpp"
 #include "autograd/ops/shape.hpp"
 #include "autograd/ops/softmax.hpp"
+
+template <std::same_as<autograd::Tensor> T>
+autograd::Tensor autograd::Tensor::index_select(std::int64_t axis, const T& indices) const
+{
+    return autograd::index_select(*this, axis, indices);
+}

@@ -232,7 +232,7 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const std::vector<std::i
     return index_select_impl(x, a, std::make_shared<const std::vector<std::int64_t>>(indices));
 }
 
-Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& indices)
+Tensor detail::index_select_by_tensor(const Tensor& x, std::int64_t axis, const Tensor& indices)
 {
     constexpr std::string_view op = op_name(TensorOp::IndexSelect);
     detail::check_defined(op, indices);
@@ -357,10 +357,6 @@ Tensor Tensor::slice(std::int64_t axis, std::int64_t start, std::int64_t end, st
     return autograd::slice(*this, axis, start, end, step);
 }
 Tensor Tensor::index_select(std::int64_t axis, const std::vector<std::int64_t>& indices) const
-{
-    return autograd::index_select(*this, axis, indices);
-}
-Tensor Tensor::index_select(std::int64_t axis, const Tensor& indices) const
 {
     return autograd::index_select(*this, axis, indices);
 }

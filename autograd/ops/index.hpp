@@ -21,6 +21,7 @@
 
 #include "autograd/shape.hpp"
 
+#include <concepts>
 #include <cstdint>
 #include <vector>
 
@@ -36,10 +37,18 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
 /// The entries `indices` of `x` along `axis`, in that order (repeats allowed):
 /// result[..., k, ...] = x[..., indices[k], ...]. torch.index_select.
 Tensor index_select(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& indices);
+namespace detail {
+Tensor index_select_by_tensor(const Tensor& x, std::int64_t axis, const Tensor& indices);
+}
 /// The same with the indices in a 0-d or 1-d tensor: int64 (torch's), or floating point holding
-/// integers (accepted for code written before int64 tensors). A braced list still picks the
-/// vector form: a Tensor needs its shape too.
-Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& indices);
+/// integers (accepted for code written before int64 tensors).
+/// NOTE: a template only so that a braced list, index_select(x, 0, {1}), still means the vector
+/// form: as a plain `const Tensor&` overload the call would be ambiguous ({1} could also build a
+/// Tensor through its pointer constructor), and braced lists deduce no template argument.
+template <std::same_as<Tensor> T> Tensor index_select(const Tensor& x, std::int64_t axis, const T& indices)
+{
+    return detail::index_select_by_tensor(x, axis, indices);
+}
 
 /// Picks along `axis` by an index of x's number of dimensions: with axis 1 of a 3-d x,
 /// result[i][j][k] = x[i][index[i][j][k]][k]. The result has the index's shape, which may be
