@@ -59,7 +59,10 @@ inline bool both_integral(const Tensor& a, const Tensor& b)
 /// the few ops that keep integers (neg, abs) use map_integer instead.
 template <class F> Tensor map_unary(const Tensor& x0, F f)
 {
-    const Tensor x = is_floating_point(x0.dtype()) ? x0 : x0.to(Dtype::Float32);
+    // A reference, not a copy, for the floating case: no reference count changes on the path
+    // every elementwise op takes.
+    Tensor converted;
+    const Tensor& x = is_floating_point(x0.dtype()) ? x0 : (converted = x0.to(Dtype::Float32));
     Tensor out = empty(x.shape(), x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->template data<T>();
