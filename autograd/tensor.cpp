@@ -30,21 +30,35 @@ template <class T> Tensor from_vector(std::vector<T> data, Shape shape)
     return t;
 }
 
-template <class F> Tensor generate(Shape shape, Dtype dtype, F&& value_at)
+// Fills a tensor with value_at(i) (a double) converted to the dtype as to() converts: an int64
+// tensor gets the value truncated toward zero (torch.full((2,), 2.5, dtype=torch.int64) is 2).
+template <class F> Tensor generate(std::string_view op, Shape shape, Dtype dtype, F&& value_at)
 {
     Tensor t = detail::empty(std::move(shape), dtype);
-    dispatch(dtype, [&]<class T>() {
+    dispatch_any(dtype, [&]<class T>() {
         T* p = t.impl()->data<T>();
-        for (std::int64_t i = 0; i < t.numel(); ++i)
-            p[i] = static_cast<T>(value_at(i));
+        for (std::int64_t i = 0; i < t.numel(); ++i) {
+            const double v = value_at(i);
+            if (!convert_element(v, p[i]))
+                throw std::invalid_argument(fmt::format("{}: value {} does not fit dtype {}", op, v, to_string(dtype)));
+        }
     });
     return t;
+}
+
+void check_floating(std::string_view op, Dtype dtype)
+{
+    if (!is_floating_point(dtype))
+        throw std::invalid_argument(fmt::format("{}: dtype {} is not floating-point (random numbers are float32 or "
+                                                "float64; convert with .to())",
+                                                op, to_string(dtype)));
 }
 
 } // namespace
 
 Tensor::Tensor(std::vector<float> data, Shape shape) : Tensor(from_vector(std::move(data), std::move(shape))) {}
 Tensor::Tensor(std::vector<double> data, Shape shape) : Tensor(from_vector(std::move(data), std::move(shape))) {}
+Tensor::Tensor(std::vector<std::int64_t> data, Shape shape) : Tensor(from_vector(std::move(data), std::move(shape))) {}
 
 Tensor Tensor::scalar(double value, Dtype dtype) { return full({}, value, dtype); }
 Tensor Tensor::zeros(Shape shape, Dtype dtype) { return full(std::move(shape), 0.0, dtype); }
@@ -58,7 +72,7 @@ Tensor Tensor::empty(Shape shape, Dtype dtype)
 
 Tensor Tensor::full(Shape shape, double value, Dtype dtype)
 {
-    return generate(std::move(shape), dtype, [&](std::int64_t) { return value; });
+    return generate("full", std::move(shape), dtype, [&](std::int64_t) { return value; });
 }
 
 Tensor Tensor::arange(double start, double end, double step, Dtype dtype)
@@ -72,7 +86,7 @@ Tensor Tensor::arange(double start, double end, double step, Dtype dtype)
         throw std::invalid_argument(fmt::format("arange: start={} end={} step={} gives {} elements, too many", start,
                                                 end, step, count));
     const auto n = static_cast<std::int64_t>(std::max(0.0, count));
-    return generate({n}, dtype, [&](std::int64_t i) { return start + static_cast<double>(i) * step; });
+    return generate("arange", {n}, dtype, [&](std::int64_t i) { return start + static_cast<double>(i) * step; });
 }
 
 Tensor Tensor::linspace(double start, double end, std::int64_t steps, Dtype dtype)
@@ -80,21 +94,23 @@ Tensor Tensor::linspace(double start, double end, std::int64_t steps, Dtype dtyp
     if (steps < 0)
         throw std::invalid_argument(fmt::format("linspace: steps must be >= 0 (got {})", steps));
     const double delta = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-    return generate({steps}, dtype, [&](std::int64_t i) {
+    return generate("linspace", {steps}, dtype, [&](std::int64_t i) {
         return i == steps - 1 && steps > 1 ? end : start + static_cast<double>(i) * delta;
     });
 }
 
 Tensor Tensor::rand(Shape shape, Generator& gen, double low, double high, Dtype dtype)
 {
+    check_floating("rand", dtype);
     if (!(low <= high) || !std::isfinite(low) || !std::isfinite(high))
         throw std::invalid_argument(fmt::format("rand: bounds low={} high={} must be finite with low <= high", low, high));
-    return generate(std::move(shape), dtype, [&](std::int64_t) { return gen.uniform(low, high); });
+    return generate("rand", std::move(shape), dtype, [&](std::int64_t) { return gen.uniform(low, high); });
 }
 
 Tensor Tensor::randn(Shape shape, Generator& gen, double mean, double stddev, Dtype dtype)
 {
-    return generate(std::move(shape), dtype, [&](std::int64_t) { return gen.normal(mean, stddev); });
+    check_floating("randn", dtype);
+    return generate("randn", std::move(shape), dtype, [&](std::int64_t) { return gen.normal(mean, stddev); });
 }
 
 void Tensor::throw_undefined() { throw std::logic_error("Tensor: use of an undefined tensor"); }
@@ -116,7 +132,7 @@ double Tensor::item() const
     if (numel() != 1)
         throw std::invalid_argument(fmt::format("item: the tensor has {} elements (shape {}); item() needs exactly one",
                                                 numel(), to_string(shape())));
-    return dispatch(dtype(), [&]<class T>() { return static_cast<double>(impl_->data<T>()[0]); });
+    return dispatch_any(dtype(), [&]<class T>() { return static_cast<double>(impl_->data<T>()[0]); });
 }
 
 double Tensor::at(std::initializer_list<std::int64_t> index) const
@@ -134,7 +150,7 @@ double Tensor::at(std::initializer_list<std::int64_t> index) const
         offset += (i < 0 ? i + s[d] : i) * strides[d];
         ++d;
     }
-    return dispatch(dtype(), [&]<class T>() { return static_cast<double>(impl_->data<T>()[offset]); });
+    return dispatch_any(dtype(), [&]<class T>() { return static_cast<double>(impl_->data<T>()[offset]); });
 }
 
 template <class T> T* Tensor::data_ptr() const
@@ -147,19 +163,27 @@ template <class T> T* Tensor::data_ptr() const
 }
 template float* Tensor::data_ptr<float>() const;
 template double* Tensor::data_ptr<double>() const;
+template std::int64_t* Tensor::data_ptr<std::int64_t>() const;
+template bool* Tensor::data_ptr<bool>() const;
 
 std::vector<double> Tensor::to_vector() const { return to_vector_as<double>(); }
 
 template <class U> std::vector<U> Tensor::to_vector_as() const
 {
     const TensorImpl& impl = checked();
-    return dispatch(impl.dtype, [&]<class T>() {
+    return dispatch_any(impl.dtype, [&]<class T>() {
         const T* p = impl.storage->as<T>();
-        return std::vector<U>(p, p + impl.numel());
+        std::vector<U> out(static_cast<std::size_t>(impl.numel()));
+        for (std::size_t i = 0; i < out.size(); ++i)
+            if (!convert_element(p[i], out[i]))
+                throw std::invalid_argument(fmt::format("to_vector_as: element {} is {}, which {} cannot hold", i,
+                                                        static_cast<double>(p[i]), to_string(dtype_of<U>)));
+        return out;
     });
 }
 template std::vector<float> Tensor::to_vector_as<float>() const;
 template std::vector<double> Tensor::to_vector_as<double>() const;
+template std::vector<std::int64_t> Tensor::to_vector_as<std::int64_t>() const;
 
 bool Tensor::requires_grad() const { return impl_ != nullptr && impl_->requires_grad; }
 
@@ -169,6 +193,10 @@ Tensor& Tensor::requires_grad_(bool on)
     if (impl.grad_fn)
         throw std::logic_error("requires_grad_: only leaves can be marked; this tensor comes from op '" +
                                std::string(op_name(impl.grad_fn->op)) + "' (use detach() for a new leaf)");
+    if (on && !is_floating_point(impl.dtype))
+        throw std::invalid_argument(fmt::format("requires_grad_: only floating-point tensors can require gradients "
+                                                "(this one is {}; convert it with .to(Dtype::Float32))",
+                                                to_string(impl.dtype)));
     impl.requires_grad = on;
     return *this;
 }
@@ -222,11 +250,24 @@ const Tensor& Tensor::set_label(std::string label) const
 
 Tensor Tensor::contiguous() const { return *this; } // every tensor is contiguous in this version
 
-// Printing in PyTorch's layout. Integral data prints as "1.", other data with 4 decimals.
-std::string to_string(const Tensor& t)
+namespace {
+
+// The elements as PyTorch prints them: int64 as integers ("3"), bool as "True"/"False", floats
+// holding only integers as "1.", other floats with 4 decimals.
+std::vector<std::string> element_texts(const Tensor& t)
 {
-    if (!t.defined())
-        return "tensor(undefined)";
+    std::vector<std::string> text;
+    if (t.dtype() == Dtype::Int64) {
+        for (std::int64_t x : t.to_vector_as<std::int64_t>())
+            text.push_back(fmt::format("{}", x));
+        return text;
+    }
+    if (t.dtype() == Dtype::Bool) {
+        const bool* p = t.data_ptr<bool>();
+        for (std::int64_t i = 0; i < t.numel(); ++i)
+            text.emplace_back(p[i] ? "True" : "False");
+        return text;
+    }
     const std::vector<double> v = t.to_vector();
     bool integral = true;
     for (double x : v)
@@ -238,13 +279,23 @@ std::string to_string(const Tensor& t)
             return std::string(x > 0 ? "inf" : "-inf");
         return integral ? fmt::format("{}.", static_cast<long long>(x)) : fmt::format("{:.4f}", x);
     };
-    // Every element takes the width of the widest, right-aligned, as PyTorch prints them.
-    std::vector<std::string> text;
-    std::size_t width = 0;
-    for (double x : v) {
+    for (double x : v)
         text.push_back(number(x));
-        width = std::max(width, text.back().size());
-    }
+    return text;
+}
+
+} // namespace
+
+// Printing in PyTorch's layout.
+std::string to_string(const Tensor& t)
+{
+    if (!t.defined())
+        return "tensor(undefined)";
+    // Every element takes the width of the widest, right-aligned, as PyTorch prints them.
+    std::vector<std::string> text = element_texts(t);
+    std::size_t width = 0;
+    for (const std::string& e : text)
+        width = std::max(width, e.size());
     for (std::string& e : text)
         e.insert(0, width - e.size(), ' ');
     const Shape& s = t.shape();
@@ -268,8 +319,10 @@ std::string to_string(const Tensor& t)
         };
         print(0, 7);
     }
-    if (t.dtype() == Dtype::Float64)
-        out += ", dtype=float64";
+    // int64 and bool print no dtype (PyTorch infers them from the values), except when there are
+    // no values to infer from, where PyTorch names int64 too.
+    if (t.dtype() == Dtype::Float64 || (t.numel() == 0 && t.dtype() != Dtype::Float32))
+        out += fmt::format(", dtype={}", to_string(t.dtype()));
     if (t.requires_grad())
         out += t.is_leaf() ? ", requires_grad=True" : fmt::format(", grad_fn=<{}>", op_name(t.grad_fn()->op));
     return out + ")";

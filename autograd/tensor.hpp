@@ -10,7 +10,13 @@
 //
 // Semantics (PyTorch's unless said otherwise):
 // - A Tensor is a handle: copies share data, gradient and graph. Element type float32 by default,
-//   float64 on request; ops never mix dtypes (a clear error instead of a silent promotion).
+//   float64 on request, int64 for labels and indices (Tensor({1, 2}, {2}), argmax's result), bool
+//   for masks read from files (dtype.hpp). Mixed dtypes promote as in PyTorch: an int64 operand
+//   takes the float operand's dtype, int64 with int64 stays int64 for add, sub, mul, neg, abs, sum
+//   and the comparisons, and true division and transcendentals of int64 give float32. float32
+//   with float64 is the one mix refused (a clear error instead of a silent widening).
+// - Only floating-point tensors take part in autograd: an int64 tensor cannot require a
+//   gradient, and an op whose result is int64 or bool records nothing.
 // - Leaves require a gradient only when asked (requires_grad_()); ops on them are recorded.
 // - backward() ADDS into the .grad() of leaves; interior tensors keep no gradient.
 //   The graph's saved tensors are freed after backward() unless retain_graph is set, and a
@@ -32,6 +38,7 @@
 #include "autograd/random.hpp"
 #include "autograd/shape.hpp"
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -63,12 +70,20 @@ class Tensor {
 public:
     /// An undefined tensor (like a default torch::Tensor): defined() is false.
     Tensor() = default;
-    /// A contiguous tensor of the given shape from row-major data (float32 or float64).
+    /// A contiguous tensor of the given shape from row-major data (float32, float64 or int64; for
+    /// bool, convert with to(Dtype::Bool)).
     Tensor(std::vector<float> data, Shape shape);
     Tensor(std::vector<double> data, Shape shape);
-    /// Tensor({1.f, 2.f}, {2}) is float32, Tensor({1.0, 2.0}, {2}) float64.
+    Tensor(std::vector<std::int64_t> data, Shape shape);
+    /// Tensor({1.f, 2.f}, {2}) is float32, Tensor({1.0, 2.0}, {2}) float64, and Tensor({1, 2}, {2})
+    /// int64 as torch.tensor([1, 2]) is. NOTE: the int form is what makes int literals exact matches;
+    /// without it {1, 2} would convert equally well to every element type (ambiguous).
     Tensor(std::initializer_list<float> data, Shape shape) : Tensor(std::vector<float>(data), std::move(shape)) {}
     Tensor(std::initializer_list<double> data, Shape shape) : Tensor(std::vector<double>(data), std::move(shape)) {}
+    Tensor(std::initializer_list<int> data, Shape shape)
+        : Tensor(std::vector<std::int64_t>(data.begin(), data.end()), std::move(shape)) {}
+    Tensor(std::initializer_list<std::int64_t> data, Shape shape)
+        : Tensor(std::vector<std::int64_t>(data), std::move(shape)) {}
     /// A 0-d tensor holding one number.
     static Tensor scalar(double value, Dtype dtype = Dtype::Float32);
 
@@ -97,7 +112,8 @@ public:
     Shape strides() const;
     bool is_contiguous() const;
 
-    /// The value of a one-element tensor; throws std::invalid_argument otherwise.
+    /// The value of a one-element tensor; throws std::invalid_argument otherwise. An int64 value is
+    /// exact below 2^53 in magnitude (read larger ones with data_ptr<std::int64_t>()).
     double item() const;
     /// One element by its index in every dimension (negative counts from the end).
     double at(std::initializer_list<std::int64_t> index) const;
@@ -105,14 +121,16 @@ public:
     /// throws std::invalid_argument otherwise). Writing is not recorded: use it for weight updates
     /// and loading, as torch's data_ptr.
     template <class T> T* data_ptr() const;
-    /// All elements in row-major order, as doubles or as the element type T.
+    /// All elements in row-major order, as doubles or converted to T (float, double, std::int64_t:
+    /// as to() converts, so a float NaN asked for as int64 throws).
     std::vector<double> to_vector() const;
     template <class T> std::vector<T> to_vector_as() const;
 
     // Autograd.
     bool requires_grad() const;
     /// Marks a leaf as needing a gradient (returns *this, as PyTorch's requires_grad_()).
-    /// Throws for a non-leaf: its requirement comes from its inputs.
+    /// Throws for a non-leaf: its requirement comes from its inputs; and for an int64 or bool
+    /// tensor: only floating-point tensors can require gradients.
     Tensor& requires_grad_(bool on = true);
     bool is_leaf() const;
     /// The accumulated gradient of a leaf (undefined until a backward() reaches it).
@@ -144,6 +162,9 @@ public:
     /// 2-d transpose (PyTorch's .t()); a 0-d or 1-d tensor is returned as it is.
     Tensor t() const { return dim() < 2 ? *this : transpose(0, 1); }
     Tensor contiguous() const;
+    /// The elements converted to `dtype` (a copy; *this if it has that dtype already). As PyTorch:
+    /// floating point to int64 truncates toward zero, nonzero becomes true. A NaN, an infinity or a
+    /// value beyond int64's range converted to int64 throws std::invalid_argument naming it.
     Tensor to(Dtype dtype) const;
     /// Members of the ops in ops/shape.hpp and ops/index.hpp (which document them).
     Tensor permute(Shape dims) const;
@@ -153,6 +174,8 @@ public:
     Tensor expand(Shape shape) const;
     Tensor slice(std::int64_t axis, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
     Tensor index_select(std::int64_t axis, const std::vector<std::int64_t>& indices) const;
+    /// With the indices in a tensor (a template for the reason ops/index.hpp gives).
+    template <std::same_as<Tensor> T> Tensor index_select(std::int64_t axis, const T& indices) const;
     Tensor gather(std::int64_t axis, const Tensor& index) const;
 
     // Members mirroring the free functions (ops/elementwise.hpp, ops/reduce.hpp, ops/softmax.hpp),
@@ -219,3 +242,9 @@ std::string to_string(const Tensor& t);
 #include "autograd/ops/reduce.hpp"
 #include "autograd/ops/shape.hpp"
 #include "autograd/ops/softmax.hpp"
+
+template <std::same_as<autograd::Tensor> T>
+autograd::Tensor autograd::Tensor::index_select(std::int64_t axis, const T& indices) const
+{
+    return autograd::index_select(*this, axis, indices);
+}

@@ -413,10 +413,11 @@ BOOST_AUTO_TEST_CASE(malformed_files_are_clear_errors)
     BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": [1]}})", 0) ==
                a + "not an object with dtype, shape and data_offsets");
     BOOST_TEST(error_of(R"({"a": {"dtype": 32, "shape": [1], "data_offsets": [0, 4]}})", 4) == a + "dtype is not a string");
-    BOOST_TEST(error_of(one("I64", "[1]", "[0, 8]"), 8) ==
-               a + "dtype I64 is not supported: tensors here are floating-point (F32 and F64 are read as they are, "
-                   "F16 and BF16 as float32)");
-    BOOST_TEST(error_of(one("F128", "[1]", "[0, 16]"), 16) == a + "unknown dtype 'F128' (F32, F64, F16 and BF16 are read)");
+    BOOST_TEST(error_of(one("I32", "[1]", "[0, 4]"), 4) ==
+               a + "dtype I32 is not supported: tensors here are float32, float64, int64 or bool (F32, F64, I64 and "
+                   "BOOL are read as they are, F16 and BF16 as float32)");
+    BOOST_TEST(error_of(one("F128", "[1]", "[0, 16]"), 16) ==
+               a + "unknown dtype 'F128' (F32, F64, I64, BOOL, F16 and BF16 are read)");
     BOOST_TEST(error_of(R"({"a": {"dtype": "F32", "shape": 1, "data_offsets": [0, 4]}})", 4) == a + "shape is not an array");
     BOOST_TEST(error_of(one("F32", "[-1]", "[0, 4]"), 4) == a + "shape [-1] has a negative size");
     BOOST_TEST(error_of(one("F32", "[1.5]", "[0, 4]"), 4) == a + "shape [1.5] has an entry that is not an integer");

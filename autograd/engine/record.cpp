@@ -45,6 +45,8 @@ void check_scalar_axis(std::string_view op, std::int64_t axis)
 
 std::string_view first_nonfinite(const Tensor& t)
 {
+    if (!is_floating_point(t.dtype())) // integers are always finite
+        return {};
     return dispatch(t.dtype(), [&]<class T>() -> std::string_view {
         const T* p = t.impl()->data<T>();
         for (std::int64_t i = 0, n = t.numel(); i < n; ++i) {
@@ -80,7 +82,9 @@ Tensor record_node(TensorOp op, Tensor&& out, std::span<const Tensor* const> inp
                                                  op_name(op), bad, to_string(out.shape()), names));
         }
     }
-    if (!is_grad_enabled())
+    // An integer or bool result has no gradient (PyTorch's rule), whatever its inputs need: argmax
+    // of a weight, a float tensor converted with to(Dtype::Int64).
+    if (!is_grad_enabled() || !is_floating_point(out.dtype()))
         return std::move(out);
     bool any = false;
     for (const Tensor* t : inputs)

@@ -16,15 +16,22 @@ using detail::needs;
 using detail::saved;
 using detail::zero_like;
 
-// Comparisons: constants, never recorded.
+// Comparisons: constants, never recorded. Two integer operands are compared as int64 (exactly,
+// into an int64 0/1); otherwise as broadcast_binary promotes them. An integer tensor against a
+// double is compared in float64 (exact below 2^53), so that x < 2.5 is not x < 2.
 #define BACKPROP_COMPARISON(name, op)                                                                                 \
     Tensor name(const Tensor& a, const Tensor& b)                                                                     \
     {                                                                                                                 \
+        if (a.defined() && b.defined() && detail::both_integral(a, b))                                                \
+            return detail::integer_binary(#name, a, b,                                                                \
+                                          [](std::int64_t x, std::int64_t y) { return std::int64_t{x op y}; });       \
         return broadcast_binary(#name, a, b, [](auto x, auto y) { return x op y ? decltype(x)(1) : decltype(x)(0); }); \
     }                                                                                                                 \
     Tensor name(const Tensor& a, double b)                                                                            \
     {                                                                                                                 \
         detail::check_defined(#name, a);                                                                              \
+        if (!is_floating_point(a.dtype()))                                                                            \
+            return name(a.to(Dtype::Float64), Tensor::scalar(b, Dtype::Float64)).to(Dtype::Int64);                   \
         return name(a, Tensor::scalar(b, a.dtype()));                                                                 \
     }
 BACKPROP_COMPARISON(eq, ==)
@@ -40,7 +47,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b)
 {
     constexpr std::string_view op = op_name(TensorOp::Where);
     detail::check_defined(op, cond);
-    detail::check_same_dtype(op, a, b);
+    detail::check_defined(op, a);
+    detail::check_defined(op, b);
+    if (a.dtype() != b.dtype()) { // torch.where promotes its operands (float32 with float64 stays an error)
+        const Dtype d = promote_types(a.dtype(), b.dtype(), op);
+        return where(cond, a.to(d), b.to(d));
+    }
     Shape shape;
     try {
         shape = broadcast_shapes(op, broadcast_shapes(op, cond.shape(), a.shape()), b.shape());
@@ -49,8 +61,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b)
                                                 op, to_string(cond.shape()), to_string(a.shape()), to_string(b.shape())));
     }
     Tensor out = detail::empty(shape, a.dtype());
-    dispatch(cond.dtype(), [&]<class C>() {
-        dispatch(a.dtype(), [&]<class T>() {
+    dispatch_any(cond.dtype(), [&]<class C>() {
+        dispatch_any(a.dtype(), [&]<class T>() {
             const C* pc = cond.impl()->data<C>();
             const T* pa = a.impl()->data<T>();
             const T* pb = b.impl()->data<T>();
@@ -81,7 +93,7 @@ Tensor one_hot(const std::vector<std::int64_t>& labels, std::int64_t num_classes
     }
     const auto rows = static_cast<std::int64_t>(labels.size());
     Tensor out = Tensor::zeros({rows, num_classes}, dtype);
-    dispatch(dtype, [&]<class T>() {
+    dispatch_any(dtype, [&]<class T>() {
         T* po = out.impl()->data<T>();
         for (std::int64_t i = 0; i < rows; ++i) {
             const std::int64_t c = labels[static_cast<std::size_t>(i)];
@@ -100,10 +112,15 @@ Tensor one_hot(const Tensor& labels, std::int64_t num_classes)
     detail::check_defined("one_hot", labels);
     std::vector<std::int64_t> values;
     values.reserve(static_cast<std::size_t>(labels.numel()));
-    for (double v : labels.to_vector()) {
-        if (!(v == std::floor(v)) || std::abs(v) > 9.0e15)
-            throw std::invalid_argument(fmt::format("one_hot: label {} at position {} is not an integer", v, values.size()));
-        values.push_back(static_cast<std::int64_t>(v));
+    if (labels.dtype() == Dtype::Int64 || labels.dtype() == Dtype::Bool) {
+        values = labels.to_vector_as<std::int64_t>();
+    } else { // float labels holding integers, accepted as before int64 tensors existed
+        for (double v : labels.to_vector()) {
+            if (!(v == std::floor(v)) || std::abs(v) > 9.0e15)
+                throw std::invalid_argument(
+                    fmt::format("one_hot: label {} at position {} is not an integer", v, values.size()));
+            values.push_back(static_cast<std::int64_t>(v));
+        }
     }
     Tensor rows = one_hot(values, num_classes, labels.dtype());
     Shape shape = labels.shape();

@@ -2,14 +2,15 @@
 // Included by tensor.hpp.
 //
 //   Tensor y = where(gt(x, 0.0), x, 0.1 * x);                  // leaky_relu by hand
-//   Tensor correct = eq(argmax(logits, 1), Tensor(targets, {batch})).mean();  // accuracy
+//   Tensor correct = eq(argmax(logits, 1), labels).sum();      // int64 count of right answers
 //   Tensor targets = one_hot({2, 0, 1}, 3);                    // [[0, 0, 1], [1, 0, 0], [0, 1, 0]]
 //
 // Semantics are PyTorch's (1.13):
 // - The comparisons and one_hot are not differentiable: they return plain tensors (no gradient,
-//   requires_grad() false) holding 0 and 1.
+//   requires_grad() false) holding 0 and 1, in the dtype their operands promote to (int64 for two
+//   integer operands; float for a float one), not torch.bool: code multiplies by masks.
 // - where's condition selects by value != 0 and takes no gradient; its dtype may differ from
-//   a's and b's (a and b must share one).
+//   a's and b's. a and b promote as binary ops do (int64 with float32 gives float32).
 #pragma once
 
 #include "autograd/dtype.hpp"
@@ -47,8 +48,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor one_hot(const std::vector<std::int64_t>& labels, std::int64_t num_classes = -1, Dtype dtype = Dtype::Float32);
 /// The same from a braced list: one_hot({0}, 3) would be ambiguous without it.
 Tensor one_hot(std::initializer_list<std::int64_t> labels, std::int64_t num_classes = -1, Dtype dtype = Dtype::Float32);
-/// The same with labels as a tensor of integral values: shape labels.shape() + [num_classes], in
-/// the labels' dtype.
+/// The same with labels as a tensor: shape labels.shape() + [num_classes], in the labels' dtype.
+/// int64 labels give int64, as torch.nn.functional.one_hot; float labels holding integers are
+/// still accepted (labels were float tensors before int64 existed) and give their float dtype.
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes = -1);
 
 } // namespace autograd

@@ -30,6 +30,8 @@ using detail::step_scale;
 // y = a + b;  da = g,  db = g   (summed to each input's shape)
 Tensor operator+(const Tensor& a, const Tensor& b)
 {
+    if (a.defined() && b.defined() && detail::both_integral(a, b)) // int64, as PyTorch's (nothing to record)
+        return detail::integer_binary(TensorOp::Add, a, b, detail::wrapping_add);
     Tensor out = broadcast_binary(TensorOp::Add, a, b, [](auto x, auto y) { return x + y; });
     return detail::record(TensorOp::Add, out, {&a, &b}, {}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{needs(n, 0) ? sum_to(g, input_shape(n, 0)) : Tensor(),
@@ -40,6 +42,8 @@ Tensor operator+(const Tensor& a, const Tensor& b)
 // y = a - b;  da = g,  db = -g
 Tensor operator-(const Tensor& a, const Tensor& b)
 {
+    if (a.defined() && b.defined() && detail::both_integral(a, b))
+        return detail::integer_binary(TensorOp::Sub, a, b, detail::wrapping_sub);
     Tensor out = broadcast_binary(TensorOp::Sub, a, b, [](auto x, auto y) { return x - y; });
     return detail::record(TensorOp::Sub, out, {&a, &b}, {}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{needs(n, 0) ? sum_to(g, input_shape(n, 0)) : Tensor(),
@@ -50,6 +54,8 @@ Tensor operator-(const Tensor& a, const Tensor& b)
 // y = a * b;  da = g*b,  db = g*a
 Tensor operator*(const Tensor& a, const Tensor& b)
 {
+    if (a.defined() && b.defined() && detail::both_integral(a, b))
+        return detail::integer_binary(TensorOp::Mul, a, b, detail::wrapping_mul);
     if (a.defined() && a.id() == b.id()) { // x * x (squared errors, L2 terms): one gradient, 2 g x
         Tensor out = map_unary(a, [](auto x) { return x * x; });
         return detail::record(TensorOp::Square, out, {&a}, {a}, [](const Tensor& g, const TensorNode& n) {
@@ -84,6 +90,8 @@ Tensor operator/(const Tensor& a, const Tensor& b)
 Tensor operator-(const Tensor& a)
 {
     detail::check_defined(TensorOp::Neg, a);
+    if (!is_floating_point(a.dtype()))
+        return detail::map_integer(a, [](std::int64_t x) { return detail::wrapping_sub(0, x); });
     Tensor out = map_unary(a, [](auto x) { return -x; });
     return detail::record(TensorOp::Neg, out, {&a}, {}, [](const Tensor& g, const TensorNode&) { return TensorList{-g}; });
 }
@@ -268,6 +276,8 @@ Tensor sqrt(const Tensor& x)
 Tensor abs(const Tensor& x)
 {
     detail::check_defined(TensorOp::Abs, x);
+    if (!is_floating_point(x.dtype())) // |INT64_MIN| wraps to itself, as in PyTorch
+        return detail::map_integer(x, [](std::int64_t v) { return v < 0 ? detail::wrapping_sub(0, v) : v; });
     Tensor out = map_unary(x, [](auto v) { return std::abs(v); });
     return detail::record(TensorOp::Abs, out, {&x}, {x}, [](const Tensor& g, const TensorNode& n) {
         const Tensor& x = saved(n, 0);

@@ -32,10 +32,15 @@ Shape with_size(Shape shape, std::int64_t axis, std::int64_t size)
     return shape;
 }
 
-// The values of an index tensor, which must be integral.
+// The values of an index tensor: int64, or (accepted as before int64 tensors existed) floating
+// point holding integers.
 std::vector<std::int64_t> integral_values(std::string_view op, const Tensor& index)
 {
     detail::check_defined(op, index);
+    if (index.dtype() == Dtype::Int64)
+        return index.to_vector_as<std::int64_t>();
+    if (index.dtype() == Dtype::Bool)
+        throw std::invalid_argument(fmt::format("{}: the index is a bool tensor; indices are int64", op));
     std::vector<std::int64_t> out;
     out.reserve(static_cast<std::size_t>(index.numel()));
     const std::vector<double> values = index.to_vector();
@@ -63,7 +68,7 @@ Tensor slice_impl(const Tensor& x, std::int64_t axis, std::int64_t start, std::i
 {
     const AxisView v = axis_view(x.shape(), axis);
     Tensor out = detail::empty(with_size(x.shape(), axis, len), x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
+    dispatch_any(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
         for (std::int64_t o = 0; o < v.outer; ++o)
@@ -105,7 +110,7 @@ Tensor index_select_impl(const Tensor& x, std::int64_t axis, const Indices& indi
     const AxisView v = axis_view(x.shape(), axis);
     const auto m = static_cast<std::int64_t>(indices->size());
     Tensor out = detail::empty(with_size(x.shape(), axis, m), x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
+    dispatch_any(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
         for (std::int64_t o = 0; o < v.outer; ++o)
@@ -173,7 +178,7 @@ Tensor gather_backward(const Tensor& g, const Shape& shape, std::int64_t axis, c
 Tensor gather_impl(const Tensor& x, std::int64_t axis, const Indices& index, const Shape& index_shape)
 {
     Tensor out = detail::empty(index_shape, x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
+    dispatch_any(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
         for_each_gathered(index_shape, x.strides(), axis, index, [&](std::int64_t k, std::int64_t at) { po[k] = px[at]; });
@@ -225,6 +230,16 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const std::vector<std::i
     for (std::int64_t i : indices)
         check_index(op, i, a, x.shape()[static_cast<std::size_t>(a)]);
     return index_select_impl(x, a, std::make_shared<const std::vector<std::int64_t>>(indices));
+}
+
+Tensor detail::index_select_by_tensor(const Tensor& x, std::int64_t axis, const Tensor& indices)
+{
+    constexpr std::string_view op = op_name(TensorOp::IndexSelect);
+    detail::check_defined(op, indices);
+    if (indices.dim() > 1)
+        throw std::invalid_argument(fmt::format("{}: the indices have shape {}; they must be 0-d or 1-d", op,
+                                                to_string(indices.shape())));
+    return index_select(x, axis, integral_values(op, indices));
 }
 
 Tensor gather(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& index, const Shape& index_shape)
@@ -288,7 +303,7 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
     const AxisView v = axis_view(with_size(s0, a, total), a);
     Tensor out = detail::empty(with_size(s0, a, total), first.dtype());
     Shape offsets; // where each input starts along the axis
-    dispatch(first.dtype(), [&]<class T>() {
+    dispatch_any(first.dtype(), [&]<class T>() {
         T* po = out.impl()->data<T>();
         std::int64_t offset = 0;
         for (const Tensor& t : tensors) {

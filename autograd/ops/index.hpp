@@ -12,8 +12,8 @@
 // is slice again; index_select's and gather's are scatter-adds whose backward is index_select and
 // gather), so gradients of gradients work through all of them.
 //
-// Indices are integers: a std::vector<std::int64_t>, or for gather also a Tensor whose values are
-// integral (as argmax gives them; tensors hold floating point in this version). As in PyTorch, an
+// Indices are integers: a std::vector<std::int64_t>, or an int64 Tensor (as argmax gives them;
+// a floating-point tensor of integral values is accepted too, as before int64 existed). As in PyTorch, an
 // index must lie in [0, size): negative indices are out of range, and an out-of-range index throws
 // std::out_of_range naming the op, the index and the size. Slice bounds, in contrast, follow
 // Python slicing: negative counts from the end, and out-of-range bounds are clamped.
@@ -21,6 +21,7 @@
 
 #include "autograd/shape.hpp"
 
+#include <concepts>
 #include <cstdint>
 #include <vector>
 
@@ -35,14 +36,25 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
 
 /// The entries `indices` of `x` along `axis`, in that order (repeats allowed):
 /// result[..., k, ...] = x[..., indices[k], ...]. torch.index_select.
-/// NOTE: no overload takes the indices as a Tensor: index_select(x, 0, {1}) would then be ambiguous
-/// (a braced list also makes a Tensor). For indices in a tensor, use gather or convert them.
 Tensor index_select(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& indices);
+namespace detail {
+Tensor index_select_by_tensor(const Tensor& x, std::int64_t axis, const Tensor& indices);
+}
+/// The same with the indices in a 0-d or 1-d tensor: int64 (torch's), or floating point holding
+/// integers (accepted for code written before int64 tensors).
+/// NOTE: a template only so that a braced list, index_select(x, 0, {1}), still means the vector
+/// form: as a plain `const Tensor&` overload the call would be ambiguous ({1} could also build a
+/// Tensor through its pointer constructor), and braced lists deduce no template argument.
+template <std::same_as<Tensor> T> Tensor index_select(const Tensor& x, std::int64_t axis, const T& indices)
+{
+    return detail::index_select_by_tensor(x, axis, indices);
+}
 
 /// Picks along `axis` by an index of x's number of dimensions: with axis 1 of a 3-d x,
 /// result[i][j][k] = x[i][index[i][j][k]][k]. The result has the index's shape, which may be
 /// smaller than x's in every dimension (and any size along `axis`). torch.gather.
-/// The index is a tensor of integral values...
+/// The index is an int64 tensor (or, for compatibility with code from before int64 tensors, a
+/// floating-point one holding integers; anything else throws)...
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index);
 /// ... or its row-major values and its shape.
 Tensor gather(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& index, const Shape& index_shape);

@@ -58,9 +58,22 @@ Tensor cross_entropy_backward(const Tensor& logits, const Tensor& labels, const 
 
 } // namespace
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduction)
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels_in, Reduction reduction)
 {
     constexpr std::string_view op = op_name(TensorOp::CrossEntropy);
+    detail::check_defined(op, logits);
+    detail::check_defined(op, labels_in);
+    // int64 labels (torch's) are checked here, then held in the logits' dtype for the kernels
+    // below, which read labels of either kind from there (exact: a class count is far below 2^24).
+    if (labels_in.dtype() == Dtype::Int64 && logits.dim() == 2) { // other shapes: the error below
+        const std::int64_t c = logits.size(1);
+        const std::vector<std::int64_t> ys = labels_in.to_vector_as<std::int64_t>();
+        for (std::size_t i = 0; i < ys.size(); ++i)
+            if (ys[i] < 0 || ys[i] >= c)
+                throw std::invalid_argument(fmt::format("{}: label {} of row {} is not a class index in [0, {})", op,
+                                                        ys[i], i, c));
+    }
+    const Tensor labels = labels_in.dtype() == Dtype::Int64 ? labels_in.to(logits.dtype()) : labels_in;
     detail::check_same_dtype(op, logits, labels);
     if (logits.dim() != 2 || labels.dim() != 1 || labels.size(0) != logits.size(0))
         throw std::invalid_argument(fmt::format("{}: logits {} and labels {} (want [N, C] and [N])", op,

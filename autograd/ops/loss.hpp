@@ -20,7 +20,8 @@ enum class Reduction { Mean, Sum, None };
 Tensor reduce(const Tensor& per_element, Reduction reduction);
 
 /// Per row i of logits [N, C]: lse(logits_i) - logits_i[labels_i], with labels [N] holding class
-/// indices (as floats). Stable for any finite logits (1e4 included). Reduction over the rows:
+/// indices: int64 (torch's), or floats of the logits' dtype holding integers (accepted as before
+/// int64 tensors existed). Stable for any finite logits (1e4 included). Reduction over the rows:
 /// mean (PyTorch's default), sum, or none ([N]). Throws std::invalid_argument naming the shapes,
 /// or the row and value of a label that is not an integer in [0, C).
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduction = Reduction::Mean);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -151,16 +152,22 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 // index_select of the rows; with padding_idx, the table is first passed through
 // where(row != padding_idx, weight, weight.detach()): the same values, but no gradient reaches
 // the padding row (the detached copy is a constant).
-Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std::int64_t> padding_idx)
+namespace {
+
+// The row numbers `indices` names, each checked to lie in [0, num).
+std::vector<std::int64_t> embedding_rows(const Tensor& indices, std::int64_t num)
 {
-    if (!indices.defined() || !weight.defined())
-        throw std::invalid_argument("embedding: indices and weight must be defined");
-    if (weight.dim() != 2)
-        throw std::invalid_argument(fmt::format(
-            "embedding: weight must be [num_embeddings, embedding_dim] (got shape {})", to_string(weight.shape())));
-    const std::int64_t num = weight.size(0);
-    const std::vector<double> values = indices.to_vector();
     std::vector<std::int64_t> rows;
+    if (indices.dtype() == Dtype::Int64) { // read exactly, not through doubles
+        rows = indices.to_vector_as<std::int64_t>();
+        for (std::size_t i = 0; i < rows.size(); ++i)
+            if (rows[i] < 0 || rows[i] >= num)
+                throw std::out_of_range(fmt::format("embedding: index {} at position {} of indices {} is not in [0, {}) "
+                                                    "(num_embeddings)",
+                                                    rows[i], i, to_string(indices.shape()), num));
+        return rows;
+    }
+    const std::vector<double> values = indices.to_vector();
     rows.reserve(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) {
         const double v = values[i];
@@ -170,6 +177,54 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std:
                 to_string(indices.shape()), num));
         rows.push_back(static_cast<std::int64_t>(v));
     }
+    return rows;
+}
+
+// torch.embedding_renorm_: each named row (once, however often it is named) whose p-norm exceeds
+// max_norm is scaled in place by max_norm / (norm + 1e-7), the norm summed in double.
+void renorm_rows(const Tensor& weight, std::vector<std::int64_t> rows, double max_norm, double p)
+{
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    const std::int64_t dim = weight.size(1);
+    dispatch(weight.dtype(), [&]<class T>() {
+        T* w = weight.data_ptr<T>();
+        for (std::int64_t r : rows) {
+            T* row = w + r * dim;
+            double norm = 0.0;
+            for (std::int64_t j = 0; j < dim; ++j) {
+                const double a = std::abs(static_cast<double>(row[j]));
+                norm = std::isinf(p) ? std::max(norm, a) : norm + std::pow(a, p);
+            }
+            if (!std::isinf(p))
+                norm = std::pow(norm, 1.0 / p);
+            if (norm > max_norm) {
+                const double scale = max_norm / (norm + 1e-7);
+                for (std::int64_t j = 0; j < dim; ++j)
+                    row[j] = static_cast<T>(static_cast<double>(row[j]) * scale);
+            }
+        }
+    });
+}
+
+} // namespace
+
+Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std::int64_t> padding_idx,
+                 std::optional<double> max_norm, double norm_type)
+{
+    if (!indices.defined() || !weight.defined())
+        throw std::invalid_argument("embedding: indices and weight must be defined");
+    if (weight.dim() != 2)
+        throw std::invalid_argument(fmt::format(
+            "embedding: weight must be [num_embeddings, embedding_dim] (got shape {})", to_string(weight.shape())));
+    if (max_norm.has_value() && !(*max_norm >= 0.0))
+        throw std::invalid_argument(fmt::format("embedding: max_norm must be >= 0 (got {})", *max_norm));
+    if (max_norm.has_value() && !(norm_type > 0.0))
+        throw std::invalid_argument(fmt::format("embedding: norm_type must be > 0 (got {})", norm_type));
+    const std::int64_t num = weight.size(0);
+    const std::vector<std::int64_t> rows = embedding_rows(indices, num);
+    if (max_norm.has_value())
+        renorm_rows(weight, rows, *max_norm, norm_type);
     Tensor table = weight;
     if (padding_idx.has_value()) {
         std::int64_t pad = *padding_idx;

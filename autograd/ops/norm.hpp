@@ -3,7 +3,7 @@
 //
 //   Tensor y = layer_norm(x, {64}, gamma, beta);                       // x [N, 64]
 //   Tensor z = batch_norm(img, running_mean, running_var, w, b, true);  // img [N, C, H, W]
-//   Tensor e = embedding(Tensor({3.f, 0.f, 7.f}, {3}), table);          // rows 3, 0, 7 of table
+//   Tensor e = embedding(Tensor({3, 0, 7}, {3}), table);                // rows 3, 0, 7 of table
 //   Tensor d = dropout2d(img, 0.2, true, gen);                          // whole channels zeroed
 //
 // Each is a composition of recorded ops (mean, sub, mul, sqrt, index_select, where, ...), so it
@@ -39,12 +39,17 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const Tensor& bias = {}, bool training = false, double momentum = 0.1, double eps = 1e-5);
 
 /// The rows of `weight` [num_embeddings, dim] picked by `indices` (any shape): the result has
-/// shape indices.shape() + [dim]. Indices are integral values of a floating tensor (this version
-/// has no integer tensors) in [0, num_embeddings); anything else throws std::out_of_range naming
-/// the position, the value and the range. With padding_idx (negative counts from the end, as in
-/// PyTorch), that row's gradient is zero: it is looked up but never trained.
+/// shape indices.shape() + [dim]. Indices are int64 (torch's), or for compatibility with code from
+/// before int64 tensors floating-point values that are integers, in [0, num_embeddings); anything
+/// else throws std::out_of_range naming the position, the value and the range. With padding_idx
+/// (negative counts from the end, as in PyTorch), that row's gradient is zero: it is looked up but
+/// never trained.
+/// With max_norm, as PyTorch: before the lookup, each row that `indices` names whose norm_type-norm
+/// exceeds max_norm is scaled IN PLACE in `weight` to max_norm / (norm + 1e-7) times itself. The
+/// renormalisation is not recorded (no gradient flows through it), and weight's data changes.
 /// torch.nn.functional.embedding.
-Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std::int64_t> padding_idx = {});
+Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std::int64_t> padding_idx = {},
+                 std::optional<double> max_norm = {}, double norm_type = 2.0);
 
 /// In training, zeroes each whole channel x[n, c, :, :] of x [N, C, H, W] with probability p and
 /// scales the rest by 1 / (1 - p); otherwise (or with p = 0) returns x. The mask, drawn from

@@ -17,6 +17,7 @@
 #include <limits>
 #include <memory>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace autograd {
@@ -145,21 +146,28 @@ std::int64_t nonempty_axis(std::string_view op, const Tensor& x, std::int64_t ax
     return a;
 }
 
+template <class T> bool is_nan(T v)
+{
+    if constexpr (std::is_floating_point_v<T>)
+        return std::isnan(v);
+    return false;
+}
+
 // For every (outer, inner) position, the index along the axis of the first most extreme element
 // (`better(a, b)`: a is more extreme than b); a NaN is the most extreme of all, as in PyTorch.
 template <class Better> std::vector<std::int64_t> arg_extreme(const Tensor& x, const AxisView& l, Better better)
 {
     std::vector<std::int64_t> index(static_cast<std::size_t>(l.outer * l.inner), 0);
-    dispatch(x.dtype(), [&]<class T>() {
+    dispatch_any(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         for (std::int64_t o = 0; o < l.outer; ++o)
             for (std::int64_t i = 0; i < l.inner; ++i) {
                 const T* row = px + o * l.size * l.inner + i;
                 T best = row[0];
                 std::int64_t at = 0;
-                for (std::int64_t k = 1; k < l.size && !std::isnan(best); ++k) {
+                for (std::int64_t k = 1; k < l.size && !is_nan(best); ++k) {
                     const T v = row[k * l.inner];
-                    if (std::isnan(v) || better(v, best)) {
+                    if (is_nan(v) || better(v, best)) {
                         best = v;
                         at = k;
                     }
@@ -174,7 +182,7 @@ template <class Better> std::vector<std::int64_t> arg_extreme(const Tensor& x, c
 Tensor gather_values(const Tensor& x, const AxisView& l, const std::vector<std::int64_t>& index, Shape shape)
 {
     Tensor out = detail::empty(std::move(shape), x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
+    dispatch_any(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
         for (std::int64_t o = 0; o < l.outer; ++o)
@@ -200,16 +208,8 @@ Tensor index_mask(const std::vector<std::int64_t>& index, const Shape& shape, st
     return mask;
 }
 
-Tensor indices_tensor(const std::vector<std::int64_t>& index, Shape shape, Dtype dtype)
-{
-    Tensor out = detail::empty(std::move(shape), dtype);
-    dispatch(dtype, [&]<class T>() {
-        T* po = out.impl()->data<T>();
-        for (std::size_t i = 0; i < index.size(); ++i)
-            po[i] = static_cast<T>(index[i]);
-    });
-    return out;
-}
+// The indices argmax and argmin return: int64, as torch's.
+Tensor indices_tensor(std::vector<std::int64_t> index, Shape shape) { return Tensor(std::move(index), std::move(shape)); }
 
 constexpr auto greater = [](auto a, auto b) { return a > b; };
 constexpr auto less = [](auto a, auto b) { return a < b; };
@@ -258,7 +258,7 @@ template <class Better> Tensor arg_all(std::string_view op, const Tensor& x, Bet
 {
     detail::check_defined(op, x);
     check_not_empty(op, x);
-    return indices_tensor(arg_extreme(x, {1, x.numel(), 1}, better), {}, x.dtype());
+    return indices_tensor(arg_extreme(x, {1, x.numel(), 1}, better), {});
 }
 
 template <class Better> Tensor arg_axis(std::string_view op, const Tensor& x, std::int64_t axis, bool keepdim, Better better)
@@ -266,14 +266,28 @@ template <class Better> Tensor arg_axis(std::string_view op, const Tensor& x, st
     detail::check_defined(op, x);
     if (x.dim() == 0) {
         check_scalar_axis(op, axis);
-        return Tensor::scalar(0.0, x.dtype());
+        return Tensor::scalar(0.0, Dtype::Int64);
     }
     const std::int64_t a = nonempty_axis(op, x, axis);
-    return indices_tensor(arg_extreme(x, axis_view(x.shape(), a), better), reduced_shape(x.shape(), a, keepdim),
-                          x.dtype());
+    return indices_tensor(arg_extreme(x, axis_view(x.shape(), a), better), reduced_shape(x.shape(), a, keepdim));
 }
 
 double divisor(std::int64_t n, Correction c) { return static_cast<double>(std::max<std::int64_t>(0, n - c.value)); }
+
+// The sums of an int64 (or bool) x over the axis of view l, in int64 (PyTorch's dtype for the
+// sum of integers), wrapping on overflow as PyTorch does.
+Tensor integer_sum(const Tensor& x0, const AxisView& l, Shape shape)
+{
+    const Tensor x = x0.to(Dtype::Int64);
+    Tensor out = Tensor::zeros(std::move(shape), Dtype::Int64);
+    const std::int64_t* px = x.impl()->data<std::int64_t>();
+    std::int64_t* po = out.impl()->data<std::int64_t>();
+    for (std::int64_t o = 0; o < l.outer; ++o)
+        for (std::int64_t k = 0; k < l.size; ++k)
+            for (std::int64_t i = 0; i < l.inner; ++i)
+                po[o * l.inner + i] = detail::wrapping_add(po[o * l.inner + i], px[(o * l.size + k) * l.inner + i]);
+    return out;
+}
 
 } // namespace
 
@@ -281,6 +295,8 @@ double divisor(std::int64_t n, Correction c) { return static_cast<double>(std::m
 Tensor sum(const Tensor& x)
 {
     detail::check_defined(TensorOp::Sum, x);
+    if (!is_floating_point(x.dtype()))
+        return integer_sum(x, {1, x.numel(), 1}, {});
     Tensor out = detail::empty({}, x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
         const T* px = x.impl()->data<T>();
@@ -301,6 +317,8 @@ Tensor sum(const Tensor& x, std::int64_t axis, bool keepdim)
         return sum(x);
     }
     const std::int64_t a = normalize_axis(op, axis, x.shape());
+    if (!is_floating_point(x.dtype()))
+        return integer_sum(x, axis_view(x.shape(), a), reduced_shape(x.shape(), a, keepdim));
     Tensor out = sum_axis_kernel(x, a, keepdim);
     return detail::record(TensorOp::SumAxis, out, {&x}, {}, [a, keepdim](const Tensor& g, const TensorNode& n) {
         return TensorList{unreduce(g, detail::input_shape(n, 0), a, keepdim)};

@@ -4,7 +4,7 @@
 //   Tensor loss = ((y - target) * (y - target)).mean();     // 0-d
 //   Tensor per_row = sum(x, 1);                              // [N, C] -> [N]
 //   Tensor peak = max(logits, 1, true);                      // [N, C] -> [N, 1]
-//   Tensor correct = eq(argmax(logits, 1), labels).mean();   // accuracy
+//   Tensor correct = eq(argmax(logits, 1), labels).sum();    // int64 labels: an int64 count
 //   Tensor spread = autograd::std(x, 0, false, Correction{0});
 //
 // Over all elements the result is 0-d; over an axis (negative counts from the end) the axis is
@@ -12,10 +12,10 @@
 // PyTorch. Semantics are PyTorch's (1.13), gradients included:
 // - max/min over all elements split the gradient evenly among tied maxima; over an axis the
 //   gradient goes to the element argmax/argmin returns (the first of ties). NaN propagates.
-// - argmax/argmin are not differentiable: they return plain tensors (no gradient,
-//   requires_grad() false) of the input's dtype holding integral values. Tensors hold floating
-//   point in this version, so indices are exact up to 2^24 in float32 (2^53 in float64);
-//   index_select and gather accept such tensors as indices.
+// - argmax/argmin are not differentiable: they return int64 tensors, as PyTorch's.
+// - Integer (int64 or bool) inputs: sum gives int64, as PyTorch's; max, min, argmax and argmin
+//   work on them too. mean, var, std, prod, cumsum and logsumexp compute in floating point only
+//   and throw for them (convert with .to(Dtype::Float32)); PyTorch refuses mean of int64 too.
 #pragma once
 
 #include "autograd/shape.hpp"

@@ -98,25 +98,29 @@ Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const
     Tensor out = detail::empty(out_shape, dtype());
     Shape strides = contiguous_strides(s); // input strides in the output's axis order
     std::swap(strides[ia], strides[ib]);
-    dispatch(dtype(), [&]<class T>() { strided_copy(impl_->data<T>(), out.impl()->data<T>(), out_shape, strides); });
+    dispatch_any(dtype(), [&]<class T>() { strided_copy(impl_->data<T>(), out.impl()->data<T>(), out_shape, strides); });
     return detail::record(TensorOp::Transpose, out, {this}, {}, [ia, ib](const Tensor& g, const TensorNode&) {
         return TensorList{g.transpose(ia, ib)};
     });
 }
 
-// y = x converted to another dtype;  dx = g converted back
+// y = x converted to another dtype;  dx = g converted back (between floating dtypes only: an
+// integer result records nothing, and an integer input has no gradient to take)
 Tensor Tensor::to(Dtype target) const
 {
     const TensorImpl& x = checked();
     if (x.dtype == target)
         return *this;
     Tensor out = detail::empty(x.shape, target);
-    dispatch(x.dtype, [&]<class S>() {
-        dispatch(target, [&]<class D>() {
+    dispatch_any(x.dtype, [&]<class S>() {
+        dispatch_any(target, [&]<class D>() {
             const S* px = impl_->data<S>();
             D* po = out.impl()->data<D>();
             for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
-                po[i] = static_cast<D>(px[i]);
+                if (!convert_element(px[i], po[i]))
+                    throw std::invalid_argument(fmt::format("to: element {} of shape {} is {}, which {} cannot hold", i,
+                                                            to_string(x.shape), static_cast<double>(px[i]),
+                                                            to_string(target)));
         });
     });
     const Dtype from = x.dtype;
@@ -164,7 +168,7 @@ Tensor broadcast_to(const Tensor& x, std::span<const std::int64_t> shape)
         throw std::invalid_argument(fmt::format("{}: shape {} cannot be broadcast to {}", op, to_string(x.shape()),
                                                 to_string(target)));
     Tensor out = detail::empty(target, x.dtype());
-    dispatch(x.dtype(), [&]<class T>() {
+    dispatch_any(x.dtype(), [&]<class T>() { // a copy: expand and repeat of int64 too
         const T* px = x.impl()->data<T>();
         T* po = out.impl()->data<T>();
         if (x.numel() == 1) // the gradient of a sum or a mean: a fill, without the index walk
@@ -203,7 +207,7 @@ Tensor permute(const Tensor& x, const Shape& dims)
         strides[i] = in_strides[static_cast<std::size_t>(order[i])];
     }
     Tensor out = detail::empty(out_shape, x.dtype());
-    dispatch(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>(), out.impl()->data<T>(), out_shape, strides); });
+    dispatch_any(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>(), out.impl()->data<T>(), out_shape, strides); });
     return detail::record(TensorOp::Permute, out, {&x}, {}, [inverse](const Tensor& g, const TensorNode&) {
         return TensorList{permute(g, inverse)};
     });
@@ -279,7 +283,7 @@ Tensor clone(const Tensor& x)
 {
     detail::check_defined(TensorOp::Clone, x);
     Tensor out = detail::empty(x.shape(), x.dtype());
-    dispatch(x.dtype(), [&]<class T>() { std::copy_n(x.impl()->data<T>(), x.numel(), out.impl()->data<T>()); });
+    dispatch_any(x.dtype(), [&]<class T>() { std::copy_n(x.impl()->data<T>(), x.numel(), out.impl()->data<T>()); });
     return detail::record(TensorOp::Clone, out, {&x}, {}, [](const Tensor& g, const TensorNode&) { return TensorList{g}; });
 }
 
@@ -307,7 +311,7 @@ Tensor flip(const Tensor& x, const Shape& dims)
     }
     Tensor out = detail::empty(s, x.dtype());
     if (out.numel() > 0)
-        dispatch(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>() + start, out.impl()->data<T>(), s, strides); });
+        dispatch_any(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>() + start, out.impl()->data<T>(), s, strides); });
     return detail::record(TensorOp::Flip, out, {&x}, {}, [axes](const Tensor& g, const TensorNode&) {
         return TensorList{flip(g, axes)};
     });

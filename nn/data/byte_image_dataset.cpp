@@ -39,7 +39,7 @@ Batch ByteImageDataset::gather(std::span<const std::int64_t> indices) const
     const auto rows = static_cast<std::int64_t>(indices.size());
     const std::int64_t f = features_;
     Tensor features = Tensor::empty({rows, f}, dtype_); // every element is written below
-    Tensor targets = Tensor::empty({rows}, dtype_);
+    Tensor targets = Tensor::empty({rows}, autograd::Dtype::Int64); // class labels: int64, as torch's
     autograd::dispatch(dtype_, [&]<class T>() {
         const std::uint8_t* __restrict px = pixels_->data();
         T* __restrict out = features.data_ptr<T>();
@@ -65,9 +65,9 @@ Batch ByteImageDataset::gather(std::span<const std::int64_t> indices) const
                     dst[j] = static_cast<T>(src[j]) / T(255);
             }
         });
-        T* pt = targets.data_ptr<T>();
+        std::int64_t* pt = targets.data_ptr<std::int64_t>();
         for (std::int64_t r = 0; r < rows; ++r)
-            pt[r] = static_cast<T>((*labels_)[static_cast<std::size_t>(index[r])]);
+            pt[r] = (*labels_)[static_cast<std::size_t>(index[r])];
     });
     return {features, targets};
 }

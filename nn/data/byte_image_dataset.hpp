@@ -28,7 +28,7 @@ class ByteImageDataset final : public Dataset {
 public:
     /// N samples of `features` pixels each: `pixels` holds them row-major (N * features bytes),
     /// `labels` their N class indices. Batches are of `dtype`: features [B, features] as
-    /// pixel / 255, targets [B] the class indices as floats (the engine's convention). Throws
+    /// pixel / 255, targets [B] the class indices as int64 (torch's convention). Throws
     /// std::invalid_argument naming the sizes unless features >= 1 and pixels.size() ==
     /// labels.size() * features, or naming the sample for a negative label.
     ByteImageDataset(std::vector<std::uint8_t> pixels, std::int64_t features, std::vector<std::int64_t> labels,

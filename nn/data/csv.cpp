@@ -169,10 +169,10 @@ LabelledData load_csv(const std::filesystem::path& path, const CsvOptions& optio
 LabelledTensors to_tensors(const LabelledData& data, autograd::Dtype dtype)
 {
     const auto n = static_cast<std::int64_t>(data.size()), f = static_cast<std::int64_t>(data.num_features());
-    autograd::Tensor x = autograd::Tensor::empty({n, f}, dtype), y = autograd::Tensor::empty({n}, dtype);
+    autograd::Tensor x = autograd::Tensor::empty({n, f}, dtype), y = autograd::Tensor::empty({n}, autograd::Dtype::Int64);
     autograd::dispatch(dtype, [&]<class T>() {
         T* px = x.data_ptr<T>();
-        T* py = y.data_ptr<T>();
+        std::int64_t* py = y.data_ptr<std::int64_t>(); // class labels: int64, as torch's
         for (std::int64_t i = 0; i < n; ++i) {
             for (std::int64_t j = 0; j < f; ++j) {
                 const double v = data.features[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
@@ -183,7 +183,7 @@ LabelledTensors to_tensors(const LabelledData& data, autograd::Dtype dtype)
                                                        i + 1, j + 1, v, autograd::to_string(dtype)));
                 px[i * f + j] = static_cast<T>(v);
             }
-            py[i] = static_cast<T>(data.labels[static_cast<std::size_t>(i)]);
+            py[i] = static_cast<std::int64_t>(data.labels[static_cast<std::size_t>(i)]);
         }
     });
     return {x, y};

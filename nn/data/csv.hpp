@@ -33,8 +33,8 @@ LabelledData load_csv(const std::filesystem::path& path, const CsvOptions& optio
 /// The same from a stream; `name` is used in error messages.
 LabelledData read_csv(std::istream& in, const std::string& name, const CsvOptions& options = {});
 
-/// The same data as tensors for the tensor engine: features [N, F] and labels [N] (class indices
-/// held as floats). Throws std::range_error naming the row and column (1-based) of a value beyond
+/// The same data as tensors for the tensor engine: features [N, F] of `dtype` and labels [N]
+/// (int64 class indices, as torch's). Throws std::range_error naming the row and column (1-based) of a value beyond
 /// the dtype's range (1e300 in float32).
 LabelledTensors to_tensors(const LabelledData& data, autograd::Dtype dtype = autograd::Dtype::Float32);
 

@@ -12,7 +12,7 @@ namespace nn {
 /// Features and class labels, row i of one belonging to element i of the other.
 struct LabelledTensors {
     autograd::Tensor features; // [N, F]
-    autograd::Tensor labels;   // [N], class indices held as floats
+    autograd::Tensor labels;   // [N], class indices, int64
 };
 
 } // namespace nn

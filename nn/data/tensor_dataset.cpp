@@ -25,7 +25,7 @@ Tensor take_rows(const Tensor& src, std::span<const std::int64_t> indices)
     const std::int64_t row_elems = shape[0] == 0 ? 0 : src.numel() / shape[0];
     shape[0] = rows;
     Tensor out = Tensor::empty(shape, src.dtype()); // every row is copied in below
-    autograd::dispatch(src.dtype(), [&]<class T>() {
+    autograd::dispatch_any(src.dtype(), [&]<class T>() { // int64 labels too
         const T* ps = src.data_ptr<T>();
         T* po = out.data_ptr<T>();
         if (row_elems == 1) // class labels: one element a row

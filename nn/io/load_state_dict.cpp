@@ -71,7 +71,7 @@ IncompatibleKeys load_state_dict(const StateDict& destination, const StateDict& 
         if (found == nullptr || found->id() == dst.id() || dst.numel() == 0)
             continue;
         const autograd::Tensor src = found->contiguous();
-        autograd::dispatch(dst.dtype(), [&]<class T>() {
+        autograd::dispatch_any(dst.dtype(), [&]<class T>() {
             // memmove: two handles of different tensors never share data in this version, but a
             // future view could, and memmove is right either way.
             std::memmove(dst.data_ptr<T>(), src.data_ptr<T>(), static_cast<std::size_t>(dst.numel()) * sizeof(T));

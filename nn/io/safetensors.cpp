@@ -112,6 +112,8 @@ std::string_view file_dtype(Dtype d)
     switch (d) {
     case Dtype::Float32: return "F32";
     case Dtype::Float64: return "F64";
+    case Dtype::Int64: return "I64";
+    case Dtype::Bool: return "BOOL";
     }
     throw std::logic_error("save_safetensors: a dtype without a safetensors name");
 }
@@ -121,11 +123,12 @@ struct ReadableDtype {
     std::size_t itemsize;
     Dtype loaded_as;
 };
-constexpr ReadableDtype kReadable[] = {
-    {"F32", 4, Dtype::Float32}, {"F64", 8, Dtype::Float64}, {"F16", 2, Dtype::Float32}, {"BF16", 2, Dtype::Float32}};
+constexpr ReadableDtype kReadable[] = {{"F32", 4, Dtype::Float32}, {"F64", 8, Dtype::Float64},
+                                       {"I64", 8, Dtype::Int64},   {"BOOL", 1, Dtype::Bool},
+                                       {"F16", 2, Dtype::Float32}, {"BF16", 2, Dtype::Float32}};
 // The format's other dtypes: known, so the error can say "not supported" rather than "unknown".
-constexpr std::string_view kUnreadable[] = {"BOOL", "U8",  "I8",  "I16", "U16",     "I32",     "U32",     "I64",
-                                            "U64",  "C64", "F4",  "F6_E2M3", "F6_E3M2", "F8_E5M2", "F8_E4M3", "F8_E8M0"};
+constexpr std::string_view kUnreadable[] = {"U8",  "I8",  "I16",     "U16",     "I32",     "U32",     "U64",
+                                            "C64", "F4",  "F6_E2M3", "F6_E3M2", "F8_E5M2", "F8_E4M3", "F8_E8M0"};
 
 // ---- One header entry, checked.
 
@@ -159,10 +162,10 @@ Entry parse_entry(const std::string& file, const std::string& key, const json& v
                                        [&](const ReadableDtype& d) { return d.name == dtype_name; });
     if (readable == std::end(kReadable)) {
         if (std::find(std::begin(kUnreadable), std::end(kUnreadable), dtype_name) != std::end(kUnreadable))
-            throw error(fmt::format("dtype {} is not supported: tensors here are floating-point (F32 and F64 are "
-                                    "read as they are, F16 and BF16 as float32)",
+            throw error(fmt::format("dtype {} is not supported: tensors here are float32, float64, int64 or bool "
+                                    "(F32, F64, I64 and BOOL are read as they are, F16 and BF16 as float32)",
                                     dtype_name));
-        throw error(fmt::format("unknown dtype '{}' (F32, F64, F16 and BF16 are read)", dtype_name));
+        throw error(fmt::format("unknown dtype '{}' (F32, F64, I64, BOOL, F16 and BF16 are read)", dtype_name));
     }
 
     const json& shape = value["shape"];
@@ -267,13 +270,26 @@ struct Reader {
 };
 
 // Reads one tensor's data into t, converting F16 and BF16 to float32 a block at a time.
-void read_tensor(Reader& in, std::uint64_t at, const Entry& e, const Tensor& t)
+void read_tensor(Reader& in, const std::string& file, std::uint64_t at, const Entry& e, const Tensor& t)
 {
     const std::uint64_t bytes = e.end - e.begin;
     if (bytes == 0)
         return;
-    if (e.dtype->name == "F32" || e.dtype->name == "F64") {
-        autograd::dispatch(t.dtype(), [&]<class T>() {
+    if (e.dtype->name == "BOOL") {
+        // Checked byte by byte before any becomes a bool: a C++ bool holding 2 is undefined.
+        std::vector<char> raw(static_cast<std::size_t>(bytes));
+        in.read_at(at, raw.data(), bytes);
+        bool* p = t.data_ptr<bool>();
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            const auto b = static_cast<unsigned char>(raw[i]);
+            if (b > 1)
+                fail(file, fmt::format("tensor '{}': BOOL element {} is byte {}, not 0 or 1", e.name, i, b));
+            p[i] = b == 1;
+        }
+        return;
+    }
+    if (e.dtype->name == "F32" || e.dtype->name == "F64" || e.dtype->name == "I64") {
+        autograd::dispatch_any(t.dtype(), [&]<class T>() {
             T* p = t.data_ptr<T>();
             in.read_at(at, reinterpret_cast<char*>(p), bytes);
             from_le_in_place(p, static_cast<std::size_t>(t.numel()));
@@ -340,7 +356,7 @@ void save_safetensors(const StateDict& tensors, const std::filesystem::path& pat
             out.write(length, 8);
             out.write(text.data(), static_cast<std::streamsize>(text.size()));
             for (const Tensor& t : data) {
-                autograd::dispatch(t.dtype(), [&]<class T>() {
+                autograd::dispatch_any(t.dtype(), [&]<class T>() {
                     if (t.numel() > 0)
                         write_le(out, t.data_ptr<T>(), static_cast<std::size_t>(t.numel()));
                 });
@@ -424,7 +440,7 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path)
 
     for (const Entry& e : entries) {
         Tensor t = Tensor::empty(e.shape, e.dtype->loaded_as);
-        read_tensor(reader, data_begin + e.begin, e, t);
+        read_tensor(reader, file, data_begin + e.begin, e, t);
         out.tensors.insert(e.name, std::move(t));
     }
     return out;

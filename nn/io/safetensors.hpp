@@ -19,7 +19,8 @@
 
 namespace nn {
 
-/// Writes every tensor of the dict (float32 as F32, float64 as F64), their data back to back in
+/// Writes every tensor of the dict (float32 as F32, float64 as F64, int64 as I64, bool as BOOL,
+/// one byte of 0 or 1 each), their data back to back in
 /// the order of the dict, with optional string metadata. Names must be non-empty and not
 /// "__metadata__"; tensors must be defined (std::invalid_argument otherwise, before anything is
 /// written). The file appears whole or not at all: it is written to a temporary beside `path`
@@ -38,10 +39,11 @@ struct SafetensorsFile {
 /// shape and data_offsets (matching shape times element size, within the file, covering the data
 /// exactly). Errors are std::runtime_error naming the file, the entry and what is wrong.
 ///
-/// F32 and F64 are read as float32 and float64. F16 and BF16 are read as float32, which holds
-/// every one of their values exactly (Hugging Face checkpoints are often BF16). The integer,
-/// bool and 8-bit float dtypes are an error naming the dtype: this library's tensors are
-/// floating-point, and a silent conversion of, say, I64 would round.
+/// F32, F64, I64 and BOOL are read as float32, float64, int64 and bool (a BOOL byte other than 0
+/// or 1 is an error naming it). F16 and BF16 are read as float32, which holds every one of their
+/// values exactly (Hugging Face checkpoints are often BF16). The other integer dtypes and the
+/// 8-bit floats are an error naming the dtype: no tensor here holds them, and a silent conversion
+/// (of U64 to int64, of I32 to float) could change values.
 SafetensorsFile read_safetensors(const std::filesystem::path& path);
 
 /// The tensors alone, in the order of their data in the file.

@@ -12,12 +12,13 @@
 
 namespace nn {
 
-/// model(features) gives scores [N, C]; labels [N] hold class indices (as floats). Runs the
+/// model(features) gives scores [N, C]; labels [N] hold class indices: int64 (argmax's dtype,
+/// torch's), or floats holding integers as before int64 tensors existed. Runs the
 /// model without recording a graph. 0 for no rows; throws std::invalid_argument naming the
 /// shapes when the counts differ.
 double accuracy(Module& model, const autograd::Tensor& features, const autograd::Tensor& labels);
 
-/// Rows of scores [N, C] whose largest score is at their label ([N], class indices as floats): for
+/// Rows of scores [N, C] whose largest score is at their label ([N], class indices, int64 or float): for
 /// a caller that already has the model's outputs (a training step, a loss on the same rows).
 /// Throws std::invalid_argument naming the shapes when they do not fit.
 std::size_t count_correct(const autograd::Tensor& scores, const autograd::Tensor& labels);

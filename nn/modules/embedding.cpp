@@ -13,8 +13,20 @@ using autograd::Tensor;
 
 Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, autograd::Generator& gen,
                      std::optional<std::int64_t> padding_idx, autograd::Dtype dtype)
-    : num_(num_embeddings), dim_(embedding_dim)
+    : Embedding(num_embeddings, embedding_dim, gen, EmbeddingOptions{.padding_idx = padding_idx, .dtype = dtype})
 {
+}
+
+Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, autograd::Generator& gen,
+                     const EmbeddingOptions& options)
+    : num_(num_embeddings), dim_(embedding_dim), max_norm_(options.max_norm), norm_type_(options.norm_type)
+{
+    const std::optional<std::int64_t> padding_idx = options.padding_idx;
+    const autograd::Dtype dtype = options.dtype;
+    if (max_norm_.has_value() && !(*max_norm_ >= 0.0))
+        throw std::invalid_argument(fmt::format("Embedding: max_norm must be >= 0 (got {})", *max_norm_));
+    if (!(norm_type_ > 0.0))
+        throw std::invalid_argument(fmt::format("Embedding: norm_type must be > 0 (got {})", norm_type_));
     if (num_embeddings <= 0 || embedding_dim <= 0)
         throw std::invalid_argument(fmt::format(
             "Embedding: num_embeddings and embedding_dim must be positive (got {} and {})", num_embeddings, embedding_dim));
@@ -35,12 +47,22 @@ Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, au
     weight_ = register_parameter("weight", std::move(w));
 }
 
-Tensor Embedding::forward(const Tensor& indices) { return autograd::embedding(indices, weight_, padding_idx_); }
+Tensor Embedding::forward(const Tensor& indices)
+{
+    return autograd::embedding(indices, weight_, padding_idx_, max_norm_, norm_type_);
+}
 
+// As torch.nn.Embedding's repr: only the settings that differ from the defaults.
 std::string Embedding::extra_repr() const
 {
-    return padding_idx_.has_value() ? fmt::format("{}, {}, padding_idx={}", num_, dim_, *padding_idx_)
-                                    : fmt::format("{}, {}", num_, dim_);
+    std::string out = fmt::format("{}, {}", num_, dim_);
+    if (padding_idx_.has_value())
+        out += fmt::format(", padding_idx={}", *padding_idx_);
+    if (max_norm_.has_value())
+        out += fmt::format(", max_norm={}", *max_norm_);
+    if (norm_type_ != 2.0)
+        out += fmt::format(", norm_type={}", norm_type_);
+    return out;
 }
 
 } // namespace nn

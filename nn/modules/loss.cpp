@@ -148,7 +148,7 @@ Tensor hinge_loss(const Tensor& scores, const Tensor& labels, Reduction reductio
 {
     require_same_shape("hinge_loss", scores, labels);
     // A label of 0 or 2 would train silently towards the wrong margin: refuse it.
-    autograd::dispatch(labels.dtype(), [&]<class T>() {
+    autograd::dispatch_any(labels.dtype(), [&]<class T>() { // int64 labels too
         const T* y = labels.data_ptr<T>();
         for (std::int64_t i = 0, n = labels.numel(); i < n; ++i)
             if (y[i] != T(1) && y[i] != T(-1))

@@ -1,7 +1,7 @@
 // Losses of tensor models (torch.nn.functional's), each reducing by mean (the default), sum or
 // not at all. The scalar engine's losses are in nn/scalar/loss.hpp.
 //
-//   Tensor loss = nn::cross_entropy(model(x), labels);      // labels [N]: class indices as floats
+//   Tensor loss = nn::cross_entropy(model(x), labels);      // labels [N]: int64 class indices
 //   Tensor loss = nn::mse_loss(model(x), targets, nn::Reduction::Sum);
 #pragma once
 
@@ -19,6 +19,7 @@ autograd::Tensor mse_loss(const autograd::Tensor& input, const autograd::Tensor&
 autograd::Tensor cross_entropy(const autograd::Tensor& logits, const autograd::Tensor& labels,
                                Reduction reduction = Reduction::Mean);
 /// -log_probs_i[label_i], for log-probabilities (a LogSoftmax output): a gather, no one-hot matrix.
+/// Labels as cross_entropy's: int64, or floats holding integers.
 autograd::Tensor nll_loss(const autograd::Tensor& log_probs, const autograd::Tensor& labels,
                           Reduction reduction = Reduction::Mean);
 /// -(y log p + (1 - y) log(1 - p)) for probabilities p, each log clamped at -100 as in PyTorch.

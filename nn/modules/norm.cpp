@@ -61,7 +61,7 @@ BatchNorm::BatchNorm(const char* name, std::int64_t min_rank, std::int64_t max_r
     if (options.track_running_stats) {
         running_mean_ = register_buffer("running_mean", Tensor::zeros({num_features}, dtype));
         running_var_ = register_buffer("running_var", Tensor::ones({num_features}, dtype));
-        num_batches_tracked_ = register_buffer("num_batches_tracked", Tensor::zeros({}, dtype));
+        num_batches_tracked_ = register_buffer("num_batches_tracked", Tensor::zeros({}, autograd::Dtype::Int64));
     }
 }
 
@@ -79,8 +79,7 @@ Tensor BatchNorm::forward(const Tensor& x)
         return y;
     // Count the batch in place, after batch_norm accepted it, so the handle in the state dict sees it.
     autograd::NoGradGuard no_grad;
-    autograd::dispatch(num_batches_tracked_.dtype(),
-                       [&]<class T>() { *num_batches_tracked_.data_ptr<T>() += T(1); });
+    *num_batches_tracked_.data_ptr<std::int64_t>() += 1;
     return y;
 }
 

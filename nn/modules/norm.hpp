@@ -8,8 +8,8 @@
 //   bn.state_dict();                         // weight, bias, running_mean, running_var, num_batches_tracked
 //
 // The running statistics and the count of training batches are buffers: saved and loaded with
-// the state dict under PyTorch's names, never trained. num_batches_tracked is a scalar of the
-// module's dtype (PyTorch's is int64; this version has only floating tensors).
+// the state dict under PyTorch's names, never trained. num_batches_tracked is an int64 scalar,
+// as PyTorch's, whatever the module's dtype.
 #pragma once
 
 #include "nn/modules/module.hpp"

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import torch
 
-DTYPES = {"F32": "<f4", "F64": "<f8"}
+DTYPES = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}
 
 
 def read(path):
@@ -35,6 +35,8 @@ def read(path):
 def main():
     state = read(sys.argv[1])
     model = torch.nn.Sequential(torch.nn.Embedding(6, 4, padding_idx=0), torch.nn.LayerNorm(4), torch.nn.BatchNorm1d(4))
+    # load_state_dict would copy a float count into torch's int64 buffer silently: check the file's.
+    assert state["2.num_batches_tracked"].dtype == torch.int64, state["2.num_batches_tracked"].dtype
     model.load_state_dict(state, strict=True)
     model.eval()
     with torch.no_grad():
