@@ -75,9 +75,14 @@ Tensor Unflatten::forward(const Tensor& input)
 std::string Unflatten::extra_repr() const
 {
     // PyTorch prints the sizes as a Python tuple: (784,) for one.
+    // Appended piece by piece: GCC 12 warns (-Wstringop-overflow, a false positive under LTO) on
+    // the same built as ("" or ", ") + std::to_string(...).
     std::string sizes;
-    for (std::size_t i = 0; i < sizes_.size(); ++i)
-        sizes += (i == 0 ? "" : ", ") + std::to_string(sizes_[i]);
+    for (std::size_t i = 0; i < sizes_.size(); ++i) {
+        if (i > 0)
+            sizes += ", ";
+        sizes += std::to_string(sizes_[i]);
+    }
     return fmt::format("dim={}, unflattened_size=({}{})", dim_, sizes, sizes_.size() == 1 ? "," : "");
 }
 
