@@ -9,6 +9,7 @@
 
 #include <array>
 #include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 
@@ -82,6 +83,9 @@ void all_reduce(const ProcessGroup& group, const autograd::Tensor& tensor, Reduc
 {
     if (!tensor.defined())
         throw std::invalid_argument("dist::all_reduce: the tensor is undefined");
+    if (!autograd::is_floating_point(tensor.dtype()))
+        throw std::invalid_argument(fmt::format("dist::all_reduce: a {} tensor; only float32 and float64 are reduced",
+                                                autograd::to_string(tensor.dtype())));
     autograd::dispatch(tensor.dtype(), [&]<class T>() {
         all_reduce_span(group, std::span<T>(tensor.data_ptr<T>(), static_cast<std::size_t>(tensor.numel())), op);
     });
@@ -103,14 +107,16 @@ void broadcast(const ProcessGroup& group, const autograd::Tensor& tensor, int ro
         throw std::invalid_argument(fmt::format("dist::broadcast: rank {}'s tensor is {}, root {}'s is {}", bad,
                                                 theirs, root, roots));
     }
-    autograd::dispatch(tensor.dtype(), [&]<class T>() {
-        T* data = tensor.data_ptr<T>();
-        for (std::int64_t first = 0; first < tensor.numel(); first += INT_MAX) {
-            const auto count = static_cast<int>(std::min<std::int64_t>(tensor.numel() - first, INT_MAX));
-            detail::check(MPI_Bcast(data + first, count, mpi_type<T>(), root, detail::comm(group)),
-                          fmt::format("broadcast ({} from rank {})", mine, root), group);
-        }
-    });
+    // As bytes: a broadcast copies, so every dtype is the same to it (int64 buffers such as
+    // BatchNorm's num_batches_tracked, bool masks, floats).
+    std::byte* data = nullptr;
+    autograd::dispatch_any(tensor.dtype(), [&]<class T>() { data = reinterpret_cast<std::byte*>(tensor.data_ptr<T>()); });
+    const auto bytes = static_cast<std::int64_t>(tensor.numel() * static_cast<std::int64_t>(autograd::itemsize(tensor.dtype())));
+    for (std::int64_t first = 0; first < bytes; first += INT_MAX) {
+        const auto count = static_cast<int>(std::min<std::int64_t>(bytes - first, INT_MAX));
+        detail::check(MPI_Bcast(data + first, count, MPI_BYTE, root, detail::comm(group)),
+                      fmt::format("broadcast ({} from rank {})", mine, root), group);
+    }
 }
 
 std::string broadcast(const ProcessGroup& group, std::string text, int root)

@@ -14,7 +14,7 @@
 #pragma once
 
 // modules/: tensor models (Module, Linear, Conv2d, pools, Flatten, Sequential, activations, Dropout,
-// LayerNorm, BatchNorm, Embedding), losses, init
+// LayerNorm, BatchNorm, Embedding), losses, init, how descriptions print values (python_repr)
 #include "nn/modules/activation.hpp"
 #include "nn/modules/conv.hpp"
 #include "nn/modules/dropout.hpp"
@@ -27,6 +27,7 @@
 #include "nn/modules/pool.hpp"
 #include "nn/modules/module.hpp"
 #include "nn/modules/norm.hpp"
+#include "nn/modules/python_repr.hpp"
 #include "nn/modules/sequential.hpp"
 
 // scalar/: networks of Values (Neuron, Layer, MLP), their losses, init and training loops

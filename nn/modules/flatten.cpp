@@ -1,4 +1,5 @@
 #include "nn/modules/flatten.hpp"
+#include "nn/modules/python_repr.hpp"
 
 #include <fmt/format.h>
 
@@ -74,16 +75,7 @@ Tensor Unflatten::forward(const Tensor& input)
 
 std::string Unflatten::extra_repr() const
 {
-    // PyTorch prints the sizes as a Python tuple: (784,) for one.
-    // Appended piece by piece: GCC 12 warns (-Wstringop-overflow, a false positive under LTO) on
-    // the same built as ("" or ", ") + std::to_string(...).
-    std::string sizes;
-    for (std::size_t i = 0; i < sizes_.size(); ++i) {
-        if (i > 0)
-            sizes += ", ";
-        sizes += std::to_string(sizes_[i]);
-    }
-    return fmt::format("dim={}, unflattened_size=({}{})", dim_, sizes, sizes_.size() == 1 ? "," : "");
+    return fmt::format("dim={}, unflattened_size={}", dim_, python_tuple(sizes_));
 }
 
 } // namespace nn

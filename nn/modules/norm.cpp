@@ -1,4 +1,5 @@
 #include "nn/modules/norm.hpp"
+#include "nn/modules/python_repr.hpp"
 
 #include <autograd/grad_mode.hpp>
 #include <autograd/ops/norm.hpp>
@@ -34,12 +35,8 @@ Tensor LayerNorm::forward(const Tensor& x) { return autograd::layer_norm(x, shap
 std::string LayerNorm::extra_repr() const
 {
     // As PyTorch prints it: "(64,), eps=1e-05, elementwise_affine=True".
-    std::string dims;
-    for (const std::int64_t s : shape_)
-        dims += (dims.empty() ? "" : ", ") + std::to_string(s);
-    if (shape_.size() == 1)
-        dims += ",";
-    return fmt::format("({}), eps={}, elementwise_affine={}", dims, eps_, weight_.defined() ? "True" : "False");
+    return fmt::format("{}, eps={}, elementwise_affine={}", python_tuple(shape_), eps_,
+                       weight_.defined() ? "True" : "False");
 }
 
 BatchNorm::BatchNorm(const char* name, std::int64_t min_rank, std::int64_t max_rank, std::int64_t num_features,
