@@ -14,8 +14,8 @@ torch gives it, with two deliberate differences that the test knows about: compa
 in torch and 0/1 in the operands' promoted dtype in Backprop (the script converts them), and
 Backprop names dtypes without the "torch." prefix when it prints them.
 
-int_reference.safetensors holds tensors made by torch and written with their numpy bytes (Debian
-12 has no safetensors package): an int64 matrix with values beyond 2^53, a bool mask and a
+int_reference.safetensors holds tensors made by torch, written by golden_safetensors.py's writer
+(Debian 12 has no safetensors package): an int64 matrix with values beyond 2^53, a bool mask and a
 float32 vector, so the test reads I64 and BOOL data torch produced."""
 import json
 import struct
@@ -24,6 +24,7 @@ import sys
 import torch
 
 from fixtures import FIXTURES
+from golden_safetensors import write
 
 # The inputs; the test builds the same tensors.
 A = torch.tensor([[1, -2, 3], [4, 5, -6]])                  # int64 [2, 3]
@@ -116,19 +117,12 @@ def max_norm_cases(lines):
 
 
 def write_safetensors(path):
+    """Tensors torch made, written by golden_safetensors.write (struct and json, not our code)."""
     tensors = [('counts', torch.tensor([[2 ** 60 + 3, -1], [0, 2 ** 53 + 1]])),
                ('mask', torch.tensor([True, False, False, True])),
                ('weight', torch.tensor([0.5, -2.0], dtype=torch.float32))]
     names = {torch.int64: 'I64', torch.bool: 'BOOL', torch.float32: 'F32'}
-    header, body = {'__metadata__': {'format': 'pt'}}, b''
-    for name, t in tensors:
-        blob = t.numpy().astype(t.numpy().dtype.newbyteorder('<')).tobytes()
-        header[name] = {'dtype': names[t.dtype], 'shape': list(t.shape), 'data_offsets': [len(body), len(body) + len(blob)]}
-        body += blob
-    text = json.dumps(header).encode()
-    text += b' ' * ((8 - len(text) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)) + text + body)
+    write(path, [(name, names[t.dtype], list(t.shape), t.flatten().tolist()) for name, t in tensors], {'format': 'pt'})
 
 
 def main(folder):

@@ -26,7 +26,7 @@ def bf16(value):
 def pack(dtype, values):
     if dtype == "BF16":
         return struct.pack("<%dH" % len(values), *[bf16(v) for v in values])
-    code = {"F16": "e", "F32": "f", "F64": "d"}[dtype]
+    code = {"F16": "e", "F32": "f", "F64": "d", "I64": "q", "BOOL": "?"}[dtype]
     return struct.pack("<%d%s" % (len(values), code), *values)
 
 
