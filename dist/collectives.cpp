@@ -28,10 +28,6 @@ std::string_view to_string(ReduceOp op)
 
 namespace {
 
-template <class T> MPI_Datatype mpi_type();
-template <> MPI_Datatype mpi_type<float>() { return MPI_FLOAT; }
-template <> MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
-
 MPI_Op mpi_op(ReduceOp op)
 {
     switch (op) {
@@ -50,7 +46,7 @@ template <class T> void all_reduce_span(const ProcessGroup& group, std::span<T> 
                                      autograd::to_string(autograd::dtype_of<T>));
     for (std::size_t first = 0; first < values.size(); first += INT_MAX) {
         const auto count = static_cast<int>(std::min<std::size_t>(values.size() - first, INT_MAX));
-        detail::check(MPI_Allreduce(MPI_IN_PLACE, values.data() + first, count, mpi_type<T>(), mpi_op(op),
+        detail::check(MPI_Allreduce(MPI_IN_PLACE, values.data() + first, count, detail::mpi_type<T>(), mpi_op(op),
                                     detail::comm(group)),
                       op_name, group);
     }

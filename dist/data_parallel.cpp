@@ -111,8 +111,6 @@ template <class T> std::vector<T>& flat_of(std::vector<float>& f32, std::vector<
         return f64;
 }
 
-template <class T> MPI_Datatype mpi_type() { return std::is_same_v<T, float> ? MPI_FLOAT : MPI_DOUBLE; }
-
 } // namespace
 
 DistributedDataParallel::DistributedDataParallel(std::shared_ptr<nn::Module> module, const ProcessGroup& group,
@@ -225,7 +223,7 @@ void DistributedDataParallel::launch(std::size_t bucket)
     Bucket& b = buckets_[bucket];
     autograd::dispatch(b.dtype, [&]<class T>() {
         detail::check(MPI_Iallreduce(MPI_IN_PLACE, flat_of<T>(b.flat32, b.flat64).data(), static_cast<int>(b.numel),
-                                     mpi_type<T>(), MPI_SUM, detail::comm(*group_), &pass_->requests[bucket]),
+                                     detail::mpi_type<T>(), MPI_SUM, detail::comm(*group_), &pass_->requests[bucket]),
                       fmt::format("all_reduce of gradient bucket {} ({} {} values)", bucket, b.numel,
                                   autograd::to_string(b.dtype)),
                       *group_);

@@ -18,6 +18,11 @@ namespace detail {
 
 inline MPI_Comm comm(const ProcessGroup& group) { return group.impl().comm; }
 
+/// MPI's datatype for the element types the reductions take (float32 and float64 gradients).
+template <class T> MPI_Datatype mpi_type();
+template <> inline MPI_Datatype mpi_type<float>() { return MPI_FLOAT; }
+template <> inline MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
+
 /// Throws std::runtime_error "dist: <op> failed on rank R of P: <MPI's error string>" unless
 /// rc is MPI_SUCCESS.
 void check(int rc, std::string_view op, const ProcessGroup& group);
