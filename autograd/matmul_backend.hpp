@@ -10,7 +10,7 @@
 //   - when running: BACKPROP_BLAS=openblas in the environment, or set_matmul_backend().
 // float64 products always run on OpenBLAS: oneDNN has no float64 matmul on CPUs.
 //
-// Threads: BACKPROP_NUM_THREADS (default: the number of cores) is the one setting. Backprop's own
+// Threads: BACKPROP_NUM_THREADS (default: the cores the process may run on) is the one setting. Backprop's own
 // pool splits a large product into blocks of the output and each thread runs the library on its
 // block single-threaded, so the library never starts threads of its own beside the pool.
 //

@@ -345,3 +345,13 @@ BOOST_AUTO_TEST_CASE(bad_environment, *boost::unit_test::disabled())
     autograd::set_matmul_backend(MatmulBackend::OpenBLAS);
     BOOST_TEST(values(matmul(a, a)) == (std::vector<double>{2, 2, 2, 2}), boost::test_tools::per_element());
 }
+
+// Disabled: run only by the CTest entry that names it, under `taskset -c 0` with
+// BACKPROP_NUM_THREADS unset. A process allowed one core (as mpirun places each of two ranks on
+// a two-core machine) defaults to one thread, not to the machine's core count.
+BOOST_AUTO_TEST_CASE(default_threads_follow_the_affinity_mask, *boost::unit_test::disabled())
+{
+    BOOST_REQUIRE(std::getenv("BACKPROP_NUM_THREADS") == nullptr);
+    BOOST_TEST(autograd::matmul_backend_info().threads == 1);
+    BOOST_TEST(test_util::contains(autograd::describe_matmul_backend(), ", 1 thread"));
+}

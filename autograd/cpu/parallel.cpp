@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -106,12 +108,26 @@ private:
 
 constexpr int kMaxThreads = 1024; // far past any machine this runs on; a typo's 100000 would not start
 
+// The cores this process may run on: its affinity mask, not the machine's count. A launcher that
+// places processes pins each to its share (mpirun binds each of 2 ranks to one core of 2; so do
+// taskset, numactl and a container's cpuset), and a pool of one thread per machine core would then
+// put two threads on each core the process has, each waiting on the other at every parallel_for.
+// This is how OpenMP runtimes count too (libgomp's default team), so oneDNN's team agrees.
+int available_cores()
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return std::max(1, CPU_COUNT(&set));
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); // mask unreadable: the machine's
+}
+
 // BACKPROP_NUM_THREADS, or the cores when it is unset (or empty, as a shell's `VAR= cmd` leaves
 // it). Anything else but a whole number from 1 to kMaxThreads is refused, naming the variable and
 // its value: a silent fallback would run a timing or a bit-for-bit comparison on the wrong count.
 int configured_threads()
 {
-    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int cores = available_cores();
     const char* env = std::getenv("BACKPROP_NUM_THREADS");
     if (env == nullptr || *env == '\0')
         return cores;
