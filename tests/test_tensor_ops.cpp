@@ -569,11 +569,24 @@ Cases conv_cases()
     return c;
 }
 
+// layer_norm (one op; batch_norm, embedding and dropout2d are compositions: test_norm checks
+// them): with weight and bias over two trailing dimensions, and plain on a transposed input.
+Cases norm_cases()
+{
+    Generator gen(57);
+    Cases c;
+    c.push_back({"layer_norm, weight and bias, 2 dims", [](const V& x) { return layer_norm(x[0], {2, 3}, x[1], x[2], 1e-3); },
+                 {leaf({2, 2, 3}, gen), leaf({2, 3}, gen), leaf({2, 3}, gen)}});
+    c.push_back({"layer_norm, transposed input", [](const V& x) { return layer_norm(x[0].transpose(0, 1), {3}); },
+                 {leaf({3, 4}, gen)}});
+    return c;
+}
+
 Cases all_cases()
 {
     Cases all;
     for (Cases (*family)() : {elementwise_cases, reduce_cases, softmax_cases, compare_cases, shape_cases, index_cases,
-                              matmul_cases, loss_cases, conv_cases})
+                              matmul_cases, loss_cases, conv_cases, norm_cases})
         for (Case& c : family())
             all.push_back(std::move(c));
     return all;
@@ -652,6 +665,7 @@ BOOST_AUTO_TEST_CASE(index_ops_pass_gradcheck) { run(index_cases()); }
 BOOST_AUTO_TEST_CASE(matmul_and_linear_pass_gradcheck) { run(matmul_cases()); }
 BOOST_AUTO_TEST_CASE(fused_losses_pass_gradcheck) { run(loss_cases()); }
 BOOST_AUTO_TEST_CASE(conv_and_pools_pass_gradcheck) { run(conv_cases()); }
+BOOST_AUTO_TEST_CASE(layer_norm_passes_gradcheck) { run(norm_cases()); }
 
 // Every op of the list is in some case's graph: in a forward graph (first derivatives checked),
 // or in the graph of a first gradient of a case whose second derivatives are checked.

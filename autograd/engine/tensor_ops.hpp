@@ -21,7 +21,7 @@
 // argmin and one_hot (not differentiable: their results are constants), squeeze and unsqueeze (a
 // reshape), expand (broadcast_to), stack (concat), repeat and tile (expand and reshape), split,
 // split_with_sizes, chunk and unbind (slices), and var, std, mean over an axis or several,
-// flatten, layer_norm, batch_norm, embedding and dropout2d (compositions of listed ops).
+// flatten, batch_norm, embedding and dropout2d (compositions of listed ops).
 #pragma once
 
 #include "autograd/engine/op_symbols.hpp"
@@ -128,7 +128,9 @@ namespace autograd {
     X(MaxPool2d, "max_pool2d", "max_pool2d", false)                                                \
     X(MaxPool2dBackward, "max_pool2d_backward", "max_pool2d_backward", true) /* linear in g */     \
     X(AvgPool2d, "avg_pool2d", "avg_pool2d", true)                                                 \
-    X(AvgPool2dBackward, "avg_pool2d_backward", "avg_pool2d_backward", true)
+    X(AvgPool2dBackward, "avg_pool2d_backward", "avg_pool2d_backward", true)                       \
+    /* ops/norm.cpp */                                                                             \
+    X(LayerNorm, "layer_norm", "layer_norm", true)
 
 enum class TensorOp : std::uint8_t {
 #define BACKPROP_X(op, name, symbol, smooth) op,

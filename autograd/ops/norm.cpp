@@ -1,6 +1,7 @@
 #include "autograd/ops/norm.hpp"
 
 #include "autograd/grad_mode.hpp"
+#include "autograd/ops/kernels.hpp"
 
 #include <fmt/format.h>
 
@@ -43,11 +44,114 @@ void copy_into(const Tensor& dst, const Tensor& src)
 
 } // namespace
 
-// With K the product of normalized_shape, x is viewed as [M, K]; per row
-// y = (x - mean) / sqrt(mean((x - mean)^2) + eps), then the affine weight and bias broadcast over
-// the leading dimensions. Every step is a recorded op, so backward and double backward follow.
+// One recorded op (TensorOp::LayerNorm). With K the product of normalized_shape, x is viewed as
+// [M, K]; per row, with the biased variance (PyTorch's):
+//   xh = (x - mean) r,   r = 1 / sqrt(mean((x - mean)^2) + eps),   y = xh w + b
+//   gh = g w,   dx = r (gh - mean(gh) - xh mean(gh xh)),   dw = sum over rows of g xh,   db = sum of g
+// One node instead of the nine of its composition (mean, sub, mul, mean, add, sqrt, div, mul, add):
+// on small rows the engine's cost per node is the whole cost. The backward runs one kernel; under
+// create_graph it is the same formula in recorded ops from x, so gradients of gradients see how
+// xh and r depend on x.
+namespace {
+
+// The rows normalised, scaled and shifted into `out`; each row's mean and r into mean and rstd
+// ([M], x's dtype), which the backward kernel reads. Sums in double: a row of 1e4 float values
+// keeps its mean's digits.
+template <class T>
+void layer_norm_rows(const T* x, const T* w, const T* b, std::int64_t m, std::int64_t k, double eps, T* out, T* mean,
+                     T* rstd)
+{
+    for (std::int64_t i = 0; i < m; ++i) {
+        const T* row = x + i * k;
+        double s = 0;
+        for (std::int64_t j = 0; j < k; ++j)
+            s += static_cast<double>(row[j]);
+        const double mu = s / static_cast<double>(k);
+        double v = 0;
+        for (std::int64_t j = 0; j < k; ++j) {
+            const double c = static_cast<double>(row[j]) - mu;
+            v += c * c;
+        }
+        const double r = 1.0 / std::sqrt(v / static_cast<double>(k) + eps);
+        T* o = out + i * k;
+        for (std::int64_t j = 0; j < k; ++j) {
+            double y = (static_cast<double>(row[j]) - mu) * r;
+            if (w != nullptr)
+                y *= static_cast<double>(w[j]);
+            if (b != nullptr)
+                y += static_cast<double>(b[j]);
+            o[j] = static_cast<T>(y);
+        }
+        mean[i] = static_cast<T>(mu);
+        rstd[i] = static_cast<T>(r);
+    }
+}
+
+// dx, dw and db of the rows (each pointer null when that gradient is not wanted).
+template <class T>
+void layer_norm_backward_rows(const T* g, const T* x, const T* w, const T* mean, const T* rstd, std::int64_t m,
+                              std::int64_t k, T* dx, T* dw, T* db)
+{
+    std::vector<double> sw(dw != nullptr ? static_cast<std::size_t>(k) : 0), sb(db != nullptr ? static_cast<std::size_t>(k) : 0);
+    for (std::int64_t i = 0; i < m; ++i) {
+        const T* gr = g + i * k;
+        const T* xr = x + i * k;
+        const double mu = static_cast<double>(mean[i]), r = static_cast<double>(rstd[i]);
+        const auto xh = [&](std::int64_t j) { return (static_cast<double>(xr[j]) - mu) * r; };
+        if (dx != nullptr) {
+            double a = 0, c = 0; // sums of gh and of gh xh
+            for (std::int64_t j = 0; j < k; ++j) {
+                const double gh = static_cast<double>(gr[j]) * (w != nullptr ? static_cast<double>(w[j]) : 1.0);
+                a += gh;
+                c += gh * xh(j);
+            }
+            a /= static_cast<double>(k);
+            c /= static_cast<double>(k);
+            T* d = dx + i * k;
+            for (std::int64_t j = 0; j < k; ++j) {
+                const double gh = static_cast<double>(gr[j]) * (w != nullptr ? static_cast<double>(w[j]) : 1.0);
+                d[j] = static_cast<T>(r * (gh - a - xh(j) * c));
+            }
+        }
+        for (std::size_t j = 0; j < sw.size(); ++j)
+            sw[j] += static_cast<double>(gr[j]) * xh(static_cast<std::int64_t>(j));
+        for (std::size_t j = 0; j < sb.size(); ++j)
+            sb[j] += static_cast<double>(gr[j]);
+    }
+    for (std::size_t j = 0; j < sw.size(); ++j)
+        dw[j] = static_cast<T>(sw[j]);
+    for (std::size_t j = 0; j < sb.size(); ++j)
+        db[j] = static_cast<T>(sb[j]);
+}
+
+// The same gradients in recorded ops from x (create_graph): differentiable in g, x and w.
+TensorList layer_norm_backward_recorded(const Tensor& g, const TensorNode& n, std::int64_t m, std::int64_t k, double eps)
+{
+    const Tensor& x = detail::saved(n, 0);
+    const Tensor& w = detail::saved(n, 1);
+    const Tensor rows = x.reshape({m, k});
+    const Tensor centred = rows - rows.mean(1, true);
+    const Tensor r = 1.0 / ((centred * centred).mean(1, true) + eps).sqrt();
+    const Tensor xh = centred * r;
+    const Tensor g2 = g.reshape({m, k});
+    TensorList grads{Tensor(), Tensor(), Tensor()};
+    if (detail::needs(n, 0)) {
+        const Tensor gh = w.defined() ? g2 * w.reshape({k}) : g2;
+        grads[0] = (r * (gh - gh.mean(1, true) - xh * (gh * xh).mean(1, true))).reshape(x.shape());
+    }
+    if (detail::needs(n, 1))
+        grads[1] = (g2 * xh).sum(0).reshape(detail::input_shape(n, 1));
+    if (detail::needs(n, 2))
+        grads[2] = g2.sum(0).reshape(detail::input_shape(n, 2));
+    return grads;
+}
+
+} // namespace
+
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps)
 {
+    constexpr std::string_view op = op_name(TensorOp::LayerNorm);
+    detail::check_defined(op, x);
     const Shape& xs = x.shape();
     const std::size_t k_dims = normalized_shape.size();
     if (k_dims == 0)
@@ -70,15 +174,38 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
         throw std::invalid_argument(fmt::format("layer_norm: input of shape {} is empty", to_string(xs)));
     const std::int64_t m = x.numel() / k;
 
-    const Tensor rows = x.reshape({m, k});
-    const Tensor centred = rows - rows.mean(1, true);
-    const Tensor var = (centred * centred).mean(1, true); // biased, as PyTorch normalises
-    Tensor y = (centred / (var + eps).sqrt()).reshape(xs);
-    if (weight.defined())
-        y = y * weight;
-    if (bias.defined())
-        y = y + bias;
-    return y;
+    const Tensor xc = x.contiguous(), wc = weight.defined() ? weight.contiguous() : Tensor(),
+                 bc = bias.defined() ? bias.contiguous() : Tensor();
+    Tensor out = detail::empty(xs, x.dtype());
+    Tensor mean = detail::empty({m}, x.dtype()), rstd = detail::empty({m}, x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+        layer_norm_rows<T>(xc.impl()->data<T>(), wc.defined() ? wc.impl()->data<T>() : nullptr,
+                           bc.defined() ? bc.impl()->data<T>() : nullptr, m, k, eps, out.impl()->data<T>(),
+                           mean.impl()->data<T>(), rstd.impl()->data<T>());
+    });
+    const Tensor none;
+    return detail::record(TensorOp::LayerNorm, out, {&x, weight.defined() ? &weight : &none, bias.defined() ? &bias : &none},
+                          {xc, wc, mean, rstd}, [m, k, eps](const Tensor& g, const TensorNode& n) {
+        if (is_grad_enabled())
+            return layer_norm_backward_recorded(g, n, m, k, eps);
+        const Tensor& x = detail::saved(n, 0);
+        const Tensor& w = detail::saved(n, 1);
+        const Tensor gc = g.contiguous();
+        TensorList grads{Tensor(), Tensor(), Tensor()};
+        if (detail::needs(n, 0))
+            grads[0] = detail::empty(x.shape(), x.dtype());
+        if (detail::needs(n, 1))
+            grads[1] = detail::empty(detail::input_shape(n, 1), x.dtype());
+        if (detail::needs(n, 2))
+            grads[2] = detail::empty(detail::input_shape(n, 2), x.dtype());
+        dispatch(x.dtype(), [&]<class T>() {
+            const auto ptr = [](const Tensor& t) -> T* { return t.defined() ? t.impl()->data<T>() : nullptr; };
+            layer_norm_backward_rows<T>(gc.impl()->data<T>(), x.impl()->data<T>(), ptr(w), detail::saved(n, 2).impl()->data<T>(),
+                                        detail::saved(n, 3).impl()->data<T>(), m, k, ptr(grads[0]), ptr(grads[1]),
+                                        ptr(grads[2]));
+        });
+        return grads;
+    });
 }
 
 // Statistics per channel over every other axis (N, or N, H, W), kept as [1, C] or [1, C, 1, 1]

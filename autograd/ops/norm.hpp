@@ -6,9 +6,11 @@
 //   Tensor e = embedding(Tensor({3, 0, 7}, {3}), table);                // rows 3, 0, 7 of table
 //   Tensor d = dropout2d(img, 0.2, true, gen);                          // whole channels zeroed
 //
-// Each is a composition of recorded ops (mean, sub, mul, sqrt, index_select, where, ...), so it
-// records no node of its own (it is not in engine/tensor_ops.hpp's list), its gradient is made
-// of ops whose backward is checked, and gradients of gradients (create_graph) work through it.
+// layer_norm is one recorded op (its forward and backward kernels, and under create_graph its
+// backward in recorded ops). The others are compositions of recorded ops (mean, sub, mul, sqrt,
+// index_select, where, ...): they record no node of their own (they are not in
+// engine/tensor_ops.hpp's list), their gradients are made of ops whose backward is checked, and
+// gradients of gradients (create_graph) work through them.
 // Argument errors name the function and the shapes.
 #pragma once
 
