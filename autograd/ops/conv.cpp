@@ -51,6 +51,12 @@ struct Geometry {
     {
         return kh == 1 && kw == 1 && stride == Size2(1) && padding == Size2(0) && dilation == Size2(1);
     }
+    // Too small for products: a sample's multiply-adds cost less than a call of gemm and the
+    // column matrix around it, so the loops of the definition run instead (window_loops below).
+    // 1024: on [1, 1, 4, 4] with a 3x3 kernel (36 multiply-adds) the loops took conv2d's
+    // forward + backward from 7x add's time to 2.9x (bench_ops tiny/); at W5's sizes (115K and
+    // 205K a sample) the products are 10-50x faster than the loops.
+    bool tiny() const { return o * spatial() * rows() <= 1024; }
     Shape input_shape() const { return {n, c, h, w}; }
     Shape weight_shape() const { return {o, cg(), kh, kw}; }
     Shape output_shape() const { return {n, o, oh, ow}; }
@@ -161,6 +167,31 @@ template <class T> void col2im(const Geometry& geometry, const T* col, T* x)
     });
 }
 
+// The definition's loops over one sample, for tiny() convolutions: f(x index, w index, y index)
+// for every term y[o, oy, ox] += x[c, iy, ix] w[o, ci, i, j] whose input element lies inside x.
+// x is [C, H, W], y [O, OH, OW], w [O, C/groups, kH, kW].
+template <class F> void window_loops(const Geometry& g, F&& f)
+{
+    for (std::int64_t oc = 0; oc < g.o; ++oc) {
+        const std::int64_t c0 = oc / g.og() * g.cg(); // the group's first input channel
+        for (std::int64_t oy = 0; oy < g.oh; ++oy)
+            for (std::int64_t ox = 0; ox < g.ow; ++ox) {
+                const std::int64_t y = (oc * g.oh + oy) * g.ow + ox;
+                for (std::int64_t ci = 0; ci < g.cg(); ++ci)
+                    for (std::int64_t i = 0; i < g.kh; ++i) {
+                        const std::int64_t iy = oy * g.stride.h - g.padding.h + i * g.dilation.h;
+                        if (iy < 0 || iy >= g.h)
+                            continue;
+                        for (std::int64_t j = 0; j < g.kw; ++j) {
+                            const std::int64_t ix = ox * g.stride.w - g.padding.w + j * g.dilation.w;
+                            if (ix >= 0 && ix < g.w)
+                                f(((c0 + ci) * g.h + iy) * g.w + ix, ((oc * g.cg() + ci) * g.kh + i) * g.kw + j, y);
+                        }
+                    }
+            }
+    }
+}
+
 // Samples per block of a loop over the batch: enough multiply-adds per block (as many as
 // kParallelGrain elements of an elementwise loop) that handing it to a thread pays. A batch of
 // small images (one sample's products too small for gemm to split) is split by sample instead.
@@ -208,9 +239,15 @@ Tensor forward_kernel(const Geometry& g, const Tensor& x, const Tensor& w, const
         T* pcols = columns.defined() ? columns.impl()->data<T>() : nullptr;
         const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
         for_sample_blocks(g.n, samples_per_block(g), [&](std::int64_t begin, std::int64_t end) {
-            std::vector<T> scratch(g.direct() || pcols ? 0 : static_cast<std::size_t>(k * sp));
+            std::vector<T> scratch(g.direct() || g.tiny() || pcols ? 0 : static_cast<std::size_t>(k * sp));
             for (std::int64_t n = begin; n < end; ++n) {
-                for (std::int64_t gi = 0; gi < g.groups; ++gi) {
+                if (g.tiny()) {
+                    const T* xn = px + n * g.c * g.h * g.w;
+                    T* yn = po + n * g.o * sp;
+                    std::fill(yn, yn + g.o * sp, T(0));
+                    window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { yn[yi] += xn[xi] * pw[wi]; });
+                }
+                for (std::int64_t gi = 0; gi < g.groups && !g.tiny(); ++gi) {
                     const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
                     T* col = pcols ? pcols + (n * g.groups + gi) * k * sp : scratch.data();
                     if (!g.direct())
@@ -241,9 +278,14 @@ Tensor input_grad_kernel(const Geometry& g, const Tensor& grad, const Tensor& w)
         T* pdx = dx.impl()->data<T>();
         const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
         for_sample_blocks(g.n, samples_per_block(g), [&](std::int64_t begin, std::int64_t end) {
-            std::vector<T> col(g.direct() ? 0 : static_cast<std::size_t>(k * sp));
-            for (std::int64_t n = begin; n < end; ++n)
-                for (std::int64_t gi = 0; gi < g.groups; ++gi) {
+            std::vector<T> col(g.direct() || g.tiny() ? 0 : static_cast<std::size_t>(k * sp));
+            for (std::int64_t n = begin; n < end; ++n) {
+                if (g.tiny()) {
+                    const T* gn = pg + n * g.o * sp;
+                    T* dxn = pdx + n * g.c * g.h * g.w;
+                    window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { dxn[xi] += pw[wi] * gn[yi]; });
+                }
+                for (std::int64_t gi = 0; gi < g.groups && !g.tiny(); ++gi) {
                     T* xg = pdx + (n * g.c + gi * g.cg()) * g.h * g.w;
                     // Direct: each (sample, group) block of dx is written by this product alone.
                     detail::gemm<T>({.ta = true, .m = k, .n = sp, .k = og, .a = pw + gi * og * k, .lda = k,
@@ -252,6 +294,7 @@ Tensor input_grad_kernel(const Geometry& g, const Tensor& grad, const Tensor& w)
                     if (!g.direct())
                         col2im(g, col.data(), xg);
                 }
+            }
         });
     });
     return dx;
@@ -265,11 +308,16 @@ void weight_grad_of_samples(const Geometry& g, const T* px, const T* pcols, cons
                             std::int64_t end, T* out)
 {
     const std::int64_t sp = g.spatial(), k = g.rows(), og = g.og();
-    std::vector<T> scratch(g.direct() || pcols ? 0 : static_cast<std::size_t>(k * sp));
-    std::vector<T> part(static_cast<std::size_t>(og * k)); // gemm overwrites: one sample's term
-    if (begin == end)
+    std::vector<T> scratch(g.direct() || g.tiny() || pcols ? 0 : static_cast<std::size_t>(k * sp));
+    std::vector<T> part(g.tiny() ? 0 : static_cast<std::size_t>(og * k)); // gemm overwrites: one sample's term
+    if (begin == end || g.tiny())
         std::fill(out, out + g.o * k, T(0));
-    for (std::int64_t gi = 0; gi < g.groups; ++gi)
+    for (std::int64_t n = begin; n < end && g.tiny(); ++n) {
+        const T* xn = px + n * g.c * g.h * g.w;
+        const T* gn = pg + n * g.o * sp;
+        window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { out[wi] += xn[xi] * gn[yi]; });
+    }
+    for (std::int64_t gi = 0; gi < g.groups && !g.tiny(); ++gi)
         for (std::int64_t n = begin; n < end; ++n) {
             const T* xg = px + (n * g.c + gi * g.cg()) * g.h * g.w;
             const T* col = xg;
@@ -319,6 +367,29 @@ Tensor weight_grad_kernel(const Geometry& g, const Tensor& x, const Tensor& grad
     return dw;
 }
 
+// db[o] = g[n, o, :, :] summed over n and the plane, for tiny() convolutions: one pass, where the
+// recorded sums (which create_graph needs, and whose vectorised kernels pay on larger planes) make
+// two tensors and a reshape.
+Tensor tiny_bias_grad(const Geometry& g, const Tensor& grad)
+{
+    Tensor db = detail::empty({g.o}, grad.dtype());
+    dispatch(grad.dtype(), [&]<class T>() {
+        const T* pg = grad.impl()->data<T>();
+        T* pdb = db.impl()->data<T>();
+        const std::int64_t sp = g.spatial();
+        for (std::int64_t oc = 0; oc < g.o; ++oc) {
+            double total = 0; // in double, as the recorded sums add
+            for (std::int64_t n = 0; n < g.n; ++n) {
+                const T* plane = pg + (n * g.o + oc) * sp;
+                for (std::int64_t s = 0; s < sp; ++s)
+                    total += static_cast<double>(plane[s]);
+            }
+            pdb[oc] = static_cast<T>(total);
+        }
+    });
+    return db;
+}
+
 Tensor apply_conv(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b,
                   Activation act = Activation::None);
 Tensor input_grad(const Geometry& g, const Tensor& grad, const Tensor& w);
@@ -344,7 +415,7 @@ constexpr TensorOp conv_op(Activation act)
 Tensor apply_conv(const Geometry& geo, const Tensor& x, const Tensor& w, const Tensor& b, Activation act)
 {
     const Tensor none;
-    const bool keep_columns = !geo.direct() && is_grad_enabled() && w.requires_grad();
+    const bool keep_columns = !geo.direct() && !geo.tiny() && is_grad_enabled() && w.requires_grad();
     const Tensor columns = keep_columns ? detail::empty(columns_shape(geo), x.dtype()) : Tensor();
     const Tensor y = forward_kernel(geo, x, w, b, columns, act);
     TensorList saved{x, w, columns};
@@ -363,7 +434,8 @@ Tensor apply_conv(const Geometry& geo, const Tensor& x, const Tensor& w, const T
         if (detail::needs(node, 1))
             dw = weight_grad(geo, detail::saved(node, 0), ga, detail::saved(node, 2));
         if (detail::needs(node, 2))
-            db = sum(sum(ga, 0).reshape({geo.o, geo.spatial()}), 1);
+            db = geo.tiny() && !is_grad_enabled() ? tiny_bias_grad(geo, ga)
+                                                  : sum(sum(ga, 0).reshape({geo.o, geo.spatial()}), 1);
         return TensorList{dx, dw, db};
     });
 }
