@@ -53,9 +53,10 @@ struct Geometry {
     }
     // Too small for products: a sample's multiply-adds cost less than a call of gemm and the
     // column matrix around it, so the loops of the definition run instead (window_loops below).
-    // 1024: on [1, 1, 4, 4] with a 3x3 kernel (36 multiply-adds) the loops took conv2d's
-    // forward + backward from 7x add's time to 2.9x (bench_ops tiny/); at W5's sizes (115K and
-    // 205K a sample) the products are 10-50x faster than the loops.
+    // On [1, 1, 4, 4] with a 3x3 kernel (36 multiply-adds) the loops took conv2d's forward +
+    // backward from 7.1x add's time to 2.7x (bench_ops tiny/). The bound, 1024, keeps well below
+    // W5's convolutions (115K and 205K a sample), whose products are vectorised where these
+    // scalar loops are not.
     bool tiny() const { return o * spatial() * rows() <= 1024; }
     Shape input_shape() const { return {n, c, h, w}; }
     Shape weight_shape() const { return {o, cg(), kh, kw}; }
