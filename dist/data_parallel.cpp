@@ -101,18 +101,6 @@ struct DistributedDataParallel::Pass {
     }
 };
 
-namespace {
-
-template <class T> std::vector<T>& flat_of(std::vector<float>& f32, std::vector<double>& f64)
-{
-    if constexpr (std::is_same_v<T, float>)
-        return f32;
-    else
-        return f64;
-}
-
-} // namespace
-
 DistributedDataParallel::DistributedDataParallel(std::shared_ptr<nn::Module> module, const ProcessGroup& group,
                                                  DataParallelOptions options)
     : module_(std::move(module)), group_(&group), options_(options)
@@ -136,18 +124,22 @@ DistributedDataParallel::DistributedDataParallel(std::shared_ptr<nn::Module> mod
         broadcast(group, t, 0);
 
     // Buckets over the parameters in reverse order, one dtype each, closed when the next
-    // parameter would take them past bucket_bytes (a larger parameter gets a bucket of its own).
+    // parameter would take them past bucket_bytes. A parameter of more than half a bucket gets
+    // one of its own (whose buffer becomes its gradient), and the bucket after it starts afresh.
     params_ = module_->named_parameters();
     slots_.resize(params_.size());
     std::int64_t bytes = 0;
+    bool solo = false; // the last bucket holds a large parameter alone
     for (std::size_t k = params_.size(); k-- > 0;) {
         const autograd::Tensor& p = params_[k].second;
         const auto size = p.numel() * static_cast<std::int64_t>(autograd::itemsize(p.dtype()));
-        if (buckets_.empty() || buckets_.back().dtype != p.dtype() ||
+        const bool large = 2 * size > options_.bucket_bytes;
+        if (buckets_.empty() || buckets_.back().dtype != p.dtype() || solo || large ||
             (bytes + size > options_.bucket_bytes && !buckets_.back().params.empty())) {
-            buckets_.push_back({p.dtype(), {}, {}, 0, {}, {}});
+            buckets_.push_back({p.dtype(), {}, {}, 0, {}});
             bytes = 0;
         }
+        solo = large;
         Bucket& b = buckets_.back();
         slots_[k] = {buckets_.size() - 1, b.params.size()};
         b.params.push_back(k);
@@ -159,8 +151,6 @@ DistributedDataParallel::DistributedDataParallel(std::shared_ptr<nn::Module> mod
                                                     "MPI's count limit of {} elements",
                                                     params_[k].first, INT_MAX));
     }
-    for (Bucket& b : buckets_)
-        autograd::dispatch(b.dtype, [&]<class T>() { flat_of<T>(b.flat32, b.flat64).resize(static_cast<std::size_t>(b.numel)); });
     pass_ = std::make_shared<Pass>();
     pass_->reset(buckets_.size(), params_.size());
 
@@ -202,7 +192,16 @@ std::vector<std::vector<std::string>> DistributedDataParallel::bucket_names() co
     return out;
 }
 
-// Copies a parameter's gradient as it is now (zeros without one) into its bucket's buffer.
+autograd::Tensor& DistributedDataParallel::buffer(std::size_t bucket)
+{
+    Bucket& b = buckets_[bucket];
+    if (!b.flat.defined())
+        b.flat = autograd::Tensor::empty({b.numel}, b.dtype);
+    return b.flat;
+}
+
+// Copies a parameter's gradient as it is now (zeros without one), divided by the world size,
+// into its bucket's buffer.
 void DistributedDataParallel::fill(std::size_t bucket, std::size_t index)
 {
     Bucket& b = buckets_[bucket];
@@ -210,11 +209,24 @@ void DistributedDataParallel::fill(std::size_t bucket, std::size_t index)
     const autograd::Tensor g = p.grad();
     const auto n = static_cast<std::size_t>(p.numel());
     autograd::dispatch(b.dtype, [&]<class T>() {
-        T* dst = flat_of<T>(b.flat32, b.flat64).data() + b.offsets[index];
-        if (g.defined())
-            std::copy_n(g.data_ptr<T>(), n, dst);
-        else
+        T* dst = buffer(bucket).data_ptr<T>() + b.offsets[index];
+        const T ranks = static_cast<T>(group_->world_size());
+        if (g.defined()) {
+            const T* src = g.data_ptr<T>();
+            for (std::size_t i = 0; i < n; ++i)
+                dst[i] = src[i] / ranks;
+        } else {
             std::fill_n(dst, n, T(0));
+        }
+    });
+}
+
+// The bucket summed over the ranks, in place: blocking (without overlap, and for buckets sent again).
+void DistributedDataParallel::reduce(std::size_t bucket)
+{
+    Bucket& b = buckets_[bucket];
+    autograd::dispatch(b.dtype, [&]<class T>() {
+        all_reduce(*group_, std::span<T>(buffer(bucket).data_ptr<T>(), static_cast<std::size_t>(b.numel)), ReduceOp::Sum);
     });
 }
 
@@ -222,7 +234,7 @@ void DistributedDataParallel::launch(std::size_t bucket)
 {
     Bucket& b = buckets_[bucket];
     autograd::dispatch(b.dtype, [&]<class T>() {
-        detail::check(MPI_Iallreduce(MPI_IN_PLACE, flat_of<T>(b.flat32, b.flat64).data(), static_cast<int>(b.numel),
+        detail::check(MPI_Iallreduce(MPI_IN_PLACE, buffer(bucket).data_ptr<T>(), static_cast<int>(b.numel),
                                      detail::mpi_type<T>(), MPI_SUM, detail::comm(*group_), &pass_->requests[bucket]),
                       fmt::format("all_reduce of gradient bucket {} ({} {} values)", bucket, b.numel,
                                   autograd::to_string(b.dtype)),
@@ -243,17 +255,19 @@ void DistributedDataParallel::on_gradient(std::size_t param, const autograd::Ten
     const autograd::Tensor before = params_[param].second.grad();
     const auto n = static_cast<std::size_t>(grad.numel());
     autograd::dispatch(b.dtype, [&]<class T>() {
-        T* dst = flat_of<T>(b.flat32, b.flat64).data() + b.offsets[s.index];
+        T* dst = buffer(s.bucket).data_ptr<T>() + b.offsets[s.index];
         const T* g = grad.data_ptr<T>();
+        const T ranks = static_cast<T>(group_->world_size());
         if (pass.seen[param]) { // a second use of the parameter in this graph: its gradients add up
             for (std::size_t i = 0; i < n; ++i)
-                dst[i] += g[i];
+                dst[i] += g[i] / ranks;
         } else if (before.defined()) { // accumulating over backward() calls: what .grad() will hold
             const T* old = before.data_ptr<T>();
             for (std::size_t i = 0; i < n; ++i)
-                dst[i] = old[i] + g[i];
+                dst[i] = (old[i] + g[i]) / ranks;
         } else {
-            std::copy_n(g, n, dst);
+            for (std::size_t i = 0; i < n; ++i)
+                dst[i] = g[i] / ranks;
         }
     });
     if (pass.seen[param])
@@ -267,12 +281,18 @@ void DistributedDataParallel::on_gradient(std::size_t param, const autograd::Ten
 void DistributedDataParallel::sync_gradients()
 {
     Pass& pass = *pass_;
-    // The buckets backward did not send (all of them without overlap): their gradients as they are.
+    // The buckets backward did not send (all of them without overlap): their gradients as they
+    // are. With overlap they go as the hooks' did, non-blocking: a blocking collective on one
+    // rank never matches a non-blocking one on another (MPI's rule), and a bucket one rank's
+    // hooks sent may be one another rank sends here.
     for (; pass.next < buckets_.size(); ++pass.next) {
         for (std::size_t i = 0; i < buckets_[pass.next].params.size(); ++i)
             if (!pass.seen[buckets_[pass.next].params[i]])
                 fill(pass.next, i);
-        launch(pass.next);
+        if (options_.overlap)
+            launch(pass.next);
+        else
+            reduce(pass.next);
     }
     detail::check(MPI_Waitall(static_cast<int>(pass.requests.size()), pass.requests.data(), MPI_STATUSES_IGNORE),
                   "all_reduce of the gradient buckets (waiting)", *group_);
@@ -290,26 +310,27 @@ void DistributedDataParallel::sync_gradients()
         if (flags[params_.size() + b] != 0.0f) {
             for (std::size_t i = 0; i < bucket.params.size(); ++i)
                 fill(b, i);
-            autograd::dispatch(bucket.dtype, [&]<class T>() {
-                all_reduce(*group_, std::span<T>(flat_of<T>(bucket.flat32, bucket.flat64)), ReduceOp::Sum);
-            });
+            reduce(b);
         }
-        // The sums become means, in fresh tensors rather than in the old gradients: those may
-        // share their storage with a tensor of the graph (the engine hands a leaf the gradient
-        // it computed).
-        autograd::dispatch(bucket.dtype, [&]<class T>() {
-            const std::vector<T>& flat = flat_of<T>(bucket.flat32, bucket.flat64);
-            const T ranks = static_cast<T>(group_->world_size());
-            for (std::size_t i = 0; i < bucket.params.size(); ++i) {
-                const autograd::Tensor& p = params_[bucket.params[i]].second;
-                if (flags[bucket.params[i]] == 0.0f)
-                    continue; // no rank has a gradient for it: it keeps none
-                std::vector<T> mean(flat.begin() + bucket.offsets[i], flat.begin() + bucket.offsets[i] + p.numel());
-                for (T& v : mean)
-                    v /= ranks;
-                p.set_grad(autograd::Tensor(std::move(mean), p.shape()));
+        // The means go into fresh tensors rather than into the old gradients: those may share
+        // their storage with a tensor of the graph (the engine hands a leaf the gradient it
+        // computed). A bucket of one parameter is such a fresh tensor already.
+        for (std::size_t i = 0; i < bucket.params.size(); ++i) {
+            const autograd::Tensor& p = params_[bucket.params[i]].second;
+            if (flags[bucket.params[i]] == 0.0f)
+                continue; // no rank has a gradient for it: it keeps none
+            if (bucket.params.size() == 1) {
+                p.set_grad(bucket.flat.reshape(p.shape()));
+                bucket.flat = autograd::Tensor(); // handed over: the next pass makes another
+                continue;
             }
-        });
+            autograd::Tensor mean = autograd::Tensor::empty(p.shape(), bucket.dtype);
+            autograd::dispatch(bucket.dtype, [&]<class T>() {
+                const T* src = bucket.flat.data_ptr<T>() + bucket.offsets[i];
+                std::copy_n(src, p.numel(), mean.data_ptr<T>());
+            });
+            p.set_grad(mean);
+        }
     }
     pass.reset(buckets_.size(), params_.size());
 }

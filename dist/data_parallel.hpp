@@ -24,9 +24,15 @@
 // The gradients travel in buckets: parameters in reverse order (the order backward produces
 // their gradients), grouped by dtype up to bucket_bytes each and flattened into one buffer, one
 // all-reduce per bucket: a few large messages instead of one per tensor (each message pays MPI's
-// latency), without a copy of the whole model's gradients at once. With {.overlap = true} a
-// bucket leaves as soon as backward() has produced its last gradient (gradient hooks and
-// MPI_Iallreduce), while backward computes the layers below it; sync_gradients() waits for them.
+// latency), without a copy of the whole model's gradients at once. A parameter of more than half
+// a bucket travels alone, and its buffer becomes its gradient: W3's two large weights (98% of
+// its gradient) are copied once a step, into the buffer, not twice. Each gradient is divided by
+// the world size as it is copied (PyTorch's DDP does the same), so the sum the all-reduce makes is
+// the mean. Without overlap each bucket is one blocking MPI_Allreduce: Open MPI's non-blocking
+// collectives take other, slower algorithms (W3's 7.45 MB between two ranks here: 4.1 ms a step
+// against 1.5). With {.overlap = true} a bucket leaves as soon as backward() has produced its
+// last gradient (gradient hooks and MPI_Iallreduce), while backward computes the layers below it;
+// sync_gradients() waits for them.
 //
 // The wrapper is a Module whose one child is the model, under "module" (as in torch, its
 // state_dict names are "module.0.weight", ...); save ddp.module().state_dict() for names a
@@ -58,8 +64,11 @@ struct DataParallelOptions {
     std::int64_t bucket_bytes = std::int64_t{4} << 20;
     // Start each bucket's all-reduce (MPI_Iallreduce) from a gradient hook as soon as its last
     // gradient arrives in backward(), so that sending overlaps the rest of the backward pass;
-    // sync_gradients() then waits for them. Off by default: whether it pays depends on the
-    // machine (on 2 cores the MPI progress and the backward pass compete) and is not measured yet.
+    // sync_gradients() then waits for them. Off by default, as measured: on this project's 2-core
+    // machine W3 with two ranks took 0.327 s an epoch with it and 0.289 without
+    // (bench/bench_w3_dist.sh): both cores are busy with the backward pass, so the sending cannot
+    // run beside it, and Open MPI's non-blocking all-reduce takes slower algorithms than the
+    // blocking one. It may pay where ranks have cores to spare or a network card does the moving.
     // With it, a parameter's gradient must come from backward() (autograd::grad() would fire the
     // hooks too); gradients accumulated over several backward() calls before one
     // sync_gradients() are right, but their early all-reduces are redone.
@@ -106,8 +115,10 @@ private:
         std::vector<std::size_t> params;    // indices into params_
         std::vector<std::int64_t> offsets;  // of each in the flat buffer
         std::int64_t numel = 0;
-        std::vector<float> flat32;          // the flat buffer, of the bucket's dtype
-        std::vector<double> flat64;
+        // The flat buffer, [numel] of the bucket's dtype, made when a pass first writes it. A
+        // bucket of one parameter hands it over as that parameter's new gradient (no copy out),
+        // so the next pass makes another; a bucket of several copies out and keeps it.
+        autograd::Tensor flat;
     };
     struct Slot {
         std::size_t bucket;
@@ -115,7 +126,9 @@ private:
     };
     struct Pass; // the all-reduces in flight and what the hooks saw (MPI state: in the .cpp)
 
+    autograd::Tensor& buffer(std::size_t bucket);
     void fill(std::size_t bucket, std::size_t index);
+    void reduce(std::size_t bucket);
     void launch(std::size_t bucket);
     void on_gradient(std::size_t param, const autograd::Tensor& grad);
 

@@ -72,6 +72,15 @@ ProcessGroup::ProcessGroup(int* argc, char*** argv) : impl_(std::make_unique<Imp
         throw std::runtime_error(fmt::format("dist::ProcessGroup: MPI was already {} in this process",
                                              finalised ? "finalised (by an earlier ProcessGroup)" : "initialised"));
     }
+    // Open MPI's transport between ranks of one machine (its shared-memory BTL, "vader") moves a
+    // large message by cross-memory attach by default: the receiver reads the sender's pages
+    // through the kernel (process_vm_readv), which looks up and pins them for every message. W3's
+    // gradient all-reduce (7.45 MB a step, two ranks on this project's 2-vCPU virtual machine)
+    // took 4.0 ms a step so, and 1.7 ms copied through the shared segment instead
+    // (bench/bench_w3_dist.sh, docs/benchmarks.md): the copy is the default here. The user's
+    // choice wins: mpirun --mca btl_vader_single_copy_mechanism cma (or the variable) sets it in
+    // the ranks' environment, and setenv does not overwrite it. Other MPIs ignore the variable.
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         group_alive = false;
