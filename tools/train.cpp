@@ -704,7 +704,8 @@ int train(int argc, char** argv, std::optional<tools::Job>& job)
             total += value;
             ++step;
             if (bar)
-                bar->update(step, static_cast<std::size_t>(b.features.size(0)), {{"loss", total / static_cast<double>(step)}});
+                // The whole job's rows (every rank's share is alike), for its samples/s; rank 0's loss.
+                bar->update(step, static_cast<std::size_t>(b.features.size(0) * job->size()), {{"loss", total / static_cast<double>(step)}});
         }
         if (bar)
             bar->finish();

@@ -1,4 +1,4 @@
-#include "common/job.hpp"
+#include "job.hpp"
 
 #ifdef BACKPROP_HAVE_DIST
 #include <dist/collectives.hpp>
