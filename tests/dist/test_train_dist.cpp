@@ -67,9 +67,9 @@ Run train(int np, const std::string& args)
 }
 
 // The options every run of a comparison shares.
-std::string options(const std::string& extra = "")
+std::string options(const std::string& extra = "", int batch = 12)
 {
-    return "--data '" + kIris + "' --layers 4,16,3 --batch-size 12 --seed 3 --lr 0.05 -q " + extra;
+    return fmt::format("--data '{}' --layers 4,16,3 --batch-size {} --seed 3 --lr 0.05 -q {}", kIris, batch, extra);
 }
 
 // Every tensor of `a` (the model's, the optimizer's, the scheduler's) equals b's within `rel`
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(metrics_are_written_once_with_the_single_process_numbers)
 BOOST_AUTO_TEST_CASE(errors_end_the_whole_job)
 {
     const auto started = Clock::now();
-    const Run odd = train(2, options("--epochs 1 --batch-size 15"));
+    const Run odd = train(2, options("--epochs 1", 15));
     BOOST_TEST(odd.status != 0);
     BOOST_TEST(contains(odd.output, "--batch-size 15: not a multiple of the 2 processes"), odd.output);
 
