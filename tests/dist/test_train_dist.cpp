@@ -1,7 +1,7 @@
 // tools/train run distributed as a user runs it, `mpirun -np P train ...`, against train alone
 // (the built programs, whose paths and mpirun's command CMake passes in), on data/iris.csv:
 // - 2 processes with a global batch B give the weights of one process with batch B, for SGD with
-//   momentum and for Adam, within 1e-5 relative (float32; MPI sums the ranks' gradients in its own
+//   momentum and for Adam (and 4 processes, and --distributed alone, for SGD), within 1e-5 relative (float32; MPI sums the ranks' gradients in its own
 //   order, so equal to rounding, not bit for bit);
 // - a checkpoint resumes under another world size: 1 epoch at 2 processes then 1 at 1 (and 1 at
 //   1 then 1 at 2) equal 2 epochs at 2;
@@ -96,6 +96,18 @@ void check_close(const fs::path& a, const fs::path& b, double rel = 1e-5)
 }
 
 } // namespace
+
+BOOST_AUTO_TEST_CASE(processes_train_as_one)
+{
+    // 4 processes (oversubscribed on 2 cores), 3 rows of every batch of 12 each.
+    const std::string common = options("--epochs 2");
+    BOOST_TEST_REQUIRE(train(0, common + " --save alone.safetensors").status == 0);
+    BOOST_TEST_REQUIRE(train(4, common + " --save four.safetensors").status == 0);
+    check_close(work_dir() / "four.safetensors", work_dir() / "alone.safetensors");
+    // --distributed without mpirun: a world of one, the same run.
+    BOOST_TEST_REQUIRE(train(0, common + " --distributed --save one.safetensors").status == 0);
+    check_close(work_dir() / "one.safetensors", work_dir() / "alone.safetensors");
+}
 
 BOOST_AUTO_TEST_CASE(two_processes_train_as_one)
 {
