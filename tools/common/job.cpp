@@ -54,25 +54,6 @@ std::string current_error(std::string_view tool, std::string_view out_of_memory_
     }
 }
 
-// NOTE: the tensor kernels use every core by default (BACKPROP_NUM_THREADS unset); P processes
-// on one machine would then run P times the cores' threads, and they slow each other down. So a
-// distributed job that does not set it gives each process its share of the cores: the cores over
-// the processes on this machine (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE, MPICH's MPI_LOCALNRANKS),
-// at least 1. It must be set before the first tensor operation, which reads it once.
-void share_the_cores()
-{
-    const char* set = std::getenv("BACKPROP_NUM_THREADS");
-    if (set != nullptr && *set != '\0')
-        return; // the user's choice
-    std::optional<int> local = size_from("OMPI_COMM_WORLD_LOCAL_SIZE");
-    if (!local)
-        local = size_from("MPI_LOCALNRANKS");
-    if (!local || *local < 2)
-        return;
-    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    ::setenv("BACKPROP_NUM_THREADS", std::to_string(std::max(1, cores / *local)).c_str(), 1);
-}
-
 } // namespace
 
 int Job::launched_size()
@@ -94,6 +75,29 @@ bool Job::wanted(bool distributed_option)
 }
 
 #ifdef BACKPROP_HAVE_DIST
+
+namespace {
+
+// NOTE: the tensor kernels use every core by default (BACKPROP_NUM_THREADS unset); P processes
+// on one machine would then run P times the cores' threads, and they slow each other down. So a
+// distributed job that does not set it gives each process its share of the cores: the cores over
+// the processes on this machine (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE, MPICH's MPI_LOCALNRANKS),
+// at least 1. It must be set before the first tensor operation, which reads it once.
+void share_the_cores()
+{
+    const char* set = std::getenv("BACKPROP_NUM_THREADS");
+    if (set != nullptr && *set != '\0')
+        return; // the user's choice
+    std::optional<int> local = size_from("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (!local)
+        local = size_from("MPI_LOCALNRANKS");
+    if (!local || *local < 2)
+        return;
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    ::setenv("BACKPROP_NUM_THREADS", std::to_string(std::max(1, cores / *local)).c_str(), 1);
+}
+
+} // namespace
 
 struct Job::Impl {
     dist::ProcessGroup group;
