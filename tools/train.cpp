@@ -11,6 +11,7 @@
 //   train ... --resume mnist.safetensors --epochs 5        # five more epochs, from where it stopped
 //   train ... --activation sigmoid --grad-stats --metrics m.csv   # gradient sizes per layer, m.grad_norm.svg
 //   train ... --export-weights model.safetensors           # weights only: PyTorch's load_state_dict takes it
+//   mpirun -np 2 train --data data/mnist-10k --layers 784,128,10 --batch-size 64   # two processes
 //
 // The model: --model mlp (the default) is Linear layers of the sizes --layers gives, --activation
 // between them. --model cnn is workload W5's network (tools/common/architecture.hpp: two 5x5
@@ -57,10 +58,21 @@
 // epoch, on a log axis when they span two decades. It only reads: the weights are the same with it
 // or without it.
 //
+// Distributed (under mpirun with more than one process, or with --distributed): every process
+// loads the data and builds the model alike, and trains on its block of every global batch
+// (dist::distributed) with the gradients averaged over the processes (DistributedDataParallel),
+// so the weights are one process's with the same --batch-size and --seed, to rounding. The epoch's
+// training loss and accuracy are reduced over the processes; validation and test are scored on
+// every process alike, and rank 0's numbers decide early stopping and the plateau schedule
+// everywhere. Rank 0 alone prints and writes the files. A checkpoint does not depend on the
+// number of processes (each epoch's order and batches are the same for any): it resumes under
+// any. An error on one process ends the whole job with its message (ProcessGroup::abort).
+//
 // A loss that turns NaN or infinite stops the run at once, naming the epoch and the step, before
 // the step changes any weight; the last checkpoint written stays as it was.
 #include "common/checkpoint.hpp"
 #include "common/cli.hpp"
+#include "common/job.hpp"
 #include "common/wrapped_help.hpp"
 #include "common/data_source.hpp"
 
@@ -121,7 +133,7 @@ struct Options {
     double lr = 0.05, momentum = 0.9, weight_decay = 0.0, test_fraction = 0.2, val_fraction = 0.1;
     std::int64_t epochs = 5, batch = 32, early_stopping = 0;
     std::uint64_t seed = 0;
-    bool grad_stats = false, standardize = false;
+    bool grad_stats = false, standardize = false, distributed = false;
     int verbosity = 1; // 0: --quiet, 1: default, 2: --verbose
     ScheduleOptions sched;
 };
@@ -299,12 +311,20 @@ Score score(nn::Module& model, const nn::LabelledTensors& set, const std::string
     return {loss.item(), static_cast<double>(nn::count_correct(out, set.labels)) / static_cast<double>(set.labels.numel())};
 }
 
+// Whether the epoch's last global batch (of `rows` training rows, batch `batch`, 0 the whole set)
+// is not a multiple of `processes`: the DataLoader then pads it with repeated rows.
+bool last_batch_pads(std::int64_t rows, std::int64_t batch, std::int64_t processes)
+{
+    const std::int64_t last = batch == 0 || batch >= rows ? rows : rows % batch;
+    return last % processes != 0;
+}
+
 std::string percent(double fraction) { return std::isnan(fraction) ? "-" : fmt::format("{:.2f}%", 100 * fraction); }
 
-} // namespace
-
-int main(int argc, char** argv)
-try {
+// The whole run, in `job` once the command line is read: main's handler needs the job after this
+// function's scope has ended, to end every rank on an error of one.
+int train(int argc, char** argv, std::optional<tools::Job>& job)
+{
     CLI::App app{"train: an MLP or a small CNN on a data set (an MNIST folder or a CSV file), with checkpoints.\n"
                  "CSV features are standardised by default (--scale), with numbers fitted on the training rows\n"
                  "and saved in the checkpoint; evaluate and predict apply them."};
@@ -382,7 +402,17 @@ try {
         ->check(tools::whole_in(0, kMaxEpochs));
     app.add_option("--patience", sched.patience, "plateau: epochs without the mean train loss improving before a drop")
         ->check(tools::whole_in(0, kMaxEpochs));
+    app.add_flag("--distributed", o.distributed,
+                 "train data-parallel over MPI even as one process (under mpirun with more than one process it is "
+                 "on by itself); see below");
+    app.footer(tools::wrap_text("Distributed: mpirun -np 2 train --data ... --batch-size 64 (as root: mpirun --allow-run-as-root; more "
+               "processes than cores: --oversubscribe; several machines: --hostfile FILE). Each process trains on "
+               "batch-size / processes rows of every batch (the world size must divide --batch-size) and the "
+               "weights are those of one process with the same options, to rounding. Rank 0 prints and writes "
+               "--save, --metrics and --export-weights; every process reads --data and --resume, so on several "
+               "machines give paths every machine sees. A checkpoint resumes under any number of processes.", tools::help_width() - 1));
     CLI11_PARSE(app, argc, argv);
+    job.emplace(tools::Job::wanted(o.distributed), &argc, &argv);
     if (o.standardize) {
         if (app.count("--scale") > 0 && o.scale != "standard")
             throw std::invalid_argument(fmt::format("--standardize and --scale {} disagree: give one", o.scale));
@@ -421,6 +451,10 @@ try {
         carry("--t-max", "t_max", sched.t_max);
         carry("--patience", "patience", sched.patience);
     }
+    if (o.batch > 0 && o.batch % job->size() != 0)
+        throw std::invalid_argument(fmt::format("--batch-size {}: not a multiple of the {} processes of this job; each "
+                                                "process must train on an equal share of every batch",
+                                                o.batch, job->size()));
     if (o.scale == "auto")
         o.scale = format == tools::DataFormat::Csv ? "standard" : "none";
     if (o.val_fraction + o.test_fraction >= 1.0)
@@ -507,7 +541,9 @@ try {
             s->features = scaler.transform(s->features);
 
     autograd::Generator gen(o.seed);
-    nn::Sequential model = tools::build(arch, gen, o.loss_name == "mse" ? "sigmoid" : "none");
+    // Shared with the data-parallel wrapper, which averages its gradients over the job's ranks.
+    const auto shared_model = std::make_shared<nn::Sequential>(tools::build(arch, gen, o.loss_name == "mse" ? "sigmoid" : "none"));
+    nn::Sequential& model = *shared_model;
     auto opt = optimizer(o, model);
     std::int64_t first_epoch = 1;
     // Early stopping's state, carried by the checkpoint.
@@ -527,6 +563,10 @@ try {
                 best_weights = tools::Checkpoint::read(best).weights();
         }
     }
+    // Every rank has built (and resumed) the same model; the wrapper checks that and gives each
+    // rank's rank 0's weights. The optimizer's state needs no broadcast: every rank loaded it from
+    // the same file, and every step's averaged gradient is the same on every rank.
+    job->wrap(shared_model);
     if (sched.t_max == 0)
         sched.t_max = o.epochs;
     // The schedulers' own checks, made here to name the options they come from.
@@ -538,10 +578,19 @@ try {
     if (checkpoint && schedule.active())
         schedule.load_state_dict(checkpoint->section("scheduler."));
 
-    const bool talk = o.verbosity >= 1;
+    const bool root = job->root(); // prints and writes the files
+    const bool talk = o.verbosity >= 1 && root;
     if (talk) {
         if (checkpoint)
             fmt::print("resumed from {} after epoch {}\n", o.resume, first_epoch - 1);
+        if (job->distributed())
+            fmt::print("distributed: {} processes, each training on {}{}\n", job->size(),
+                       o.batch > 0 ? fmt::format("{} rows of every batch of {}", o.batch / job->size(), o.batch)
+                                   : fmt::format("1/{} of the full batch", job->size()),
+                       last_batch_pads(split.train.labels.numel(), o.batch, job->size())
+                           ? " (the last batch of each epoch is not a multiple of the processes: padded with repeated "
+                             "rows, as torch's DistributedSampler pads, so the weights differ a little from one process's)"
+                           : "");
         fmt::print("data: {} ({}): {} training, {} validation, {} test rows; features scaled: {}\n", o.data, tools::to_string(format),
                    split.train.labels.numel(), split.val.labels.numel(), split.test.labels.numel(), o.scale);
         std::cout << model.summary();
@@ -562,7 +611,7 @@ try {
         }
     }
     nn::MetricsLog log(columns);
-    if (!o.metrics.empty() && checkpoint && fs::exists(o.metrics)) {
+    if (root && !o.metrics.empty() && checkpoint && fs::exists(o.metrics)) {
         // The run goes on: so does its log, without rows past the checkpoint it resumes from.
         nn::MetricsLog earlier = nn::MetricsLog::read_csv(o.metrics);
         if (earlier.columns() != columns)
@@ -572,7 +621,7 @@ try {
         log = std::move(earlier);
     }
     const auto save_metrics = [&] {
-        if (o.metrics.empty())
+        if (o.metrics.empty() || !root)
             return;
         log.save_csv(o.metrics);
         std::vector<std::string> curves{"train_loss"};
@@ -602,7 +651,10 @@ try {
             {"step_size", std::to_string(sched.step_size)}, {"gamma", fmt::format("{}", sched.gamma)},
             {"t_max", std::to_string(sched.t_max)}, {"patience", std::to_string(sched.patience)},
             {"format", tools::to_string(format)}, {"rows", std::to_string(split.rows)},
-            {"class_names", tools::join_class_names(split.class_names)}};
+            {"class_names", tools::join_class_names(split.class_names)},
+            // For information: the run goes on under any number of processes (its position in the
+            // data's order is the epoch; every global batch is the same whatever the world size).
+            {"world_size", std::to_string(job->size())}};
         if (cnn)
             meta.erase("layers"); // an mlp's option; the cnn's shape is in the keys write_metadata adds
         tools::write_metadata(arch, meta);
@@ -612,17 +664,21 @@ try {
         nn::save_safetensors(out, path, meta);
     };
 
-    const bool bar_on = nn::is_terminal(std::cout) ? talk : o.verbosity >= 2;
+    const bool bar_on = root && (nn::is_terminal(std::cout) ? talk : o.verbosity >= 2);
     std::string last_line;
     for (std::int64_t epoch = first_epoch; epoch < first_epoch + o.epochs; ++epoch) {
         const auto started = std::chrono::steady_clock::now();
         // A loader per epoch, seeded by the run's seed and the epoch's number: a resumed run
         // shuffles as the uninterrupted one did.
-        nn::DataLoader loader(dataset, {.batch_size = o.batch, .shuffle = true, .seed = epoch_seed(o.seed, epoch)});
+        // Distributed, each rank's batches are its block of every global batch of this order.
+        nn::DataLoader loader(dataset, job->loader({.batch_size = o.batch, .shuffle = true, .seed = epoch_seed(o.seed, epoch)}));
         std::optional<nn::ProgressBar> bar;
         if (bar_on)
             bar.emplace(std::cout, loader.size(), fmt::format("epoch {}", epoch));
-        double total = 0, right = 0, seen = 0;
+        // Per step, this rank's loss times its rows, then its rows; the correct answers last. Summed
+        // over the ranks after the epoch, step s's global mean loss is its first sum over its second.
+        std::vector<double> sums(2 * loader.size() + 1, 0.0);
+        double total = 0; // this rank's, for the progress bar
         std::size_t step = 0;
         for (const nn::Batch& b : loader) {
             opt->zero_grad();
@@ -637,22 +693,43 @@ try {
                     o.save.empty() || epoch == 1 ? std::string{}
                                                  : fmt::format(". {} holds epoch {}, as it was", o.save, epoch - 1)));
             loss.backward();
+            job->sync_gradients(); // every rank: the gradient of the global batch's mean loss
             if (gradients)
                 gradients->update();
             opt->step();
-            right += static_cast<double>(nn::count_correct(out, o.loss_name == "mse" ? autograd::argmax(b.targets, 1) : b.targets));
+            const auto rows = static_cast<double>(b.features.size(0));
+            sums[step] = value * rows;
+            sums[loader.size() + step] = rows;
+            sums.back() += static_cast<double>(nn::count_correct(out, o.loss_name == "mse" ? autograd::argmax(b.targets, 1) : b.targets));
             total += value;
-            seen += static_cast<double>(b.features.size(0));
             ++step;
             if (bar)
-                bar->update(step, static_cast<std::size_t>(b.features.size(0)), {{"loss", total / static_cast<double>(step)}});
+                // The whole job's rows (every rank's share is alike), for its samples/s; rank 0's loss.
+                bar->update(step, static_cast<std::size_t>(b.features.size(0) * job->size()), {{"loss", total / static_cast<double>(step)}});
         }
         if (bar)
             bar->finish();
-        const double train_loss = total / static_cast<double>(step), train_acc = right / seen;
-        const Score val = score(model, split.val, o.loss_name, classes);
-        const double test_acc = split.test.labels.numel() > 0 ? nn::accuracy(model, split.test.features, split.test.labels)
-                                                              : std::numeric_limits<double>::quiet_NaN();
+        job->sum(sums);
+        // The mean over the steps of each global batch's mean loss (one process's batch losses
+        // are means over its rows already: the same numbers, to rounding).
+        double loss_sum = 0, seen = 0;
+        for (std::size_t s = 0; s < step; ++s) {
+            loss_sum += sums[s] / sums[loader.size() + s];
+            seen += sums[loader.size() + s];
+        }
+        // NOTE: validation and test are scored on every rank, each the whole split, not sharded:
+        // the ranks hold the same weights, so this costs no message and gives one process's
+        // numbers in one process's order of sums; their splits are small beside the training
+        // set. Rank 0's numbers are then every rank's, so that early stopping and the plateau
+        // schedule decide alike on every rank even if rounding ever told the ranks apart.
+        const Score mine = score(model, split.val, o.loss_name, classes);
+        std::vector<double> epoch_numbers{loss_sum / static_cast<double>(step), sums.back() / seen, mine.loss, mine.accuracy,
+                                          split.test.labels.numel() > 0 ? nn::accuracy(model, split.test.features, split.test.labels)
+                                                                        : std::numeric_limits<double>::quiet_NaN()};
+        job->from_root(epoch_numbers);
+        const double train_loss = epoch_numbers[0], train_acc = epoch_numbers[1];
+        const Score val{.loss = epoch_numbers[2], .accuracy = epoch_numbers[3]};
+        const double test_acc = epoch_numbers[4];
         if (split.val.labels.numel() > 0 && !std::isfinite(val.loss))
             throw std::runtime_error(fmt::format("epoch {}: the validation loss is {}; training stopped. The learning rate "
                                                  "(--lr {}) may be too high: try a tenth of it",
@@ -696,7 +773,7 @@ try {
                 stop = ++epochs_since_best >= o.early_stopping;
             }
         }
-        if (!o.save.empty()) {
+        if (root && !o.save.empty()) {
             save_checkpoint(o.save, epoch);
             if (o.early_stopping > 0 && best_epoch == epoch)
                 save_checkpoint(best_path(o.save), epoch);
@@ -710,9 +787,9 @@ try {
             break;
         }
     }
-    if (!talk && !last_line.empty())
+    if (root && !talk && !last_line.empty())
         fmt::print("{}\n", last_line);
-    if (!o.export_weights.empty()) {
+    if (root && !o.export_weights.empty()) {
         // Only what torch.nn.Sequential's load_state_dict(strict=True) takes; the scaler and the
         // model's shape go in the metadata, which PyTorch ignores and a user's script can read.
         const bool use_best = o.early_stopping > 0 && !best_weights.empty();
@@ -732,6 +809,17 @@ try {
             fmt::print("weights{} written to {}\n", use_best ? fmt::format(" of epoch {}", best_epoch) : std::string{}, o.export_weights);
     }
     return 0;
-} catch (...) {
-    return tools::report_failure("train", " (the model, --batch-size or the data set is too large for this machine)");
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::optional<tools::Job> job;
+    try {
+        return train(argc, argv, job);
+    } catch (...) {
+        const char* hint = " (the model, --batch-size or the data set is too large for this machine)";
+        return job ? job->fail("train", hint) : tools::report_failure("train", hint);
+    }
 }

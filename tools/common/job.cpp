@@ -1,0 +1,201 @@
+#include "job.hpp"
+
+#ifdef BACKPROP_HAVE_DIST
+#include <dist/collectives.hpp>
+#include <dist/data_parallel.hpp>
+#include <dist/distributed_sampler.hpp>
+#include <dist/process_group.hpp>
+#endif
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <stdlib.h> // setenv (POSIX)
+
+namespace tools {
+
+namespace {
+
+// A launcher's size variable: unset is none; set, it must be a whole number >= 1.
+std::optional<int> size_from(const char* name)
+{
+    const char* text = std::getenv(name);
+    if (text == nullptr)
+        return std::nullopt;
+    const std::string_view s(text);
+    int value = 0;
+    const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (error != std::errc{} || end != s.data() + s.size() || value < 1)
+        throw std::invalid_argument(fmt::format("the environment's {}={} is not a number of processes (a whole number >= 1)", name, s));
+    return value;
+}
+
+// The message of the exception being handled.
+std::string current_error(std::string_view tool, std::string_view out_of_memory_hint)
+{
+    try {
+        throw;
+    } catch (const std::bad_alloc&) {
+        return fmt::format("{}: out of memory{}", tool, out_of_memory_hint);
+    } catch (const std::exception& e) {
+        return fmt::format("{}: {}", tool, e.what());
+    } catch (...) {
+        return fmt::format("{}: unknown error", tool);
+    }
+}
+
+} // namespace
+
+int Job::launched_size()
+{
+    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+        if (const std::optional<int> size = size_from(name))
+            return *size;
+    return 1;
+}
+
+bool Job::wanted(bool distributed_option)
+{
+    if (distributed_option || launched_size() > 1)
+        return true;
+    // A PMIx launcher that sets no size: every rank joins (rank 0 cannot tell a world of one from
+    // more, and a rank that stayed alone would leave the others waiting for it).
+    return std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr && std::getenv("PMI_SIZE") == nullptr &&
+           std::getenv("PMIX_RANK") != nullptr;
+}
+
+#ifdef BACKPROP_HAVE_DIST
+
+namespace {
+
+// NOTE: the tensor kernels use every core by default (BACKPROP_NUM_THREADS unset); P processes
+// on one machine would then run P times the cores' threads, and they slow each other down. So a
+// distributed job that does not set it gives each process its share of the cores: the cores over
+// the processes on this machine (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE, MPICH's MPI_LOCALNRANKS),
+// at least 1. It must be set before the first tensor operation, which reads it once.
+void share_the_cores()
+{
+    const char* set = std::getenv("BACKPROP_NUM_THREADS");
+    if (set != nullptr && *set != '\0')
+        return; // the user's choice
+    std::optional<int> local = size_from("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (!local)
+        local = size_from("MPI_LOCALNRANKS");
+    if (!local || *local < 2)
+        return;
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    ::setenv("BACKPROP_NUM_THREADS", std::to_string(std::max(1, cores / *local)).c_str(), 1);
+}
+
+} // namespace
+
+struct Job::Impl {
+    dist::ProcessGroup group;
+    // NOTE: declared after the group, so destroyed before it (the wrapper refers to the group).
+    std::unique_ptr<dist::DistributedDataParallel> ddp;
+    Impl(int* argc, char*** argv) : group(argc, argv) {}
+};
+
+Job::Job(bool distributed, int* argc, char*** argv)
+{
+    if (!distributed)
+        return;
+    share_the_cores();
+    impl_ = std::make_unique<Impl>(argc, argv);
+}
+
+bool Job::distributed() const { return impl_ != nullptr; }
+int Job::rank() const { return impl_ ? impl_->group.rank() : 0; }
+int Job::size() const { return impl_ ? impl_->group.world_size() : 1; }
+
+void Job::wrap(std::shared_ptr<nn::Module> model)
+{
+    if (impl_)
+        impl_->ddp = std::make_unique<dist::DistributedDataParallel>(std::move(model), impl_->group);
+}
+
+void Job::sync_gradients()
+{
+    if (impl_ && impl_->ddp)
+        impl_->ddp->sync_gradients();
+}
+
+nn::DataLoaderOptions Job::loader(nn::DataLoaderOptions options) const
+{
+    return impl_ ? dist::distributed(impl_->group, options) : options;
+}
+
+void Job::sum(std::span<double> values) const
+{
+    if (impl_)
+        dist::all_reduce(impl_->group, values, dist::ReduceOp::Sum);
+}
+
+void Job::from_root(std::span<double> values) const
+{
+    if (!impl_)
+        return;
+    // Rank 0's values plus zeros from the others: rank 0's exactly (x + 0 is x; NaN and the
+    // infinities stay themselves), in one all-reduce instead of a tensor broadcast.
+    if (!root())
+        std::fill(values.begin(), values.end(), 0.0);
+    dist::all_reduce(impl_->group, values, dist::ReduceOp::Sum);
+}
+
+int Job::fail(std::string_view tool, std::string_view out_of_memory_hint) const
+{
+    const std::string message = current_error(tool, out_of_memory_hint);
+    if (impl_ && impl_->group.world_size() > 1)
+        impl_->group.abort(message); // "dist: rank R of P failed: train: ...", and the job ends
+    std::cerr << message << '\n';
+    return 1;
+}
+
+#else // built without MPI: a job of one process
+
+struct Job::Impl {};
+
+Job::Job(bool distributed, int*, char***)
+{
+    if (!distributed)
+        return;
+    const int launched = launched_size();
+    throw std::invalid_argument(
+        launched > 1 ? fmt::format("started by mpirun (or another MPI launcher) as {} processes, but this train was built "
+                                   "without MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin) and "
+                                   "rebuild, which builds backprop::dist; or run train alone",
+                                   launched)
+                     : std::string("--distributed: this train was built without MPI: install Open MPI (apt-get install "
+                                   "libopenmpi-dev openmpi-bin) and rebuild, which builds backprop::dist"));
+}
+
+bool Job::distributed() const { return false; }
+int Job::rank() const { return 0; }
+int Job::size() const { return 1; }
+void Job::wrap(std::shared_ptr<nn::Module>) {}
+void Job::sync_gradients() {}
+nn::DataLoaderOptions Job::loader(nn::DataLoaderOptions options) const { return options; }
+void Job::sum(std::span<double>) const {}
+void Job::from_root(std::span<double>) const {}
+
+int Job::fail(std::string_view tool, std::string_view out_of_memory_hint) const
+{
+    std::cerr << current_error(tool, out_of_memory_hint) << '\n';
+    return 1;
+}
+
+#endif
+
+Job::~Job() = default;
+
+} // namespace tools
