@@ -18,9 +18,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
-
-#include <stdlib.h> // setenv (POSIX)
 
 namespace tools {
 
@@ -76,29 +73,6 @@ bool Job::wanted(bool distributed_option)
 
 #ifdef BACKPROP_HAVE_DIST
 
-namespace {
-
-// NOTE: the tensor kernels use every core by default (BACKPROP_NUM_THREADS unset); P processes
-// on one machine would then run P times the cores' threads, and they slow each other down. So a
-// distributed job that does not set it gives each process its share of the cores: the cores over
-// the processes on this machine (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE, MPICH's MPI_LOCALNRANKS),
-// at least 1. It must be set before the first tensor operation, which reads it once.
-void share_the_cores()
-{
-    const char* set = std::getenv("BACKPROP_NUM_THREADS");
-    if (set != nullptr && *set != '\0')
-        return; // the user's choice
-    std::optional<int> local = size_from("OMPI_COMM_WORLD_LOCAL_SIZE");
-    if (!local)
-        local = size_from("MPI_LOCALNRANKS");
-    if (!local || *local < 2)
-        return;
-    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    ::setenv("BACKPROP_NUM_THREADS", std::to_string(std::max(1, cores / *local)).c_str(), 1);
-}
-
-} // namespace
-
 struct Job::Impl {
     dist::ProcessGroup group;
     // NOTE: declared after the group, so destroyed before it (the wrapper refers to the group).
@@ -108,9 +82,10 @@ struct Job::Impl {
 
 Job::Job(bool distributed, int* argc, char*** argv)
 {
+    // Threads: the library's default is the cores this process may run on, and mpirun binds
+    // each rank to its share of them (autograd/cpu/parallel.hpp), so nothing is set here.
     if (!distributed)
         return;
-    share_the_cores();
     impl_ = std::make_unique<Impl>(argc, argv);
 }
 

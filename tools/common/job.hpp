@@ -36,9 +36,6 @@ public:
     static int launched_size();
 
     /// A distributed job (MPI initialised, a dist::ProcessGroup) when `distributed`, else alone.
-    /// Distributed, and BACKPROP_NUM_THREADS unset, it sets that to this machine's cores over its
-    /// processes (at least 1), so that the processes do not oversubscribe the cores; made before
-    /// any tensor operation, which reads it once.
     /// Throws std::invalid_argument, naming --distributed and what to install, when distributed
     /// is asked of a train built without MPI.
     Job(bool distributed, int* argc, char*** argv);
