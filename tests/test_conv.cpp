@@ -407,8 +407,12 @@ template <class T> void check_2x2_pool_against_definition()
     data[40] = data[41] = -std::numeric_limits<T>::infinity();
     data[2 * w + 5] = data[3 * w + 4] = std::numeric_limits<T>::quiet_NaN(); // two NaNs in one window
     Tensor x = Tensor(data, {n, c, h, w}).requires_grad_();
-    const Tensor y = autograd::max_pool2d(x, 2);
+    const auto [y, indices] = autograd::max_pool2d_with_indices(x, 2);
     BOOST_REQUIRE(y.shape() == (Shape{n, c, oh, ow}));
+    BOOST_REQUIRE(indices.shape() == y.shape());
+    BOOST_TEST(indices.dtype() == Dtype::Int64);
+    BOOST_TEST(!indices.requires_grad());
+    const std::vector<std::int64_t> at_of = indices.to_vector_as<std::int64_t>();
     Tensor seed = Tensor::arange(1.0, static_cast<double>(y.numel()) + 1.0, 1.0, x.dtype()).reshape(y.shape());
     y.backward(seed);
     const std::vector<double> out = y.to_vector(), dx = x.grad().to_vector(), g = seed.to_vector();
@@ -424,6 +428,7 @@ template <class T> void check_2x2_pool_against_definition()
                         at = p * h * w + 2 * oy * w + 2 * ox + d;
                 }
                 const std::size_t o = static_cast<std::size_t>((p * oh + oy) * ow + ox);
+                BOOST_TEST(at_of[o] == at - p * h * w); // PyTorch's return_indices: within the plane
                 const double want = static_cast<double>(data[static_cast<std::size_t>(at)]);
                 BOOST_TEST_CONTEXT("plane " << p << ", window (" << oy << ", " << ox << ")")
                 {
@@ -432,6 +437,26 @@ template <class T> void check_2x2_pool_against_definition()
                 want_dx[static_cast<std::size_t>(at)] += g[o];
             }
     BOOST_TEST(dx == want_dx, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_returns_pytorchs_indices)
+{
+    // torch.nn.functional.max_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2, return_indices=True)
+    // gives indices [[5, 7], [13, 15]]: flat within the 4x4 plane.
+    const auto [y, at] = autograd::max_pool2d_with_indices(Tensor::arange(0, 16).reshape({1, 1, 4, 4}), 2);
+    BOOST_TEST(at.to_vector_as<std::int64_t>() == (std::vector<std::int64_t>{5, 7, 13, 15}), boost::test_tools::per_element());
+    // Any geometry: each index points at the element the output holds, inside the output's plane.
+    Generator gen(9);
+    const Tensor x = Tensor::randn({2, 2, 7, 6}, gen);
+    const auto [z, idx] = autograd::max_pool2d_with_indices(x, 3, 2, 1, 2, true);
+    const std::vector<double> xs = x.to_vector(), zs = z.to_vector();
+    const std::vector<std::int64_t> is = idx.to_vector_as<std::int64_t>();
+    const std::int64_t plane = 7 * 6, per_plane = z.size(2) * z.size(3);
+    for (std::size_t o = 0; o < zs.size(); ++o) {
+        const std::int64_t p = static_cast<std::int64_t>(o) / per_plane;
+        BOOST_TEST_REQUIRE((is[o] >= 0 && is[o] < plane));
+        BOOST_TEST(xs[static_cast<std::size_t>(p * plane + is[o])] == zs[o]);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(max_pool2d_2x2_matches_the_definition)
@@ -610,10 +635,13 @@ BOOST_AUTO_TEST_CASE(pool_and_flatten_modules_print_as_pytorch)
     BOOST_TEST(autograd::to_string(nn::MaxPool2d(2)(x).shape()) == "[2, 3, 2, 2]");
     BOOST_TEST(autograd::to_string(nn::AvgPool2d(3, 1, 1)(x).shape()) == "[2, 3, 4, 5]");
     // ceil_mode keeps the last, partial window: 4x5 -> 2x3 (torch.nn.MaxPool2d(2, ceil_mode=True)).
-    const nn::MaxPool2d ceil(2, std::nullopt, 0, 1, true);
+    nn::MaxPool2d ceil(2, std::nullopt, 0, 1, true);
     BOOST_TEST(ceil.extra_repr() == "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True");
     BOOST_TEST(autograd::to_string(nn::MaxPool2d(2, std::nullopt, 0, 1, true)(x).shape()) == "[2, 3, 2, 3]");
     BOOST_TEST(autograd::to_string(nn::AvgPool2d(2, std::nullopt, 0, true, true)(x).shape()) == "[2, 3, 2, 3]");
+    const auto [pooled, indices] = ceil.forward_with_indices(x);
+    BOOST_TEST(autograd::to_string(indices.shape()) == "[2, 3, 2, 3]");
+    BOOST_TEST(indices.dtype() == Dtype::Int64);
 }
 
 BOOST_AUTO_TEST_CASE(module_errors_name_the_module)

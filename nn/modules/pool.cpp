@@ -43,6 +43,11 @@ Tensor MaxPool2d::forward(const Tensor& input)
     return autograd::max_pool2d(input, kernel_, stride_, padding_, dilation_, ceil_mode_);
 }
 
+std::pair<Tensor, Tensor> MaxPool2d::forward_with_indices(const Tensor& input)
+{
+    return autograd::max_pool2d_with_indices(input, kernel_, stride_, padding_, dilation_, ceil_mode_);
+}
+
 std::string MaxPool2d::extra_repr() const
 {
     return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", size_repr(kernel_),

@@ -11,6 +11,7 @@
 #include <autograd/ops/pool.hpp>
 
 #include <optional>
+#include <utility>
 
 namespace nn {
 
@@ -22,6 +23,9 @@ public:
                        autograd::Size2 padding = 0, autograd::Size2 dilation = 1, bool ceil_mode = false);
 
     autograd::Tensor forward(const autograd::Tensor& input) override;
+    /// The pooled input and where each maximum came from (autograd::max_pool2d_with_indices): what
+    /// torch.nn.MaxPool2d(return_indices=True) returns from forward.
+    std::pair<autograd::Tensor, autograd::Tensor> forward_with_indices(const autograd::Tensor& input);
     std::string type_name() const override { return "MaxPool2d"; }
     /// As PyTorch's for sizes given as one number: "kernel_size=2, stride=2, padding=0,
     /// dilation=1, ceil_mode=False" (a size of two different numbers prints as "(2, 3)").
