@@ -1,5 +1,5 @@
-// conv2d, max_pool2d and avg_pool2d (autograd/ops/conv.hpp, pool.hpp) and their modules
-// (nn/modules/conv.hpp, pool.hpp, flatten.hpp):
+// conv2d, max_pool2d (with its indices), max_unpool2d and avg_pool2d (autograd/ops/conv.hpp,
+// pool.hpp, unpool.hpp) and their modules (nn/modules/conv.hpp, pool.hpp, flatten.hpp):
 // - values, gradients and Hessian-vector products against PyTorch in float64 and float32
 //   (tests/fixtures/conv_golden.txt, written by tests/golden/golden_conv.py; the format is
 //   tensor_golden.txt's, and the tolerances are test_tensor_golden.cpp's);
@@ -86,13 +86,37 @@ const std::map<std::string, std::function<Tensor(const V&)>>& golden_table()
          [](const V& x) { return conv2d(x[0], x[1], Tensor(), 1, ConvPadding::Same, {2, 3}, 2); }},
         {"conv2d_same_unbatched_2x2", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Same); }},
         {"conv2d_valid", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Valid); }},
+        // The indices, in the input's dtype as the fixture writes them.
+        {"max_pool2d_indices_2", [](const V& x) { return max_pool2d_with_indices(x[0], 2).second.to(x[0].dtype()); }},
+        {"max_pool2d_indices_3_stride_2_padding_1_ceil_mode",
+         [](const V& x) { return max_pool2d_with_indices(x[0], 3, 2, 1, 1, true).second.to(x[0].dtype()); }},
+        {"max_pool2d_indices_dilation_2",
+         [](const V& x) { return max_pool2d_with_indices(x[0], {2, 3}, Size2{1, 2}, {1, 0}, 2).second.to(x[0].dtype()); }},
+        {"max_pool2d_indices_unbatched", [](const V& x) { return max_pool2d_with_indices(x[0], 2, 1).second.to(x[0].dtype()); }},
+        // x[1]: the indices, written as floats.
+        {"max_unpool2d_2", [](const V& x) { return max_unpool2d(x[0], x[1].to(Dtype::Int64), 2); }},
+        {"max_unpool2d_output_size",
+         [](const V& x) { return max_unpool2d(x[0], x[1].to(Dtype::Int64), 2, std::nullopt, 0, Size2{5, 5}); }},
+        {"max_unpool2d_3_stride_1_padding_1_repeated_indices",
+         [](const V& x) { return max_unpool2d(x[0], x[1].to(Dtype::Int64), 3, 1, 1); }},
+        {"max_unpool2d_unbatched_stride_2_3",
+         [](const V& x) { return max_unpool2d(x[0], x[1].to(Dtype::Int64), {2, 3}, Size2{2, 3}); }},
+        {"max_pool2d_then_unpool", [](const V& x) {
+             const auto [y, at] = max_pool2d_with_indices(x[0], 2);
+             return max_unpool2d(y, at, 2, std::nullopt, 0, Size2{x[0].size(-2), x[0].size(-1)});
+         }},
     };
     return table;
 }
 
 void run_golden(const std::function<Tensor(const V&)>& f, const GoldenCase& c)
 {
-    golden::check_case(c, [&](const V& in, const V&) { return f(in); });
+    // The table's functions take the differentiable inputs, then the constant ones.
+    golden::check_case(c, [&](const V& in, const V& constant) {
+        V all = in;
+        all.insert(all.end(), constant.begin(), constant.end());
+        return f(all);
+    });
 }
 
 } // namespace
@@ -189,6 +213,23 @@ std::vector<GradCase> pool_cases()
                  {leaf({1, 2, 5, 3}, gen)}});
     c.push_back({"avg 3 stride 2 padding 1 ceil_mode", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, true, true); },
                  {leaf({1, 1, 6, 4}, gen)}});
+    // max_unpool2d at the indices of a pooling of other random values (distinct indices: with
+    // repeated ones PyTorch's gather is not the forward's derivative; the golden checks those).
+    // Linear in its input: squared after, so that its second derivatives are not all zero.
+    using autograd::max_pool2d_with_indices;
+    using autograd::max_unpool2d;
+    const Tensor at_2 = max_pool2d_with_indices(Tensor::randn({2, 2, 4, 5}, gen), 2).second;
+    c.push_back({"unpool 2 to 4x5", [at_2](const V& x) { return max_unpool2d(x[0], at_2, 2, std::nullopt, 0, Size2{4, 5}); },
+                 {leaf({2, 2, 2, 2}, gen)}});
+    const Tensor at_23 = max_pool2d_with_indices(Tensor::randn({3, 4, 7}, gen), {2, 3}, Size2{2, 3}, {1, 1}).second;
+    c.push_back({"unpool unbatched (2, 3) padding 1 squared",
+                 [at_23](const V& x) { return pow(max_unpool2d(x[0], at_23, {2, 3}, Size2{2, 3}, {1, 1}), 2.0); },
+                 {leaf({3, 3, 3}, gen)}});
+    c.push_back({"pool then unpool", [](const V& x) {
+                     const auto [y, at] = max_pool2d_with_indices(x[0], 3, 2, 1);
+                     return pow(max_unpool2d(y, at, 3, 2, 1, Size2{5, 6}), 2.0);
+                 },
+                 {leaf({1, 2, 5, 6}, gen)}});
     return c;
 }
 
@@ -459,6 +500,94 @@ BOOST_AUTO_TEST_CASE(max_pool2d_returns_pytorchs_indices)
     }
 }
 
+BOOST_AUTO_TEST_CASE(max_pool2d_indices_of_nans_and_empty_windows)
+{
+    // torch: max_pool2d([[1, nan, 3, nan], [2, 0, nan, 1]], 2, return_indices=True) gives
+    // [nan, nan] at [1, 6]: a NaN wins, and of two NaNs in a window the last.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const auto [y, at] = autograd::max_pool2d_with_indices(Tensor({1.0, nan, 3.0, nan, 2.0, 0.0, nan, 1.0}, {1, 1, 2, 4}), 2);
+    BOOST_TEST(at.to_vector_as<std::int64_t>() == (std::vector<std::int64_t>{1, 6}), boost::test_tools::per_element());
+    BOOST_TEST((std::isnan(y.to_vector()[0]) && std::isnan(y.to_vector()[1])));
+    // Ties: the first in window order, as torch ([[1, 1], [1, 1]] gives index 0).
+    BOOST_TEST(autograd::max_pool2d_with_indices(Tensor::ones({1, 1, 2, 2}), 2).second.to_vector_as<std::int64_t>() ==
+                   (std::vector<std::int64_t>{0}),
+               boost::test_tools::per_element());
+    // Kernel 2, dilation 5, padding 1 on 4x4 reads rows and columns -1 and 4: no input element.
+    // -inf as torch; index -1 (torch: 20, past the plane), which max_unpool2d refuses.
+    const auto [e, none] = autograd::max_pool2d_with_indices(Tensor::arange(0, 16).reshape({1, 1, 4, 4}), 2, 1, 1, 5);
+    BOOST_TEST(e.to_vector() == (std::vector<double>{-std::numeric_limits<double>::infinity()}),
+               boost::test_tools::per_element());
+    BOOST_TEST(none.to_vector_as<std::int64_t>() == (std::vector<std::int64_t>{-1}), boost::test_tools::per_element());
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)autograd::max_unpool2d(e, none, 2, 1, 1); }),
+                        "max_unpool2d: index -1"));
+    // The indices are a copy: changing them leaves the pooling's gradient where the maxima were.
+    Tensor x = Tensor({3.0, 1.0, 2.0, 0.0}, {1, 1, 2, 2}).requires_grad_();
+    auto [p, i] = autograd::max_pool2d_with_indices(x, 2);
+    i.data_ptr<std::int64_t>()[0] = 3;
+    p.sum().backward();
+    BOOST_TEST(x.grad().to_vector() == (std::vector<double>{1.0, 0.0, 0.0, 0.0}), boost::test_tools::per_element());
+}
+
+// torch.nn.MaxUnpool2d's documentation: pool 2 with indices, unpool, and output_size for a width
+// the pooling dropped a column of.
+BOOST_AUTO_TEST_CASE(max_unpool2d_round_trip_as_in_pytorchs_docs)
+{
+    nn::MaxPool2d pool(2, 2);
+    nn::MaxUnpool2d unpool(2, 2);
+    const Tensor square = Tensor::arange(1, 17).reshape({1, 1, 4, 4});
+    const auto [y, at] = pool.forward_with_indices(square);
+    BOOST_TEST(unpool(y, at).to_vector() ==
+                   (std::vector<double>{0, 0, 0, 0, 0, 6, 0, 8, 0, 0, 0, 0, 0, 14, 0, 16}),
+               boost::test_tools::per_element());
+    const Tensor wide = Tensor::arange(1, 21).reshape({1, 1, 4, 5});
+    const auto [z, wat] = pool.forward_with_indices(wide);
+    const Tensor back = unpool(z, wat, Size2{4, 5});
+    BOOST_TEST(autograd::to_string(back.shape()) == "[1, 1, 4, 5]");
+    BOOST_TEST(back.to_vector() == (std::vector<double>{0, 0, 0, 0, 0, 0, 7, 0, 9, 0, 0, 0, 0, 0, 0, 0, 17, 0, 19, 0}),
+               boost::test_tools::per_element());
+    // Without output_size the default is 4x4, where index 16 (row 3, column 1 of 5) lands past
+    // the plane: an error, as torch's "Found an invalid max index".
+    expect_error([&] { (void)unpool(z, wat); }, "max_unpool2d", {"index 16", "element 2", "4x4"});
+    // The gradient gathers at the indices: d sum(w * unpool(y)) / dy = w at each index.
+    Tensor yl = Tensor({1.0, 2.0, 3.0, 4.0}, {1, 1, 2, 2}).requires_grad_();
+    const Tensor w = Tensor::arange(0, 16, 1, Dtype::Float64).reshape({1, 1, 4, 4});
+    (autograd::max_unpool2d(yl, at, 2) * w).sum().backward();
+    BOOST_TEST(yl.grad().to_vector() == (std::vector<double>{5, 7, 13, 15}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(max_unpool2d_errors_name_the_op_and_the_values)
+{
+    using autograd::max_unpool2d;
+    const Tensor y = zeros({1, 2, 2, 2});
+    const Tensor at = Tensor::zeros({1, 2, 2, 2}, Dtype::Int64);
+    expect_error([&] { max_unpool2d(y, at.to(Dtype::Float32), 2); }, "max_unpool2d", {"int64", "float32"});
+    expect_error([&] { max_unpool2d(y, Tensor::zeros({1, 2, 2, 1}, Dtype::Int64), 2); }, "max_unpool2d",
+                 {"[1, 2, 2, 1]", "[1, 2, 2, 2]"});
+    expect_error([&] { max_unpool2d(zeros({2, 2}), Tensor::zeros({2, 2}, Dtype::Int64), 2); }, "max_unpool2d",
+                 {"[N, C, H, W]", "[2, 2]"});
+    expect_error([&] { max_unpool2d(y, at, 0); }, "max_unpool2d", {"kernel (0, 0)", "[1, 2, 2, 2]"});
+    expect_error([&] { max_unpool2d(y, at, 2, Size2{2, -1}); }, "max_unpool2d", {"stride (2, -1)"});
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, -1); }, "max_unpool2d", {"padding (-1, -1)"});
+    // torch: 'invalid output_size "(6, 4)" (dim 0 must be between 2 and 6)', exclusive.
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, 0, Size2{6, 4}); }, "max_unpool2d",
+                 {"output_size height 6", "between 2 and 6", "output_size (6, 4)"});
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, 0, Size2{4, 2}); }, "max_unpool2d",
+                 {"output_size width 2", "between 2 and 6"});
+    expect_error([&] { max_unpool2d(zeros({1, 1, 1, 1}), Tensor::zeros({1, 1, 1, 1}, Dtype::Int64), 1, 1, 1); },
+                 "max_unpool2d", {"empty", "-1x-1"});
+    Tensor bad = autograd::clone(at);
+    bad.data_ptr<std::int64_t>()[5] = 16;
+    expect_error([&] { max_unpool2d(y, bad, 2); }, "max_unpool2d",
+                 {"index 16", "element 5 of indices [1, 2, 2, 2]", "4x4", "0 to 15"});
+    bad.data_ptr<std::int64_t>()[5] = -3;
+    expect_error([&] { max_unpool2d(y, bad, 2); }, "max_unpool2d", {"index -3"});
+    // The module: bad sizes where it is built, and a call without the indices.
+    expect_error([&] { nn::MaxUnpool2d(0); }, "MaxUnpool2d", {"kernel_size (0, 0)"});
+    expect_error([&] { nn::MaxUnpool2d(2, std::nullopt, -1); }, "MaxUnpool2d", {"padding (-1, -1)"});
+    nn::MaxUnpool2d unpool(2);
+    expect_error([&] { (void)unpool(y); }, "MaxUnpool2d", {"indices", "[1, 2, 2, 2]"});
+}
+
 BOOST_AUTO_TEST_CASE(max_pool2d_2x2_matches_the_definition)
 {
     check_2x2_pool_against_definition<float>();
@@ -642,6 +771,11 @@ BOOST_AUTO_TEST_CASE(pool_and_flatten_modules_print_as_pytorch)
     const auto [pooled, indices] = ceil.forward_with_indices(x);
     BOOST_TEST(autograd::to_string(indices.shape()) == "[2, 3, 2, 3]");
     BOOST_TEST(indices.dtype() == Dtype::Int64);
+    // torch.nn.MaxUnpool2d keeps its sizes as pairs: MaxUnpool2d(kernel_size=(2, 2), ...).
+    BOOST_TEST(nn::MaxUnpool2d(2).extra_repr() == "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)");
+    BOOST_TEST(nn::MaxUnpool2d({2, 3}, Size2{1, 1}, {1, 0}).extra_repr() ==
+               "kernel_size=(2, 3), stride=(1, 1), padding=(1, 0)");
+    BOOST_TEST(nn::MaxUnpool2d(2).type_name() == "MaxUnpool2d");
 }
 
 BOOST_AUTO_TEST_CASE(module_errors_name_the_module)

@@ -337,10 +337,11 @@ namespace {
 
 // The pooled tensor, and with want_indices a copy of the positions as an int64 tensor (a copy: the
 // positions the backward reads stay the forward's whatever the caller does with its tensor).
-std::pair<Tensor, Tensor> max_pool(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding,
-                                   Size2 dilation, bool ceil_mode, bool want_indices)
+// `op` is the function the caller called, for the errors.
+std::pair<Tensor, Tensor> max_pool(std::string_view op, const Tensor& input, Size2 kernel, std::optional<Size2> stride,
+                                   Size2 padding, Size2 dilation, bool ceil_mode, bool want_indices)
 {
-    const Geometry g = geometry(op_name(TensorOp::MaxPool2d), input, kernel, stride, padding, dilation, ceil_mode);
+    const Geometry g = geometry(op, input, kernel, stride, padding, dilation, ceil_mode);
     Tensor out = detail::empty(g.output_shape, input.dtype());
     // Every element is written below: no need to clear the positions first.
     auto at = std::make_shared_for_overwrite<std::int64_t[]>(static_cast<std::size_t>(g.planes * g.oh * g.ow));
@@ -367,13 +368,13 @@ std::pair<Tensor, Tensor> max_pool(const Tensor& input, Size2 kernel, std::optio
 Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, Size2 dilation,
                   bool ceil_mode)
 {
-    return max_pool(input, kernel, stride, padding, dilation, ceil_mode, false).first;
+    return max_pool(op_name(TensorOp::MaxPool2d), input, kernel, stride, padding, dilation, ceil_mode, false).first;
 }
 
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 kernel, std::optional<Size2> stride,
                                                   Size2 padding, Size2 dilation, bool ceil_mode)
 {
-    return max_pool(input, kernel, stride, padding, dilation, ceil_mode, true);
+    return max_pool("max_pool2d_with_indices", input, kernel, stride, padding, dilation, ceil_mode, true);
 }
 
 Tensor avg_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, bool count_include_pad,
