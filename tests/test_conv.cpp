@@ -528,66 +528,6 @@ BOOST_AUTO_TEST_CASE(max_pool2d_indices_of_nans_and_empty_windows)
     BOOST_TEST(x.grad().to_vector() == (std::vector<double>{1.0, 0.0, 0.0, 0.0}), boost::test_tools::per_element());
 }
 
-// torch.nn.MaxUnpool2d's documentation: pool 2 with indices, unpool, and output_size for a width
-// the pooling dropped a column of.
-BOOST_AUTO_TEST_CASE(max_unpool2d_round_trip_as_in_pytorchs_docs)
-{
-    nn::MaxPool2d pool(2, 2);
-    nn::MaxUnpool2d unpool(2, 2);
-    const Tensor square = Tensor::arange(1, 17).reshape({1, 1, 4, 4});
-    const auto [y, at] = pool.forward_with_indices(square);
-    BOOST_TEST(unpool(y, at).to_vector() ==
-                   (std::vector<double>{0, 0, 0, 0, 0, 6, 0, 8, 0, 0, 0, 0, 0, 14, 0, 16}),
-               boost::test_tools::per_element());
-    const Tensor wide = Tensor::arange(1, 21).reshape({1, 1, 4, 5});
-    const auto [z, wat] = pool.forward_with_indices(wide);
-    const Tensor back = unpool(z, wat, Size2{4, 5});
-    BOOST_TEST(autograd::to_string(back.shape()) == "[1, 1, 4, 5]");
-    BOOST_TEST(back.to_vector() == (std::vector<double>{0, 0, 0, 0, 0, 0, 7, 0, 9, 0, 0, 0, 0, 0, 0, 0, 17, 0, 19, 0}),
-               boost::test_tools::per_element());
-    // Without output_size the default is 4x4, where index 16 (row 3, column 1 of 5) lands past
-    // the plane: an error, as torch's "Found an invalid max index".
-    expect_error([&] { (void)unpool(z, wat); }, "max_unpool2d", {"index 16", "element 2", "4x4"});
-    // The gradient gathers at the indices: d sum(w * unpool(y)) / dy = w at each index.
-    Tensor yl = Tensor({1.0, 2.0, 3.0, 4.0}, {1, 1, 2, 2}).requires_grad_();
-    const Tensor w = Tensor::arange(0, 16, 1, Dtype::Float64).reshape({1, 1, 4, 4});
-    (autograd::max_unpool2d(yl, at, 2) * w).sum().backward();
-    BOOST_TEST(yl.grad().to_vector() == (std::vector<double>{5, 7, 13, 15}), boost::test_tools::per_element());
-}
-
-BOOST_AUTO_TEST_CASE(max_unpool2d_errors_name_the_op_and_the_values)
-{
-    using autograd::max_unpool2d;
-    const Tensor y = zeros({1, 2, 2, 2});
-    const Tensor at = Tensor::zeros({1, 2, 2, 2}, Dtype::Int64);
-    expect_error([&] { max_unpool2d(y, at.to(Dtype::Float32), 2); }, "max_unpool2d", {"int64", "float32"});
-    expect_error([&] { max_unpool2d(y, Tensor::zeros({1, 2, 2, 1}, Dtype::Int64), 2); }, "max_unpool2d",
-                 {"[1, 2, 2, 1]", "[1, 2, 2, 2]"});
-    expect_error([&] { max_unpool2d(zeros({2, 2}), Tensor::zeros({2, 2}, Dtype::Int64), 2); }, "max_unpool2d",
-                 {"[N, C, H, W]", "[2, 2]"});
-    expect_error([&] { max_unpool2d(y, at, 0); }, "max_unpool2d", {"kernel (0, 0)", "[1, 2, 2, 2]"});
-    expect_error([&] { max_unpool2d(y, at, 2, Size2{2, -1}); }, "max_unpool2d", {"stride (2, -1)"});
-    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, -1); }, "max_unpool2d", {"padding (-1, -1)"});
-    // torch: 'invalid output_size "(6, 4)" (dim 0 must be between 2 and 6)', exclusive.
-    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, 0, Size2{6, 4}); }, "max_unpool2d",
-                 {"output_size height 6", "between 2 and 6", "output_size (6, 4)"});
-    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, 0, Size2{4, 2}); }, "max_unpool2d",
-                 {"output_size width 2", "between 2 and 6"});
-    expect_error([&] { max_unpool2d(zeros({1, 1, 1, 1}), Tensor::zeros({1, 1, 1, 1}, Dtype::Int64), 1, 1, 1); },
-                 "max_unpool2d", {"empty", "-1x-1"});
-    Tensor bad = autograd::clone(at);
-    bad.data_ptr<std::int64_t>()[5] = 16;
-    expect_error([&] { max_unpool2d(y, bad, 2); }, "max_unpool2d",
-                 {"index 16", "element 5 of indices [1, 2, 2, 2]", "4x4", "0 to 15"});
-    bad.data_ptr<std::int64_t>()[5] = -3;
-    expect_error([&] { max_unpool2d(y, bad, 2); }, "max_unpool2d", {"index -3"});
-    // The module: bad sizes where it is built, and a call without the indices.
-    expect_error([&] { nn::MaxUnpool2d(0); }, "MaxUnpool2d", {"kernel_size (0, 0)"});
-    expect_error([&] { nn::MaxUnpool2d(2, std::nullopt, -1); }, "MaxUnpool2d", {"padding (-1, -1)"});
-    nn::MaxUnpool2d unpool(2);
-    expect_error([&] { (void)unpool(y); }, "MaxUnpool2d", {"indices", "[1, 2, 2, 2]"});
-}
-
 BOOST_AUTO_TEST_CASE(max_pool2d_2x2_matches_the_definition)
 {
     check_2x2_pool_against_definition<float>();
@@ -689,6 +629,66 @@ BOOST_AUTO_TEST_CASE(pool_errors_name_the_op_and_the_shapes)
     }
     expect_error([&] { max_pool2d(x, 2, 1, 0, 0); }, "max_pool2d", {"dilation (0, 0)"});
     expect_error([&] { max_pool2d(x, 3, 1, 0, 2); }, "max_pool2d", {"too small", "dilation (2, 2)"});
+}
+
+// torch.nn.MaxUnpool2d's documentation: pool 2 with indices, unpool, and output_size for a width
+// the pooling dropped a column of.
+BOOST_AUTO_TEST_CASE(max_unpool2d_round_trip_as_in_pytorchs_docs)
+{
+    nn::MaxPool2d pool(2, 2);
+    nn::MaxUnpool2d unpool(2, 2);
+    const Tensor square = Tensor::arange(1, 17).reshape({1, 1, 4, 4});
+    const auto [y, at] = pool.forward_with_indices(square);
+    BOOST_TEST(unpool(y, at).to_vector() ==
+                   (std::vector<double>{0, 0, 0, 0, 0, 6, 0, 8, 0, 0, 0, 0, 0, 14, 0, 16}),
+               boost::test_tools::per_element());
+    const Tensor wide = Tensor::arange(1, 21).reshape({1, 1, 4, 5});
+    const auto [z, wat] = pool.forward_with_indices(wide);
+    const Tensor back = unpool(z, wat, Size2{4, 5});
+    BOOST_TEST(autograd::to_string(back.shape()) == "[1, 1, 4, 5]");
+    BOOST_TEST(back.to_vector() == (std::vector<double>{0, 0, 0, 0, 0, 0, 7, 0, 9, 0, 0, 0, 0, 0, 0, 0, 17, 0, 19, 0}),
+               boost::test_tools::per_element());
+    // Without output_size the default is 4x4, where index 16 (row 3, column 1 of 5) lands past
+    // the plane: an error, as torch's "Found an invalid max index".
+    expect_error([&] { (void)unpool(z, wat); }, "max_unpool2d", {"index 16", "element 2", "4x4"});
+    // The gradient gathers at the indices: d sum(w * unpool(y)) / dy = w at each index.
+    Tensor yl = Tensor({1.0, 2.0, 3.0, 4.0}, {1, 1, 2, 2}).requires_grad_();
+    const Tensor w = Tensor::arange(0, 16, 1, Dtype::Float64).reshape({1, 1, 4, 4});
+    (autograd::max_unpool2d(yl, at, 2) * w).sum().backward();
+    BOOST_TEST(yl.grad().to_vector() == (std::vector<double>{5, 7, 13, 15}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(max_unpool2d_errors_name_the_op_and_the_values)
+{
+    using autograd::max_unpool2d;
+    const Tensor y = zeros({1, 2, 2, 2});
+    const Tensor at = Tensor::zeros({1, 2, 2, 2}, Dtype::Int64);
+    expect_error([&] { max_unpool2d(y, at.to(Dtype::Float32), 2); }, "max_unpool2d", {"int64", "float32"});
+    expect_error([&] { max_unpool2d(y, Tensor::zeros({1, 2, 2, 1}, Dtype::Int64), 2); }, "max_unpool2d",
+                 {"[1, 2, 2, 1]", "[1, 2, 2, 2]"});
+    expect_error([&] { max_unpool2d(zeros({2, 2}), Tensor::zeros({2, 2}, Dtype::Int64), 2); }, "max_unpool2d",
+                 {"[N, C, H, W]", "[2, 2]"});
+    expect_error([&] { max_unpool2d(y, at, 0); }, "max_unpool2d", {"kernel (0, 0)", "[1, 2, 2, 2]"});
+    expect_error([&] { max_unpool2d(y, at, 2, Size2{2, -1}); }, "max_unpool2d", {"stride (2, -1)"});
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, -1); }, "max_unpool2d", {"padding (-1, -1)"});
+    // torch: 'invalid output_size "(6, 4)" (dim 0 must be between 2 and 6)', exclusive.
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, 0, Size2{6, 4}); }, "max_unpool2d",
+                 {"output_size height 6", "between 2 and 6", "output_size (6, 4)"});
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, 0, Size2{4, 2}); }, "max_unpool2d",
+                 {"output_size width 2", "between 2 and 6"});
+    expect_error([&] { max_unpool2d(zeros({1, 1, 1, 1}), Tensor::zeros({1, 1, 1, 1}, Dtype::Int64), 1, 1, 1); },
+                 "max_unpool2d", {"empty", "-1x-1"});
+    Tensor bad = autograd::clone(at);
+    bad.data_ptr<std::int64_t>()[5] = 16;
+    expect_error([&] { max_unpool2d(y, bad, 2); }, "max_unpool2d",
+                 {"index 16", "element 5 of indices [1, 2, 2, 2]", "4x4", "0 to 15"});
+    bad.data_ptr<std::int64_t>()[5] = -3;
+    expect_error([&] { max_unpool2d(y, bad, 2); }, "max_unpool2d", {"index -3"});
+    // The module: bad sizes where it is built, and a call without the indices.
+    expect_error([&] { nn::MaxUnpool2d(0); }, "MaxUnpool2d", {"kernel_size (0, 0)"});
+    expect_error([&] { nn::MaxUnpool2d(2, std::nullopt, -1); }, "MaxUnpool2d", {"padding (-1, -1)"});
+    nn::MaxUnpool2d unpool(2);
+    expect_error([&] { (void)unpool(y); }, "MaxUnpool2d", {"indices", "[1, 2, 2, 2]"});
 }
 
 // ---- Modules ------------------------------------------------------------------------------

@@ -161,6 +161,33 @@ Tensor operator/(double s, const Tensor& b)
                      true);
 }
 
+namespace detail {
+
+// Integer operands: int64 kernels, nothing recorded (no gradient through integers); a floating
+// tensor takes the double operators, so that float_tensor * 2 is float_tensor * 2.0.
+Tensor integer_scalar_op(char op, const Tensor& a, std::int64_t s, bool scalar_first)
+{
+    const auto d = static_cast<double>(s);
+    if (a.defined() && is_floating_point(a.dtype())) {
+        switch (op) {
+        case '+': return a + d;
+        case '-': return scalar_first ? d - a : a - d;
+        default: return a * d;
+        }
+    }
+    const TensorOp which = op == '+' ? TensorOp::AddScalar : op == '-' ? TensorOp::SubScalar : TensorOp::MulScalar;
+    check_defined(which, a);
+    return map_integer(a, [op, s, scalar_first](std::int64_t v) {
+        switch (op) {
+        case '+': return wrapping_add(v, s);
+        case '-': return scalar_first ? wrapping_sub(s, v) : wrapping_sub(v, s);
+        default: return wrapping_mul(v, s);
+        }
+    });
+}
+
+} // namespace detail
+
 // y = e^x;  dx = g*y
 Tensor exp(const Tensor& x)
 {

@@ -38,6 +38,44 @@ Tensor operator*(double a, const Tensor& b);
 Tensor operator/(const Tensor& a, double b);
 Tensor operator/(double a, const Tensor& b);
 
+namespace detail {
+/// An integer number as an operand (not bool, which reads as a flag, not a number).
+template <class I>
+concept IntegerScalar = std::integral<I> && !std::same_as<I, bool>;
+/// a op s (or s op a with scalar_first) for op '+', '-' or '*': int64 arithmetic (wrapping, as
+/// torch's) for an int64 or bool a, the double operators for a floating a.
+Tensor integer_scalar_op(char op, const Tensor& a, std::int64_t s, bool scalar_first);
+} // namespace detail
+
+/// Arithmetic with an integer, torch's rule: int64_tensor + 2 stays int64 (int64_tensor + 2.0
+/// is float32, as above), float_tensor + 2 stays float. Templates, so that an int operand picks
+/// them over the double overloads (which it would convert to as readily as to std::int64_t).
+/// Division has no integer form: int64_tensor / 2 is true division, float32, as in torch.
+template <detail::IntegerScalar I> Tensor operator+(const Tensor& a, I s)
+{
+    return detail::integer_scalar_op('+', a, static_cast<std::int64_t>(s), false);
+}
+template <detail::IntegerScalar I> Tensor operator+(I s, const Tensor& a)
+{
+    return detail::integer_scalar_op('+', a, static_cast<std::int64_t>(s), true);
+}
+template <detail::IntegerScalar I> Tensor operator-(const Tensor& a, I s)
+{
+    return detail::integer_scalar_op('-', a, static_cast<std::int64_t>(s), false);
+}
+template <detail::IntegerScalar I> Tensor operator-(I s, const Tensor& a)
+{
+    return detail::integer_scalar_op('-', a, static_cast<std::int64_t>(s), true);
+}
+template <detail::IntegerScalar I> Tensor operator*(const Tensor& a, I s)
+{
+    return detail::integer_scalar_op('*', a, static_cast<std::int64_t>(s), false);
+}
+template <detail::IntegerScalar I> Tensor operator*(I s, const Tensor& a)
+{
+    return detail::integer_scalar_op('*', a, static_cast<std::int64_t>(s), true);
+}
+
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor tanh(const Tensor& x);

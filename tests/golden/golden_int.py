@@ -65,6 +65,14 @@ CASES = [
     ('add_scalar_i', lambda: A + 2.5),
     ('mul_scalar_i', lambda: A * 2.0),
     ('add_bool_i', lambda: B + M),
+    # a Python int with an int64 tensor stays int64 (wrapping as int64 does); with a float tensor, float
+    ('add_int_scalar_i', lambda: A + 2),
+    ('sub_int_scalar_i', lambda: 3 - A),
+    ('mul_int_scalar_i', lambda: -4 * A),
+    ('mul_int_scalar_big', lambda: BIG * 3),
+    ('add_int_scalar_bool', lambda: M + 1),
+    ('add_int_scalar_f32', lambda: F32 + 2),
+    ('div_int_scalar_i', lambda: A / 2),
     # comparisons: bool in torch, 0/1 in the promoted dtype here
     ('gt_ii', lambda: (A > B).long()),
     ('lt_if32', lambda: (A < F32).float()),
