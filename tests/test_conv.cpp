@@ -630,6 +630,10 @@ BOOST_AUTO_TEST_CASE(pool_errors_name_the_op_and_the_shapes)
     }
     expect_error([&] { max_pool2d(x, 2, 1, 0, 0); }, "max_pool2d", {"dilation (0, 0)"});
     expect_error([&] { max_pool2d(x, 3, 1, 0, 2); }, "max_pool2d", {"too small", "dilation (2, 2)"});
+    // The form with indices names itself.
+    expect_error([&] { autograd::max_pool2d_with_indices(x, 3, {}, 2); }, "max_pool2d_with_indices: ",
+                 {"half the kernel", "padding (2, 2)", "[1, 2, 4, 4]"});
+    expect_error([&] { autograd::max_pool2d_with_indices(zeros({4, 4}), 2); }, "max_pool2d_with_indices: ", {"[4, 4]"});
 }
 
 // torch.nn.MaxUnpool2d's documentation: pool 2 with indices, unpool, and output_size for a width
