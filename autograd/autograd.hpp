@@ -39,6 +39,7 @@
 #include "autograd/ops/matmul.hpp"
 #include "autograd/ops/norm.hpp"
 #include "autograd/ops/pool.hpp"
+#include "autograd/ops/unpool.hpp"
 #include "autograd/ops/reduce.hpp"
 #include "autograd/ops/shape.hpp"
 #include "autograd/ops/softmax.hpp"

@@ -1,5 +1,5 @@
-// conv2d, max_pool2d and avg_pool2d (autograd/ops/conv.hpp, pool.hpp) and their modules
-// (nn/modules/conv.hpp, pool.hpp, flatten.hpp):
+// conv2d, max_pool2d (with its indices), max_unpool2d and avg_pool2d (autograd/ops/conv.hpp,
+// pool.hpp, unpool.hpp) and their modules (nn/modules/conv.hpp, pool.hpp, flatten.hpp):
 // - values, gradients and Hessian-vector products against PyTorch in float64 and float32
 //   (tests/fixtures/conv_golden.txt, written by tests/golden/golden_conv.py; the format is
 //   tensor_golden.txt's, and the tolerances are test_tensor_golden.cpp's);
@@ -86,13 +86,37 @@ const std::map<std::string, std::function<Tensor(const V&)>>& golden_table()
          [](const V& x) { return conv2d(x[0], x[1], Tensor(), 1, ConvPadding::Same, {2, 3}, 2); }},
         {"conv2d_same_unbatched_2x2", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Same); }},
         {"conv2d_valid", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, ConvPadding::Valid); }},
+        // The indices, in the input's dtype as the fixture writes them.
+        {"max_pool2d_indices_2", [](const V& x) { return max_pool2d_with_indices(x[0], 2).second.to(x[0].dtype()); }},
+        {"max_pool2d_indices_3_stride_2_padding_1_ceil_mode",
+         [](const V& x) { return max_pool2d_with_indices(x[0], 3, 2, 1, 1, true).second.to(x[0].dtype()); }},
+        {"max_pool2d_indices_dilation_2",
+         [](const V& x) { return max_pool2d_with_indices(x[0], {2, 3}, Size2{1, 2}, {1, 0}, 2).second.to(x[0].dtype()); }},
+        {"max_pool2d_indices_unbatched", [](const V& x) { return max_pool2d_with_indices(x[0], 2, 1).second.to(x[0].dtype()); }},
+        // x[1]: the indices, written as floats.
+        {"max_unpool2d_2", [](const V& x) { return max_unpool2d(x[0], x[1].to(Dtype::Int64), 2); }},
+        {"max_unpool2d_output_size",
+         [](const V& x) { return max_unpool2d(x[0], x[1].to(Dtype::Int64), 2, std::nullopt, 0, Size2{5, 5}); }},
+        {"max_unpool2d_3_stride_1_padding_1_repeated_indices",
+         [](const V& x) { return max_unpool2d(x[0], x[1].to(Dtype::Int64), 3, 1, 1); }},
+        {"max_unpool2d_unbatched_stride_2_3",
+         [](const V& x) { return max_unpool2d(x[0], x[1].to(Dtype::Int64), {2, 3}, Size2{2, 3}); }},
+        {"max_pool2d_then_unpool", [](const V& x) {
+             const auto [y, at] = max_pool2d_with_indices(x[0], 2);
+             return max_unpool2d(y, at, 2, std::nullopt, 0, Size2{x[0].size(-2), x[0].size(-1)});
+         }},
     };
     return table;
 }
 
 void run_golden(const std::function<Tensor(const V&)>& f, const GoldenCase& c)
 {
-    golden::check_case(c, [&](const V& in, const V&) { return f(in); });
+    // The table's functions take the differentiable inputs, then the constant ones.
+    golden::check_case(c, [&](const V& in, const V& constant) {
+        V all = in;
+        all.insert(all.end(), constant.begin(), constant.end());
+        return f(all);
+    });
 }
 
 } // namespace
@@ -189,6 +213,24 @@ std::vector<GradCase> pool_cases()
                  {leaf({1, 2, 5, 3}, gen)}});
     c.push_back({"avg 3 stride 2 padding 1 ceil_mode", [](const V& x) { return avg_pool2d(x[0], 3, 2, 1, true, true); },
                  {leaf({1, 1, 6, 4}, gen)}});
+    // max_unpool2d at the indices of a pooling of other random values (distinct indices: with
+    // repeated ones PyTorch's gather is not the forward's derivative; the golden checks those).
+    // Linear in its input: squared after, so that its second derivatives are not all zero.
+    using autograd::max_pool2d_with_indices;
+    using autograd::max_unpool2d;
+    const Tensor at_2 = max_pool2d_with_indices(Tensor::randn({2, 2, 4, 5}, gen), 2).second;
+    c.push_back({"unpool 2 to 4x5", [at_2](const V& x) { return max_unpool2d(x[0], at_2, 2, std::nullopt, 0, Size2{4, 5}); },
+                 {leaf({2, 2, 2, 2}, gen)}});
+    const Tensor at_23 = max_pool2d_with_indices(Tensor::randn({3, 4, 7}, gen), {2, 3}, Size2{2, 3}, {1, 1}).second;
+    c.push_back({"unpool unbatched (2, 3) padding 1 squared",
+                 [at_23](const V& x) { return pow(max_unpool2d(x[0], at_23, {2, 3}, Size2{2, 3}, {1, 1}), 2.0); },
+                 {leaf({3, 3, 3}, gen)}});
+    // Windows that do not overlap (overlapping ones can pick one element twice: a repeated index).
+    c.push_back({"pool then unpool, ceil_mode", [](const V& x) {
+                     const auto [y, at] = max_pool2d_with_indices(x[0], 2, std::nullopt, 0, 1, true);
+                     return pow(max_unpool2d(y, at, 2, std::nullopt, 0, Size2{5, 5}), 2.0);
+                 },
+                 {leaf({1, 2, 5, 5}, gen)}});
     return c;
 }
 
@@ -407,8 +449,12 @@ template <class T> void check_2x2_pool_against_definition()
     data[40] = data[41] = -std::numeric_limits<T>::infinity();
     data[2 * w + 5] = data[3 * w + 4] = std::numeric_limits<T>::quiet_NaN(); // two NaNs in one window
     Tensor x = Tensor(data, {n, c, h, w}).requires_grad_();
-    const Tensor y = autograd::max_pool2d(x, 2);
+    const auto [y, indices] = autograd::max_pool2d_with_indices(x, 2);
     BOOST_REQUIRE(y.shape() == (Shape{n, c, oh, ow}));
+    BOOST_REQUIRE(indices.shape() == y.shape());
+    BOOST_TEST(indices.dtype() == Dtype::Int64);
+    BOOST_TEST(!indices.requires_grad());
+    const std::vector<std::int64_t> at_of = indices.to_vector_as<std::int64_t>();
     Tensor seed = Tensor::arange(1.0, static_cast<double>(y.numel()) + 1.0, 1.0, x.dtype()).reshape(y.shape());
     y.backward(seed);
     const std::vector<double> out = y.to_vector(), dx = x.grad().to_vector(), g = seed.to_vector();
@@ -424,6 +470,7 @@ template <class T> void check_2x2_pool_against_definition()
                         at = p * h * w + 2 * oy * w + 2 * ox + d;
                 }
                 const std::size_t o = static_cast<std::size_t>((p * oh + oy) * ow + ox);
+                BOOST_TEST(at_of[o] == at - p * h * w); // PyTorch's return_indices: within the plane
                 const double want = static_cast<double>(data[static_cast<std::size_t>(at)]);
                 BOOST_TEST_CONTEXT("plane " << p << ", window (" << oy << ", " << ox << ")")
                 {
@@ -432,6 +479,54 @@ template <class T> void check_2x2_pool_against_definition()
                 want_dx[static_cast<std::size_t>(at)] += g[o];
             }
     BOOST_TEST(dx == want_dx, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_returns_pytorchs_indices)
+{
+    // torch.nn.functional.max_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2, return_indices=True)
+    // gives indices [[5, 7], [13, 15]]: flat within the 4x4 plane.
+    const auto [y, at] = autograd::max_pool2d_with_indices(Tensor::arange(0, 16).reshape({1, 1, 4, 4}), 2);
+    BOOST_TEST(at.to_vector_as<std::int64_t>() == (std::vector<std::int64_t>{5, 7, 13, 15}), boost::test_tools::per_element());
+    // Any geometry: each index points at the element the output holds, inside the output's plane.
+    Generator gen(9);
+    const Tensor x = Tensor::randn({2, 2, 7, 6}, gen);
+    const auto [z, idx] = autograd::max_pool2d_with_indices(x, 3, 2, 1, 2, true);
+    const std::vector<double> xs = x.to_vector(), zs = z.to_vector();
+    const std::vector<std::int64_t> is = idx.to_vector_as<std::int64_t>();
+    const std::int64_t plane = 7 * 6, per_plane = z.size(2) * z.size(3);
+    for (std::size_t o = 0; o < zs.size(); ++o) {
+        const std::int64_t p = static_cast<std::int64_t>(o) / per_plane;
+        BOOST_TEST_REQUIRE((is[o] >= 0 && is[o] < plane));
+        BOOST_TEST(xs[static_cast<std::size_t>(p * plane + is[o])] == zs[o]);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(max_pool2d_indices_of_nans_and_empty_windows)
+{
+    // torch: max_pool2d([[1, nan, 3, nan], [2, 0, nan, 1]], 2, return_indices=True) gives
+    // [nan, nan] at [1, 6]: a NaN wins, and of two NaNs in a window the last.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const auto [y, at] = autograd::max_pool2d_with_indices(Tensor({1.0, nan, 3.0, nan, 2.0, 0.0, nan, 1.0}, {1, 1, 2, 4}), 2);
+    BOOST_TEST(at.to_vector_as<std::int64_t>() == (std::vector<std::int64_t>{1, 6}), boost::test_tools::per_element());
+    BOOST_TEST((std::isnan(y.to_vector()[0]) && std::isnan(y.to_vector()[1])));
+    // Ties: the first in window order, as torch ([[1, 1], [1, 1]] gives index 0).
+    BOOST_TEST(autograd::max_pool2d_with_indices(Tensor::ones({1, 1, 2, 2}), 2).second.to_vector_as<std::int64_t>() ==
+                   (std::vector<std::int64_t>{0}),
+               boost::test_tools::per_element());
+    // Kernel 2, dilation 5, padding 1 on 4x4 reads rows and columns -1 and 4: no input element.
+    // -inf as torch; index -1 (torch: 20, past the plane), which max_unpool2d refuses.
+    const auto [e, none] = autograd::max_pool2d_with_indices(Tensor::arange(0, 16).reshape({1, 1, 4, 4}), 2, 1, 1, 5);
+    BOOST_TEST(e.to_vector() == (std::vector<double>{-std::numeric_limits<double>::infinity()}),
+               boost::test_tools::per_element());
+    BOOST_TEST(none.to_vector_as<std::int64_t>() == (std::vector<std::int64_t>{-1}), boost::test_tools::per_element());
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)autograd::max_unpool2d(e, none, 4); }),
+                        "max_unpool2d: index -1"));
+    // The indices are a copy: changing them leaves the pooling's gradient where the maxima were.
+    Tensor x = Tensor({3.0, 1.0, 2.0, 0.0}, {1, 1, 2, 2}).requires_grad_();
+    auto [p, i] = autograd::max_pool2d_with_indices(x, 2);
+    i.data_ptr<std::int64_t>()[0] = 3;
+    p.sum().backward();
+    BOOST_TEST(x.grad().to_vector() == (std::vector<double>{1.0, 0.0, 0.0, 0.0}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(max_pool2d_2x2_matches_the_definition)
@@ -535,6 +630,70 @@ BOOST_AUTO_TEST_CASE(pool_errors_name_the_op_and_the_shapes)
     }
     expect_error([&] { max_pool2d(x, 2, 1, 0, 0); }, "max_pool2d", {"dilation (0, 0)"});
     expect_error([&] { max_pool2d(x, 3, 1, 0, 2); }, "max_pool2d", {"too small", "dilation (2, 2)"});
+    // The form with indices names itself.
+    expect_error([&] { autograd::max_pool2d_with_indices(x, 3, {}, 2); }, "max_pool2d_with_indices: ",
+                 {"half the kernel", "padding (2, 2)", "[1, 2, 4, 4]"});
+    expect_error([&] { autograd::max_pool2d_with_indices(zeros({4, 4}), 2); }, "max_pool2d_with_indices: ", {"[4, 4]"});
+}
+
+// torch.nn.MaxUnpool2d's documentation: pool 2 with indices, unpool, and output_size for a width
+// the pooling dropped a column of.
+BOOST_AUTO_TEST_CASE(max_unpool2d_round_trip_as_in_pytorchs_docs)
+{
+    nn::MaxPool2d pool(2, 2);
+    nn::MaxUnpool2d unpool(2, 2);
+    const Tensor square = Tensor::arange(1, 17).reshape({1, 1, 4, 4});
+    const auto [y, at] = pool.forward_with_indices(square);
+    BOOST_TEST(unpool(y, at).to_vector() ==
+                   (std::vector<double>{0, 0, 0, 0, 0, 6, 0, 8, 0, 0, 0, 0, 0, 14, 0, 16}),
+               boost::test_tools::per_element());
+    const Tensor wide = Tensor::arange(1, 21).reshape({1, 1, 4, 5});
+    const auto [z, wat] = pool.forward_with_indices(wide);
+    const Tensor back = unpool(z, wat, Size2{4, 5});
+    BOOST_TEST(autograd::to_string(back.shape()) == "[1, 1, 4, 5]");
+    BOOST_TEST(back.to_vector() == (std::vector<double>{0, 0, 0, 0, 0, 0, 7, 0, 9, 0, 0, 0, 0, 0, 0, 0, 17, 0, 19, 0}),
+               boost::test_tools::per_element());
+    // Without output_size the default is 4x4, where index 16 (row 3, column 1 of 5) lands past
+    // the plane: an error, as torch's "Found an invalid max index".
+    expect_error([&] { (void)unpool(z, wat); }, "max_unpool2d", {"index 16", "element 2", "4x4"});
+    // The gradient gathers at the indices: d sum(w * unpool(y)) / dy = w at each index.
+    Tensor yl = Tensor({1.0, 2.0, 3.0, 4.0}, {1, 1, 2, 2}).requires_grad_();
+    const Tensor w = Tensor::arange(0, 16, 1, Dtype::Float64).reshape({1, 1, 4, 4});
+    (autograd::max_unpool2d(yl, at, 2) * w).sum().backward();
+    BOOST_TEST(yl.grad().to_vector() == (std::vector<double>{5, 7, 13, 15}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(max_unpool2d_errors_name_the_op_and_the_values)
+{
+    using autograd::max_unpool2d;
+    const Tensor y = zeros({1, 2, 2, 2});
+    const Tensor at = Tensor::zeros({1, 2, 2, 2}, Dtype::Int64);
+    expect_error([&] { max_unpool2d(y, at.to(Dtype::Float32), 2); }, "max_unpool2d", {"int64", "float32"});
+    expect_error([&] { max_unpool2d(y, Tensor::zeros({1, 2, 2, 1}, Dtype::Int64), 2); }, "max_unpool2d",
+                 {"[1, 2, 2, 1]", "[1, 2, 2, 2]"});
+    expect_error([&] { max_unpool2d(zeros({2, 2}), Tensor::zeros({2, 2}, Dtype::Int64), 2); }, "max_unpool2d",
+                 {"[N, C, H, W]", "[2, 2]"});
+    expect_error([&] { max_unpool2d(y, at, 0); }, "max_unpool2d", {"kernel (0, 0)", "[1, 2, 2, 2]"});
+    expect_error([&] { max_unpool2d(y, at, 2, Size2{2, -1}); }, "max_unpool2d", {"stride (2, -1)"});
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, -1); }, "max_unpool2d", {"padding (-1, -1)"});
+    // torch: 'invalid output_size "(6, 4)" (dim 0 must be between 2 and 6)', exclusive.
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, 0, Size2{6, 4}); }, "max_unpool2d",
+                 {"output_size height 6", "between 2 and 6", "output_size (6, 4)"});
+    expect_error([&] { max_unpool2d(y, at, 2, std::nullopt, 0, Size2{4, 2}); }, "max_unpool2d",
+                 {"output_size width 2", "between 2 and 6"});
+    expect_error([&] { max_unpool2d(zeros({1, 1, 1, 1}), Tensor::zeros({1, 1, 1, 1}, Dtype::Int64), 1, 1, 1); },
+                 "max_unpool2d", {"empty", "-1x-1"});
+    Tensor bad = autograd::clone(at);
+    bad.data_ptr<std::int64_t>()[5] = 16;
+    expect_error([&] { max_unpool2d(y, bad, 2); }, "max_unpool2d",
+                 {"index 16", "element 5 of indices [1, 2, 2, 2]", "4x4", "0 to 15"});
+    bad.data_ptr<std::int64_t>()[5] = -3;
+    expect_error([&] { max_unpool2d(y, bad, 2); }, "max_unpool2d", {"index -3"});
+    // The module: bad sizes where it is built, and a call without the indices.
+    expect_error([&] { nn::MaxUnpool2d(0); }, "MaxUnpool2d", {"kernel_size (0, 0)"});
+    expect_error([&] { nn::MaxUnpool2d(2, std::nullopt, -1); }, "MaxUnpool2d", {"padding (-1, -1)"});
+    nn::MaxUnpool2d unpool(2);
+    expect_error([&] { (void)unpool(y); }, "MaxUnpool2d", {"indices", "[1, 2, 2, 2]"});
 }
 
 // ---- Modules ------------------------------------------------------------------------------
@@ -610,10 +769,18 @@ BOOST_AUTO_TEST_CASE(pool_and_flatten_modules_print_as_pytorch)
     BOOST_TEST(autograd::to_string(nn::MaxPool2d(2)(x).shape()) == "[2, 3, 2, 2]");
     BOOST_TEST(autograd::to_string(nn::AvgPool2d(3, 1, 1)(x).shape()) == "[2, 3, 4, 5]");
     // ceil_mode keeps the last, partial window: 4x5 -> 2x3 (torch.nn.MaxPool2d(2, ceil_mode=True)).
-    const nn::MaxPool2d ceil(2, std::nullopt, 0, 1, true);
+    nn::MaxPool2d ceil(2, std::nullopt, 0, 1, true);
     BOOST_TEST(ceil.extra_repr() == "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True");
     BOOST_TEST(autograd::to_string(nn::MaxPool2d(2, std::nullopt, 0, 1, true)(x).shape()) == "[2, 3, 2, 3]");
     BOOST_TEST(autograd::to_string(nn::AvgPool2d(2, std::nullopt, 0, true, true)(x).shape()) == "[2, 3, 2, 3]");
+    const auto [pooled, indices] = ceil.forward_with_indices(x);
+    BOOST_TEST(autograd::to_string(indices.shape()) == "[2, 3, 2, 3]");
+    BOOST_TEST(indices.dtype() == Dtype::Int64);
+    // torch.nn.MaxUnpool2d keeps its sizes as pairs: MaxUnpool2d(kernel_size=(2, 2), ...).
+    BOOST_TEST(nn::MaxUnpool2d(2).extra_repr() == "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)");
+    BOOST_TEST(nn::MaxUnpool2d({2, 3}, Size2{1, 1}, {1, 0}).extra_repr() ==
+               "kernel_size=(2, 3), stride=(1, 1), padding=(1, 0)");
+    BOOST_TEST(nn::MaxUnpool2d(2).type_name() == "MaxUnpool2d");
 }
 
 BOOST_AUTO_TEST_CASE(module_errors_name_the_module)

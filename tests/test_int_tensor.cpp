@@ -226,9 +226,54 @@ BOOST_AUTO_TEST_CASE(moving_ops_keep_int64)
     BOOST_TEST(values(autograd::stack({B(), B()}, 1)) == (I{2, 2, -3, -3, 5, 5}), tt::per_element());
     BOOST_TEST(values(a.gather(1, Tensor({2, 0}, {2, 1}))) == (I{3, 4}), tt::per_element());
     BOOST_TEST(values(autograd::max(a, 1)) == (I{3, 5}), tt::per_element());
-    // joining int64 with float is refused, naming the dtypes (torch.cat would promote)
-    BOOST_TEST(message_of<std::invalid_argument>([] { (void)autograd::concat({B(), F32()}); }) ==
-               "concat: dtypes int64 and float32 differ (convert one with .to())");
+    // joining int64 with float promotes (relu_clamp_extremes_and_joins_promote_as_torch); float32
+    // with float64 stays refused, naming the dtypes
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)autograd::concat({B(), F32(), F64()}); }) ==
+               "concat: dtypes float32 and float64 differ (convert one with .to())");
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)autograd::stack({F64(), B(), F32()}); }) ==
+               "stack: dtypes float64 and float32 differ (convert one with .to())");
+}
+
+// relu, clamp, maximum and minimum keep int64 (clamp with integer bounds), and promote with a
+// float bound or operand; concat and stack promote as torch.cat and torch.stack. Each result's
+// dtype and values against golden_int.py's.
+BOOST_AUTO_TEST_CASE(relu_clamp_extremes_and_joins_promote_as_torch)
+{
+    using Op = std::function<Tensor()>;
+    const std::vector<std::pair<std::string, Op>> ops = {
+        {"relu_i", [] { return autograd::relu(A()); }},
+        {"clamp_ii", [] { return autograd::clamp(A(), -1, 4); }},
+        {"clamp_i_min", [] { return autograd::clamp(A(), 0, std::nullopt); }},
+        {"clamp_i_max", [] { return autograd::clamp(A(), std::nullopt, 2); }},
+        {"clamp_big", [] { return autograd::clamp(BIG(), -(std::int64_t{1} << 62) + 1, std::int64_t{1} << 53); }},
+        {"clamp_if", [] { return autograd::clamp(A(), -1.5, 2.5); }},
+        {"clamp_i_mixed", [] { return autograd::clamp(A(), 0, 2.5); }}, // an int and a double bound: float32
+        {"clamp_f32_int_bounds", [] { return autograd::clamp(F32(), 0, 1); }},
+        {"maximum_ii", [] { return autograd::maximum(A(), B()); }},
+        {"minimum_ii", [] { return autograd::minimum(A(), B()); }},
+        {"maximum_big", [] { return autograd::maximum(BIG(), B()); }},
+        {"maximum_if32", [] { return autograd::maximum(A(), F32()); }},
+        {"minimum_if64", [] { return autograd::minimum(B(), F64()); }},
+        {"maximum_bb", [] { return autograd::maximum(M(), Tensor({0, 1, 0}, {3}).to(Dtype::Bool)); }},
+        {"minimum_ib", [] { return autograd::minimum(B(), M()); }},
+        {"cat_if32", [] { return autograd::concat({B(), F32()}); }},
+        {"cat_if64", [] { return autograd::concat({A(), F64().reshape({1, 3})}); }},
+        {"cat_ib", [] { return autograd::concat({B(), M()}); }},
+        {"cat_bf32", [] { return autograd::concat({M(), F32()}); }},
+        {"stack_if32", [] { return autograd::stack({F32(), B()}, 1); }},
+    };
+    const auto& r = fixture().results;
+    for (const auto& [name, op] : ops)
+        check(name, op(), r.at(name));
+    // No gradient through the integers: a float input joined with an int64 one gets its slice.
+    const Tensor w = Tensor({0.5f, -1.f, 2.f}, {3}).requires_grad_();
+    const Tensor joined = autograd::concat({B(), w});
+    BOOST_TEST(joined.requires_grad());
+    (joined * Tensor({1.f, 2.f, 3.f, 4.f, 5.f, 6.f}, {6})).sum().backward();
+    BOOST_TEST(w.grad().to_vector() == (std::vector<double>{4, 5, 6}), tt::per_element());
+    BOOST_TEST(!autograd::maximum(A(), B()).requires_grad());
+    BOOST_TEST(message_of<std::invalid_argument>([] { (void)autograd::clamp(A(), std::nullopt, std::nullopt); }) ==
+               "clamp: at least one of min and max must be given");
 }
 
 BOOST_AUTO_TEST_CASE(printing_as_pytorch)
@@ -274,6 +319,13 @@ BOOST_AUTO_TEST_CASE(promotion_matches_pytorch)
         {"add_scalar_i", [] { return A() + 2.5; }},
         {"mul_scalar_i", [] { return A() * 2.0; }},
         {"add_bool_i", [] { return B() + M(); }},
+        {"add_int_scalar_i", [] { return A() + 2; }},
+        {"sub_int_scalar_i", [] { return 3 - A(); }},
+        {"mul_int_scalar_i", [] { return -4 * A(); }},
+        {"mul_int_scalar_big", [] { return BIG() * 3; }},
+        {"add_int_scalar_bool", [] { return M() + 1; }},
+        {"add_int_scalar_f32", [] { return F32() + 2; }},
+        {"div_int_scalar_i", [] { return A() / 2; }},
         {"gt_ii", [] { return autograd::gt(A(), B()); }},
         {"lt_if32", [] { return autograd::lt(A(), F32()); }},
         {"lt_scalar_i", [] { return autograd::lt(A(), 2.5); }},

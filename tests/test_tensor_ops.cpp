@@ -535,8 +535,9 @@ Cases loss_cases()
     return c;
 }
 
-// conv2d and the pools: each case's first gradients run the backward ops (conv2d_backward_input
-// and _weight, max_pool2d_backward, avg_pool2d_backward), which gradgradcheck differentiates.
+// conv2d, the pools and max_unpool2d: each case's first gradients run the backward ops
+// (conv2d_backward_input and _weight, max_pool2d_backward, avg_pool2d_backward,
+// max_unpool2d_backward), which gradgradcheck differentiates.
 // The pools' backward ops are linear in g alone: squared after, so that g depends on the input
 // and the first gradient's graph holds them. Random values: a tie within a max pool's window
 // has probability 0.
@@ -549,6 +550,9 @@ Cases conv_cases()
     c.push_back({"max_pool2d", [](const V& x) { return pow(max_pool2d(x[0], 2, 1), 2.0); }, {leaf({1, 1, 3, 3}, gen)},
                  Second::Yes});
     c.push_back({"avg_pool2d", [](const V& x) { return pow(avg_pool2d(x[0], 2, 1, 1), 2.0); }, {leaf({1, 1, 3, 3}, gen)}});
+    // Distinct indices into the 3x3 output plane (kernel 2, stride 1 from 2x2).
+    const Tensor at({0, 5, 3, 8}, {1, 1, 2, 2});
+    c.push_back({"max_unpool2d", [at](const V& x) { return pow(max_unpool2d(x[0], at, 2, 1), 2.0); }, {leaf({1, 1, 2, 2}, gen)}});
     // conv2d with a fused activation (test_conv checks each against the activation as its own op).
     using autograd::Activation;
     c.push_back({"conv2d + sigmoid, fused", [](const V& x) {

@@ -129,6 +129,9 @@ namespace autograd {
     X(MaxPool2dBackward, "max_pool2d_backward", "max_pool2d_backward", true) /* linear in g */     \
     X(AvgPool2d, "avg_pool2d", "avg_pool2d", true)                                                 \
     X(AvgPool2dBackward, "avg_pool2d_backward", "avg_pool2d_backward", true)                       \
+    /* ops/unpool.cpp: each other's adjoints (a scatter to the indices and a gather from them) */  \
+    X(MaxUnpool2d, "max_unpool2d", "max_unpool2d", true)                                           \
+    X(MaxUnpool2dBackward, "max_unpool2d_backward", "max_unpool2d_backward", true)                 \
     /* ops/norm.cpp */                                                                             \
     X(LayerNorm, "layer_norm", "layer_norm", true)
 

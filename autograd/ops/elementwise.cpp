@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -160,6 +161,33 @@ Tensor operator/(double s, const Tensor& b)
                      true);
 }
 
+namespace detail {
+
+// Integer operands: int64 kernels, nothing recorded (no gradient through integers); a floating
+// tensor takes the double operators, so that float_tensor * 2 is float_tensor * 2.0.
+Tensor integer_scalar_op(char op, const Tensor& a, std::int64_t s, bool scalar_first)
+{
+    const auto d = static_cast<double>(s);
+    if (a.defined() && is_floating_point(a.dtype())) {
+        switch (op) {
+        case '+': return a + d;
+        case '-': return scalar_first ? d - a : a - d;
+        default: return a * d;
+        }
+    }
+    const TensorOp which = op == '+' ? TensorOp::AddScalar : op == '-' ? TensorOp::SubScalar : TensorOp::MulScalar;
+    check_defined(which, a);
+    return map_integer(a, [op, s, scalar_first](std::int64_t v) {
+        switch (op) {
+        case '+': return wrapping_add(v, s);
+        case '-': return scalar_first ? wrapping_sub(s, v) : wrapping_sub(v, s);
+        default: return wrapping_mul(v, s);
+        }
+    });
+}
+
+} // namespace detail
+
 // y = e^x;  dx = g*y
 Tensor exp(const Tensor& x)
 {
@@ -242,6 +270,8 @@ Tensor detail::step_scale(const Tensor& g, const Tensor& s, const Tensor& x)
 Tensor relu(const Tensor& x)
 {
     detail::check_defined(TensorOp::Relu, x);
+    if (x.dtype() == Dtype::Int64) // stays int64, as torch.relu (nothing to record)
+        return detail::map_integer(x, [](std::int64_t v) { return v < 0 ? std::int64_t{0} : v; });
     Tensor out = map_unary(x, [](auto v) { return v < decltype(v)(0) ? decltype(v)(0) : v; });
     return detail::record(TensorOp::Relu, out, {&x}, {x}, [](const Tensor& g, const TensorNode& n) {
         return TensorList{relu_backward(g, saved(n, 0))};
@@ -328,6 +358,26 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
         return TensorList{step_scale(g, inside, x)};
     });
 }
+
+namespace detail {
+
+// The integer-bound clamp (elementwise.hpp's template): int64 arithmetic for an integer x, the
+// double clamp for a floating one.
+Tensor clamp_to_integers(const Tensor& x, std::optional<std::int64_t> min, std::optional<std::int64_t> max)
+{
+    constexpr std::string_view op = op_name(TensorOp::Clamp);
+    check_defined(op, x);
+    if (is_floating_point(x.dtype()))
+        return clamp(x, min ? std::optional(static_cast<double>(*min)) : std::nullopt,
+                     max ? std::optional(static_cast<double>(*max)) : std::nullopt);
+    if (!min && !max)
+        throw std::invalid_argument(fmt::format("{}: at least one of min and max must be given", op));
+    const std::int64_t lo = min.value_or(std::numeric_limits<std::int64_t>::min());
+    const std::int64_t hi = max.value_or(std::numeric_limits<std::int64_t>::max());
+    return map_integer(x, [lo, hi](std::int64_t v) { return std::min(std::max(v, lo), hi); });
+}
+
+} // namespace detail
 
 // y = x^e;  dx = g*e*x^(e-1) (0 where e == 0),  de = g*y*ln x (0 where x == 0 and e >= 0)
 Tensor pow(const Tensor& x, const Tensor& e)
@@ -540,6 +590,12 @@ namespace {
 // (NaNs included), as PyTorch's masked_fill formula.
 template <class Better> Tensor extreme_of_two(TensorOp op, const Tensor& a, const Tensor& b, Better better)
 {
+    if (a.defined() && b.defined() && detail::both_integral(a, b)) { // exact in int64 (nothing to record)
+        Tensor out = detail::integer_binary(op, a, b, [better](std::int64_t x, std::int64_t y) {
+            return better(y, x) ? y : x;
+        });
+        return a.dtype() == Dtype::Bool && b.dtype() == Dtype::Bool ? out.to(Dtype::Bool) : out;
+    }
     Tensor out = broadcast_binary(op, a, b, [better](auto x, auto y) {
         return std::isnan(x) ? x : std::isnan(y) ? y : better(y, x) ? y : x;
     });

@@ -15,6 +15,8 @@
 //   either operand gives NaN, and both operands its gradient.
 #pragma once
 
+#include <concepts>
+#include <cstdint>
 #include <optional>
 
 namespace autograd {
@@ -36,6 +38,44 @@ Tensor operator*(double a, const Tensor& b);
 Tensor operator/(const Tensor& a, double b);
 Tensor operator/(double a, const Tensor& b);
 
+namespace detail {
+/// An integer number as an operand (not bool, which reads as a flag, not a number).
+template <class I>
+concept IntegerScalar = std::integral<I> && !std::same_as<I, bool>;
+/// a op s (or s op a with scalar_first) for op '+', '-' or '*': int64 arithmetic (wrapping, as
+/// torch's) for an int64 or bool a, the double operators for a floating a.
+Tensor integer_scalar_op(char op, const Tensor& a, std::int64_t s, bool scalar_first);
+} // namespace detail
+
+/// Arithmetic with an integer, torch's rule: int64_tensor + 2 stays int64 (int64_tensor + 2.0
+/// is float32, as above), float_tensor + 2 stays float. Templates, so that an int operand picks
+/// them over the double overloads (which it would convert to as readily as to std::int64_t).
+/// Division has no integer form: int64_tensor / 2 is true division, float32, as in torch.
+template <detail::IntegerScalar I> Tensor operator+(const Tensor& a, I s)
+{
+    return detail::integer_scalar_op('+', a, static_cast<std::int64_t>(s), false);
+}
+template <detail::IntegerScalar I> Tensor operator+(I s, const Tensor& a)
+{
+    return detail::integer_scalar_op('+', a, static_cast<std::int64_t>(s), true);
+}
+template <detail::IntegerScalar I> Tensor operator-(const Tensor& a, I s)
+{
+    return detail::integer_scalar_op('-', a, static_cast<std::int64_t>(s), false);
+}
+template <detail::IntegerScalar I> Tensor operator-(I s, const Tensor& a)
+{
+    return detail::integer_scalar_op('-', a, static_cast<std::int64_t>(s), true);
+}
+template <detail::IntegerScalar I> Tensor operator*(const Tensor& a, I s)
+{
+    return detail::integer_scalar_op('*', a, static_cast<std::int64_t>(s), false);
+}
+template <detail::IntegerScalar I> Tensor operator*(I s, const Tensor& a)
+{
+    return detail::integer_scalar_op('*', a, static_cast<std::int64_t>(s), true);
+}
+
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor tanh(const Tensor& x);
@@ -50,8 +90,34 @@ Tensor abs(const Tensor& x);
 /// x where x > 0, slope * x elsewhere.
 Tensor leaky_relu(const Tensor& x, double slope = 0.01);
 /// min(max(x, min), max); either bound may be absent (not both). With min > max every element
-/// becomes max, as in PyTorch.
+/// becomes max, as in PyTorch. Double bounds make an int64 x float32 (torch.clamp's promotion);
+/// integer bounds, the overload below, keep it int64.
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
+
+namespace detail {
+Tensor clamp_to_integers(const Tensor& x, std::optional<std::int64_t> min, std::optional<std::int64_t> max);
+/// An integer or an absent bound: what makes clamp(x, 0, 6) and clamp(x, 0, std::nullopt) keep
+/// an int64 x int64, as torch.clamp with int bounds.
+template <class B>
+concept IntegerBound = std::integral<B> || std::same_as<B, std::nullopt_t>;
+} // namespace detail
+
+/// clamp with integer bounds (one may be std::nullopt): an int64 x stays int64 (bool reads as 0
+/// and 1 and gives int64); a floating x is clamped as with the bounds as doubles. A template so
+/// that clamp(x, 0, 1) picks it over the double overload, and clamp(x, 0, 2.5) does not (torch
+/// promotes an int64 x to float32 there, and so does the double overload).
+template <detail::IntegerBound Lo, detail::IntegerBound Hi>
+    requires(!(std::same_as<Lo, std::nullopt_t> && std::same_as<Hi, std::nullopt_t>))
+Tensor clamp(const Tensor& x, Lo min, Hi max)
+{
+    const auto bound = []<class B>(B b) -> std::optional<std::int64_t> {
+        if constexpr (std::same_as<B, std::nullopt_t>)
+            return std::nullopt;
+        else
+            return static_cast<std::int64_t>(b);
+    };
+    return detail::clamp_to_integers(x, bound(min), bound(max));
+}
 /// x^exponent elementwise with broadcasting, both differentiable. As PyTorch: d/dx is 0 where
 /// the exponent is 0, d/dexponent = x^e ln x is 0 where x == 0 and e >= 0.
 Tensor pow(const Tensor& x, const Tensor& exponent);
@@ -76,7 +142,8 @@ Tensor silu(const Tensor& x);
 /// x where x > 0, alpha (e^x - 1) elsewhere; gradient alpha e^x for x <= 0 (PyTorch's, at 0 too).
 Tensor elu(const Tensor& x, double alpha = 1.0);
 /// The larger (smaller) of a and b elementwise, with broadcasting; on a tie each gets half the
-/// gradient, as in PyTorch.
+/// gradient, as in PyTorch. Two int64 (or bool) operands give int64 (bool for two bools, as
+/// torch); int64 with a float dtype gives that dtype (promote_types).
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 

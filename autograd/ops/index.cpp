@@ -278,8 +278,20 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
     constexpr std::string_view op = op_name(TensorOp::Concat);
     if (tensors.empty())
         throw std::invalid_argument(fmt::format("{}: no tensors to join", op));
-    for (const Tensor& t : tensors)
+    Dtype dtype = tensors[0].dtype();
+    for (const Tensor& t : tensors) {
         detail::check_defined(op, t);
+        dtype = promote_types(dtype, t.dtype(), op);
+    }
+    // Mixed dtypes join in their promotion, as torch.cat's (int64 with float32 gives float32);
+    // float32 with float64 is refused by promote_types, as everywhere in this library.
+    for (const Tensor& t : tensors)
+        if (t.dtype() != dtype) {
+            std::vector<Tensor> promoted;
+            for (const Tensor& u : tensors)
+                promoted.push_back(u.dtype() == dtype ? u : u.to(dtype));
+            return concat(promoted, axis);
+        }
     const Tensor& first = tensors[0];
     const Shape& s0 = first.shape();
     const std::int64_t a = normalize_axis(op, axis, s0);
@@ -287,7 +299,6 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis)
     std::int64_t total = 0;
     for (std::size_t i = 0; i < tensors.size(); ++i) {
         const Shape& s = tensors[i].shape();
-        detail::check_same_dtype(op, first, tensors[i]);
         bool match = s.size() == s0.size();
         for (std::size_t d = 0; match && d < s.size(); ++d)
             match = d == au || s[d] == s0[d];
@@ -333,8 +344,10 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis)
 {
     if (tensors.empty())
         throw std::invalid_argument("stack: no tensors to join");
-    for (const Tensor& t : tensors)
-        detail::check_same_dtype("stack", tensors[0], t);
+    for (const Tensor& t : tensors) { // mixed dtypes promote in concat, as torch.stack's
+        detail::check_defined("stack", t);
+        (void)promote_types(tensors[0].dtype(), t.dtype(), "stack");
+    }
     const Shape& s0 = tensors[0].shape();
     for (std::size_t i = 1; i < tensors.size(); ++i)
         if (tensors[i].shape() != s0)

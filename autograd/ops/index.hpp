@@ -62,8 +62,9 @@ Tensor gather(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t
 // NOTE: a braced list of tensors gives argument-dependent lookup nothing to go by: outside the
 // namespace write autograd::concat({a, b}) (or `using autograd::concat;`), likewise stack.
 
-/// The tensors joined along an existing `axis`; they share one dtype, one number of dimensions
-/// (at least 1) and every size except along `axis`. torch.cat.
+/// The tensors joined along an existing `axis`; they share one number of dimensions (at least 1)
+/// and every size except along `axis`. torch.cat: mixed dtypes join in their promotion
+/// (promote_types: int64 with float32 gives float32; float32 with float64 is refused).
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
 /// concat's inverses, as views would be in PyTorch but copies here: slices of `x` along `axis`
 /// (negative counts from the end), each in the graph (slice), so each part's gradient reaches x.
@@ -79,7 +80,8 @@ std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<std::int
 std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis = 0);
 /// The slices of `x` along `axis` without that axis: stack's inverse. torch.unbind.
 std::vector<Tensor> unbind(const Tensor& x, std::int64_t axis = 0);
-/// The tensors, all of one shape, joined along a new `axis` in [-dim - 1, dim]. torch.stack.
+/// The tensors, all of one shape, joined along a new `axis` in [-dim - 1, dim]. torch.stack;
+/// mixed dtypes promote as concat's.
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
 
 } // namespace autograd

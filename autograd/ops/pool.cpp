@@ -19,6 +19,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace autograd {
@@ -332,10 +333,15 @@ void max_windows_2x2(const Geometry& g, const T* px, T* po, std::int64_t* at, st
 
 } // namespace
 
-Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, Size2 dilation,
-                  bool ceil_mode)
+namespace {
+
+// The pooled tensor, and with want_indices a copy of the positions as an int64 tensor (a copy: the
+// positions the backward reads stay the forward's whatever the caller does with its tensor).
+// `op` is the function the caller called, for the errors.
+std::pair<Tensor, Tensor> max_pool(std::string_view op, const Tensor& input, Size2 kernel, std::optional<Size2> stride,
+                                   Size2 padding, Size2 dilation, bool ceil_mode, bool want_indices)
 {
-    const Geometry g = geometry(op_name(TensorOp::MaxPool2d), input, kernel, stride, padding, dilation, ceil_mode);
+    const Geometry g = geometry(op, input, kernel, stride, padding, dilation, ceil_mode);
     Tensor out = detail::empty(g.output_shape, input.dtype());
     // Every element is written below: no need to clear the positions first.
     auto at = std::make_shared_for_overwrite<std::int64_t[]>(static_cast<std::size_t>(g.planes * g.oh * g.ow));
@@ -349,7 +355,26 @@ Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride
                 max_windows(g, px, po, at.get(), first, last);
         });
     });
-    return record_gather(g, std::move(out), input, std::move(at));
+    Tensor indices;
+    if (want_indices) {
+        indices = detail::empty(g.output_shape, Dtype::Int64);
+        std::copy(at.get(), at.get() + indices.numel(), indices.data_ptr<std::int64_t>());
+    }
+    return {record_gather(g, std::move(out), input, std::move(at)), indices};
+}
+
+} // namespace
+
+Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, Size2 dilation,
+                  bool ceil_mode)
+{
+    return max_pool(op_name(TensorOp::MaxPool2d), input, kernel, stride, padding, dilation, ceil_mode, false).first;
+}
+
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 kernel, std::optional<Size2> stride,
+                                                  Size2 padding, Size2 dilation, bool ceil_mode)
+{
+    return max_pool("max_pool2d_with_indices", input, kernel, stride, padding, dilation, ceil_mode, true);
 }
 
 Tensor avg_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride, Size2 padding, bool count_include_pad,

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 namespace autograd {
 
@@ -30,6 +31,18 @@ class Tensor;
 /// input too small for one window.
 Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride = std::nullopt, Size2 padding = 0,
                   Size2 dilation = 1, bool ceil_mode = false);
+
+/// max_pool2d and, as torch's return_indices=True, where each maximum came from: an int64 tensor
+/// of the output's shape holding the flat index within its input plane (row * W + column), the
+/// first of tied maxima, the last NaN of a window (PyTorch's choices). The indices record no
+/// gradient; max_unpool2d takes them. Errors as max_pool2d's, naming max_pool2d_with_indices.
+/// NOTE: a window with no input element (only with dilation: kernel 2, dilation 5, padding 1 on
+/// 4 rows reads rows -1 and 4) gives -inf and index -1, where PyTorch gives an index past the
+/// plane (20 for a 4x4 plane), which no valid index could be; max_unpool2d refuses either.
+///   auto [y, at] = max_pool2d_with_indices(x, 2);   // at[n, c, i, j] in [0, H W)
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 kernel,
+                                                  std::optional<Size2> stride = std::nullopt, Size2 padding = 0,
+                                                  Size2 dilation = 1, bool ceil_mode = false);
 
 /// The mean of each window. count_include_pad (PyTorch's default, true) divides by the whole
 /// window, padding included; false by the number of input elements in it. Errors as max_pool2d's.

@@ -17,6 +17,9 @@ namespace {
 // remember which, so equal sizes print as the one number.
 std::string size_repr(Size2 s) { return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("({}, {})", s.h, s.w); }
 
+// torch.nn.MaxUnpool2d stores its sizes as pairs (_pair), so it prints "(2, 2)" for 2.
+std::string pair_repr(Size2 s) { return fmt::format("({}, {})", s.h, s.w); }
+
 // The checks autograd's pools make at each call, made once here so that a bad module fails where
 // it is built.
 void check_sizes(std::string_view module, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation)
@@ -43,6 +46,11 @@ Tensor MaxPool2d::forward(const Tensor& input)
     return autograd::max_pool2d(input, kernel_, stride_, padding_, dilation_, ceil_mode_);
 }
 
+std::pair<Tensor, Tensor> MaxPool2d::forward_with_indices(const Tensor& input)
+{
+    return autograd::max_pool2d_with_indices(input, kernel_, stride_, padding_, dilation_, ceil_mode_);
+}
+
 std::string MaxPool2d::extra_repr() const
 {
     return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", size_repr(kernel_),
@@ -66,6 +74,34 @@ std::string AvgPool2d::extra_repr() const
 {
     return fmt::format("kernel_size={}, stride={}, padding={}", size_repr(kernel_), size_repr(stride_),
                        size_repr(padding_));
+}
+
+MaxUnpool2d::MaxUnpool2d(Size2 kernel_size, std::optional<Size2> stride, Size2 padding)
+    : kernel_(kernel_size), stride_(stride.value_or(kernel_size)), padding_(padding)
+{
+    if (kernel_.h <= 0 || kernel_.w <= 0 || stride_.h <= 0 || stride_.w <= 0)
+        throw std::invalid_argument(fmt::format("MaxUnpool2d: kernel_size {} and stride {} must be positive",
+                                                pair_repr(kernel_), pair_repr(stride_)));
+    if (padding_.h < 0 || padding_.w < 0)
+        throw std::invalid_argument(fmt::format("MaxUnpool2d: padding {} must not be negative", pair_repr(padding_)));
+}
+
+Tensor MaxUnpool2d::forward(const Tensor& input)
+{
+    throw std::invalid_argument(fmt::format("MaxUnpool2d: forward needs the indices of the pooling (input {}): call "
+                                            "it as unpool(input, indices[, output_size])",
+                                            autograd::to_string(input.shape())));
+}
+
+Tensor MaxUnpool2d::forward(const Tensor& input, const Tensor& indices, std::optional<Size2> output_size)
+{
+    return autograd::max_unpool2d(input, indices, kernel_, stride_, padding_, output_size);
+}
+
+std::string MaxUnpool2d::extra_repr() const
+{
+    return fmt::format("kernel_size={}, stride={}, padding={}", pair_repr(kernel_), pair_repr(stride_),
+                       pair_repr(padding_));
 }
 
 } // namespace nn

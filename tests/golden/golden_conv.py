@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes tests/fixtures/conv_golden.txt: PyTorch's values, gradients and Hessian-vector products
-for conv2d, max_pool2d and avg_pool2d, in float64 and float32, the reference for
+for conv2d, max_pool2d (and its indices), max_unpool2d and avg_pool2d, in float64 and float32, the reference for
 tests/test_conv.cpp (its golden test).
 
 The format, the fixed inputs and the meaning of each line are golden_tensor.py's (its docstring
@@ -15,9 +15,14 @@ import torch
 import torch.nn.functional as F
 
 from fixtures import FIXTURES
-from golden_tensor import I, case_lines
+from golden_tensor import C, I, case_lines, values
 
 torch.set_default_dtype(torch.float64)
+
+def pool_indices(shape, seed, kernel, stride=None, padding=0):
+    """The indices of a max pool of fixed values: what max_unpool2d's cases scatter by."""
+    return F.max_pool2d(values(shape, seed), kernel, stride, padding, return_indices=True)[1]
+
 
 # (name, f, inputs[, second]): the names (no spaces) are the C++ test's keys. Inputs in [-1, 1) (golden_tensor's
 # `values`); the max pools' inputs have no ties (a sine hash), so their gradients are unambiguous.
@@ -61,6 +66,27 @@ CASES = [
      [I([2, 4, 6, 7], 38), I([2, 2, 2, 3], 39)]),
     ('conv2d_same_unbatched_2x2', lambda x, w, b: F.conv2d(x, w, b, padding='same'), [I([2, 3, 4], 40), I([3, 2, 2, 2], 41), I([3], 42)]),
     ('conv2d_valid', lambda x, w, b: F.conv2d(x, w, b, padding='valid'), [I([1, 3, 5, 4], 43), I([2, 3, 2, 3], 44), I([2], 45)]),
+    # return_indices=True: the int64 indices (flat in each input plane), written in the case's dtype
+    # (exact: they are small integers). Constant inputs, so only the indices are written.
+    ('max_pool2d_indices_2', lambda x: F.max_pool2d(x, 2, return_indices=True)[1], [C(values([2, 3, 4, 5], 46))]),
+    ('max_pool2d_indices_3_stride_2_padding_1_ceil_mode',
+     lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True)[1], [C(values([1, 2, 6, 8], 47))]),
+    ('max_pool2d_indices_dilation_2',
+     lambda x: F.max_pool2d(x, (2, 3), (1, 2), (1, 0), dilation=2, return_indices=True)[1], [C(values([2, 1, 6, 7], 48))]),
+    ('max_pool2d_indices_unbatched', lambda x: F.max_pool2d(x, 2, 1, return_indices=True)[1], [C(values([2, 3, 3], 49))]),
+    # max_unpool2d: the values differentiable, the indices a constant (a float here, as case_lines
+    # writes every input in the case's dtype; int64 again in the function). Linear: its Hessian is 0.
+    ('max_unpool2d_2', lambda y, i: F.max_unpool2d(y, i.long(), 2), [I([2, 3, 2, 2], 50), C(pool_indices([2, 3, 4, 4], 51, 2))]),
+    ('max_unpool2d_output_size', lambda y, i: F.max_unpool2d(y, i.long(), 2, output_size=(5, 5)),
+     [I([1, 2, 2, 2], 52), C(pool_indices([1, 2, 5, 5], 53, 2))]),
+    # Overlapping windows give repeated indices: the forward keeps the last, the gradient gathers for each.
+    ('max_unpool2d_3_stride_1_padding_1_repeated_indices', lambda y, i: F.max_unpool2d(y, i.long(), 3, 1, 1),
+     [I([1, 2, 4, 3], 54), C(pool_indices([1, 2, 4, 3], 55, 3, 1, 1))]),
+    ('max_unpool2d_unbatched_stride_2_3', lambda y, i: F.max_unpool2d(y, i.long(), (2, 3), (2, 3)),
+     [I([2, 2, 2], 56), C(pool_indices([2, 4, 6], 57, (2, 3)))]),
+    # The round trip of torch's docs: pool with indices, unpool to the input's size.
+    ('max_pool2d_then_unpool', lambda x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2, output_size=x.shape[-2:]),
+     [I([2, 2, 5, 5], 58)]),
 ]
 
 
