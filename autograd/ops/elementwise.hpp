@@ -7,7 +7,9 @@
 //
 // Semantics are PyTorch's (1.13), gradients included:
 // - Binary ops broadcast their operands (NumPy's rules) and need one dtype; a double operand is
-//   a scalar of the tensor's dtype. A broadcast input's gradient is summed back to its shape.
+//   a scalar of the tensor's dtype (an int64 tensor becomes float32), an integer operand of + - *
+//   keeps an int64 tensor int64 (the templates below). A broadcast input's gradient is summed
+//   back to its shape.
 // - relu'(0) = 0; abs has gradient sign(x), 0 at 0; clamp passes the gradient where
 //   min <= x <= max (inclusive) and 0 elsewhere; leaky_relu's gradient at 0 is the slope.
 // - Domain edges as in PyTorch: log(0) = -inf, log(-1) = NaN, sqrt'(0) = inf, log1p(-1) = -inf.
