@@ -59,7 +59,8 @@ print(f"  PyTorch:  1 process 1 thread {t1:.4f}; DDP gloo 2 processes {t2:.4f}: 
 print(f"  two processes, PyTorch DDP over Backprop: {t2 / min(b2, b2o):.2f}x")
 print(f"  test acc: Backprop {acc[0]:.4f} / {acc[1]:.4f} / {acc[2]:.4f}, PyTorch {acc[3]:.4f} / {acc[4]:.4f}")
 print(f"  peak RSS per process: Backprop {rss[0]:.1f} / {rss[1]:.1f} MiB, PyTorch {rss[2]:.1f} / {rss[3]:.1f} MiB")
-print(f"RESULT W3-dist ranks=2 peer=backprop-1-process peer_s={b1:.5f} backprop_s={b2:.5f} ratio={b1 / b2:.3f} "
+print(f"RESULT W3-2-ranks-vs-1 threads=1 peer=Backprop-1-process peer_s={b1:.5f} backprop_s={b2:.5f} ratio={b1 / b2:.3f} "
       f"sync_ms={sync:.3f} overlap_s={b2o:.5f}")
-print(f"RESULT W3-dist ranks=2 peer=PyTorch-DDP peer_s={t2:.5f} backprop_s={min(b2, b2o):.5f} ratio={t2 / min(b2, b2o):.3f}")
+print(f"RESULT W3-2-ranks threads=1 peer=PyTorch-DDP-gloo peer_s={t2:.5f} backprop_s={min(b2, b2o):.5f} "
+      f"ratio={t2 / min(b2, b2o):.3f}")
 PY

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Draws docs/benchmarks.svg: Backprop's speed against each peer, per workload, from the RESULT lines
-the benchmark scripts print (bench/bench_w1t.sh, bench_w2.sh, bench_w4.sh, bench_w5.sh), so that the picture is
+the benchmark scripts print (bench/bench_w1t.sh, bench_w2.sh, bench_w3_dist.sh, bench_w4.sh, bench_w5.sh), so that the picture is
 redrawn from their output and never edited by hand.
 
 usage: bench/plot_ratios.py OUTPUT.svg FILE...   (each FILE a saved output of a benchmark script)
@@ -13,7 +13,7 @@ import sys
 from xml.sax.saxutils import escape
 
 GOALS = {("W1t", None): 20.0, ("W2", "16"): 3.0, ("W2", "64"): 2.5, ("W2", "256"): 1.5, ("W4-rprop", None): 2.0,
-         ("W4-sgd", None): 2.0, ("W5", "64"): 1.5}
+         ("W4-sgd", None): 2.0, ("W5", "64"): 1.5, ("W3-2-ranks-vs-1", None): 1.7}
 
 
 def read(paths):
