@@ -65,10 +65,10 @@ struct DataParallelOptions {
     // Start each bucket's all-reduce (MPI_Iallreduce) from a gradient hook as soon as its last
     // gradient arrives in backward(), so that sending overlaps the rest of the backward pass;
     // sync_gradients() then waits for them. Off by default, as measured: on this project's 2-core
-    // machine W3 with two ranks took 0.327 s an epoch with it and 0.289 without
-    // (bench/bench_w3_dist.sh): both cores are busy with the backward pass, so the sending cannot
-    // run beside it, and Open MPI's non-blocking all-reduce takes slower algorithms than the
-    // blocking one. It may pay where ranks have cores to spare or a network card does the moving.
+    // machine W3 with two ranks was slower with it in each of three runs (0.327 s an epoch
+    // against 0.289 in the first; bench/bench_w3_dist.sh, docs/distributed.md): both cores are
+    // busy with the backward pass, so the sending cannot run beside it, and Open MPI's
+    // non-blocking all-reduce takes slower algorithms than the blocking one. It may pay where ranks have cores to spare or a network card does the moving.
     // With it, a parameter's gradient must come from backward() (autograd::grad() would fire the
     // hooks too); gradients accumulated over several backward() calls before one
     // sync_gradients() are right, but their early all-reduces are redone.
