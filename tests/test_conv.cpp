@@ -519,7 +519,8 @@ BOOST_AUTO_TEST_CASE(max_pool2d_indices_of_nans_and_empty_windows)
     BOOST_TEST(e.to_vector() == (std::vector<double>{-std::numeric_limits<double>::infinity()}),
                boost::test_tools::per_element());
     BOOST_TEST(none.to_vector_as<std::int64_t>() == (std::vector<std::int64_t>{-1}), boost::test_tools::per_element());
-    BOOST_TEST(contains(message_of<std::invalid_argument>([&] { (void)autograd::max_unpool2d(e, none, 4); }),
+    // (Init-captures: clang before 16 cannot capture structured bindings.)
+    BOOST_TEST(contains(message_of<std::invalid_argument>([&e = e, &none = none] { (void)autograd::max_unpool2d(e, none, 4); }),
                         "max_unpool2d: index -1"));
     // The indices are a copy: changing them leaves the pooling's gradient where the maxima were.
     Tensor x = Tensor({3.0, 1.0, 2.0, 0.0}, {1, 1, 2, 2}).requires_grad_();
@@ -655,7 +656,7 @@ BOOST_AUTO_TEST_CASE(max_unpool2d_round_trip_as_in_pytorchs_docs)
                boost::test_tools::per_element());
     // Without output_size the default is 4x4, where index 16 (row 3, column 1 of 5) lands past
     // the plane: an error, as torch's "Found an invalid max index".
-    expect_error([&] { (void)unpool(z, wat); }, "max_unpool2d", {"index 16", "element 2", "4x4"});
+    expect_error([&, &z = z, &wat = wat] { (void)unpool(z, wat); }, "max_unpool2d", {"index 16", "element 2", "4x4"});
     // The gradient gathers at the indices: d sum(w * unpool(y)) / dy = w at each index.
     Tensor yl = Tensor({1.0, 2.0, 3.0, 4.0}, {1, 1, 2, 2}).requires_grad_();
     const Tensor w = Tensor::arange(0, 16, 1, Dtype::Float64).reshape({1, 1, 4, 4});
