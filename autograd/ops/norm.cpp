@@ -54,6 +54,10 @@ void copy_into(const Tensor& dst, const Tensor& src)
 // xh and r depend on x.
 namespace {
 
+// A tensor's elements, or null for an undefined one (an absent weight or bias, a gradient not
+// wanted). Tensors are contiguous in this version.
+template <class T> T* data_or_null(const Tensor& t) { return t.defined() ? t.impl()->data<T>() : nullptr; }
+
 // The rows normalised, scaled and shifted into `out`; each row's mean and r into mean and rstd
 // ([M], x's dtype), which the backward kernel reads. Sums in double: a row of 1e4 float values
 // keeps its mean's digits.
@@ -174,23 +178,18 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
         throw std::invalid_argument(fmt::format("layer_norm: input of shape {} is empty", to_string(xs)));
     const std::int64_t m = x.numel() / k;
 
-    const Tensor xc = x.contiguous(), wc = weight.defined() ? weight.contiguous() : Tensor(),
-                 bc = bias.defined() ? bias.contiguous() : Tensor();
     Tensor out = detail::empty(xs, x.dtype());
     Tensor mean = detail::empty({m}, x.dtype()), rstd = detail::empty({m}, x.dtype());
     dispatch(x.dtype(), [&]<class T>() {
-        layer_norm_rows<T>(xc.impl()->data<T>(), wc.defined() ? wc.impl()->data<T>() : nullptr,
-                           bc.defined() ? bc.impl()->data<T>() : nullptr, m, k, eps, out.impl()->data<T>(),
-                           mean.impl()->data<T>(), rstd.impl()->data<T>());
+        layer_norm_rows<T>(data_or_null<T>(x), data_or_null<T>(weight), data_or_null<T>(bias), m, k, eps,
+                           data_or_null<T>(out), data_or_null<T>(mean), data_or_null<T>(rstd));
     });
     const Tensor none;
     return detail::record(TensorOp::LayerNorm, out, {&x, weight.defined() ? &weight : &none, bias.defined() ? &bias : &none},
-                          {xc, wc, mean, rstd}, [m, k, eps](const Tensor& g, const TensorNode& n) {
+                          {x, weight, mean, rstd}, [m, k, eps](const Tensor& g, const TensorNode& n) {
         if (is_grad_enabled())
             return layer_norm_backward_recorded(g, n, m, k, eps);
         const Tensor& x = detail::saved(n, 0);
-        const Tensor& w = detail::saved(n, 1);
-        const Tensor gc = g.contiguous();
         TensorList grads{Tensor(), Tensor(), Tensor()};
         if (detail::needs(n, 0))
             grads[0] = detail::empty(x.shape(), x.dtype());
@@ -199,10 +198,9 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
         if (detail::needs(n, 2))
             grads[2] = detail::empty(detail::input_shape(n, 2), x.dtype());
         dispatch(x.dtype(), [&]<class T>() {
-            const auto ptr = [](const Tensor& t) -> T* { return t.defined() ? t.impl()->data<T>() : nullptr; };
-            layer_norm_backward_rows<T>(gc.impl()->data<T>(), x.impl()->data<T>(), ptr(w), detail::saved(n, 2).impl()->data<T>(),
-                                        detail::saved(n, 3).impl()->data<T>(), m, k, ptr(grads[0]), ptr(grads[1]),
-                                        ptr(grads[2]));
+            layer_norm_backward_rows<T>(data_or_null<T>(g), data_or_null<T>(x), data_or_null<T>(detail::saved(n, 1)),
+                                        data_or_null<T>(detail::saved(n, 2)), data_or_null<T>(detail::saved(n, 3)), m, k,
+                                        data_or_null<T>(grads[0]), data_or_null<T>(grads[1]), data_or_null<T>(grads[2]));
         });
         return grads;
     });
