@@ -324,12 +324,8 @@ void DistributedDataParallel::sync_gradients()
                 bucket.flat = autograd::Tensor(); // handed over: the next pass makes another
                 continue;
             }
-            autograd::Tensor mean = autograd::Tensor::empty(p.shape(), bucket.dtype);
-            autograd::dispatch(bucket.dtype, [&]<class T>() {
-                const T* src = bucket.flat.data_ptr<T>() + bucket.offsets[i];
-                std::copy_n(src, p.numel(), mean.data_ptr<T>());
-            });
-            p.set_grad(mean);
+            const std::int64_t at = bucket.offsets[i];
+            p.set_grad(bucket.flat.slice(0, at, at + p.numel()).reshape(p.shape())); // slice: a copy
         }
     }
     pass.reset(buckets_.size(), params_.size());
