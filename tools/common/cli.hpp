@@ -100,20 +100,27 @@ inline CLI::Validator output_file()
         "FILE");
 }
 
-/// What a tool's main does with an exception that reached it, called from `catch (...)`: the
-/// message after the tool's name on stderr, and exit status 1. Out of memory gets a sentence of
-/// its own (`what` is only "std::bad_alloc"), with the hint of what was too large.
-inline int report_failure(std::string_view tool, std::string_view out_of_memory_hint = {})
+/// The message of the exception being handled (call from `catch (...)`): "<tool>: <what>". Out
+/// of memory gets a sentence of its own (`what` is only "std::bad_alloc"), with the hint of what
+/// was too large.
+inline std::string failure_message(std::string_view tool, std::string_view out_of_memory_hint = {})
 {
     try {
         throw;
     } catch (const std::bad_alloc&) {
-        std::cerr << tool << ": out of memory" << out_of_memory_hint << '\n';
+        return fmt::format("{}: out of memory{}", tool, out_of_memory_hint);
     } catch (const std::exception& e) {
-        std::cerr << tool << ": " << e.what() << '\n';
+        return fmt::format("{}: {}", tool, e.what());
     } catch (...) {
-        std::cerr << tool << ": unknown error\n";
+        return fmt::format("{}: unknown error", tool);
     }
+}
+
+/// What a tool's main does with an exception that reached it, called from `catch (...)`:
+/// failure_message on stderr, and exit status 1.
+inline int report_failure(std::string_view tool, std::string_view out_of_memory_hint = {})
+{
+    std::cerr << failure_message(tool, out_of_memory_hint) << '\n';
     return 1;
 }
 

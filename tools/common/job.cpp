@@ -1,4 +1,5 @@
 #include "job.hpp"
+#include "cli.hpp"
 
 #ifdef BACKPROP_HAVE_DIST
 #include <dist/collectives.hpp>
@@ -12,9 +13,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <exception>
-#include <iostream>
-#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -35,20 +33,6 @@ std::optional<int> size_from(const char* name)
     if (error != std::errc{} || end != s.data() + s.size() || value < 1)
         throw std::invalid_argument(fmt::format("the environment's {}={} is not a number of processes (a whole number >= 1)", name, s));
     return value;
-}
-
-// The message of the exception being handled.
-std::string current_error(std::string_view tool, std::string_view out_of_memory_hint)
-{
-    try {
-        throw;
-    } catch (const std::bad_alloc&) {
-        return fmt::format("{}: out of memory{}", tool, out_of_memory_hint);
-    } catch (const std::exception& e) {
-        return fmt::format("{}: {}", tool, e.what());
-    } catch (...) {
-        return fmt::format("{}: unknown error", tool);
-    }
 }
 
 } // namespace
@@ -129,11 +113,9 @@ void Job::from_root(std::span<double> values) const
 
 int Job::fail(std::string_view tool, std::string_view out_of_memory_hint) const
 {
-    const std::string message = current_error(tool, out_of_memory_hint);
-    if (impl_ && impl_->group.world_size() > 1)
-        impl_->group.abort(message); // "dist: rank R of P failed: train: ...", and the job ends
-    std::cerr << message << '\n';
-    return 1;
+    if (impl_ && impl_->group.world_size() > 1) // "dist: rank R of P failed: train: ...", and the job ends
+        impl_->group.abort(failure_message(tool, out_of_memory_hint));
+    return report_failure(tool, out_of_memory_hint);
 }
 
 #else // built without MPI: a job of one process
@@ -165,8 +147,7 @@ void Job::from_root(std::span<double>) const {}
 
 int Job::fail(std::string_view tool, std::string_view out_of_memory_hint) const
 {
-    std::cerr << current_error(tool, out_of_memory_hint) << '\n';
-    return 1;
+    return report_failure(tool, out_of_memory_hint);
 }
 
 #endif
