@@ -19,7 +19,7 @@
 // three are "mul" to the user (PyTorch's MulBackward0 for each). Functions that record no node of
 // their own are not in the list, and their errors name the function: the comparisons, argmax,
 // argmin and one_hot (not differentiable: their results are constants), squeeze and unsqueeze (a
-// reshape), expand (broadcast_to), stack (concat), repeat and tile (expand and reshape), split,
+// reshape), expand (broadcast_to), stack (concat), tile (repeat), split,
 // split_with_sizes, chunk and unbind (slices), and var, std, mean over an axis or several,
 // flatten, batch_norm, embedding and dropout2d (compositions of listed ops).
 #pragma once
@@ -100,6 +100,7 @@ namespace autograd {
     X(SumTo, "sum_to", "sum_to", true)                                                             \
     X(Clone, "clone", "clone", true)                                                               \
     X(Flip, "flip", "flip", true)                                                                  \
+    X(Repeat, "repeat", "repeat", true)                                                            \
     /* ops/index.cpp */                                                                            \
     X(Slice, "slice", "slice", true)                                                               \
     X(SliceBackward, "slice_backward", "slice_backward", true)                                     \

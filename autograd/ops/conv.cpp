@@ -28,6 +28,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace autograd {
@@ -398,6 +400,40 @@ Tensor tiny_bias_grad(const Geometry& g, const Tensor& grad)
     return db;
 }
 
+// dx and dw (each undefined unless wanted) of a tiny() convolution whose batch is one block of
+// samples, outside create_graph: one pass of the definition's loops makes both, where
+// input_grad_kernel and weight_grad_kernel would each dispatch, loop and (through input_grad and
+// weight_grad) build a record that grad mode then drops. That cost, not the arithmetic, is a
+// tiny convolution's backward. Every sum runs in the order of those kernels (weight_grad's over
+// the samples in turn), so the numbers are theirs.
+std::pair<Tensor, Tensor> tiny_input_and_weight_grads(const Geometry& g, const Tensor& x, const Tensor& w,
+                                                      const Tensor& grad, bool want_dx, bool want_dw)
+{
+    Tensor dx = want_dx ? Tensor::zeros(g.input_shape(), grad.dtype()) : Tensor();
+    Tensor dw = want_dw ? Tensor::zeros(g.weight_shape(), grad.dtype()) : Tensor();
+    dispatch(grad.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        const T* pw = w.impl()->data<T>();
+        const T* pg = grad.impl()->data<T>();
+        T* pdw = want_dw ? dw.impl()->data<T>() : nullptr;
+        for (std::int64_t n = 0; n < g.n; ++n) {
+            const T* xn = px + n * g.c * g.h * g.w;
+            const T* gn = pg + n * g.o * g.spatial();
+            T* dxn = want_dx ? dx.impl()->data<T>() + n * g.c * g.h * g.w : nullptr;
+            if (dxn && pdw)
+                window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) {
+                    dxn[xi] += pw[wi] * gn[yi];
+                    pdw[wi] += xn[xi] * gn[yi];
+                });
+            else if (dxn)
+                window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { dxn[xi] += pw[wi] * gn[yi]; });
+            else if (pdw)
+                window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { pdw[wi] += xn[xi] * gn[yi]; });
+        }
+    });
+    return {std::move(dx), std::move(dw)};
+}
+
 Tensor apply_conv(const Geometry& g, const Tensor& x, const Tensor& w, const Tensor& b,
                   Activation act = Activation::None);
 Tensor input_grad(const Geometry& g, const Tensor& grad, const Tensor& w);
@@ -437,13 +473,18 @@ Tensor apply_conv(const Geometry& geo, const Tensor& x, const Tensor& w, const T
             op_name(conv_op(act)), act, g, detail::saved(node, 3),
             [&] { return apply_conv(geo, detail::saved(node, 0), detail::saved(node, 1), detail::saved(node, 4)); });
         Tensor dx, dw, db;
-        if (detail::needs(node, 0))
-            dx = input_grad(geo, ga, detail::saved(node, 1));
-        if (detail::needs(node, 1))
-            dw = weight_grad(geo, detail::saved(node, 0), ga, detail::saved(node, 2));
+        const bool tiny_pass = geo.tiny() && !is_grad_enabled(); // nothing to record
+        if (tiny_pass && geo.n <= samples_per_block(geo))
+            std::tie(dx, dw) = tiny_input_and_weight_grads(geo, detail::saved(node, 0), detail::saved(node, 1), ga,
+                                                           detail::needs(node, 0), detail::needs(node, 1));
+        else {
+            if (detail::needs(node, 0))
+                dx = input_grad(geo, ga, detail::saved(node, 1));
+            if (detail::needs(node, 1))
+                dw = weight_grad(geo, detail::saved(node, 0), ga, detail::saved(node, 2));
+        }
         if (detail::needs(node, 2))
-            db = geo.tiny() && !is_grad_enabled() ? tiny_bias_grad(geo, ga)
-                                                  : sum(sum(ga, 0).reshape({geo.o, geo.spatial()}), 1);
+            db = tiny_pass ? tiny_bias_grad(geo, ga) : sum(sum(ga, 0).reshape({geo.o, geo.spatial()}), 1);
         return TensorList{dx, dw, db};
     });
 }

@@ -55,16 +55,20 @@ Geometry geometry(std::string_view op, const Tensor& x, Size2 kernel, std::optio
 {
     detail::check_defined(op, x);
     const Size2 stride = stride_opt.value_or(kernel);
-    const std::string at = fmt::format("input {}, kernel ({}, {}), stride ({}, {}), padding ({}, {}), dilation ({}, {}){}",
-                                       to_string(x.shape()), kernel.h, kernel.w, stride.h, stride.w, padding.h,
-                                       padding.w, dilation.h, dilation.w, ceil_mode ? ", ceil_mode" : "");
+    // The arguments as the messages give them, formatted only for a message: every call, that
+    // was a tenth of a tiny pool's forward and backward (bench_ops tiny/max_pool2d).
+    const auto at = [&] {
+        return fmt::format("input {}, kernel ({}, {}), stride ({}, {}), padding ({}, {}), dilation ({}, {}){}",
+                           to_string(x.shape()), kernel.h, kernel.w, stride.h, stride.w, padding.h, padding.w,
+                           dilation.h, dilation.w, ceil_mode ? ", ceil_mode" : "");
+    };
     if (x.dim() != 3 && x.dim() != 4)
-        throw std::invalid_argument(fmt::format("{}: want input [N, C, H, W] or [C, H, W] ({})", op, at));
+        throw std::invalid_argument(fmt::format("{}: want input [N, C, H, W] or [C, H, W] ({})", op, at()));
     if (kernel.h <= 0 || kernel.w <= 0 || stride.h <= 0 || stride.w <= 0 || dilation.h <= 0 || dilation.w <= 0)
-        throw std::invalid_argument(fmt::format("{}: kernel, stride and dilation must be positive ({})", op, at));
+        throw std::invalid_argument(fmt::format("{}: kernel, stride and dilation must be positive ({})", op, at()));
     // PyTorch refuses these too: a window could then lie wholly in the padding.
     if (padding.h < 0 || padding.w < 0 || padding.h > kernel.h / 2 || padding.w > kernel.w / 2)
-        throw std::invalid_argument(fmt::format("{}: padding must be between 0 and half the kernel ({})", op, at));
+        throw std::invalid_argument(fmt::format("{}: padding must be between 0 and half the kernel ({})", op, at()));
     Geometry g;
     g.input_shape = x.shape();
     g.h = x.shape()[x.dim() - 2];
@@ -74,7 +78,7 @@ Geometry geometry(std::string_view op, const Tensor& x, Size2 kernel, std::optio
     const std::int64_t span_h = g.h + 2 * padding.h - dilation.h * (kernel.h - 1) - 1;
     const std::int64_t span_w = g.w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1;
     if (span_h < 0 || span_w < 0)
-        throw std::invalid_argument(fmt::format("{}: input too small for one window ({})", op, at));
+        throw std::invalid_argument(fmt::format("{}: input too small for one window ({})", op, at()));
     g.oh = windows(span_h, stride.h, g.h, padding.h, ceil_mode);
     g.ow = windows(span_w, stride.w, g.w, padding.w, ceil_mode);
     g.output_shape = x.shape();

@@ -323,32 +323,54 @@ Tensor Tensor::squeeze(std::int64_t axis) const { return autograd::squeeze(*this
 Tensor Tensor::unsqueeze(std::int64_t axis) const { return autograd::unsqueeze(*this, axis); }
 Tensor Tensor::expand(Shape shape) const { return autograd::expand(*this, shape); }
 
-// Tiling as a broadcast: x of shape s (padded with leading 1s to reps' length) reshaped to
-// [1, s0, 1, s1, ...], expanded to [r0, s0, r1, s1, ...] and flattened to [r0 s0, r1 s1, ...]:
-// element (k s0 + i, ...) is x[i, ...], the copies outermost as torch.repeat lays them out. The
-// backward (expand's sum) adds the copies' gradients.
-Tensor repeat(const Tensor& x, const Shape& reps)
+// x of shape s (padded with leading 1s to reps' length) as repeat reads it, [1, s0, 1, s1, ...],
+// and its tiled result as [r0, s0, r1, s1, ...]: element (k s0 + i, ...) of the result is
+// x[i, ...], the copies outermost as torch.repeat lays them out.
+struct RepeatViews {
+    Shape pairs, expanded;
+};
+RepeatViews repeat_views(const Shape& s, const Shape& reps)
 {
-    detail::check_defined("repeat", x);
-    const Shape& s = x.shape();
-    if (reps.size() < s.size())
-        throw std::invalid_argument(fmt::format("repeat: {} repetitions {} for shape {} (need at least one per "
-                                                "dimension)", reps.size(), to_string(reps), to_string(s)));
-    for (std::int64_t r : reps)
-        if (r < 0)
-            throw std::invalid_argument(fmt::format("repeat: negative repetition {} in {} for shape {}", r,
-                                                    to_string(reps), to_string(s)));
     const std::size_t lead = reps.size() - s.size();
-    Shape pairs, expanded, out;
+    RepeatViews v;
     for (std::size_t i = 0; i < reps.size(); ++i) {
         const std::int64_t si = i < lead ? 1 : s[i - lead];
-        pairs.push_back(1);
-        pairs.push_back(si);
-        expanded.push_back(reps[i]);
-        expanded.push_back(si);
-        out.push_back(reps[i] * si);
+        v.pairs.push_back(1);
+        v.pairs.push_back(si);
+        v.expanded.push_back(reps[i]);
+        v.expanded.push_back(si);
     }
-    return expand(x.reshape(pairs), expanded).reshape(out);
+    return v;
+}
+
+// y = x tiled reps times: x read as `expanded` with stride 0 along each r axis;
+// dx = the copies' gradients added: g as `expanded` summed to `pairs`, reshaped to x's shape.
+// One recorded op, not the reshape, expand and reshape it equals: those were three nodes each
+// way, 1.8x add's time on tiny tensors (bench_ops tiny/repeat).
+Tensor repeat(const Tensor& x, const Shape& reps)
+{
+    constexpr std::string_view op = op_name(TensorOp::Repeat);
+    detail::check_defined(op, x);
+    const Shape& s = x.shape();
+    if (reps.size() < s.size())
+        throw std::invalid_argument(fmt::format("{}: {} repetitions {} for shape {} (need at least one per "
+                                                "dimension)", op, reps.size(), to_string(reps), to_string(s)));
+    for (std::int64_t r : reps)
+        if (r < 0)
+            throw std::invalid_argument(fmt::format("{}: negative repetition {} in {} for shape {}", op, r,
+                                                    to_string(reps), to_string(s)));
+    const RepeatViews v = repeat_views(s, reps);
+    Shape out_shape, strides = contiguous_strides(v.pairs);
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+        out_shape.push_back(v.expanded[2 * i] * v.expanded[2 * i + 1]);
+        strides[2 * i] = 0;
+    }
+    Tensor out = detail::empty(out_shape, x.dtype());
+    dispatch_any(x.dtype(), [&]<class T>() { strided_copy(x.impl()->data<T>(), out.impl()->data<T>(), v.expanded, strides); });
+    return detail::record(TensorOp::Repeat, out, {&x}, {}, [s, reps](const Tensor& g, const TensorNode&) {
+        const RepeatViews v = repeat_views(s, reps);
+        return TensorList{sum_to(g.reshape(v.expanded), v.pairs).reshape(s)};
+    });
 }
 
 Tensor tile(const Tensor& x, const Shape& reps)

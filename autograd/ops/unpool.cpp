@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -86,14 +87,14 @@ std::string size_text(Size2 s) { return fmt::format("({}, {})", s.h, s.w); }
 
 // One output size: PyTorch's default, or the one asked for if strictly within a stride of it.
 std::int64_t output_extent(const char* dim, std::int64_t in, std::int64_t kernel, std::int64_t stride,
-                           std::int64_t pad, std::optional<std::int64_t> asked, const std::string& at)
+                           std::int64_t pad, std::optional<std::int64_t> asked, const std::function<std::string()>& at)
 {
     const std::int64_t fallback = (in - 1) * stride - 2 * pad + kernel;
     if (!asked)
         return fallback;
     if (!(fallback - stride < *asked && *asked < fallback + stride))
         throw std::invalid_argument(fmt::format("{}: output_size {} {} must be between {} and {}, exclusive ({})", kOp,
-                                                dim, *asked, fallback - stride, fallback + stride, at));
+                                                dim, *asked, fallback - stride, fallback + stride, at()));
     return *asked;
 }
 
@@ -105,11 +106,15 @@ Tensor max_unpool2d(const Tensor& input, const Tensor& indices, Size2 kernel, st
     detail::check_defined(kOp, input);
     detail::check_defined(kOp, indices);
     const Size2 stride = stride_opt.value_or(kernel);
-    const std::string at =
-        fmt::format("input {}, kernel {}, stride {}, padding {}{}", to_string(input.shape()), size_text(kernel),
-                    size_text(stride), size_text(padding), output_size ? ", output_size " + size_text(*output_size) : "");
+    // The arguments as messages give them, built only for a message (formatting them every call
+    // was a tenth of a tiny op's time).
+    const std::function<std::string()> at = [&] {
+        return fmt::format("input {}, kernel {}, stride {}, padding {}{}", to_string(input.shape()), size_text(kernel),
+                           size_text(stride), size_text(padding),
+                           output_size ? ", output_size " + size_text(*output_size) : "");
+    };
     if (input.dim() != 3 && input.dim() != 4)
-        throw std::invalid_argument(fmt::format("{}: want input [N, C, H, W] or [C, H, W] ({})", kOp, at));
+        throw std::invalid_argument(fmt::format("{}: want input [N, C, H, W] or [C, H, W] ({})", kOp, at()));
     if (indices.dtype() != Dtype::Int64)
         throw std::invalid_argument(
             fmt::format("{}: indices must be int64, not {} (max_pool2d_with_indices gives them)", kOp, to_string(indices.dtype())));
@@ -117,9 +122,9 @@ Tensor max_unpool2d(const Tensor& input, const Tensor& indices, Size2 kernel, st
         throw std::invalid_argument(fmt::format("{}: indices {} and input {} differ in shape", kOp,
                                                 to_string(indices.shape()), to_string(input.shape())));
     if (kernel.h <= 0 || kernel.w <= 0 || stride.h <= 0 || stride.w <= 0)
-        throw std::invalid_argument(fmt::format("{}: kernel and stride must be positive ({})", kOp, at));
+        throw std::invalid_argument(fmt::format("{}: kernel and stride must be positive ({})", kOp, at()));
     if (padding.h < 0 || padding.w < 0)
-        throw std::invalid_argument(fmt::format("{}: padding must not be negative ({})", kOp, at));
+        throw std::invalid_argument(fmt::format("{}: padding must not be negative ({})", kOp, at()));
 
     Planes s;
     s.input_shape = input.shape();
@@ -129,7 +134,7 @@ Tensor max_unpool2d(const Tensor& input, const Tensor& indices, Size2 kernel, st
     const std::int64_t ow = output_extent("width", w, kernel.w, stride.w, padding.w,
                                           output_size ? std::optional(output_size->w) : std::nullopt, at);
     if (oh <= 0 || ow <= 0)
-        throw std::invalid_argument(fmt::format("{}: the output plane {}x{} is empty ({})", kOp, oh, ow, at));
+        throw std::invalid_argument(fmt::format("{}: the output plane {}x{} is empty ({})", kOp, oh, ow, at()));
     s.output_shape = input.shape();
     s.output_shape[s.output_shape.size() - 2] = oh;
     s.output_shape[s.output_shape.size() - 1] = ow;
