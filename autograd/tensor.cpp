@@ -185,6 +185,9 @@ template std::vector<float> Tensor::to_vector_as<float>() const;
 template std::vector<double> Tensor::to_vector_as<double>() const;
 template std::vector<std::int64_t> Tensor::to_vector_as<std::int64_t>() const;
 
+long Tensor::use_count() const { return impl_.use_count(); }
+long Tensor::storage_use_count() const { return impl_ ? checked().storage.use_count() : 0; }
+
 bool Tensor::requires_grad() const { return impl_ != nullptr && impl_->requires_grad; }
 
 Tensor& Tensor::requires_grad_(bool on)

@@ -121,6 +121,11 @@ public:
     /// throws std::invalid_argument otherwise). Writing is not recorded: use it for weight updates
     /// and loading, as torch's data_ptr.
     template <class T> T* data_ptr() const;
+    /// Handles to this tensor's record, this one counted (ATen's use_count()), and records
+    /// sharing its data (a reshape or detach() of it is another: ATen's storage().use_count()).
+    /// Code that would write data in place where someone else may read it asks first.
+    long use_count() const;
+    long storage_use_count() const;
     /// All elements in row-major order, as doubles or converted to T (float, double, std::int64_t:
     /// as to() converts, so a float NaN asked for as int64 throws).
     std::vector<double> to_vector() const;

@@ -24,15 +24,16 @@
 // The gradients travel in buckets: parameters in reverse order (the order backward produces
 // their gradients), grouped by dtype up to bucket_bytes each and flattened into one buffer, one
 // all-reduce per bucket: a few large messages instead of one per tensor (each message pays MPI's
-// latency), without a copy of the whole model's gradients at once. A parameter of more than half
-// a bucket travels alone, and its buffer becomes its gradient: W3's two large weights (98% of
-// its gradient) are copied once a step, into the buffer, not twice. Each gradient is divided by
+// latency), without a copy of the whole model's gradients at once. Each gradient is divided by
 // the world size as it is copied (PyTorch's DDP does the same), so the sum the all-reduce makes is
-// the mean. Without overlap each bucket is one blocking MPI_Allreduce: Open MPI's non-blocking
-// collectives take other, slower algorithms (W3's 7.45 MB between two ranks here: 4.1 ms a step
-// against 1.5). With {.overlap = true} a bucket leaves as soon as backward() has produced its
-// last gradient (gradient hooks and MPI_Iallreduce), while backward computes the layers below it;
-// sync_gradients() waits for them.
+// the mean. A parameter of more than half a bucket travels alone, and without overlap its
+// gradient is divided and all-reduced where it is, with no copy (when nothing else holds it: no
+// handle or view of it, no create_graph; otherwise it goes through a buffer that becomes its
+// gradient). W3's two large weights are 98% of its gradient. Without overlap each bucket is one
+// blocking MPI_Allreduce: Open MPI's non-blocking collectives take other, slower algorithms
+// (W3's 7.45 MB between two ranks here: 4.1 ms a step against 1.5). With {.overlap = true} a
+// bucket leaves as soon as backward() has produced its last gradient (gradient hooks and
+// MPI_Iallreduce), while backward computes the layers below it; sync_gradients() waits for them.
 //
 // The wrapper is a Module whose one child is the model, under "module" (as in torch, its
 // state_dict names are "module.0.weight", ...); save ddp.module().state_dict() for names a
@@ -128,6 +129,7 @@ private:
 
     autograd::Tensor& buffer(std::size_t bucket);
     void fill(std::size_t bucket, std::size_t index);
+    bool reduce_in_place(std::size_t bucket);
     void reduce(std::size_t bucket);
     void launch(std::size_t bucket);
     void on_gradient(std::size_t param, const autograd::Tensor& grad);

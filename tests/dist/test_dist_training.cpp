@@ -28,6 +28,7 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 using autograd::Dtype;
@@ -167,6 +168,44 @@ BOOST_AUTO_TEST_CASE(small_buckets_change_nothing)
     dist::DistributedDataParallel one(make_model(1, Dtype::Float64), group());
     BOOST_TEST(one.bucket_names().size() == 1u); // 4 MiB holds the whole model
     BOOST_TEST(one.bucket_names().front().size() == 6u);
+}
+
+// A parameter alone in its bucket is averaged in its own gradient (no copy), unless something else
+// holds that gradient: a handle the user kept keeps the rank's own values, and the parameter gets
+// the mean in a tensor of its own. The mean is checked against the ranks' gradients gathered by
+// all_reduce of a copy.
+BOOST_AUTO_TEST_CASE(a_gradient_is_averaged_in_place_unless_someone_holds_it)
+{
+    auto model = make_model(3, Dtype::Float64);
+    dist::DistributedDataParallel ddp(model, group(), {.bucket_bytes = 64}); // every parameter alone
+    autograd::Generator gen(100 + static_cast<std::uint64_t>(group().rank())); // each rank its own rows
+    const Tensor x = Tensor::randn({4, features}, gen, 0.0, 1.0, Dtype::Float64);
+    const Tensor y = Tensor(std::vector<double>{0, 1, 2, 1}, {4});
+    nn::cross_entropy(ddp(x), y).backward();
+
+    const auto params = model->parameters();
+    const Tensor held = params[0].grad(); // the user keeps the first weight's gradient
+    const std::vector<double> held_before = held.to_vector();
+    const double* free_before = params[2].grad().data_ptr<double>();
+    std::vector<std::vector<double>> mean;
+    for (const Tensor& p : params) {
+        std::vector<double> g = p.grad().to_vector();
+        dist::all_reduce(group(), std::span<double>(g), dist::ReduceOp::Sum);
+        for (double& v : g)
+            v /= group().world_size();
+        mean.push_back(std::move(g));
+    }
+    ddp.sync_gradients();
+
+    BOOST_TEST(held.to_vector() == held_before, boost::test_tools::per_element());
+    BOOST_TEST(params[0].grad().data_ptr<double>() != held.data_ptr<double>());
+    BOOST_TEST(params[2].grad().data_ptr<double>() == free_before); // in place
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        const std::vector<double> got = params[k].grad().to_vector();
+        for (std::size_t i = 0; i < got.size(); ++i)
+            BOOST_TEST(std::abs(got[i] - mean[k][i]) <= 1e-12 * (1.0 + std::abs(mean[k][i])),
+                       "parameter " << k << " element " << i << ": " << got[i] << " against " << mean[k][i]);
+    }
 }
 
 namespace {
