@@ -485,7 +485,7 @@ Tensor apply_conv(const Geometry& geo, const Tensor& x, const Tensor& w, const T
         }
         if (detail::needs(node, 2))
             db = tiny_pass ? tiny_bias_grad(geo, ga) : sum(sum(ga, 0).reshape({geo.o, geo.spatial()}), 1);
-        return TensorList{dx, dw, db};
+        return TensorList{std::move(dx), std::move(dw), std::move(db)};
     });
 }
 
