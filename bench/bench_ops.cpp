@@ -17,6 +17,10 @@
 // needs the runs).
 //
 // usage: OPENBLAS_NUM_THREADS=1 bench_ops [--benchmark_filter=...] [--benchmark_repetitions=N]
+//        [--benchmark_enable_random_interleaving=true]
+// Interleaving spreads each op's repetitions over the run: this machine changes speed within a
+// minute (add at 338 ns, then ops measured later at 1.5x their usual time), and the ratios to
+// add's time are only fair when each op meets the same mix of fast and slow spells.
 #include <autograd/autograd.hpp>
 
 #include <benchmark/benchmark.h>
