@@ -197,6 +197,22 @@ template <class F> void window_loops(const Geometry& g, F&& f)
     }
 }
 
+// One sample's share of a tiny() convolution's gradients, by the definition's loops: dx[xi] +=
+// w[wi] g[yi] into dxn and dw[wi] += x[xi] g[yi] into dw, each skipped when its pointer is null
+// (the test is per sample, not per term). xn, gn, dxn: the sample's planes.
+template <class T> void tiny_sample_grads(const Geometry& g, const T* xn, const T* pw, const T* gn, T* dxn, T* dw)
+{
+    if (dxn && dw)
+        window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) {
+            dxn[xi] += pw[wi] * gn[yi];
+            dw[wi] += xn[xi] * gn[yi];
+        });
+    else if (dxn)
+        window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { dxn[xi] += pw[wi] * gn[yi]; });
+    else if (dw)
+        window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { dw[wi] += xn[xi] * gn[yi]; });
+}
+
 // Samples per block of a loop over the batch: enough multiply-adds per block (as many as
 // kParallelGrain elements of an elementwise loop) that handing it to a thread pays. A batch of
 // small images (one sample's products too small for gemm to split) is split by sample instead.
@@ -287,9 +303,7 @@ Tensor input_grad_kernel(const Geometry& g, const Tensor& grad, const Tensor& w)
             std::vector<T> col(g.direct() || g.tiny() ? 0 : static_cast<std::size_t>(k * sp));
             for (std::int64_t n = begin; n < end; ++n) {
                 if (g.tiny()) {
-                    const T* gn = pg + n * g.o * sp;
-                    T* dxn = pdx + n * g.c * g.h * g.w;
-                    window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { dxn[xi] += pw[wi] * gn[yi]; });
+                    tiny_sample_grads<T>(g, nullptr, pw, pg + n * g.o * sp, pdx + n * g.c * g.h * g.w, nullptr);
                     continue;
                 }
                 for (std::int64_t gi = 0; gi < g.groups; ++gi) {
@@ -318,11 +332,8 @@ void weight_grad_of_samples(const Geometry& g, const T* px, const T* pcols, cons
     if (begin == end || g.tiny())
         std::fill(out, out + g.o * k, T(0));
     if (g.tiny()) {
-        for (std::int64_t n = begin; n < end; ++n) {
-            const T* xn = px + n * g.c * g.h * g.w;
-            const T* gn = pg + n * g.o * sp;
-            window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { out[wi] += xn[xi] * gn[yi]; });
-        }
+        for (std::int64_t n = begin; n < end; ++n)
+            tiny_sample_grads<T>(g, px + n * g.c * g.h * g.w, nullptr, pg + n * g.o * sp, nullptr, out);
         return;
     }
     std::vector<T> scratch(g.direct() || pcols ? 0 : static_cast<std::size_t>(k * sp));
@@ -416,20 +427,9 @@ std::pair<Tensor, Tensor> tiny_input_and_weight_grads(const Geometry& g, const T
         const T* pw = w.impl()->data<T>();
         const T* pg = grad.impl()->data<T>();
         T* pdw = want_dw ? dw.impl()->data<T>() : nullptr;
-        for (std::int64_t n = 0; n < g.n; ++n) {
-            const T* xn = px + n * g.c * g.h * g.w;
-            const T* gn = pg + n * g.o * g.spatial();
-            T* dxn = want_dx ? dx.impl()->data<T>() + n * g.c * g.h * g.w : nullptr;
-            if (dxn && pdw)
-                window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) {
-                    dxn[xi] += pw[wi] * gn[yi];
-                    pdw[wi] += xn[xi] * gn[yi];
-                });
-            else if (dxn)
-                window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { dxn[xi] += pw[wi] * gn[yi]; });
-            else if (pdw)
-                window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) { pdw[wi] += xn[xi] * gn[yi]; });
-        }
+        for (std::int64_t n = 0; n < g.n; ++n)
+            tiny_sample_grads<T>(g, px + n * g.c * g.h * g.w, pw, pg + n * g.o * g.spatial(),
+                                 want_dx ? dx.impl()->data<T>() + n * g.c * g.h * g.w : nullptr, pdw);
     });
     return {std::move(dx), std::move(dw)};
 }
