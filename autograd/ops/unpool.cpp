@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -86,8 +85,9 @@ Tensor gather(const Planes& s, const Tensor& g, const Indices& at)
 std::string size_text(Size2 s) { return fmt::format("({}, {})", s.h, s.w); }
 
 // One output size: PyTorch's default, or the one asked for if strictly within a stride of it.
+template <class At>
 std::int64_t output_extent(const char* dim, std::int64_t in, std::int64_t kernel, std::int64_t stride,
-                           std::int64_t pad, std::optional<std::int64_t> asked, const std::function<std::string()>& at)
+                           std::int64_t pad, std::optional<std::int64_t> asked, const At& at)
 {
     const std::int64_t fallback = (in - 1) * stride - 2 * pad + kernel;
     if (!asked)
@@ -108,7 +108,7 @@ Tensor max_unpool2d(const Tensor& input, const Tensor& indices, Size2 kernel, st
     const Size2 stride = stride_opt.value_or(kernel);
     // The arguments as messages give them, built only for a message (formatting them every call
     // was a tenth of a tiny op's time).
-    const std::function<std::string()> at = [&] {
+    const auto at = [&] {
         return fmt::format("input {}, kernel {}, stride {}, padding {}{}", to_string(input.shape()), size_text(kernel),
                            size_text(stride), size_text(padding),
                            output_size ? ", output_size " + size_text(*output_size) : "");
