@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
 #include <climits>
 #include <span>
 #include <sstream>
@@ -224,33 +223,15 @@ void DistributedDataParallel::fill(std::size_t bucket, std::size_t index)
     });
 }
 
-namespace {
-
-// gradient / world size, in place, as fill() divides. For a power of two, times its reciprocal:
-// the same numbers exactly (the reciprocal of a power of two is exact), with a multiply.
-template <class T> void divide_by_ranks(T* data, std::size_t n, int ranks)
-{
-    if (std::has_single_bit(static_cast<unsigned>(ranks))) {
-        const T scale = T(1) / static_cast<T>(ranks);
-        for (std::size_t i = 0; i < n; ++i)
-            data[i] *= scale;
-    } else {
-        const auto r = static_cast<T>(ranks);
-        for (std::size_t i = 0; i < n; ++i)
-            data[i] /= r;
-    }
-}
-
-} // namespace
-
 // A bucket of one parameter whose gradient nothing else holds (no handle, no view, no graph:
 // after backward() the engine's gradients are the leaves' own) is divided and all-reduced where
 // it is, in the gradient itself: no buffer, no copy of it. fill() reads every byte of it and
 // writes every byte of a buffer besides: on W3 (two ranks) those copies took 0.9 ms of the 1.85 a
 // step in sync_gradients(); in place the whole sync takes 1.3-1.5 ms (docs/distributed.md).
-// Divided before the all-reduce, not after: after, the sync took 1.9-2.0 ms against 1.4 (two runs
-// each; MPI's copies read the gradient just divided, still in cache). Whether a rank takes this path or fill()'s, the
-// all-reduce is the same call with the same count, so ranks may differ.
+// Divided before the all-reduce, as fill() divides, not after: after, the sync took 1.9-2.0 ms
+// against 1.4 (two runs each; MPI's copies read the gradient just divided, still in cache).
+// Whether a rank takes this path or fill()'s, the all-reduce is the same call with the same
+// count, so ranks may differ.
 bool DistributedDataParallel::reduce_in_place(std::size_t bucket)
 {
     Bucket& b = buckets_[bucket];
@@ -262,7 +243,9 @@ bool DistributedDataParallel::reduce_in_place(std::size_t bucket)
         return false;
     autograd::dispatch(b.dtype, [&]<class T>() {
         const std::span<T> data(g.data_ptr<T>(), static_cast<std::size_t>(b.numel));
-        divide_by_ranks(data.data(), data.size(), group_->world_size());
+        const auto ranks = static_cast<T>(group_->world_size());
+        for (T& v : data)
+            v /= ranks;
         all_reduce(*group_, data, ReduceOp::Sum);
     });
     pass_->in_place[bucket] = 1;
