@@ -601,6 +601,8 @@ BOOST_AUTO_TEST_CASE(conv2d_errors_name_the_op_and_the_shapes)
     expect_error([&] { conv2d(x, w, Tensor(), 1, 0, 0); }, "conv2d", {"dilation (0, 0)"});
     expect_error([&] { conv2d(x, w, Tensor(), 1, -1); }, "conv2d", {"padding (-1, -1)"});
     expect_error([&] { conv2d(x, zeros({2, 3, 0, 3})); }, "conv2d", {"[2, 3, 0, 3]"});
+    expect_error([&] { conv2d(x, w, Tensor(), std::int64_t{1} << 31); }, "conv2d", {"stride (2147483648, 2147483648)",
+                                                                                     "below 2^31", "[1, 3, 5, 5]"});
     expect_error([&] { conv2d(Tensor::zeros({1, 3, 5, 5}), w); }, "conv2d", {"float"}); // float32 and float64
     // PyTorch's own words for 'same' with a stride, and the rank check behind the rule.
     expect_error([&] { conv2d(x, w, Tensor(), 2, autograd::ConvPadding::Same); }, "conv2d",
