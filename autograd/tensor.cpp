@@ -70,9 +70,18 @@ Tensor Tensor::empty(Shape shape, Dtype dtype)
     return detail::empty(std::move(shape), dtype);
 }
 
+// The value is converted once and copied, not converted per element through generate(): zeros()
+// is what every backward formula that scatters (slice, index_select, pools) starts from.
 Tensor Tensor::full(Shape shape, double value, Dtype dtype)
 {
-    return generate("full", std::move(shape), dtype, [&](std::int64_t) { return value; });
+    Tensor t = detail::empty(std::move(shape), dtype);
+    dispatch_any(dtype, [&]<class T>() {
+        T v{};
+        if (!convert_element(value, v))
+            throw std::invalid_argument(fmt::format("full: value {} does not fit dtype {}", value, to_string(dtype)));
+        std::fill_n(t.impl()->data<T>(), t.numel(), v);
+    });
+    return t;
 }
 
 Tensor Tensor::arange(double start, double end, double step, Dtype dtype)

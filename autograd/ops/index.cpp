@@ -410,7 +410,7 @@ std::vector<Tensor> split_parts(const Tensor& x, const std::vector<std::int64_t>
     parts.reserve(sizes.size());
     std::int64_t start = 0;
     for (std::int64_t n : sizes) {
-        parts.push_back(slice(x, axis, start, start + n));
+        parts.push_back(slice_impl(x, axis, start, n, 1));
         start += n;
     }
     return parts;
@@ -426,12 +426,13 @@ std::vector<Tensor> split(const Tensor& x, std::int64_t size, std::int64_t axis)
     if (size < 0 || (size == 0 && total != 0))
         throw std::invalid_argument(fmt::format("split: part size {} along axis {} of shape {} (must be > 0)", size,
                                                 axis, to_string(x.shape())));
-    std::vector<std::int64_t> sizes;
     if (total == 0)
-        sizes.push_back(0);
+        return {slice_impl(x, a, 0, 0, 1)};
+    std::vector<Tensor> parts;
+    parts.reserve(static_cast<std::size_t>((total + size - 1) / size));
     for (std::int64_t start = 0; start < total; start += size)
-        sizes.push_back(std::min(size, total - start));
-    return split_parts(x, sizes, a);
+        parts.push_back(slice_impl(x, a, start, std::min(size, total - start), 1));
+    return parts;
 }
 
 std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis)
