@@ -156,7 +156,7 @@ DistributedDataParallel::DistributedDataParallel(std::shared_ptr<nn::Module> mod
     pass_ = std::make_shared<Pass>();
     pass_->reset(buckets_.size(), params_.size());
 
-    if (options_.overlap)
+    if (options_.overlap && group.world_size() > 1)
         for (std::size_t k = 0; k < params_.size(); ++k)
             if (params_[k].second.requires_grad())
                 // The hook holds the pass, not the wrapper: once the wrapper is gone it does nothing.
@@ -312,6 +312,8 @@ void DistributedDataParallel::on_gradient(std::size_t param, const autograd::Ten
 void DistributedDataParallel::sync_gradients()
 {
     Pass& pass = *pass_;
+    if (group_->world_size() == 1) // the mean over one rank is its gradient: no pass over it, no message
+        return;
     // The buckets backward did not send (all of them without overlap): their gradients as they
     // are. With overlap they go as the hooks' did, non-blocking: a blocking collective on one
     // rank never matches a non-blocking one on another (MPI's rule), and a bucket one rank's

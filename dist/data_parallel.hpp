@@ -101,7 +101,8 @@ public:
     /// Replaces every parameter's gradient by its mean over the ranks (collective: every rank
     /// calls it after its backward()). A parameter without a gradient on a rank counts as zeros
     /// there; one without a gradient on every rank keeps none (the optimizer skips it, as it
-    /// would in one process). Throws std::runtime_error on an MPI error.
+    /// would in one process). At world size 1 it returns at once (a gradient is its own mean).
+    /// Throws std::runtime_error on an MPI error.
     void sync_gradients();
 
     /// The wrapped model.
