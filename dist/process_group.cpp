@@ -5,11 +5,14 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <thread>
 
 namespace dist {
 
@@ -20,11 +23,53 @@ std::atomic<bool> group_alive{false};
 int handler_rank = 0;
 int handler_world_size = 1;
 std::terminate_handler previous_handler = nullptr;
+// A second duplicate of MPI_COMM_WORLD, for failing ranks only (see every_rank_fails_alike): no
+// message of the training can be pending on it, whatever a rank was doing when it failed.
+MPI_Comm failure_comm = MPI_COMM_NULL;
+
+// Waits up to `seconds` for a non-blocking collective on failure_comm; false when it did not end.
+bool wait_for(MPI_Request& request, double seconds)
+{
+    const double until = MPI_Wtime() + seconds;
+    int done = 0;
+    while (MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done && MPI_Wtime() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return done != 0;
+}
+
+// Whether every rank is failing with this very message: the errors every rank meets alike (a
+// batch size the world size does not divide, a missing data file) would otherwise be printed once
+// per rank. The failing ranks compare a hash of their messages in a non-blocking all-reduce on
+// failure_comm; a rank that is not failing never joins it, so after a grace period the ones that
+// are go on alone, as before (each prints its own message).
+bool every_rank_fails_alike(std::string_view message)
+{
+    if (failure_comm == MPI_COMM_NULL || handler_world_size == 1)
+        return false;
+    // max(h) == -max(-h) == min(h) exactly when all hashes are equal (halved: negation cannot overflow).
+    const auto h = static_cast<long long>(std::hash<std::string_view>{}(message) >> 1);
+    long long in[2] = {h, -h}, out[2] = {0, 0};
+    MPI_Request request = MPI_REQUEST_NULL;
+    if (MPI_Iallreduce(in, out, 2, MPI_LONG_LONG, MPI_MAX, failure_comm, &request) != MPI_SUCCESS)
+        return false;
+    constexpr double kGraceSeconds = 2.0; // ranks meeting the same check are milliseconds apart
+    return wait_for(request, kGraceSeconds) && out[0] == -out[1];
+}
 
 [[noreturn]] void abort_job(int rank, int world_size, std::string_view message)
 {
-    fmt::print(stderr, "dist: rank {} of {} failed: {}\n", rank, world_size, message);
-    std::fflush(stderr);
+    if (every_rank_fails_alike(message)) {
+        if (rank == 0)
+            fmt::print(stderr, "dist: all {} ranks failed: {}\n", world_size, message);
+        std::fflush(stderr);
+        // The others wait for rank 0's line to be out before the abort can end it.
+        MPI_Request request = MPI_REQUEST_NULL;
+        if (MPI_Ibarrier(failure_comm, &request) == MPI_SUCCESS)
+            wait_for(request, 2.0);
+    } else {
+        fmt::print(stderr, "dist: rank {} of {} failed: {}\n", rank, world_size, message);
+        std::fflush(stderr);
+    }
     MPI_Abort(MPI_COMM_WORLD, 1);
     std::_Exit(1); // MPI_Abort does not return; should it ever, this rank still must not go on
 }
@@ -100,6 +145,10 @@ ProcessGroup::ProcessGroup(int* argc, char*** argv) : impl_(std::make_unique<Imp
     int rc = MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm);
     if (rc == MPI_SUCCESS)
         rc = MPI_Comm_set_errhandler(impl_->comm, MPI_ERRORS_RETURN);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Comm_dup(MPI_COMM_WORLD, &failure_comm);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Comm_set_errhandler(failure_comm, MPI_ERRORS_RETURN);
     if (rc != MPI_SUCCESS) {
         // Another rank may have succeeded and be waiting for us: end the job, not just this rank.
         abort_job(rank_, world_size_, "MPI_Comm_dup of MPI_COMM_WORLD failed");
@@ -115,6 +164,7 @@ ProcessGroup::~ProcessGroup()
     if (std::uncaught_exceptions() > uncaught_at_start_)
         abort_job(rank_, world_size_, "an exception is unwinding through the ProcessGroup's scope");
     std::set_terminate(previous_handler);
+    MPI_Comm_free(&failure_comm);
     MPI_Comm_free(&impl_->comm);
     MPI_Finalize();
     group_alive = false;

@@ -17,6 +17,8 @@
 // mpirun end every rank with a non-zero status; so does a ProcessGroup destroyed by an exception
 // passing through its scope. A program that catches its errors in main calls abort(message)
 // itself: returning normally would let this rank finalise while the others wait in a collective.
+// An error every rank meets alike (the same message from each, within two seconds) is printed
+// once, by rank 0: "dist: all P ranks failed: <what()>".
 #pragma once
 
 #include <memory>
@@ -42,7 +44,9 @@ public:
     /// Waits until every rank has called barrier(). Throws std::runtime_error on an MPI error.
     void barrier() const;
     /// Prints "dist: rank R of P failed: message" to stderr and ends the whole job (MPI_Abort
-    /// with status 1). For a program that catches its own errors.
+    /// with status 1). For a program that catches its own errors. When every rank calls it with
+    /// the same message, rank 0 alone prints it ("dist: all P ranks failed: message"); a rank
+    /// whose peers do not fail waits two seconds for them before it ends the job.
     [[noreturn]] void abort(std::string_view message) const;
 
     /// The MPI state (a duplicate of MPI_COMM_WORLD whose errors return instead of aborting),

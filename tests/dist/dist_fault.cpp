@@ -5,6 +5,7 @@
 //   dist_fault scope   rank 1 throws at step 3 out of the ProcessGroup's scope, caught outside it
 //   dist_fault abort   rank 1 catches its error and calls ProcessGroup::abort
 //   dist_fault kill    rank 1 is killed (SIGKILL) at step 3: no handler of ours runs
+//   dist_fault alike   every rank throws the same error at step 3 (printed once, by rank 0)
 // Every rank trains on all-reduces of a tensor until step 1000, which a healthy job reaches in
 // well under a second: the faults come long before.
 #include <dist/collectives.hpp>
@@ -23,7 +24,7 @@ void steps(const dist::ProcessGroup& group, std::string_view mode)
 {
     const autograd::Tensor g = autograd::Tensor::ones({256});
     for (int step = 0; step < 1000; ++step) {
-        if (group.rank() == 1 && step == 3) {
+        if ((group.rank() == 1 || mode == "alike") && step == 3) {
             if (mode == "kill")
                 std::raise(SIGKILL);
             throw std::runtime_error("injected fault at step 3");
@@ -37,8 +38,9 @@ void steps(const dist::ProcessGroup& group, std::string_view mode)
 int main(int argc, char** argv)
 {
     const std::string_view mode = argc > 1 ? argv[1] : "";
-    if (mode != "throw" && mode != "scope" && mode != "abort" && mode != "kill") {
-        std::fprintf(stderr, "dist_fault: mode must be throw, scope, abort or kill (got '%s')\n", argc > 1 ? argv[1] : "");
+    if (mode != "throw" && mode != "scope" && mode != "abort" && mode != "kill" && mode != "alike") {
+        std::fprintf(stderr, "dist_fault: mode must be throw, scope, abort, kill or alike (got '%s')\n",
+                     argc > 1 ? argv[1] : "");
         return 2;
     }
     if (mode == "scope") {
@@ -59,7 +61,7 @@ int main(int argc, char** argv)
         }
         return 0;
     }
-    steps(group, mode); // throw, kill: nothing catches
+    steps(group, mode); // throw, kill, alike: nothing catches
     std::puts("dist_fault: all steps done (rank 1 should have failed)");
     return 0;
 }

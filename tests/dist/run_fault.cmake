@@ -2,6 +2,7 @@
 # non-zero status and (where a handler of ours runs) the message naming rank 1 and its error.
 # Called by CTest with -DMPIRUN=... -DFLAGS=a|b|c (mpirun's options, | between them) -DNP=...
 # -DPROGRAM=... -DMODE=... -DEXPECT=<regular expression the output must match, or empty>
+# [-DREFUSE=<regular expression the output must not match>]
 cmake_minimum_required(VERSION 3.20)
 set(bound_seconds 30)
 string(REPLACE "|" ";" flags "${FLAGS}")
@@ -22,4 +23,7 @@ if(out MATCHES "all steps done" OR err MATCHES "all steps done|must not be reach
 endif()
 if(EXPECT AND NOT "${out}${err}" MATCHES "${EXPECT}")
   message(FATAL_ERROR "the output does not match '${EXPECT}'")
+endif()
+if(REFUSE AND "${out}${err}" MATCHES "${REFUSE}")
+  message(FATAL_ERROR "the output matches '${REFUSE}', which it must not")
 endif()

@@ -167,6 +167,10 @@ BOOST_AUTO_TEST_CASE(errors_end_the_whole_job)
     const Run odd = train(2, options("--epochs 1", 15));
     BOOST_TEST(odd.status != 0);
     BOOST_TEST(contains(odd.output, "--batch-size 15: not a multiple of the 2 processes"), odd.output);
+    // Every rank meets that error alike: rank 0 prints it, once.
+    BOOST_TEST(contains(odd.output, "dist: all 2 ranks failed: train: --batch-size 15"), odd.output);
+    const auto first = odd.output.find("not a multiple of");
+    BOOST_TEST(odd.output.find("not a multiple of", first + 1) == std::string::npos, odd.output);
 
     // A metrics file whose columns are not this run's: only rank 0 reads it, and only rank 0
     // fails; rank 1 goes on to the first collective, and must not wait there for ever.
