@@ -116,6 +116,22 @@ BOOST_AUTO_TEST_CASE(train_reaches_the_stated_accuracy_on_iris)
     BOOST_TEST(acc >= 90.0, "test accuracy " << acc << "%\n" << r.output);
 }
 
+BOOST_AUTO_TEST_CASE(without_layers_an_mlp_has_one_hidden_layer_of_100_sized_by_the_data)
+{
+    // scikit-learn's MLPClassifier default, between iris's 4 features and its 3 classes; the
+    // checkpoint holds the sizes as if they were given, so that a resume rebuilds the model.
+    const fs::path file = scratch("default-layers.safetensors");
+    const std::string data = "--data " + kIris + " --seed 1 --epochs 2";
+    Run r = train(data + " --save " + file.string());
+    BOOST_TEST_REQUIRE(r.status == 0, r.output);
+    BOOST_TEST(contains(r.output, "Linear(in_features=4, out_features=100, bias=True)"), r.output);
+    BOOST_TEST(contains(r.output, "Linear(in_features=100, out_features=3, bias=True)"), r.output);
+    BOOST_TEST(nn::read_safetensors(file).metadata.at("layers") == "4,100,3");
+    r = train(data + " --resume " + file.string());
+    BOOST_TEST(r.status == 0, r.output);
+    BOOST_TEST(contains(r.output, "epoch 3:"), r.output);
+}
+
 BOOST_AUTO_TEST_CASE(save_writes_a_checkpoint_the_library_loads)
 {
     const fs::path file = scratch("iris.safetensors");
@@ -434,7 +450,6 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_non_zero_with_a_clear_message)
         {"resume with another activation",
          train(iris + "--activation tanh --resume " + sgd.string()),
          {"--activation tanh", "trained with --activation relu"}},
-        {"no --layers and no --resume", train(iris + "--epochs 1"), {"--layers"}},
         {"plateau with --gamma 1", train(iris + "--layers 4,3 --scheduler plateau --gamma 1"), {"--gamma 1", "below 1"}},
         {"cosine over no epochs", train(iris + "--layers 4,3 --scheduler cosine --epochs 0"), {"--t-max", "--epochs"}},
         {"evaluate: missing model", evaluate("--model " + missing.string() + " --data " + kIris), {"--model", missing.string()}},

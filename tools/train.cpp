@@ -117,6 +117,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::int64_t kMaxEpochs = 1'000'000; // far past any run; keeps epoch counts in an int
+// The hidden layer of an mlp when --layers is not given: scikit-learn MLPClassifier's default size.
+constexpr std::int64_t kDefaultHidden = 100;
 
 struct ScheduleOptions {
     std::string kind = "none"; // none, step, cosine, plateau
@@ -341,7 +343,9 @@ int train(int argc, char** argv, std::optional<tools::Job>& job)
     app.add_option("--model", o.model, "mlp (Linear layers of --layers) or cnn (W5: conv 1->8 5x5, ReLU, max-pool 2, conv "
                                        "8->16 5x5, ReLU, max-pool 2, Linear to the classes) on images of the rows' pixels")
         ->check(CLI::IsMember({"mlp", "cnn"}));
-    app.add_option("--layers", o.layers_text, "mlp: layer sizes, input first: 784,128,64,10 (with --resume: the checkpoint's)");
+    app.add_option("--layers", o.layers_text, fmt::format("mlp: layer sizes, input first: 784,128,64,10 (default: the data's "
+                                                          "features, {}, its classes; with --resume: the checkpoint's)",
+                                                          kDefaultHidden));
     app.add_option("--image", o.image_text, "cnn: the image each row holds, HEIGHTxWIDTH (default: 28x28 for an IDX folder, "
                                             "a square for a CSV: 64 features are 8x8)");
     app.add_option("--conv-padding", o.conv_padding, "cnn: valid (W5's: images of 16x16 or more) or same (each "
@@ -485,17 +489,16 @@ int train(int argc, char** argv, std::optional<tools::Job>& job)
         for (const char* option : {"--image", "--conv-padding"})
             if (app.count(option) > 0)
                 throw std::invalid_argument(fmt::format("{} is for --model cnn (this run's model is {})", option, o.model));
-        if (o.layers_text.empty())
-            throw std::invalid_argument("--layers is required (the sizes of the layers, input first: 784,128,64,10), "
-                                        "unless --resume gives them");
-        try {
-            arch.sizes = nn::parse_sizes(o.layers_text);
-        } catch (const std::invalid_argument& e) {
-            throw std::invalid_argument(fmt::format("--layers: {}", e.what()));
+        if (!o.layers_text.empty()) { // else the data's sizes, once it is read
+            try {
+                arch.sizes = nn::parse_sizes(o.layers_text);
+            } catch (const std::invalid_argument& e) {
+                throw std::invalid_argument(fmt::format("--layers: {}", e.what()));
+            }
+            if (arch.sizes.size() < 2)
+                throw std::invalid_argument(fmt::format("--layers '{}': at least an input and an output size", o.layers_text));
+            check_model_fits(arch.sizes, o.layers_text);
         }
-        if (arch.sizes.size() < 2)
-            throw std::invalid_argument(fmt::format("--layers '{}': at least an input and an output size", o.layers_text));
-        check_model_fits(arch.sizes, o.layers_text);
     }
 
     tools::Splits split = tools::load_splits(o.data, format, {.val_fraction = o.val_fraction, .test_fraction = o.test_fraction, .seed = o.seed, .stratified = o.split == "stratified"});
@@ -504,15 +507,24 @@ int train(int argc, char** argv, std::optional<tools::Job>& job)
     for (const nn::LabelledTensors* s : {&split.train, &split.val, &split.test})
         if (s->labels.numel() > 0)
             top_label = std::max(top_label, autograd::max(s->labels).item());
+    // The classes of the data: MNIST's ten digits whichever a subset holds (load_mnist takes labels
+    // 0..9 only); a CSV's named classes, or its labels 0 to the largest.
+    const std::int64_t data_classes =
+        format == tools::DataFormat::Idx
+            ? 10
+            : std::max(static_cast<std::int64_t>(split.class_names.size()), static_cast<std::int64_t>(top_label) + 1);
     if (cnn) {
         arch.image = image_of(o, format, features);
-        if (checkpoint)
-            arch.classes = checkpoint->integer("classes", 0, std::numeric_limits<std::int64_t>::max()); // check() bounds it
-        else if (format == tools::DataFormat::Idx)
-            arch.classes = 10; // MNIST's digits, whichever a subset holds (load_mnist takes labels 0..9 only)
-        else
-            arch.classes = std::max(static_cast<std::int64_t>(split.class_names.size()), static_cast<std::int64_t>(top_label) + 1);
+        arch.classes = checkpoint ? checkpoint->integer("classes", 0, std::numeric_limits<std::int64_t>::max()) // check() bounds it
+                                  : data_classes;
         arch.check();
+    } else if (arch.sizes.empty()) {
+        // No --layers: one hidden layer of 100 between the data's features and its classes, the
+        // default of scikit-learn's MLPClassifier (hidden_layer_sizes=(100,)). Written into the
+        // checkpoint as if given, so that --resume, evaluate and predict rebuild the same model.
+        arch.sizes = {features, kDefaultHidden, data_classes};
+        o.layers_text = fmt::format("{}", fmt::join(arch.sizes, ","));
+        check_model_fits(arch.sizes, o.layers_text);
     } else if (features != arch.sizes.front()) {
         throw std::invalid_argument(fmt::format("--layers: the data has {} features, the first layer {}", features,
                                                 arch.sizes.front()));
