@@ -395,6 +395,12 @@ BOOST_AUTO_TEST_CASE(a_cnn_on_small_csv_images_needs_same_padding)
     BOOST_TEST(contains(r.output, "images of 8x8 are too small for its layers with --conv-padding valid: the second 5x5 "
                                   "convolution gets 2x2; give --conv-padding same"),
                r.output);
+    // Iris's four features make 2x2 images, which no padding saves: the message says so.
+    const Run iris = train("--data " + kIris + " --model cnn --epochs 1");
+    BOOST_TEST(iris.status != 0, iris.output);
+    BOOST_TEST(contains(iris.output, "images of 2x2 are too small"), iris.output);
+    BOOST_TEST(contains(iris.output, "or use --model mlp"), iris.output);
+    BOOST_TEST(!contains(iris.output, "give --conv-padding same"), iris.output);
     const fs::path file = scratch("digits_cnn.safetensors");
     r = train(digits + "--conv-padding same --batch-size 64 --save " + file.string());
     BOOST_TEST_REQUIRE(r.status == 0, r.output);

@@ -59,11 +59,16 @@ std::int64_t Architecture::cnn_features() const
     // Each layer's output size, as the ops compute it; the first that does not fit is named.
     ImageSize s = image;
     const bool same = padding == autograd::ConvPadding::Same;
+    // The way out: same padding where it would fit (4x4 and up), else larger images or the mlp
+    // (iris's four features make a 2x2 image, which no padding saves).
+    const bool fits_same = image.height >= kPool * kPool && image.width >= kPool * kPool; // two pools
     const auto fail = [&](const std::string& where) {
         return std::invalid_argument(fmt::format(
             "--model cnn: images of {} are too small for its layers with --conv-padding {}: {}; give {}", to_string(image),
             autograd::to_string(padding), where,
-            same ? "images of at least 4x4" : "--conv-padding same (images down to 4x4), or images of at least 16x16"));
+            !fits_same ? "images of at least 4x4 (with --conv-padding same), or use --model mlp"
+            : same     ? "images of at least 4x4"
+                       : "--conv-padding same (images down to 4x4), or images of at least 16x16"));
     };
     for (int conv = 1; conv <= 2; ++conv) {
         if (!same) {
