@@ -11,7 +11,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <cstring>
 #include <span>
 #include <unordered_map>
@@ -214,16 +216,47 @@ void trace_node(BackwardTrace& trace, std::size_t index, const TensorNode& node,
 }
 
 // Where grad() wants gradients: its inputs, by the node that made them or by the leaf itself.
-struct Capture {
-    std::unordered_map<const TensorNode*, std::size_t> nodes;
-    std::unordered_map<const TensorImpl*, std::size_t> leaves;
+// Sorted lists searched by bisection, not hash maps: grad() is often called on a few tiny
+// tensors, where building two unordered_maps (their buckets, a node each) was a measurable part
+// of the call; a pass looks one up per node and per leaf it reaches, in log time either way.
+class Capture {
+public:
     std::vector<Tensor> result;
-    static inline thread_local Tensor nowhere; // the slot of leaves grad() was not asked about
+    static inline thread_local Tensor nowhere; // the slot of what grad() was not asked about
+
+    /// Input i of grad() (before seal()).
+    void add(const Tensor& input, std::size_t i)
+    {
+        if (input.grad_fn())
+            nodes_.emplace_back(input.grad_fn().get(), i);
+        else
+            leaves_.emplace_back(input.impl().get(), i);
+    }
+    /// Sorts the lists; an input given twice keeps its first index (the later ones get nothing,
+    /// as the maps' emplace left them).
+    void seal()
+    {
+        std::stable_sort(nodes_.begin(), nodes_.end(), by_key);
+        std::stable_sort(leaves_.begin(), leaves_.end(), by_key);
+    }
+    Tensor* slot_of(const TensorNode* node) { return find(nodes_, node); }
     Tensor& slot_of(const TensorImpl* leaf)
     {
-        auto it = leaves.find(leaf);
-        return it != leaves.end() ? result[it->second] : nowhere;
+        Tensor* slot = find(leaves_, leaf);
+        return slot != nullptr ? *slot : nowhere;
     }
+
+private:
+    template <class K> using Entries = std::vector<std::pair<const K*, std::size_t>>;
+    static constexpr auto by_key = [](const auto& a, const auto& b) { return std::less<>{}(a.first, b.first); };
+    template <class K> Tensor* find(const Entries<K>& entries, const K* key)
+    {
+        const auto it = std::lower_bound(entries.begin(), entries.end(), key,
+                                         [](const auto& e, const K* k) { return std::less<>{}(e.first, k); });
+        return it != entries.end() && it->first == key ? &result[it->second] : nullptr;
+    }
+    Entries<TensorNode> nodes_;
+    Entries<TensorImpl> leaves_;
 };
 
 void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, BackwardOptions options,
@@ -276,11 +309,9 @@ void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, B
         slot = Tensor();
         if (!node->hooks.empty())
             g = run_hooks(&node->hooks, std::move(g));
-        if (capture != nullptr) {
-            auto c = capture->nodes.find(node);
-            if (c != capture->nodes.end())
-                add_into(capture->result[c->second], g);
-        }
+        if (capture != nullptr)
+            if (Tensor* c = capture->slot_of(node))
+                add_into(*c, g);
         GradientSummary upstream;
         if (trace != nullptr) [[unlikely]]
             upstream = summarize_gradient(g);
@@ -363,11 +394,9 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
         detail::check_defined("grad", inputs[i]);
         if (!inputs[i].requires_grad())
             throw std::invalid_argument(fmt::format("grad: input {} does not require a gradient", i));
-        if (inputs[i].grad_fn())
-            capture.nodes.emplace(inputs[i].grad_fn().get(), i);
-        else
-            capture.leaves.emplace(inputs[i].impl().get(), i);
+        capture.add(inputs[i], i);
     }
+    capture.seal();
     run_backward(outputs, seeds, options, &capture);
     if (options.materialize_grads)
         for (std::size_t i = 0; i < inputs.size(); ++i)
