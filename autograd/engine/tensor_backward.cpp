@@ -216,9 +216,8 @@ void trace_node(BackwardTrace& trace, std::size_t index, const TensorNode& node,
 }
 
 // Where grad() wants gradients: its inputs, by the node that made them or by the leaf itself.
-// Sorted lists searched by bisection, not hash maps: grad() is often called on a few tiny
-// tensors, where building two unordered_maps (their buckets, a node each) was a measurable part
-// of the call; a pass looks one up per node and per leaf it reaches, in log time either way.
+// Short sorted lists inside the object, searched by bisection, not two hash maps: grad() is often
+// called on a few tiny tensors, where the maps' buckets and nodes were allocations per call.
 class Capture {
 public:
     std::vector<Tensor> result;
@@ -228,16 +227,16 @@ public:
     void add(const Tensor& input, std::size_t i)
     {
         if (input.grad_fn())
-            nodes_.emplace_back(input.grad_fn().get(), i);
+            nodes_.push_back({input.grad_fn().get(), i});
         else
-            leaves_.emplace_back(input.impl().get(), i);
+            leaves_.push_back({input.impl().get(), i});
     }
-    /// Sorts the lists; an input given twice keeps its first index (the later ones get nothing,
-    /// as the maps' emplace left them).
+    /// Sorts the lists by tensor, then by index: an input given twice is found at its first index
+    /// (the later ones get nothing, as before).
     void seal()
     {
-        std::stable_sort(nodes_.begin(), nodes_.end(), by_key);
-        std::stable_sort(leaves_.begin(), leaves_.end(), by_key);
+        std::sort(nodes_.begin(), nodes_.end(), before<TensorNode>);
+        std::sort(leaves_.begin(), leaves_.end(), before<TensorImpl>);
     }
     Tensor* slot_of(const TensorNode* node) { return find(nodes_, node); }
     Tensor& slot_of(const TensorImpl* leaf)
@@ -247,12 +246,17 @@ public:
     }
 
 private:
-    template <class K> using Entries = std::vector<std::pair<const K*, std::size_t>>;
-    static constexpr auto by_key = [](const auto& a, const auto& b) { return std::less<>{}(a.first, b.first); };
+    template <class K> using Entry = std::pair<const K*, std::size_t>;
+    template <class K> using Entries = SmallVector<Entry<K>, 4>;
+    template <class K> static bool before(const Entry<K>& a, const Entry<K>& b)
+    {
+        return std::less<const K*>{}(a.first, b.first) || (a.first == b.first && a.second < b.second);
+    }
     template <class K> Tensor* find(const Entries<K>& entries, const K* key)
     {
-        const auto it = std::lower_bound(entries.begin(), entries.end(), key,
-                                         [](const auto& e, const K* k) { return std::less<>{}(e.first, k); });
+        const Entry<K>* it = std::lower_bound(entries.begin(), entries.end(), key, [](const Entry<K>& e, const K* k) {
+            return std::less<const K*>{}(e.first, k);
+        });
         return it != entries.end() && it->first == key ? &result[it->second] : nullptr;
     }
     Entries<TensorNode> nodes_;
