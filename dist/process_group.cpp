@@ -46,7 +46,9 @@ bool every_rank_fails_alike(std::string_view message)
 {
     if (failure_comm == MPI_COMM_NULL || handler_world_size == 1)
         return false;
-    // max(h) == -max(-h) == min(h) exactly when all hashes are equal (halved: negation cannot overflow).
+    // max(h) == -max(-h) == min(h) exactly when all hashes are equal (halved: negation cannot
+    // overflow). The standard library's string hash has no per-process seed (libstdc++, libc++):
+    // equal messages hash alike on every rank of one build.
     const auto h = static_cast<long long>(std::hash<std::string_view>{}(message) >> 1);
     long long in[2] = {h, -h}, out[2] = {0, 0};
     MPI_Request request = MPI_REQUEST_NULL;

@@ -13,8 +13,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <unordered_map>
 
