@@ -26,6 +26,9 @@ std::terminate_handler previous_handler = nullptr;
 // A second duplicate of MPI_COMM_WORLD, for failing ranks only (see every_rank_fails_alike): no
 // message of the training can be pending on it, whatever a rank was doing when it failed.
 MPI_Comm failure_comm = MPI_COMM_NULL;
+// How long a failing rank waits on failure_comm for the others: ranks meeting the same check are
+// milliseconds apart.
+constexpr double kGraceSeconds = 2.0;
 
 // Waits up to `seconds` for a non-blocking collective on failure_comm; false when it did not end.
 bool wait_for(MPI_Request& request, double seconds)
@@ -54,7 +57,6 @@ bool every_rank_fails_alike(std::string_view message)
     MPI_Request request = MPI_REQUEST_NULL;
     if (MPI_Iallreduce(in, out, 2, MPI_LONG_LONG, MPI_MAX, failure_comm, &request) != MPI_SUCCESS)
         return false;
-    constexpr double kGraceSeconds = 2.0; // ranks meeting the same check are milliseconds apart
     return wait_for(request, kGraceSeconds) && out[0] == -out[1];
 }
 
@@ -67,7 +69,7 @@ bool every_rank_fails_alike(std::string_view message)
         // The others wait for rank 0's line to be out before the abort can end it.
         MPI_Request request = MPI_REQUEST_NULL;
         if (MPI_Ibarrier(failure_comm, &request) == MPI_SUCCESS)
-            wait_for(request, 2.0);
+            wait_for(request, kGraceSeconds);
     } else {
         fmt::print(stderr, "dist: rank {} of {} failed: {}\n", rank, world_size, message);
         std::fflush(stderr);
