@@ -61,9 +61,9 @@ void check_index(std::string_view op, std::int64_t index, std::int64_t axis, std
 
 // --- slice, and its backward: placing a slice into zeros ---------------------------------------
 
-// out[0, n) = in[0, n), one run of a slice: `n` elements (the size of the axes after the sliced one). Along the last
-// axis a run is one element, which std::copy_n would hand to memmove, a call and its size tests
-// to move 4 bytes: a tenth of split's time on tiny tensors (bench_ops tiny/split).
+// out[0, n) = in[0, n), one run of a slice: `n` elements (the size of the axes after the sliced
+// one). Along the last axis a run is one element, which std::copy_n would hand to memmove, a call
+// and its size tests to move 4 bytes: a tenth of split's time on tiny tensors (bench_ops tiny/split).
 template <class T> void copy_run(const T* in, T* out, std::int64_t n)
 {
     if (n == 1)
