@@ -243,7 +243,7 @@ const Tensor& Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) c
     if (!impl.requires_grad)
         throw std::logic_error("register_hook: the tensor does not require a gradient");
     if (impl.grad_fn)
-        impl.grad_fn->hooks.push_back(std::move(hook));
+        impl.grad_fn->outputs[impl.output_nr].hooks.push_back(std::move(hook));
     else
         impl.extra().hooks.push_back(std::move(hook));
     return *this;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <ostream>
@@ -82,6 +83,33 @@ GradientSummary summarize_gradient(const Tensor& g)
     return s;
 }
 
+GradientSummary summarize_gradients(std::span<const Tensor> gs)
+{
+    GradientSummary s;
+    double sum_sq = 0.0, sum_abs = 0.0;
+    std::int64_t finite = 0;
+    for (const Tensor& g : gs) {
+        if (!g.defined())
+            continue;
+        const GradientSummary part = summarize_gradient(g);
+        const std::int64_t part_finite = part.numel - part.nonfinite;
+        if (part_finite > 0) {
+            s.min = finite > 0 ? std::min(s.min, part.min) : part.min;
+            s.max = finite > 0 ? std::max(s.max, part.max) : part.max;
+        }
+        s.numel += part.numel;
+        s.nonfinite += part.nonfinite;
+        sum_sq += part.norm * part.norm;
+        sum_abs += part.mean_abs * static_cast<double>(part_finite);
+        finite += part_finite;
+    }
+    if (finite > 0) {
+        s.norm = std::sqrt(sum_sq);
+        s.mean_abs = sum_abs / static_cast<double>(finite);
+    }
+    return s;
+}
+
 namespace {
 
 // Names for nodes in printed traces: the label, or #k in the order the trace first meets them.
@@ -102,10 +130,11 @@ private:
     std::unordered_map<const void*, std::string> names_;
 };
 
-std::string summary_text(const GradientSummary& s)
+// `outputs`: the outputs whose gradients the summary counts together ("3 outputs" for the shape).
+std::string summary_text(const GradientSummary& s, std::size_t outputs = 1)
 {
-    std::string text = fmt::format("{:<10} norm {:<11.6g} min {:<11.6g} max {:<11.6g}", to_string(s.shape), s.norm,
-                                   s.min, s.max);
+    const std::string shape = outputs == 1 ? to_string(s.shape) : fmt::format("{} outputs", outputs);
+    std::string text = fmt::format("{:<10} norm {:<11.6g} min {:<11.6g} max {:<11.6g}", shape, s.norm, s.min, s.max);
     if (s.nonfinite > 0)
         text += fmt::format(" ({} NaN/inf)", s.nonfinite);
     return text;
@@ -133,7 +162,7 @@ std::ostream& operator<<(std::ostream& os, const BackwardTrace& trace)
         std::size_t k = 0;
         for (const TensorTraceStep& s : trace.tensor_steps()) {
             os << fmt::format("{:>4}  {:<14} {:<5} {:<20} upstream     {}\n", ++k, op_name(s.op), s.input_index,
-                              s.input + (s.to_leaf ? " (leaf)" : ""), summary_text(s.upstream));
+                              s.input + (s.to_leaf ? " (leaf)" : ""), summary_text(s.upstream, s.outputs));
             os << fmt::format("{:>4}  {:<14} {:<5} {:<20} contribution {}\n", "", "", "", "",
                               summary_text(s.contribution));
         }

@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,11 +76,13 @@ struct TensorTraceStep {
     const void* node;          // the op's graph node, as an identity to match while the graph lives
                                // (never dereferenced; a freed node's address may be reused)
     TensorOp op;
-    GradientSummary upstream;     // the gradient arriving at the op's output
+    GradientSummary upstream;     // the gradient arriving at the op's output (at all of them, together,
+                                  // for an op of several: its shape is then empty)
     std::size_t input_index;
     GradientSummary contribution; // the gradient the op's backward gives this input
     bool to_leaf;                 // the input is a leaf (its grad() receives it) rather than another op's output
     std::string input;            // the input, as errors describe it: "w [3, 4]" or "[3, 4]"
+    std::size_t outputs = 1;      // the op's outputs (split's parts: one each)
 };
 
 class BackwardTrace {
@@ -111,6 +114,9 @@ BackwardTrace* active_trace() noexcept;
 
 /// A summary of a gradient tensor, as tensor steps hold them.
 GradientSummary summarize_gradient(const class Tensor& g);
+/// One summary of the gradients of several outputs (the undefined ones count for nothing), with
+/// an empty shape: what a step of an op with several outputs holds as its upstream.
+GradientSummary summarize_gradients(std::span<const class Tensor> gs);
 
 /// The trace as tables: one line per edge, nodes named by their labels (or #k in the order the
 /// pass reached them), numbers to 6 significant digits.

@@ -7,12 +7,16 @@
 #include "tensor_test_util.hpp"
 #include "test_util.hpp"
 
+#include <autograd/dot.hpp>
+#include <autograd/engine/tensor_impl.hpp>
 #include <autograd/tensor.hpp>
 #include <autograd/tensor_gradcheck.hpp>
+#include <autograd/trace.hpp>
 
 #include <cmath>
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -442,6 +446,95 @@ BOOST_AUTO_TEST_CASE(splitting_and_tiling_edges_and_errors)
                "chunk: 0 chunks of shape [2, 3] (must be > 0)");
     BOOST_TEST(message_of<std::invalid_argument>([&] { (void)unbind(Tensor::scalar(1.0)); }) ==
                "unbind: axis 0 is out of range for shape [] (a 0-d tensor has no axis to split)");
+}
+
+// split (and chunk, unbind) is one node with an output per part, as PyTorch's SplitBackward:
+// every part leads to it, and its backward puts the parts' gradients side by side, zeros for a
+// part no gradient reached. The values below are by hand from x = [[0, 1, 2], [3, 4, 5]].
+BOOST_AUTO_TEST_CASE(split_is_one_node_with_an_output_per_part)
+{
+    const Tensor x = Tensor::arange(0, 6).reshape({2, 3}).to(Dtype::Float64).requires_grad_();
+    const auto p = split(x, 1, 1); // the columns [0, 3], [1, 4], [2, 5], each [2, 1]
+    BOOST_TEST_REQUIRE(p.size() == 3U);
+    BOOST_TEST(p[0].grad_fn() == p[2].grad_fn());
+    BOOST_TEST(std::string(autograd::op_name(p[1].grad_fn()->op)) == "split");
+    BOOST_TEST(p[1].grad_fn()->outputs.size() == 3U);
+    BOOST_TEST(contains(autograd::to_string(p[2]), "grad_fn=<split>"));
+    BOOST_TEST(std::string(autograd::op_name(unbind(x, 0)[1].grad_fn()->op)) == "unbind");
+
+    // grad() of a part, of the whole, and nothing for a part that does not reach the output:
+    // y = sum(p0 * p2) gives dy/dp2 = p0 = [0, 3], dy/dx = [[2, 0, 0], [5, 0, 3]].
+    const Tensor y = (p[0] * p[2]).sum();
+    const auto g = autograd::grad({y}, {p[2], x, p[1]}, {}, {.retain_graph = true});
+    BOOST_TEST(g[0].to_vector() == (std::vector<double>{0, 3}), tt::per_element());
+    BOOST_TEST(g[1].to_vector() == (std::vector<double>{2, 0, 0, 5, 0, 3}), tt::per_element());
+    BOOST_TEST(!g[2].defined());
+
+    // A hook on one part sees that part's gradient alone, and may replace it.
+    Tensor seen;
+    p[1].register_hook([&](const Tensor& gp) {
+        seen = gp;
+        return gp * 10.0;
+    });
+    (p[0] + p[1] * 2.0 + p[2]).sum().backward();
+    BOOST_TEST(seen.to_vector() == (std::vector<double>{2, 2}), tt::per_element());
+    BOOST_TEST(x.grad().to_vector() == (std::vector<double>{1, 20, 1, 1, 20, 1}), tt::per_element());
+
+    // Second derivatives with a part unused: y = sum(p0^2 * p2); dy/dp0 = 2 p0 p2, and
+    // d/dx sum(dy/dp0) = [[2 p2, 0, 2 p0]] row by row = [[4, 0, 0], [10, 0, 6]].
+    const auto q = split(x, 1, 1);
+    const Tensor z = (q[0] * q[0] * q[2]).sum();
+    const Tensor dz = autograd::grad({z}, {q[0]}, {}, {.create_graph = true})[0];
+    BOOST_TEST(dz.to_vector() == (std::vector<double>{0, 2 * 3 * 5}), tt::per_element());
+    const Tensor ddz = autograd::grad({dz.sum()}, {x})[0];
+    BOOST_TEST(ddz.to_vector() == (std::vector<double>{4, 0, 0, 10, 0, 6}), tt::per_element());
+
+    // A pass started from a hook while another runs keeps its own gradients per part too.
+    const Tensor w = Tensor({1.0}, {1}).requires_grad_();
+    const Tensor h = w * 2.0;
+    const auto r = split(x, 2, 1); // r0 = [[0, 1], [3, 4]], r1 = [[2], [5]]
+    const Tensor u = (r[0] * r[1]).sum();
+    Tensor inner;
+    h.register_hook([&](const Tensor&) {
+        inner = autograd::grad({u}, {r[1]}, {}, {.retain_graph = true})[0];
+        return Tensor();
+    });
+    (u + (h * h).sum()).backward();
+    BOOST_TEST(inner.to_vector() == (std::vector<double>{1, 7}), tt::per_element()); // row sums of r0
+    BOOST_TEST(w.grad().item() == 8.0);
+}
+
+// A backward trace and the DOT export show split's node once, with its parts.
+BOOST_AUTO_TEST_CASE(split_in_traces_and_dot)
+{
+    const Tensor x = Tensor::arange(0, 6).reshape({2, 3}).to(Dtype::Float64).requires_grad_().set_label("x");
+    const auto p = split(x, 2, 1); // [2, 2] and [2, 1]
+    const Tensor y = (p[0].sum() + p[1].sum() * 2.0);
+    std::string text;
+    {
+        autograd::BackwardTrace trace;
+        y.backward({.retain_graph = true});
+        std::size_t split_steps = 0;
+        for (const autograd::TensorTraceStep& s : trace.tensor_steps())
+            if (s.op == autograd::TensorOp::Split) {
+                ++split_steps;
+                BOOST_TEST(s.outputs == 2U);
+                // the parts' gradients, ones and twos: norm sqrt(4 + 2 * 4), min 1, max 2
+                BOOST_TEST(s.upstream.numel == 6);
+                BOOST_TEST(s.upstream.norm == std::sqrt(12.0), tt::tolerance(1e-12));
+                BOOST_TEST(s.upstream.min == 1.0);
+                BOOST_TEST(s.upstream.max == 2.0);
+                BOOST_TEST(s.contribution.norm == std::sqrt(12.0), tt::tolerance(1e-12));
+            }
+        BOOST_TEST(split_steps == 1U);
+        std::ostringstream os;
+        os << trace;
+        text = os.str();
+    }
+    BOOST_TEST(contains(text, "2 outputs"));
+    const std::string dot = autograd::to_dot(y);
+    BOOST_TEST(contains(dot, "0: [2, 2] float64"));
+    BOOST_TEST(contains(dot, "1: [2, 1] float64"));
 }
 
 BOOST_AUTO_TEST_CASE(matmul_broadcasts_batches_as_torch)

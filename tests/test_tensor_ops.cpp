@@ -428,12 +428,21 @@ Cases index_cases()
                  {leaf({2}, gen), leaf({2}, gen)}});
     c.push_back({"stack 0-d", [](const V& x) { return stack({x[0], x[1]}); }, {leaf({}, gen), leaf({}, gen)}});
     c.push_back({"stack tanh", [](const V& x) { return tanh(stack({x[0], x[1]}, 1)); }, {leaf({3}, gen), leaf({3}, gen)}});
-    // split, split_with_sizes, chunk, unbind (slices), repeat and tile (reshape, expand): the parts
-    // recombined with products, so that second derivatives mix them
+    // split, split_with_sizes, chunk (one split node each), unbind (one unbind node), repeat and
+    // tile (reshape, expand): the parts recombined with products, so that second derivatives mix
+    // them; a part left out, so that its gradient is zeros
     c.push_back({"split", [](const V& x) {
                      const auto p = split(x[0], 2);
                      return concat({p[2], p[0] * p[1]});
                  }, {leaf({5, 3}, gen)}});
+    c.push_back({"split a part unused", [](const V& x) {
+                     const auto p = split(x[0], 1, 1);
+                     return p[0] * p[0] * p[2];
+                 }, {leaf({2, 3}, gen)}});
+    c.push_back({"unbind a part unused", [](const V& x) {
+                     const auto p = unbind(x[0], 0);
+                     return tanh(p[2]) * p[0];
+                 }, {leaf({3, 2}, gen)}});
     c.push_back({"split_with_sizes last axis", [](const V& x) {
                      const auto p = split_with_sizes(x[0], {1, 0, 3}, -1);
                      return p[0] * p[2] + p[1].sum();

@@ -67,49 +67,94 @@ std::string describe_tensor(const Tensor& t)
     return label.empty() ? to_string(t.shape()) : label + " " + to_string(t.shape());
 }
 
-Tensor record_node(TensorOp op, Tensor&& out, std::span<const Tensor* const> inputs, TensorList&& saved,
-                   TensorBackward&& backward)
+namespace {
+
+// Anomaly mode: a NaN or Inf in an op's result throws, naming the op and its inputs.
+void check_result(TensorOp op, const Tensor& out, std::span<const Tensor* const> inputs)
 {
-    if (is_anomaly_enabled() && !in_backward_formula) {
-        if (const std::string_view bad = first_nonfinite(out); !bad.empty()) {
-            std::string names;
-            for (const Tensor* t : inputs) {
-                if (!names.empty())
-                    names += ", ";
-                names += describe_tensor(*t);
-            }
-            throw std::runtime_error(fmt::format("anomaly: {} produced {} in its output of shape {} (inputs: {})",
-                                                 op_name(op), bad, to_string(out.shape()), names));
+    if (!is_anomaly_enabled() || in_backward_formula)
+        return;
+    if (const std::string_view bad = first_nonfinite(out); !bad.empty()) {
+        std::string names;
+        for (const Tensor* t : inputs) {
+            if (!names.empty())
+                names += ", ";
+            names += describe_tensor(*t);
         }
+        throw std::runtime_error(fmt::format("anomaly: {} produced {} in its output of shape {} (inputs: {})",
+                                             op_name(op), bad, to_string(out.shape()), names));
     }
-    // An integer or bool result has no gradient (PyTorch's rule), whatever its inputs need: argmax
-    // of a weight, a float tensor converted with to(Dtype::Int64).
-    if (!is_grad_enabled() || !is_floating_point(out.dtype()))
-        return std::move(out);
+}
+
+// The node for results of `dtype` computed from `inputs`, or nothing when none is to be recorded:
+// grad mode off, no input requiring a gradient, or (PyTorch's rule) an integer or bool result,
+// which has no gradient whatever its inputs need (argmax of a weight, a float tensor converted
+// with to(Dtype::Int64)).
+std::shared_ptr<TensorNode> new_node(TensorOp op, Dtype dtype, std::span<const Tensor* const> inputs,
+                                     TensorList&& saved, TensorBackward&& backward)
+{
+    if (!is_grad_enabled() || !is_floating_point(dtype))
+        return nullptr;
     bool any = false;
     for (const Tensor* t : inputs)
         any = any || t->requires_grad();
     if (!any)
-        return std::move(out);
+        return nullptr;
     auto node = std::allocate_shared<TensorNode>(CachingAllocator<TensorNode>{});
     node->op = op;
     for (const Tensor* t : inputs) {
         TensorEdge& e = node->inputs.emplace_back();
         if (t->requires_grad()) {
-            if (t->grad_fn())
-                e.fn = t->grad_fn();
-            else
+            const TensorImpl& impl = *t->impl();
+            if (impl.grad_fn) {
+                e.fn = impl.grad_fn;
+                e.output_nr = impl.output_nr;
+            } else {
                 e.leaf = t->impl();
+            }
         }
     }
     node->saved = std::move(saved);
     node->backward = std::move(backward);
-    node->shape = out.shape();
-    node->dtype = out.dtype();
-    node->output = out.impl();
-    out.impl()->grad_fn = std::move(node);
+    node->dtype = dtype;
+    return node;
+}
+
+// Makes `out` output `nr` of the node.
+void attach(const std::shared_ptr<TensorNode>& node, Tensor& out, std::uint32_t nr)
+{
+    TensorOutput& o = node->outputs.emplace_back();
+    o.shape = out.shape();
+    o.tensor = out.impl();
+    out.impl()->grad_fn = node;
+    out.impl()->output_nr = nr;
     out.impl()->requires_grad = true;
+}
+
+} // namespace
+
+Tensor record_node(TensorOp op, Tensor&& out, std::span<const Tensor* const> inputs, TensorList&& saved,
+                   TensorBackward&& backward)
+{
+    check_result(op, out, inputs);
+    if (auto node = new_node(op, out.dtype(), inputs, std::move(saved), std::move(backward)))
+        attach(node, out, 0);
     return std::move(out);
+}
+
+void record_outputs(TensorOp op, std::vector<Tensor>& outs, std::span<const Tensor* const> inputs, TensorList saved,
+                    TensorBackward backward)
+{
+    if (outs.empty())
+        throw std::logic_error(fmt::format("{}: recorded with no outputs", op_name(op)));
+    for (const Tensor& out : outs)
+        check_result(op, out, inputs);
+    auto node = new_node(op, outs[0].dtype(), inputs, std::move(saved), std::move(backward));
+    if (!node)
+        return;
+    node->outputs.reserve(outs.size());
+    for (std::size_t k = 0; k < outs.size(); ++k)
+        attach(node, outs[k], static_cast<std::uint32_t>(k));
 }
 
 const Tensor& saved(const TensorNode& node, std::size_t i)

@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace autograd::detail {
 
@@ -48,6 +49,12 @@ inline Tensor record(TensorOp op, Tensor out, std::initializer_list<const Tensor
     return record_node(op, std::move(out), std::span<const Tensor* const>(inputs.begin(), inputs.size()),
                        std::move(saved), std::move(backward));
 }
+/// Records the outputs of an op that has several (split's parts) as the outputs of one node, in
+/// order, whose backward takes a gradient per output (std::span<const Tensor>, undefined for an
+/// output that received none). The outputs are of one dtype. Leaves them plain, as record does,
+/// when nothing is to be recorded.
+void record_outputs(TensorOp op, std::vector<Tensor>& outs, std::span<const Tensor* const> inputs, TensorList saved,
+                    TensorBackward backward);
 /// Throws std::invalid_argument unless both tensors are defined and of one dtype.
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b);
 void check_defined(std::string_view op, const Tensor& t);
@@ -73,7 +80,7 @@ inline bool needs(const TensorNode& node, std::size_t i) { return node.inputs[i]
 inline const Shape& input_shape(const TensorNode& node, std::size_t i)
 {
     const TensorEdge& e = node.inputs[i];
-    return e.fn ? e.fn->shape : e.leaf->shape;
+    return e.fn ? e.fn->outputs[e.output_nr].shape : e.leaf->shape;
 }
 
 /// Saved tensor i of a node; throws std::logic_error naming the op if backward already freed it.

@@ -120,9 +120,9 @@ Tensor own_copy(const Tensor& g)
 }
 bool is_shared(const Tensor& g) { return g.impl().use_count() > 1 || g.impl()->storage.use_count() > 1; }
 
-// The gradients summed so far for the nodes of a pass. The outermost pass keeps them in the
-// nodes (no lookups); a pass started from a hook while another runs keeps its own, so that the
-// two never mix even where their graphs overlap.
+// The gradients summed so far for the outputs of the nodes of a pass. The outermost pass keeps
+// them in the nodes (no lookups); a pass started from a hook while another runs keeps its own, so
+// that the two never mix even where their graphs overlap.
 thread_local int tl_pass_depth = 0;
 class PendingGrads {
 public:
@@ -130,7 +130,11 @@ public:
     ~PendingGrads() { --tl_pass_depth; }
     PendingGrads(const PendingGrads&) = delete;
     PendingGrads& operator=(const PendingGrads&) = delete;
-    Tensor& of(const TensorNode* n) { return nested_ ? map_[n] : n->pending_grad; }
+    Tensor& of(const TensorNode* n, std::uint32_t output_nr)
+    {
+        const TensorOutput& o = n->outputs[output_nr];
+        return nested_ ? map_[&o] : o.pending_grad;
+    }
     /// Drops what is left (a formula threw): the next pass must not start from half of this one.
     void clear(const std::vector<const TensorNode*>& order)
     {
@@ -138,12 +142,13 @@ public:
             map_.clear();
         else
             for (const TensorNode* n : order)
-                n->pending_grad = Tensor();
+                for (const TensorOutput& o : n->outputs)
+                    o.pending_grad = Tensor();
     }
 
 private:
     bool nested_;
-    std::unordered_map<const TensorNode*, Tensor> map_;
+    std::unordered_map<const TensorOutput*, Tensor> map_;
 };
 
 // slot += g. The first gradient is taken as it is (no copy). Later ones are added in place when
@@ -180,9 +185,18 @@ std::string describe_input(const TensorEdge& e)
     if (e.leaf)
         return detail::describe_tensor(Tensor(e.leaf));
     if (e.fn)
-        if (const auto out = e.fn->output.lock())
+        if (const auto out = e.fn->outputs[e.output_nr].tensor.lock())
             return detail::describe_tensor(Tensor(out));
     return "[?]";
+}
+
+// "[2, 3]", or for a node of several outputs "[2, 1], [2, 2]".
+std::string output_shapes(const TensorNode& node)
+{
+    std::string text;
+    for (const TensorOutput& o : node.outputs)
+        text += (text.empty() ? "" : ", ") + to_string(o.shape);
+    return text;
 }
 
 // Anomaly mode: the first NaN or Inf in a gradient names the op whose backward made it, the
@@ -197,7 +211,7 @@ void check_gradients(const TensorNode& node, const TensorList& grads)
             continue;
         throw std::runtime_error(fmt::format("anomaly: the backward of {} (output shape {}) produced {} in the gradient "
                                              "of input {} ({})",
-                                             op_name(node.op), to_string(node.shape), bad, i,
+                                             op_name(node.op), output_shapes(node), bad, i,
                                              describe_input(node.inputs[i])));
     }
 }
@@ -211,11 +225,12 @@ void trace_node(BackwardTrace& trace, std::size_t index, const TensorNode& node,
         if (!e.needed() || !grads[i].defined())
             continue;
         trace.add(TensorTraceStep{index, &node, node.op, upstream, i, summarize_gradient(grads[i]), e.leaf != nullptr,
-                                  describe_input(e)});
+                                  describe_input(e), node.outputs.size()});
     }
 }
 
-// Where grad() wants gradients: its inputs, by the node that made them or by the leaf itself.
+// Where grad() wants gradients: its inputs, by the output of the node that made them or by the
+// leaf itself.
 // Short sorted lists inside the object, searched by bisection, not two hash maps: grad() is often
 // called on a few tiny tensors, where the maps' buckets and nodes were allocations per call.
 class Capture {
@@ -226,8 +241,8 @@ public:
     /// Input i of grad() (before seal()).
     void add(const Tensor& input, std::size_t i)
     {
-        if (input.grad_fn())
-            nodes_.push_back({input.grad_fn().get(), i});
+        if (const auto& fn = input.grad_fn())
+            outputs_.push_back({&fn->outputs[input.impl()->output_nr], i});
         else
             leaves_.push_back({input.impl().get(), i});
     }
@@ -235,10 +250,10 @@ public:
     /// (the later ones get nothing, as before).
     void seal()
     {
-        std::sort(nodes_.begin(), nodes_.end(), before<TensorNode>);
+        std::sort(outputs_.begin(), outputs_.end(), before<TensorOutput>);
         std::sort(leaves_.begin(), leaves_.end(), before<TensorImpl>);
     }
-    Tensor* slot_of(const TensorNode* node) { return find(nodes_, node); }
+    Tensor* slot_of(const TensorOutput* output) { return find(outputs_, output); }
     Tensor& slot_of(const TensorImpl* leaf)
     {
         Tensor* slot = find(leaves_, leaf);
@@ -259,7 +274,7 @@ private:
         });
         return it != entries.end() && it->first == key ? &result[it->second] : nullptr;
     }
-    Entries<TensorNode> nodes_;
+    Entries<TensorOutput> outputs_; // op results, by the node's record of them
     Entries<TensorImpl> leaves_;
 };
 
@@ -295,41 +310,66 @@ void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, B
     for (std::size_t i = 0; i < roots.size(); ++i) {
         if (const auto& fn = roots[i].grad_fn()) {
             detail::topological_order(static_cast<const TensorNode*>(fn.get()), order, stack, marks);
-            add_into(pending.of(fn.get()), root_grads[i]);
+            add_into(pending.of(fn.get(), roots[i].impl()->output_nr), root_grads[i]);
             root_grads[i] = Tensor(); // the pass owns it now (a gradient nothing else holds can be kept, not copied)
         } else {
             deliver_to_leaf(roots[i].impl(), std::move(root_grads[i]));
         }
     }
 
+    // The gradient of output k of a node, summed: taken from its slot, through its hooks, and
+    // kept for grad() if it was asked for.
+    const auto receive = [&](const TensorNode* node, std::uint32_t k) {
+        Tensor& slot = pending.of(node, k);
+        Tensor g = std::move(slot);
+        slot = Tensor();
+        if (!g.defined())
+            return g;
+        const TensorOutput& o = node->outputs[k];
+        if (!o.hooks.empty())
+            g = run_hooks(&o.hooks, std::move(g));
+        if (capture != nullptr)
+            if (Tensor* c = capture->slot_of(&o))
+                add_into(*c, g);
+        return g;
+    };
+    const auto formula = [](const TensorNode& node, std::span<const Tensor> g) {
+        const bool outer = detail::in_backward_formula;
+        detail::in_backward_formula = true;
+        struct Restore {
+            bool value;
+            ~Restore() { detail::in_backward_formula = value; }
+        } restore{outer};
+        return node.backward(g, node);
+    };
+
     BackwardTrace* const trace = active_trace();
     std::size_t traced_nodes = 0;
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         auto* node = const_cast<TensorNode*>(*it);
-        Tensor& slot = pending.of(node);
-        if (!slot.defined())
-            continue;
-        Tensor g = std::move(slot);
-        slot = Tensor();
-        if (!node->hooks.empty())
-            g = run_hooks(&node->hooks, std::move(g));
-        if (capture != nullptr)
-            if (Tensor* c = capture->slot_of(node))
-                add_into(*c, g);
         GradientSummary upstream;
-        if (trace != nullptr) [[unlikely]]
-            upstream = summarize_gradient(g);
         TensorList input_grads;
-        {
-            const bool outer = detail::in_backward_formula;
-            detail::in_backward_formula = true;
-            struct Restore {
-                bool value;
-                ~Restore() { detail::in_backward_formula = value; }
-            } restore{outer};
-            input_grads = node->backward(g, *node);
+        if (node->outputs.size() == 1) {
+            Tensor g = receive(node, 0);
+            if (!g.defined())
+                continue;
+            if (trace != nullptr) [[unlikely]]
+                upstream = summarize_gradient(g);
+            input_grads = formula(*node, {&g, 1});
+            g = Tensor(); // a formula that passed g through (add) leaves it to the last input unshared
+        } else { // split's parts: the formula is called once, with every part's gradient
+            SmallVector<Tensor, 4> g;
+            bool any = false;
+            for (std::uint32_t k = 0; k < node->outputs.size(); ++k) {
+                g.push_back(receive(node, k));
+                any = any || g[k].defined();
+            }
+            if (!any)
+                continue;
+            if (trace != nullptr) [[unlikely]]
+                upstream = summarize_gradients({g.begin(), g.end()});
+            input_grads = formula(*node, {g.begin(), g.end()});
         }
-        g = Tensor(); // a formula that passed g through (add) leaves it to the last input unshared
         if (is_anomaly_enabled())
             check_gradients(*node, input_grads);
         if (trace != nullptr) [[unlikely]]
@@ -339,7 +379,7 @@ void run_backward(std::span<const Tensor> roots, std::span<Tensor> root_grads, B
             if (!e.needed() || i >= input_grads.size() || !input_grads[i].defined())
                 continue;
             if (e.fn)
-                add_into(pending.of(e.fn.get()), std::move(input_grads[i]));
+                add_into(pending.of(e.fn.get(), e.output_nr), std::move(input_grads[i]));
             else
                 deliver_to_leaf(e.leaf, std::move(input_grads[i]));
         }

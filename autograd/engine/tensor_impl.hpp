@@ -9,6 +9,7 @@
 //   const TensorNode& node = *y.grad_fn();
 //   op_info(node.op).name;        // "mul"
 //   node.inputs[0].needed();      // whether the first input wants a gradient
+//   node.outputs[0].shape;        // the output's shape (split's node has one output per part)
 #pragma once
 
 #include "autograd/engine/backward_fn.hpp"
@@ -55,6 +56,7 @@ struct TensorImpl {
     Shape shape;
     Dtype dtype = Dtype::Float32;
     bool requires_grad = false;
+    std::uint32_t output_nr = 0; // which output of grad_fn this is (0 but for a part of split)
     Tensor grad;
     std::shared_ptr<TensorNode> grad_fn;
     std::unique_ptr<TensorExtras> extras;
@@ -73,11 +75,12 @@ struct TensorImpl {
     }
 };
 
-/// Where the gradient of one input of a node goes: the node that made it, or the leaf itself.
-/// Both empty when that input needs no gradient.
+/// Where the gradient of one input of a node goes: the node that made it (to its output
+/// `output_nr`), or the leaf itself. Both empty when that input needs no gradient.
 struct TensorEdge {
     std::shared_ptr<TensorNode> fn;
     std::shared_ptr<TensorImpl> leaf;
+    std::uint32_t output_nr = 0;
     bool needed() const { return fn != nullptr || leaf != nullptr; }
 };
 
@@ -88,22 +91,29 @@ using TensorList = SmallVector<Tensor, 3>;
 /// Tensor ops, so that under create_graph the backward pass is itself recorded.
 using TensorBackward = BackwardFunction<TensorList>;
 
+/// One output of a node. A node has one, but for split's (one per part, a single node as
+/// PyTorch's SplitBackward: its backward puts the parts' gradients together in one tensor).
+struct TensorOutput {
+    Shape shape;
+    std::weak_ptr<TensorImpl> tensor; // for messages about the output, while it lives
+    // Hooks on the output's gradient live here, not on the output: they must run even when the
+    // caller's handle to the interior tensor is gone (PyTorch's rule).
+    std::vector<TensorHook> hooks;
+    // Scratch of the backward pass running over the node: the gradient summed so far.
+    mutable Tensor pending_grad;
+};
+
 struct TensorNode {
     SmallVector<TensorEdge, 3> inputs;
     TensorList saved; // what backward needs; freed after backward unless retain_graph
     TensorBackward backward;
-    Shape shape; // of the output
-    Dtype dtype = Dtype::Float32;
-    TensorOp op{}; // which op made the output (set by record); its name and symbol: op_info(op)
-    std::weak_ptr<TensorImpl> output; // for messages about the output, while it lives
-    // Hooks on the output's gradient live here, not on the output: they must run even when the
-    // caller's handle to the interior tensor is gone (PyTorch's rule).
-    std::vector<TensorHook> hooks;
+    SmallVector<TensorOutput, 1> outputs;
+    Dtype dtype = Dtype::Float32; // of every output
+    TensorOp op{}; // which op made the outputs (set by record); its name and symbol: op_info(op)
     bool released = false;
     // Scratch of the backward pass running over this node (graphs are walked by one thread at a
-    // time): its marks for the topological sort, and the gradient summed so far.
+    // time): its marks for the topological sort.
     mutable std::uint64_t visit = 0;
-    mutable Tensor pending_grad;
 
     TensorNode() {} // NOLINT(modernize-use-equals-default): user-provided, so that allocate_shared
                     // does not zero the whole node before the member initialisers run

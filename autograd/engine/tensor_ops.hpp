@@ -19,9 +19,9 @@
 // three are "mul" to the user (PyTorch's MulBackward0 for each). Functions that record no node of
 // their own are not in the list, and their errors name the function: the comparisons, argmax,
 // argmin and one_hot (not differentiable: their results are constants), squeeze and unsqueeze (a
-// reshape), expand (broadcast_to), stack (concat), tile (repeat), split,
-// split_with_sizes, chunk and unbind (slices), and var, std, mean over an axis or several,
-// flatten, batch_norm, embedding and dropout2d (compositions of listed ops).
+// reshape), expand (broadcast_to), stack (concat), tile (repeat), split_with_sizes and chunk
+// (split), and var, std, mean over an axis or several, flatten, batch_norm, embedding and
+// dropout2d (compositions of listed ops).
 #pragma once
 
 #include "autograd/engine/op_symbols.hpp"
@@ -109,6 +109,8 @@ namespace autograd {
     X(Gather, "gather", "gather", true)                                                            \
     X(GatherBackward, "gather_backward", "gather_backward", true)                                  \
     X(Concat, "concat", "concat", true)                                                            \
+    X(Split, "split", "split", true)       /* one node, an output per part; also chunk's */        \
+    X(Unbind, "unbind", "unbind", true)    /* split's, each part without the axis */               \
     /* ops/matmul.cpp */                                                                           \
     X(Matmul, "matmul", "@", true)                                                                 \
     X(Linear, "linear", "linear", true)                                                            \

@@ -81,12 +81,19 @@ std::vector<detail::GraphNode> describe(const Tensor& root, const DotOptions& op
             }
         }
         g.op = std::string(op_info(n->op).symbol); // the symbol scalar graphs draw for the same op
-        if (const auto out = n->output.lock()) {
+        if (n->outputs.size() > 1) { // split's node: a line for each part
+            for (std::size_t k = 0; k < n->outputs.size(); ++k) {
+                const auto out = n->outputs[k].tensor.lock();
+                const std::string label = out ? Tensor(out).label() : std::string();
+                g.fields.push_back(fmt::format("{}{}: {} {}", k, label.empty() ? "" : " " + label,
+                                               to_string(n->outputs[k].shape), to_string(n->dtype)));
+            }
+        } else if (const auto out = n->outputs[0].tensor.lock()) {
             const Tensor t(out);
             g.title = t.label();
             g.fields = fields(t, options);
         } else {
-            g.fields = {fmt::format("{} {}", to_string(n->shape), to_string(n->dtype))};
+            g.fields = {fmt::format("{} {}", to_string(n->outputs[0].shape), to_string(n->dtype))};
         }
         g.role = n == root.grad_fn().get() ? detail::NodeRole::Output : detail::NodeRole::Intermediate;
         // An op's result keeps no gradient: its size comes from the trace, with the edges'. A step

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -403,16 +404,73 @@ std::int64_t split_axis(std::string_view op, const Tensor& x, std::int64_t axis)
     return axis < 0 ? axis + dim : axis;
 }
 
-// The parts of the given sizes (checked by the caller) along a normalised axis.
-std::vector<Tensor> split_parts(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis)
+// The parts of x along a normalised axis, of the sizes size_of(k) for k in [0, count) (checked
+// by the caller to add up to the axis), without that axis if `drop_axis` (unbind's parts, each of
+// size 1). One node with an output per part, as PyTorch's SplitBackward and UnbindBackward:
+//   y_k = x[.., s_k : s_k + n_k, ..];  dx = concat of the dy_k along the axis (stack for unbind),
+//   zeros for a part that received no gradient.
+// Under create_graph that is concat (or stack) itself, recorded, so that second derivatives go
+// through; otherwise one pass writes the gradients side by side.
+Tensor split_backward(std::span<const Tensor> g, const TensorNode& n, std::int64_t axis, bool drop_axis)
 {
-    std::vector<Tensor> parts;
-    parts.reserve(sizes.size());
-    std::int64_t start = 0;
-    for (std::int64_t n : sizes) {
-        parts.push_back(slice_impl(x, axis, start, n, 1));
-        start += n;
+    if (is_grad_enabled()) {
+        std::vector<Tensor> grads(g.begin(), g.end());
+        for (std::size_t k = 0; k < grads.size(); ++k)
+            if (!grads[k].defined())
+                grads[k] = Tensor::zeros(n.outputs[k].shape, n.dtype);
+        return drop_axis ? stack(grads, axis) : concat(grads, axis);
     }
+    const Shape& shape = detail::input_shape(n, 0);
+    const AxisView v = axis_view(shape, axis);
+    Tensor out = detail::empty(shape, n.dtype);
+    dispatch(n.dtype, [&]<class T>() {
+        T* po = out.impl()->data<T>();
+        std::int64_t start = 0;
+        for (std::size_t k = 0; k < g.size(); ++k) {
+            const std::int64_t len = drop_axis ? 1 : n.outputs[k].shape[static_cast<std::size_t>(axis)];
+            const T* pg = g[k].defined() ? g[k].impl()->data<T>() : nullptr;
+            for (std::int64_t o = 0; o < v.outer; ++o) {
+                T* to = po + (o * v.size + start) * v.inner;
+                if (pg != nullptr)
+                    copy_run(pg + o * len * v.inner, to, len * v.inner);
+                else
+                    std::fill_n(to, len * v.inner, T(0));
+            }
+            start += len;
+        }
+    });
+    return out;
+}
+
+template <class SizeOf>
+std::vector<Tensor> split_parts(const Tensor& x, std::int64_t axis, std::size_t count, SizeOf size_of, bool drop_axis)
+{
+    const AxisView v = axis_view(x.shape(), axis);
+    std::vector<Tensor> parts;
+    parts.reserve(count);
+    dispatch_any(x.dtype(), [&]<class T>() {
+        const T* px = x.impl()->data<T>();
+        std::int64_t start = 0;
+        for (std::size_t k = 0; k < count; ++k) {
+            const std::int64_t len = size_of(k);
+            Shape shape = x.shape();
+            if (drop_axis)
+                shape.erase(shape.begin() + axis);
+            else
+                shape[static_cast<std::size_t>(axis)] = len;
+            Tensor part = detail::empty(std::move(shape), x.dtype());
+            T* po = part.impl()->data<T>();
+            for (std::int64_t o = 0; o < v.outer; ++o)
+                copy_run(px + (o * v.size + start) * v.inner, po + o * len * v.inner, len * v.inner);
+            parts.push_back(std::move(part));
+            start += len;
+        }
+    });
+    const TensorOp op = drop_axis ? TensorOp::Unbind : TensorOp::Split;
+    const Tensor* const input = &x;
+    detail::record_outputs(op, parts, {&input, 1}, {}, [axis, drop_axis](std::span<const Tensor> g, const TensorNode& n) {
+        return TensorList{split_backward(g, n, axis, drop_axis)};
+    });
     return parts;
 }
 
@@ -427,12 +485,10 @@ std::vector<Tensor> split(const Tensor& x, std::int64_t size, std::int64_t axis)
         throw std::invalid_argument(fmt::format("split: part size {} along axis {} of shape {} (must be > 0)", size,
                                                 axis, to_string(x.shape())));
     if (total == 0)
-        return {slice_impl(x, a, 0, 0, 1)};
-    std::vector<Tensor> parts;
-    parts.reserve(static_cast<std::size_t>((total + size - 1) / size));
-    for (std::int64_t start = 0; start < total; start += size)
-        parts.push_back(slice_impl(x, a, start, std::min(size, total - start), 1));
-    return parts;
+        return split_parts(x, a, 1, [](std::size_t) { return std::int64_t{0}; }, false);
+    const auto count = static_cast<std::size_t>((total + size - 1) / size);
+    return split_parts(
+        x, a, count, [&](std::size_t k) { return std::min(size, total - static_cast<std::int64_t>(k) * size); }, false);
 }
 
 std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis)
@@ -448,7 +504,7 @@ std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<std::int
         throw std::invalid_argument(fmt::format("split_with_sizes: sizes [{}] add up to {}, not to the size {} of axis {} "
                                                 "of shape {}",
                                                 fmt::join(sizes, ", "), sum, x.size(a), axis, to_string(x.shape())));
-    return split_parts(x, sizes, a);
+    return split_parts(x, a, sizes.size(), [&](std::size_t k) { return sizes[k]; }, false);
 }
 
 std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis)
@@ -458,18 +514,14 @@ std::vector<Tensor> chunk(const Tensor& x, std::int64_t chunks, std::int64_t axi
         throw std::invalid_argument(fmt::format("chunk: {} chunks of shape {} (must be > 0)", chunks, to_string(x.shape())));
     const std::int64_t total = x.size(a);
     if (total == 0) // an empty axis: `chunks` empty parts (PyTorch's), where split would give one
-        return split_parts(x, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), 0), a);
+        return split_parts(x, a, static_cast<std::size_t>(chunks), [](std::size_t) { return std::int64_t{0}; }, false);
     return split(x, (total + chunks - 1) / chunks, a);
 }
 
 std::vector<Tensor> unbind(const Tensor& x, std::int64_t axis)
 {
     const std::int64_t a = split_axis("unbind", x, axis);
-    std::vector<Tensor> parts;
-    parts.reserve(static_cast<std::size_t>(x.size(a)));
-    for (std::int64_t i = 0; i < x.size(a); ++i)
-        parts.push_back(squeeze(slice(x, a, i, i + 1), a));
-    return parts;
+    return split_parts(x, a, static_cast<std::size_t>(x.size(a)), [](std::size_t) { return std::int64_t{1}; }, true);
 }
 
 } // namespace autograd
