@@ -120,13 +120,14 @@ std::shared_ptr<TensorNode> new_node(TensorOp op, Dtype dtype, std::span<const T
     return node;
 }
 
-// Makes `out` output `nr` of the node.
-void attach(const std::shared_ptr<TensorNode>& node, Tensor& out, std::uint32_t nr)
+// Makes `out` output `nr` of the node (taken by value: the last output takes the caller's
+// reference, where a copy would count it up and down, atomically, once more per op).
+void attach(std::shared_ptr<TensorNode> node, Tensor& out, std::uint32_t nr)
 {
     TensorOutput& o = node->outputs.emplace_back();
     o.shape = out.shape();
     o.tensor = out.impl();
-    out.impl()->grad_fn = node;
+    out.impl()->grad_fn = std::move(node);
     out.impl()->output_nr = nr;
     out.impl()->requires_grad = true;
 }
@@ -138,7 +139,7 @@ Tensor record_node(TensorOp op, Tensor&& out, std::span<const Tensor* const> inp
 {
     check_result(op, out, inputs);
     if (auto node = new_node(op, out.dtype(), inputs, std::move(saved), std::move(backward)))
-        attach(node, out, 0);
+        attach(std::move(node), out, 0);
     return std::move(out);
 }
 
@@ -153,8 +154,9 @@ void record_outputs(TensorOp op, std::vector<Tensor>& outs, std::span<const Tens
     if (!node)
         return;
     node->outputs.reserve(outs.size());
-    for (std::size_t k = 0; k < outs.size(); ++k)
+    for (std::size_t k = 0; k + 1 < outs.size(); ++k)
         attach(node, outs[k], static_cast<std::uint32_t>(k));
+    attach(std::move(node), outs.back(), static_cast<std::uint32_t>(outs.size() - 1));
 }
 
 const Tensor& saved(const TensorNode& node, std::size_t i)
