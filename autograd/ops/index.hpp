@@ -1,5 +1,6 @@
 // Tensor ops that select and join elements: slicing, indexing by position, gathering,
-// concatenation and stacking, and splitting (split, chunk, unbind: compositions of slice). Included by tensor.hpp.
+// concatenation and stacking, and splitting (split, chunk, unbind: one node with an output per
+// part). Included by tensor.hpp.
 //
 //   Tensor x = Tensor::arange(0, 6).reshape({2, 3});   // [[0, 1, 2], [3, 4, 5]]
 //   slice(x, 1, 1, 3);                                  // x[:, 1:3]     -> [[1, 2], [4, 5]]
@@ -67,7 +68,8 @@ Tensor gather(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t
 /// (promote_types: int64 with float32 gives float32; float32 with float64 is refused).
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
 /// concat's inverses, as views would be in PyTorch but copies here: slices of `x` along `axis`
-/// (negative counts from the end), each in the graph (slice), so each part's gradient reaches x.
+/// (negative counts from the end), all made by one node (grad_fn "split", or "unbind"), whose
+/// backward puts the parts' gradients back side by side (zeros for a part that received none).
 /// split: parts of `size` (> 0) elements, the last one smaller if the size along the axis is not
 /// a multiple. torch.split with an int.
 /// NOTE: split(x, {2}) is this overload (a size of 2), not the sizes one: use split_with_sizes.
