@@ -582,6 +582,12 @@ BOOST_AUTO_TEST_CASE(anomaly_mode_names_the_op)
         const Tensor y = pow(z, 0.5).sum();
         BOOST_TEST(message_of<std::runtime_error>([&] { y.backward(); }) ==
                    "anomaly: the backward of pow (output shape [2]) produced Inf in the gradient of input 0 (z [2])");
+        // An op of several outputs names them all: a hook puts a NaN into one part's gradient, and
+        // split's backward is the first to produce it.
+        const auto parts = split(x, 2);
+        parts[1].register_hook([](const Tensor& g) { return Tensor::full(g.shape(), std::nan(""), g.dtype()); });
+        BOOST_TEST(message_of<std::runtime_error>([&] { (parts[0].sum() + parts[1].sum()).backward(); }) ==
+                   "anomaly: the backward of split (output shape [2], [1]) produced NaN in the gradient of input 0 (x [3])");
     }
     BOOST_TEST(!autograd::is_anomaly_enabled());
 }
