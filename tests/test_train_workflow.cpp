@@ -433,6 +433,31 @@ BOOST_AUTO_TEST_CASE(help_fits_the_terminal)
     }
 }
 
+BOOST_AUTO_TEST_CASE(epoch_lines_fit_a_narrow_terminal)
+{
+    // 50 columns ($COLUMNS, as a terminal of that width gives it): each epoch's numbers are broken
+    // after a comma onto indented lines that fit; without a width, one line an epoch.
+    const Run narrow = run("env", fmt::format("COLUMNS=50 '{}' --data '{}' --epochs 2", BACKPROP_TRAIN, kIris));
+    BOOST_TEST_REQUIRE(narrow.status == 0, narrow.output);
+    std::string epochs; // the epoch lines, joined again
+    for (const std::string& line : lines_of(narrow.output)) {
+        if (!line.starts_with("epoch ") && !line.starts_with("  "))
+            continue;
+        if (line.starts_with("  ") && epochs.empty())
+            continue; // the model's summary, before the first epoch
+        BOOST_TEST(line.size() <= 50U, "'" << line << "'");
+        epochs += (line.starts_with("  ") ? line.substr(1) : (epochs.empty() ? "" : "\n") + line);
+    }
+    const Run wide = run("env", fmt::format("-u COLUMNS '{}' --data '{}' --epochs 2", BACKPROP_TRAIN, kIris));
+    BOOST_TEST_REQUIRE(wide.status == 0, wide.output);
+    std::string one_line;
+    for (const std::string& line : lines_of(wide.output))
+        if (line.starts_with("epoch "))
+            one_line += (one_line.empty() ? "" : "\n") + line;
+    BOOST_TEST(contains(one_line, "epoch 2: train loss"));
+    BOOST_TEST(epochs == one_line); // the same fields, only broken
+}
+
 BOOST_AUTO_TEST_CASE(a_diverging_run_stops_naming_the_step_and_keeps_the_last_checkpoint)
 {
     // A learning rate of 1e300 sends the weights to infinity in one step; the next loss is not

@@ -82,6 +82,7 @@
 #include <nn/metrics/gradient_stats.hpp>
 #include <nn/metrics/metrics_log.hpp>
 #include <nn/metrics/progress.hpp>
+#include <nn/metrics/terminal.hpp>
 #include <nn/modules/loss.hpp>
 #include <nn/modules/make_mlp.hpp>
 #include <nn/optim/adam.hpp>
@@ -747,17 +748,24 @@ int train(int argc, char** argv, std::optional<tools::Job>& job)
                                                  "(--lr {}) may be too high: try a tenth of it",
                                                  epoch, val.loss, o.lr));
         const double lr = opt->lr();
-        last_line = fmt::format("epoch {}: train loss {:.4f}, train accuracy {}", epoch, train_loss, percent(train_acc));
-        if (split.val.labels.numel() > 0)
-            last_line += fmt::format(", val loss {:.4f}, val accuracy {}", val.loss, percent(val.accuracy));
+        std::vector<std::string> fields{fmt::format("train loss {:.4f}", train_loss),
+                                        fmt::format("train accuracy {}", percent(train_acc))};
+        if (split.val.labels.numel() > 0) {
+            fields.push_back(fmt::format("val loss {:.4f}", val.loss));
+            fields.push_back(fmt::format("val accuracy {}", percent(val.accuracy)));
+        }
         if (split.test.labels.numel() > 0)
-            last_line += fmt::format(", test accuracy {}", percent(test_acc));
+            fields.push_back(fmt::format("test accuracy {}", percent(test_acc)));
         if (schedule.active())
-            last_line += fmt::format(", lr {:.6g}", lr);
+            fields.push_back(fmt::format("lr {:.6g}", lr));
         if (o.verbosity >= 2) {
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            last_line += fmt::format(" ({:.2f} s, {:.0f} samples/s)", seconds, seen / seconds);
+            fields.back() += fmt::format(" ({:.2f} s, {:.0f} samples/s)", seconds, seen / seconds);
         }
+        // One line an epoch, for logs and grep; in a terminal narrower than that (or $COLUMNS), broken
+        // after a comma, so that a narrow window does not cut the numbers mid-word.
+        last_line = tools::wrap_fields(fmt::format("epoch {}:", epoch), fields,
+                                       nn::terminal_width(std::cout).value_or(std::numeric_limits<std::size_t>::max()));
         if (talk)
             fmt::print("{}\n", last_line);
         std::vector<double> row{static_cast<double>(epoch), train_loss, train_acc, val.loss, val.accuracy, test_acc, lr};

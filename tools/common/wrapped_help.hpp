@@ -1,7 +1,8 @@
 // --help that fits the terminal: CLI11 (2.1) prints each option's description on one line, so
 // train's help ran to 230 columns and wrapped mid-word in an 80-column terminal. This formatter
 // breaks descriptions at spaces to the terminal's width (80 when the output is not a terminal),
-// continuing under the description column; CLI11 indents the continuation lines itself.
+// continuing under the description column; CLI11 indents the continuation lines itself. The same
+// breaking serves the other lines a tool prints that must fit (wrap_fields).
 //
 //   CLI::App app{"train: ..."};
 //   tools::standard_help(app);   // also shows each option's default
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tools {
 
@@ -47,6 +49,27 @@ inline std::string wrap_text(const std::string& text, std::size_t width)
     }
     if (!line.empty())
         flush();
+    return out;
+}
+
+/// `head` and the fields after it, joined by ", " and broken after a comma into lines of at most
+/// `width` characters, each continuation line indented by two spaces (a field too long for a line
+/// stands alone on its own): train's per-epoch line in a narrow terminal.
+inline std::string wrap_fields(const std::string& head, const std::vector<std::string>& fields, std::size_t width)
+{
+    std::string out = head, line = head;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        const std::string piece = fields[i] + (i + 1 < fields.size() ? "," : "");
+        if (line.size() + 1 + piece.size() > width && line.size() > 2) {
+            out += "\n  ";
+            line = "  ";
+        } else {
+            out += ' ';
+            line += ' ';
+        }
+        out += piece;
+        line += piece;
+    }
     return out;
 }
 
