@@ -90,7 +90,7 @@ private:
     template <class D> static R invoke(D& f, std::span<const Tensor> g, const TensorNode& n)
     {
         if constexpr (one_output<D>)
-            return f(g[0], n);
+            return f(*g.data(), n); // not g[0]: span's operator[] needs Tensor complete (clang checks it here)
         else
             return f(g, n);
     }
