@@ -421,6 +421,8 @@ BOOST_AUTO_TEST_CASE(splitting_and_tiling_edges_and_errors)
     const auto u = unbind(x, 1);
     BOOST_TEST_REQUIRE(u.size() == 3U);
     BOOST_TEST(u[2].to_vector() == std::vector<double>({2, 5}), boost::test_tools::per_element());
+    // an empty axis unbinds into no parts (torch.unbind), with or without a gradient to record
+    BOOST_TEST(unbind(Tensor::zeros({0, 2}).requires_grad_()).empty());
     // the gradient of a repeat sums the copies; of unused parts, zeros
     const Tensor a = Tensor({1.0, 2.0}, {2}).requires_grad_();
     repeat(a, {3}).sum().backward();

@@ -52,7 +52,7 @@ inline Tensor record(TensorOp op, Tensor out, std::initializer_list<const Tensor
 /// Records the outputs of an op that has several (split's parts) as the outputs of one node, in
 /// order, whose backward takes a gradient per output (std::span<const Tensor>, undefined for an
 /// output that received none). The outputs are of one dtype. Leaves them plain, as record does,
-/// when nothing is to be recorded.
+/// when nothing is to be recorded (no outputs at all included).
 void record_outputs(TensorOp op, std::vector<Tensor>& outs, std::span<const Tensor* const> inputs, TensorList saved,
                     TensorBackward backward);
 /// Throws std::invalid_argument unless both tensors are defined and of one dtype.
