@@ -249,8 +249,44 @@ template <class F> void window_loops(const Geometry& g, F&& f)
 // One sample's share of a tiny() convolution's gradients, by the definition's loops: dx[xi] +=
 // w[wi] g[yi] into dxn and dw[wi] += x[xi] g[yi] into dw, each skipped when its pointer is null
 // (the test is per sample, not per term). xn, gn, dxn: the sample's planes.
+template <class T> void tiny_sample_grads(const Geometry& g, const T* xn, const T* pw, const T* gn, T* dxn, T* dw);
+
+// tiny_sample_grads of a plain() geometry: window_loops' fast case written out, with pointers that
+// do not alias (__restrict), where through the lambdas the compiler could not know that and tested
+// the pointers for overlap before each run of kW terms. The terms add in window_loops' order.
+template <class T, bool DX, bool DW>
+void plain_tiny_grads(const Geometry& g, const T* __restrict xn, const T* __restrict pw, const T* __restrict gn,
+                      T* __restrict dxn, T* __restrict dw)
+{
+    const std::int64_t c = g.c, h = g.h, w = g.w, kh = g.kh, kw = g.kw, oh = g.oh, ow = g.ow;
+    for (std::int64_t oc = 0, y = 0; oc < g.o; ++oc)
+        for (std::int64_t oy = 0; oy < oh; ++oy)
+            for (std::int64_t ox = 0; ox < ow; ++ox, ++y) {
+                const T gy = gn[y];
+                for (std::int64_t ci = 0, wi = oc * c * kh * kw; ci < c; ++ci)
+                    for (std::int64_t i = 0; i < kh; ++i) {
+                        const std::int64_t xrow = (ci * h + oy + i) * w + ox;
+                        for (std::int64_t j = 0; j < kw; ++j, ++wi) {
+                            if constexpr (DX)
+                                dxn[xrow + j] += pw[wi] * gy;
+                            if constexpr (DW)
+                                dw[wi] += xn[xrow + j] * gy;
+                        }
+                    }
+            }
+}
+
 template <class T> void tiny_sample_grads(const Geometry& g, const T* xn, const T* pw, const T* gn, T* dxn, T* dw)
 {
+    if (g.plain()) {
+        if (dxn && dw)
+            plain_tiny_grads<T, true, true>(g, xn, pw, gn, dxn, dw);
+        else if (dxn)
+            plain_tiny_grads<T, true, false>(g, xn, pw, gn, dxn, dw);
+        else if (dw)
+            plain_tiny_grads<T, false, true>(g, xn, pw, gn, dxn, dw);
+        return;
+    }
     if (dxn && dw)
         window_loops(g, [&](std::int64_t xi, std::int64_t wi, std::int64_t yi) {
             dxn[xi] += pw[wi] * gn[yi];
