@@ -54,7 +54,7 @@ acc = rows[0][7:12]
 rss = [x / 1024 for x in rows[0][12:16]]
 print(f"W3 (784-1024-1024-10, batch 256), {sys.argv[2]} epochs, best epoch over {len(rows)} rounds (s/epoch):")
 print(f"  Backprop: 1 process 1 thread {b1:.4f}; 2 ranks {b2:.4f}: {b1 / b2:.2f}x (goal 1.7x), "
-      f"all-reduce {sync:.2f} ms/step; 2 ranks with overlap {b2o:.4f}: {b1 / b2o:.2f}x, waiting {synco:.2f} ms/step")
+      f"in ddp.step() {sync:.2f} ms/step; 2 ranks, all-reduce with overlap {b2o:.4f}: {b1 / b2o:.2f}x, waiting {synco:.2f} ms/step")
 print(f"  PyTorch:  1 process 1 thread {t1:.4f}; DDP gloo 2 processes {t2:.4f}: {t1 / t2:.2f}x")
 print(f"  two processes, PyTorch DDP over Backprop: {t2 / min(b2, b2o):.2f}x")
 print(f"  test acc: Backprop {acc[0]:.4f} / {acc[1]:.4f} / {acc[2]:.4f}, PyTorch {acc[3]:.4f} / {acc[4]:.4f}")

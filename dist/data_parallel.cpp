@@ -2,13 +2,18 @@
 
 #include "dist/collectives.hpp"
 #include "dist/detail/mpi.hpp"
+#include "dist/detail/shared_parameters.hpp"
 
+#include <autograd/ops/shape.hpp>
 #include <autograd/shape.hpp>
+#include <autograd/engine/tensor_impl.hpp>
+#include <nn/optim/optimizer.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <span>
 #include <sstream>
 #include <stdexcept>
@@ -312,6 +317,10 @@ void DistributedDataParallel::on_gradient(std::size_t param, const autograd::Ten
 void DistributedDataParallel::sync_gradients()
 {
     Pass& pass = *pass_;
+    if (shared_ != nullptr)
+        throw std::logic_error("DistributedDataParallel: sync_gradients() after step(opt) has made the ranks share "
+                               "their parameters: every rank stepping every parameter would update the one copy once "
+                               "a rank; train with step(opt) alone");
     if (group_->world_size() == 1) // the mean over one rank is its gradient: no pass over it, no message
         return;
     // The buckets backward did not send (all of them without overlap): their gradients as they
@@ -364,6 +373,121 @@ void DistributedDataParallel::sync_gradients()
         }
     }
     pass.reset(buckets_.size(), params_.size());
+}
+
+void DistributedDataParallel::check_optimizer(const nn::Optimizer& opt) const
+{
+    const auto& refs = opt.params();
+    bool same = refs.size() == params_.size();
+    for (std::size_t k = 0; same && k < refs.size(); ++k)
+        same = refs[k].tensor() != nullptr && refs[k].tensor()->id() == params_[k].second.id();
+    if (!same)
+        throw std::invalid_argument(fmt::format("DistributedDataParallel::step: the {} has {} parameters that are not "
+                                                "the model's {} in order: make it over ddp.parameters()",
+                                                opt.name(), refs.size(), params_.size()));
+    if (stepped_ != nullptr && stepped_ != &opt)
+        throw std::invalid_argument(fmt::format("DistributedDataParallel::step: another optimizer ({}) than the first "
+                                                "step's: step takes one optimizer for the wrapper's life",
+                                                opt.name()));
+}
+
+void DistributedDataParallel::step(nn::Optimizer& opt)
+{
+    check_optimizer(opt);
+    stepped_ = &opt;
+    if (!sharing_tried_ && group_->world_size() > 1 && options_.share_parameters && !options_.overlap) {
+        std::vector<autograd::Tensor> tensors;
+        for (const auto& [name, t] : params_)
+            tensors.push_back(t);
+        shared_ = detail::SharedParameters::create(*group_, std::move(tensors));
+        if (shared_ != nullptr) {
+            std::vector<std::size_t> mine;
+            for (std::size_t k = 0; k < params_.size(); ++k)
+                if (shared_->owner(k) == group_->rank())
+                    mine.push_back(k);
+            opt.set_partition(mine); // none, on a rank beyond the number of parameters
+        }
+    }
+    sharing_tried_ = true;
+    if (shared_ == nullptr) {
+        sync_gradients();
+        opt.step();
+        return;
+    }
+    shared_step(opt);
+}
+
+// One step with shared parameters: each rank stages its gradients of the parameters others own;
+// each owner sums the ranks' gradients of its parameters in rank order and divides by their
+// number (the mean; every rank's loss is the mean over its rows), then the optimizer updates the
+// owned parameters in the shared copy. Two fences: the staged gradients are complete before any
+// owner reads them, and every update is done before any rank computes with the parameters again
+// (or stages the next step's gradients over the ones being read).
+void DistributedDataParallel::shared_step(nn::Optimizer& opt)
+{
+    const int me = group_->rank(), ranks = group_->world_size();
+    // Which parameters got a gradient on some rank (as sync_gradients: those without one
+    // anywhere keep none, and the optimizer skips them everywhere).
+    std::vector<float> flags(params_.size());
+    for (std::size_t k = 0; k < params_.size(); ++k)
+        flags[k] = params_[k].second.grad().defined() ? 1.0f : 0.0f;
+    all_reduce(*group_, std::span<float>(flags), ReduceOp::Max);
+
+    for (std::size_t k = 0; k < params_.size(); ++k) {
+        const autograd::Tensor& p = params_[k].second;
+        if (flags[k] == 0.0f)
+            continue;
+        if (!p.grad().defined()) // zeros here, so that every rank counts the step alike
+            p.set_grad(autograd::Tensor::zeros(p.shape(), p.dtype()));
+        if (shared_->owner(k) != me)
+            std::memcpy(shared_->staging(me, k), p.grad().impl()->storage->data,
+                        static_cast<std::size_t>(p.numel()) * autograd::itemsize(p.dtype()));
+    }
+    shared_->fence();
+    for (std::size_t k = 0; k < params_.size(); ++k) {
+        const autograd::Tensor& p = params_[k].second;
+        if (flags[k] == 0.0f || shared_->owner(k) != me)
+            continue;
+        autograd::Tensor g = p.grad();
+        // The mean goes into a gradient nothing else holds (as reduce_in_place's test).
+        if (g.requires_grad() || g.use_count() != 2 || g.storage_use_count() != 1) {
+            g = autograd::clone(g.detach());
+            p.set_grad(g);
+        }
+        autograd::dispatch(g.dtype(), [&]<class T>() {
+            const auto n = static_cast<std::size_t>(g.numel());
+            T* mean = g.data_ptr<T>();
+            std::vector<const T*> from(static_cast<std::size_t>(ranks));
+            for (int r = 0; r < ranks; ++r)
+                from[static_cast<std::size_t>(r)] = r == me ? mean : reinterpret_cast<const T*>(shared_->staging(r, k));
+            const T count = static_cast<T>(ranks);
+            if (ranks == 2) { // the common case, a loop the compiler vectorises
+                const T* a = from[0];
+                const T* b = from[1];
+                for (std::size_t i = 0; i < n; ++i)
+                    mean[i] = (a[i] + b[i]) / count;
+                return;
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                T total = from[0][i];
+                for (std::size_t r = 1; r < from.size(); ++r)
+                    total += from[r][i];
+                mean[i] = total / count;
+            }
+        });
+    }
+    opt.step();
+    shared_->fence();
+}
+
+nn::StateDict DistributedDataParallel::optimizer_state_dict(nn::Optimizer& opt)
+{
+    check_optimizer(opt);
+    if (shared_ != nullptr && stepped_ == &opt)
+        for (std::size_t k = 0; k < params_.size(); ++k)
+            for (std::span<std::byte> bytes : opt.param_state(k))
+                shared_->broadcast(bytes.data(), bytes.size(), shared_->owner(k));
+    return opt.state_dict();
 }
 
 } // namespace dist

@@ -9,9 +9,11 @@
 //   for (const nn::Batch& b : loader) {
 //       opt.zero_grad();
 //       nn::cross_entropy(ddp(b.features), b.targets).backward();
-//       ddp.sync_gradients();                               // every rank: the mean gradient
-//       opt.step();                                         // the same step on every rank
+//       ddp.step(opt);                                      // the step of the mean gradient
 //   }
+//
+// step(opt) is sync_gradients() (every rank: the mean gradient) then opt.step() (the same step on
+// every rank), done another way when the ranks share a machine (see step()).
 //
 // At construction every rank checks that its parameters and buffers have rank 0's names, dtypes
 // and shapes in rank 0's order (a mismatch is std::invalid_argument on every rank, naming the
@@ -44,6 +46,7 @@
 
 #include <autograd/dtype.hpp>
 #include <autograd/tensor.hpp>
+#include <nn/io/state_dict.hpp>
 #include <nn/modules/module.hpp>
 
 #include <concepts>
@@ -53,7 +56,15 @@
 #include <string>
 #include <vector>
 
+namespace nn {
+class Optimizer;
+}
+
 namespace dist {
+
+namespace detail {
+class SharedParameters;
+}
 
 struct DataParallelOptions {
     // NOTE: 4 MiB, where torch's default is 25 MiB. torch sizes its buckets for models of hundreds
@@ -74,6 +85,10 @@ struct DataParallelOptions {
     // hooks too); gradients accumulated over several backward() calls before one
     // sync_gradients() are right, but their early all-reduces are redone.
     bool overlap = false;
+    // step(opt) keeps the parameters in memory the ranks share, when they are all on one
+    // machine: one copy between them, each rank updating its share (see step()). Off: step(opt)
+    // is sync_gradients() and opt.step() on every rank, as on several machines.
+    bool share_parameters = true;
 };
 
 class DistributedDataParallel : public nn::Module {
@@ -104,6 +119,38 @@ public:
     /// would in one process). At world size 1 it returns at once (a gradient is its own mean).
     /// Throws std::runtime_error on an MPI error.
     void sync_gradients();
+
+    /// One training step from the gradients backward() left, the way to train (collective: every
+    /// rank calls it where one process calls opt.step()):
+    ///
+    ///   opt.zero_grad();  loss.backward();  ddp.step(opt);
+    ///
+    /// It leaves every rank's parameters as sync_gradients() then opt.step() would, the same on
+    /// every rank. When the ranks share a machine (and share_parameters is on, overlap off), the
+    /// first call moves the parameters into memory the ranks share (an MPI shared-memory window:
+    /// one copy of the model between them, rank 0's values), and every call then has each
+    /// parameter updated by one rank: its owner (a partition by size, ZeRO stage 1's) sums the
+    /// ranks' gradients of it straight from their memory and steps it, and the others see the
+    /// result in place. No all-reduce, one optimizer step's work over the ranks instead of one a
+    /// rank, and one copy of the weights in the caches the cores share (W3 on two ranks:
+    /// docs/distributed.md). Elsewhere it is sync_gradients() then opt.step().
+    ///
+    /// opt must be an optimizer over parameters() in their order, the same one at every call;
+    /// with shared parameters it updates this rank's share only (Optimizer::set_partition), so
+    /// its state of the others is stale: checkpoint it through optimizer_state_dict(). After the
+    /// call a parameter's grad() is the mean over the ranks on its owner and this rank's own
+    /// elsewhere. Once the parameters are shared, sync_gradients() throws std::logic_error (each
+    /// rank stepping every parameter would update the one copy once a rank), and writing the
+    /// parameters (loading weights) must happen on every rank alike or on one between two steps.
+    /// Throws std::invalid_argument for an optimizer over other parameters or another optimizer
+    /// than the first call's, std::runtime_error on an MPI error.
+    void step(nn::Optimizer& opt);
+    /// opt.state_dict() as one process training alone would have it, on every rank (collective):
+    /// with shared parameters, each parameter's state comes from the rank that updates it. What a
+    /// checkpoint saves; opt.load_state_dict() of it resumes on any number of ranks.
+    nn::StateDict optimizer_state_dict(nn::Optimizer& opt);
+    /// Whether step() has moved the parameters into memory the ranks share.
+    bool shares_parameters() const { return shared_ != nullptr; }
 
     /// The wrapped model.
     nn::Module& module() const { return *module_; }
@@ -142,6 +189,14 @@ private:
     std::vector<Slot> slots_; // by parameter
     std::vector<Bucket> buckets_;
     std::shared_ptr<Pass> pass_;
+    // step(): whether its first call has looked for shared memory, what it found, and the
+    // optimizer it was given (the only one it takes then).
+    bool sharing_tried_ = false;
+    std::unique_ptr<detail::SharedParameters> shared_;
+    const nn::Optimizer* stepped_ = nullptr;
+
+    void check_optimizer(const nn::Optimizer& opt) const;
+    void shared_step(nn::Optimizer& opt);
 };
 
 } // namespace dist

@@ -25,6 +25,7 @@
 #include <nn/scalar/mlp.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -532,4 +533,42 @@ BOOST_AUTO_TEST_CASE(reduce_lr_on_plateau_by_hand)
     BOOST_TEST(contains(m, "ReduceLROnPlateau"), m);
     BOOST_TEST(contains(m, "factor"), m);
     BOOST_CHECK_THROW((void)nn::ReduceLROnPlateau(opt, {.patience = -1}), std::invalid_argument);
+}
+
+// set_partition (dist's sharded step): step() updates the listed parameters alone, counts the
+// step for every parameter with a gradient, and param_state() is each parameter's slice of the
+// state, the bytes state_dict() reports. Values by hand: SGD momentum 0.5, lr 0.1, gradient 1.
+BOOST_AUTO_TEST_CASE(a_partition_updates_its_parameters_and_counts_all)
+{
+    const Tensor a = Tensor({1.0, 2.0}, {2}).requires_grad_();
+    const Tensor b = Tensor({3.0}, {1}).requires_grad_();
+    nn::SGD opt({a, b}, {.lr = 0.1, .momentum = 0.5});
+    BOOST_TEST(opt.updates(0));
+    opt.set_partition({1});
+    BOOST_TEST(!opt.updates(0));
+    BOOST_TEST(opt.updates(1));
+    for (int step = 0; step < 2; ++step) {
+        a.set_grad(Tensor({1.0, 1.0}, {2}));
+        b.set_grad(Tensor({1.0}, {1}));
+        opt.step();
+    }
+    BOOST_TEST(a.to_vector() == (std::vector<double>{1.0, 2.0}), boost::test_tools::per_element()); // not updated
+    BOOST_TEST(b.item() == 3.0 - 0.1 * 1.0 - 0.1 * 1.5, boost::test_tools::tolerance(1e-15)); // buf 1, then 1.5
+    BOOST_TEST(opt.param_steps(0) == 2U); // counted all the same
+    BOOST_TEST(opt.param_steps(1) == 2U);
+    const auto state = opt.param_state(1);
+    BOOST_TEST_REQUIRE(state.size() == 1U); // momentum_buffer
+    BOOST_TEST(state[0].size() == sizeof(double));
+    double buffer = 0;
+    std::memcpy(&buffer, state[0].data(), sizeof buffer);
+    BOOST_TEST(buffer == 1.5);
+    BOOST_TEST(opt.state_dict().at("state.1.momentum_buffer").item() == 1.5);
+    BOOST_CHECK_THROW(opt.set_partition({2}), std::out_of_range);
+    BOOST_CHECK_THROW(opt.param_state(2), std::out_of_range);
+    opt.set_partition({}); // none
+    opt.step();
+    BOOST_TEST(b.item() == 3.0 - 0.1 * 1.0 - 0.1 * 1.5, boost::test_tools::tolerance(1e-15));
+    opt.clear_partition(); // all again
+    opt.step();
+    BOOST_TEST(a.to_vector()[0] < 1.0);
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -22,7 +23,34 @@ Storage::Storage(Dtype d, std::size_t n) : dtype(d), numel(n), data(nullptr), ca
     data = detail::allocate_buffer(bytes, capacity);
 }
 
-Storage::~Storage() { detail::free_buffer(data, capacity); }
+Storage::~Storage()
+{
+    if (!borrowed_)
+        detail::free_buffer(data, capacity);
+}
+
+void Storage::move_to(void* memory, bool copy)
+{
+    if (copy)
+        std::memcpy(memory, data, numel * itemsize(dtype));
+    if (!borrowed_)
+        detail::free_buffer(data, capacity);
+    data = memory;
+    capacity = 0;
+    borrowed_ = true;
+}
+
+void Storage::move_to_own_buffer()
+{
+    if (!borrowed_)
+        return;
+    std::size_t room = 0;
+    void* own = detail::allocate_buffer(std::max<std::size_t>(numel, 1) * itemsize(dtype), room);
+    std::memcpy(own, data, numel * itemsize(dtype));
+    data = own;
+    capacity = room;
+    borrowed_ = false;
+}
 
 namespace {
 

@@ -38,6 +38,19 @@ struct Storage {
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
     template <class T> T* as() { return static_cast<T*>(data); }
+
+    /// Moves the elements into `memory` (room for numel elements of dtype, owned by the caller,
+    /// who keeps it alive until move_to_own_buffer()) and frees the buffer; with copy = false the
+    /// memory's contents become the elements. Every tensor on this storage, views included, then
+    /// reads and writes there: dist keeps a model's parameters in memory that the processes of a
+    /// machine share (PyTorch's share_memory_()).
+    void move_to(void* memory, bool copy = true);
+    /// Moves the elements back into a buffer of the storage's own.
+    void move_to_own_buffer();
+    bool borrowed() const { return borrowed_; }
+
+private:
+    bool borrowed_ = false; // data is move_to()'s memory, not a buffer to free
 };
 
 using TensorHook = std::function<Tensor(const Tensor&)>;

@@ -65,6 +65,31 @@ void Optimizer::register_state(std::string name, StateArray& buffer, double init
     state_.emplace_back(std::move(name), &buffer);
 }
 
+void Optimizer::set_partition(const std::vector<std::size_t>& mine)
+{
+    std::vector<char> partition(params_.size(), 0);
+    for (std::size_t n : mine) {
+        if (n >= params_.size())
+            throw std::out_of_range(fmt::format("{}: set_partition: parameter {} of {}", name(), n, params_.size()));
+        partition[n] = 1;
+    }
+    partition_ = std::move(partition);
+}
+
+std::vector<std::span<std::byte>> Optimizer::param_state(std::size_t n)
+{
+    if (n >= params_.size())
+        throw std::out_of_range(fmt::format("{}: param_state: parameter {} of {}", name(), n, params_.size()));
+    std::vector<std::span<std::byte>> out;
+    for (const auto& buffer : state_) { // not a structured binding: see state_dict()
+        StateArray* values = buffer.second;
+        out.push_back(autograd::dispatch(params_[n].dtype(), [&]<class T>() {
+            return std::as_writable_bytes(std::span<T>(values->data<T>() + offsets_[n], params_[n].numel()));
+        }));
+    }
+    return out;
+}
+
 void Optimizer::require(bool ok, std::string_view what, double value) const
 {
     if (!ok)

@@ -99,6 +99,21 @@ public:
     /// a count or lr that is not float64.
     void load_state_dict(const StateDict& state);
 
+    /// Restricts step() to the parameters `mine` lists (indices into params()): the partition
+    /// of ZeRO stage 1, for dist::DistributedDataParallel::step(), where each rank updates its
+    /// share of a model and the ranks see each other's updates. The other parameters keep their
+    /// values and their state, but each step counts for them as for the updated ones (when they
+    /// have a gradient), so that every rank's counts stay equal. Throws std::out_of_range for an
+    /// index past params().
+    void set_partition(const std::vector<std::size_t>& mine);
+    /// step() updates every parameter again (the default).
+    void clear_partition() { partition_.reset(); }
+    /// Whether step() updates parameter n (set_partition).
+    bool updates(std::size_t n) const { return !partition_ || (*partition_).at(n) != 0; }
+    /// Parameter n's elements in each per-element state array, as bytes, in the order of the
+    /// state_dict() entries: for dist, which copies them between ranks.
+    std::vector<std::span<std::byte>> param_state(std::size_t n);
+
     const std::vector<ParamRef>& params() const { return params_; }
     std::size_t numel() const { return numel_; }
     /// Completed step() calls.
@@ -129,6 +144,11 @@ protected:
     template <class F> void for_each_param(F&& f)
     {
         for (std::size_t n = 0; n < params_.size(); ++n) {
+            if (!updates(n)) { // another rank's share (set_partition): counted, not updated
+                if (params_[n].has_grad())
+                    ++param_steps_[n];
+                continue;
+            }
             params_[n].visit([&](auto w, auto g) {
                 const Slot slot{n, offsets_[n], ++param_steps_[n]};
                 autograd::detail::parallel_for(
@@ -175,6 +195,7 @@ private:
     std::vector<std::size_t> offsets_; // parameter n's first element in the state arrays of its dtype
     std::size_t numel_f32_ = 0, numel_f64_ = 0;
     std::vector<std::pair<std::string, StateArray*>> state_;
+    std::optional<std::vector<char>> partition_; // by parameter: step() updates it; none: all
 };
 
 } // namespace nn

@@ -80,20 +80,42 @@ std::unique_ptr<nn::Optimizer> make_optimizer(Rule rule, std::vector<Tensor> par
     return std::make_unique<nn::Adam>(std::move(params), nn::AdamOptions{.lr = 0.01});
 }
 
-void train(nn::Module& model, nn::DataLoader& loader, nn::Optimizer& opt, dist::DistributedDataParallel* ddp)
+// How the ranks take a step: sync_gradients() then opt.step() on every rank (all-reduce), or
+// ddp.step(opt) (with the ranks of one machine: shared parameters, each updating its share).
+enum class Way { AllReduce, Step };
+
+void train(nn::Module& model, nn::DataLoader& loader, nn::Optimizer& opt, dist::DistributedDataParallel* ddp,
+           Way way = Way::AllReduce)
 {
     for (int epoch = 0; epoch < epochs; ++epoch)
         for (const nn::Batch& b : loader) {
             opt.zero_grad();
             nn::cross_entropy(model(b.features), b.targets).backward();
+            if (ddp != nullptr && way == Way::Step) {
+                ddp->step(opt);
+                continue;
+            }
             if (ddp != nullptr)
                 ddp->sync_gradients();
             opt.step();
         }
 }
 
+// The largest difference between two tensors relative to the largest element of `expected`.
+double relative_difference(const Tensor& got, const Tensor& expected)
+{
+    const std::vector<double> a = got.to_vector(), b = expected.to_vector();
+    double largest = 0.0, diff = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        largest = std::max(largest, std::abs(b[i]));
+        diff = std::max(diff, std::abs(a[i] - b[i]));
+    }
+    return largest == 0.0 ? diff : diff / largest;
+}
+
 // Trains once alone (batch 16) and once over the ranks (16 / P each), and compares the weights.
-void check_equal_to_one_process(Rule rule, Dtype dtype, double tolerance, dist::DataParallelOptions ddp_options = {})
+void check_equal_to_one_process(Rule rule, Dtype dtype, double tolerance, dist::DataParallelOptions ddp_options = {},
+                                Way way = Way::AllReduce)
 {
     const nn::TensorDataset data = make_data(dtype);
     const nn::DataLoaderOptions options{.batch_size = global_batch, .shuffle = true, .seed = 7};
@@ -105,13 +127,33 @@ void check_equal_to_one_process(Rule rule, Dtype dtype, double tolerance, dist::
 
     // Rank 0 starts from the weights the single process started from, the others from their own.
     auto model = make_model(1 + 1000 * static_cast<std::uint64_t>(group().rank()), dtype);
-    dist::DistributedDataParallel ddp(model, group(), ddp_options);
+    std::optional<dist::DistributedDataParallel> wrapper(std::in_place, model, group(), ddp_options);
+    dist::DistributedDataParallel& ddp = *wrapper;
     nn::DataLoader loader(data, dist::distributed(group(), options));
     BOOST_TEST(loader.batch_size() == global_batch);
     nn::DataLoader probe(data, dist::distributed(group(), options)); // begin() would draw loader's first order
     BOOST_TEST(probe.begin()->features.shape()[0] == global_batch / group().world_size());
     auto opt = make_optimizer(rule, ddp.parameters());
-    train(ddp, loader, *opt, &ddp);
+    train(ddp, loader, *opt, &ddp, way);
+    if (way == Way::Step) {
+        // Shared exactly where the ranks are several and the options allow it.
+        BOOST_TEST(ddp.shares_parameters() ==
+                   (group().world_size() > 1 && ddp_options.share_parameters && !ddp_options.overlap));
+        // The optimizer's state gathered from the ranks that updated each parameter is one process's.
+        const nn::StateDict state = ddp.optimizer_state_dict(*opt), alone_state = alone_opt->state_dict();
+        BOOST_TEST_REQUIRE(state.size() == alone_state.size());
+        for (const auto& item : alone_state) {
+            BOOST_TEST_CONTEXT("optimizer state " << item.first)
+            BOOST_TEST(relative_difference(state.at(item.first), item.second) <= tolerance);
+        }
+        // The model outlives the wrapper: its parameters move back into memory of their own, values kept.
+        std::vector<std::vector<double>> before;
+        for (const Tensor& p : model->parameters())
+            before.push_back(p.to_vector());
+        wrapper.reset();
+        for (std::size_t k = 0; k < before.size(); ++k)
+            BOOST_TEST(model->parameters()[k].to_vector() == before[k], boost::test_tools::per_element());
+    }
 
     const auto expected = alone->named_parameters();
     const auto got = model->named_parameters();
@@ -140,7 +182,8 @@ void check_equal_to_one_process(Rule rule, Dtype dtype, double tolerance, dist::
 
 BOOST_TEST_GLOBAL_FIXTURE(WorldFixture);
 
-// Each both ways: gradients sent after backward(), and from the hooks during it (overlap).
+// Each every way: gradients sent after backward(), from the hooks during it (overlap), and
+// ddp.step(opt) with the parameters shared (as one machine's ranks are here) and not.
 void check_both_ways(Rule rule, Dtype dtype, double tolerance, dist::DataParallelOptions ddp_options = {})
 {
     for (const bool overlap : {false, true}) {
@@ -148,6 +191,14 @@ void check_both_ways(Rule rule, Dtype dtype, double tolerance, dist::DataParalle
         {
             ddp_options.overlap = overlap;
             check_equal_to_one_process(rule, dtype, tolerance, ddp_options);
+        }
+    }
+    ddp_options.overlap = false;
+    for (const bool share : {true, false}) {
+        BOOST_TEST_CONTEXT("step(opt), share_parameters " << share)
+        {
+            ddp_options.share_parameters = share;
+            check_equal_to_one_process(rule, dtype, tolerance, ddp_options, Way::Step);
         }
     }
 }
@@ -282,6 +333,36 @@ BOOST_AUTO_TEST_CASE(reused_weights_and_accumulated_gradients_equal_one_process)
 }
 
 // Buffers come from rank 0 too (BatchNorm's running mean).
+// step(opt)'s refusals: an optimizer over other parameters, a second optimizer, and
+// sync_gradients() once the ranks share one copy of the parameters (each stepping all of it
+// would update it once a rank).
+BOOST_AUTO_TEST_CASE(step_refuses_what_would_train_wrongly)
+{
+    const nn::TensorDataset data = make_data(Dtype::Float64);
+    auto model = make_model(1, Dtype::Float64);
+    dist::DistributedDataParallel ddp(model, group());
+    nn::SGD opt(ddp.parameters(), {.lr = 0.1, .momentum = 0.9});
+    std::vector<Tensor> fewer = ddp.parameters();
+    fewer.pop_back();
+    nn::SGD partial(fewer, {.lr = 0.1});
+    const auto message_has = [](std::string part) {
+        return [part](const std::exception& e) { return std::string(e.what()).find(part) != std::string::npos; };
+    };
+    BOOST_CHECK_EXCEPTION(ddp.step(partial), std::invalid_argument,
+                          message_has("the SGD has 5 parameters that are not the model's 6 in order"));
+    nn::DataLoader loader(data, dist::distributed(group(), {.batch_size = global_batch}));
+    const nn::Batch b = *loader.begin();
+    opt.zero_grad();
+    nn::cross_entropy(ddp(b.features), b.targets).backward();
+    ddp.step(opt);
+    nn::SGD other(ddp.parameters(), {.lr = 0.1});
+    BOOST_CHECK_EXCEPTION(ddp.step(other), std::invalid_argument, message_has("another optimizer (SGD)"));
+    if (ddp.shares_parameters())
+        BOOST_CHECK_EXCEPTION(ddp.sync_gradients(), std::logic_error, message_has("train with step(opt) alone"));
+    else
+        BOOST_TEST(group().world_size() == 1); // alone, step(opt) is opt.step(): nothing to share
+}
+
 BOOST_AUTO_TEST_CASE(buffers_are_broadcast_from_rank_0)
 {
     auto bn = std::make_shared<nn::BatchNorm1d>(4, nn::BatchNormOptions{.dtype = Dtype::Float64});
