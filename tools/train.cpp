@@ -647,9 +647,9 @@ int train(int argc, char** argv, std::optional<tools::Job>& job)
                           .y_label = "||grad||",
                           .y_scale = nn::AxisScale::Auto});
     };
-    const auto save_checkpoint = [&](const fs::path& path, std::int64_t epoch) {
+    const auto save_checkpoint = [&](const fs::path& path, std::int64_t epoch, const nn::StateDict& opt_state) {
         nn::StateDict out = model.state_dict();
-        for (const auto& [name, t] : opt->state_dict())
+        for (const auto& [name, t] : opt_state)
             out.insert("optimizer." + name, t);
         for (const auto& [name, t] : schedule.state_dict())
             out.insert("scheduler." + name, t);
@@ -706,10 +706,12 @@ int train(int argc, char** argv, std::optional<tools::Job>& job)
                     o.save.empty() || epoch == 1 ? std::string{}
                                                  : fmt::format(". {} holds epoch {}, as it was", o.save, epoch - 1)));
             loss.backward();
-            job->sync_gradients(); // every rank: the gradient of the global batch's mean loss
+            // Every rank: the step of the gradient of the global batch's mean loss; with gradient
+            // statistics, those gradients are in place before it.
             if (gradients)
-                gradients->update();
-            opt->step();
+                job->step(*opt, [&] { gradients->update(); });
+            else
+                job->step(*opt);
             const auto rows = static_cast<double>(b.features.size(0));
             sums[step] = value * rows;
             sums[loader.size() + step] = rows;
@@ -793,10 +795,14 @@ int train(int argc, char** argv, std::optional<tools::Job>& job)
                 stop = ++epochs_since_best >= o.early_stopping;
             }
         }
-        if (root && !o.save.empty()) {
-            save_checkpoint(o.save, epoch);
-            if (o.early_stopping > 0 && best_epoch == epoch)
-                save_checkpoint(best_path(o.save), epoch);
+        if (!o.save.empty()) {
+            // Every rank: the optimizer's state may be shared out among them (Job::optimizer_state).
+            const nn::StateDict opt_state = job->optimizer_state(*opt);
+            if (root) {
+                save_checkpoint(o.save, epoch, opt_state);
+                if (o.early_stopping > 0 && best_epoch == epoch)
+                    save_checkpoint(best_path(o.save), epoch, opt_state);
+            }
         }
         if (stop) {
             if (talk)

@@ -121,6 +121,12 @@ BOOST_AUTO_TEST_CASE(two_processes_train_as_one)
         BOOST_TEST((first != std::string::npos && two.output.find("epoch 3: train loss", first + 1) == std::string::npos), two.output);
         check_close(work_dir() / "two.safetensors", work_dir() / "alone.safetensors");
     }
+    // --grad-stats reads the mean gradients before each step: the all-reduce way, not the shared
+    // weights of ddp.step(); the same weights and optimizer state all the same.
+    const std::string common = options("--epochs 3 --optimizer sgd --grad-stats");
+    BOOST_TEST_REQUIRE(train(0, common + " --save alone.safetensors").status == 0);
+    BOOST_TEST_REQUIRE(train(2, common + " --save two.safetensors").status == 0);
+    check_close(work_dir() / "two.safetensors", work_dir() / "alone.safetensors");
 }
 
 BOOST_AUTO_TEST_CASE(checkpoints_resume_under_another_world_size)

@@ -83,10 +83,26 @@ void Job::wrap(std::shared_ptr<nn::Module> model)
         impl_->ddp = std::make_unique<dist::DistributedDataParallel>(std::move(model), impl_->group);
 }
 
-void Job::sync_gradients()
+void Job::step(nn::Optimizer& opt, const std::function<void()>& inspect)
 {
-    if (impl_ && impl_->ddp)
-        impl_->ddp->sync_gradients();
+    if (!impl_ || !impl_->ddp) {
+        if (inspect)
+            inspect();
+        opt.step();
+        return;
+    }
+    if (!inspect) {
+        impl_->ddp->step(opt);
+        return;
+    }
+    impl_->ddp->sync_gradients();
+    inspect();
+    opt.step();
+}
+
+nn::StateDict Job::optimizer_state(nn::Optimizer& opt) const
+{
+    return impl_ && impl_->ddp ? impl_->ddp->optimizer_state_dict(opt) : opt.state_dict();
 }
 
 nn::DataLoaderOptions Job::loader(nn::DataLoaderOptions options) const
@@ -140,7 +156,13 @@ bool Job::distributed() const { return false; }
 int Job::rank() const { return 0; }
 int Job::size() const { return 1; }
 void Job::wrap(std::shared_ptr<nn::Module>) {}
-void Job::sync_gradients() {}
+void Job::step(nn::Optimizer& opt, const std::function<void()>& inspect)
+{
+    if (inspect)
+        inspect();
+    opt.step();
+}
+nn::StateDict Job::optimizer_state(nn::Optimizer& opt) const { return opt.state_dict(); }
 nn::DataLoaderOptions Job::loader(nn::DataLoaderOptions options) const { return options; }
 void Job::sum(std::span<double>) const {}
 void Job::from_root(std::span<double>) const {}

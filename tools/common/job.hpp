@@ -5,7 +5,7 @@
 //   tools::Job job(tools::Job::wanted(distributed_option), &argc, &argv);  // MPI_Init if wanted
 //   job.wrap(model);                            // DistributedDataParallel: rank 0's weights everywhere
 //   nn::DataLoader loader(data, job.loader({.batch_size = 64, .shuffle = true}));
-//   ... loss.backward(); job.sync_gradients(); opt.step();
+//   ... loss.backward(); job.step(opt);          // the step of the gradients of every rank
 //   job.sum(totals);                            // the epoch's sums over every rank
 //   if (job.root()) save(...);                  // files and printing on rank 0 only
 //
@@ -15,8 +15,11 @@
 #pragma once
 
 #include <nn/data/data_loader.hpp>
+#include <nn/io/state_dict.hpp>
 #include <nn/modules/module.hpp>
+#include <nn/optim/optimizer.hpp>
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -50,10 +53,17 @@ public:
     bool root() const { return rank() == 0; }
 
     /// Checks that every rank has the same model and gives it rank 0's parameters and buffers
-    /// (DistributedDataParallel); sync_gradients() then averages its gradients over the ranks.
-    /// Collective. Alone, nothing.
+    /// (DistributedDataParallel). Collective. Alone, nothing.
     void wrap(std::shared_ptr<nn::Module> model);
-    void sync_gradients();
+    /// opt's step from the gradients of every rank, the step one process would take with the
+    /// whole batch (DistributedDataParallel::step: on one machine, one copy of the parameters the
+    /// ranks share, each updating its share). `inspect`, when given, runs before the step with
+    /// the mean gradients in every parameter's grad() (the all-reduce way, which puts them there
+    /// on every rank). Collective. Alone, inspect() then opt.step().
+    void step(nn::Optimizer& opt, const std::function<void()>& inspect = {});
+    /// opt.state_dict() as one process would have it (DistributedDataParallel::
+    /// optimizer_state_dict: each parameter's state from the rank that updates it). Collective.
+    nn::StateDict optimizer_state(nn::Optimizer& opt) const;
     /// The options with this rank's share of every batch (dist::distributed). Collective.
     nn::DataLoaderOptions loader(nn::DataLoaderOptions options) const;
     /// Each value replaced by its sum over the ranks. Collective.
