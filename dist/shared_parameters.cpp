@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <exception>
 #include <numeric>
 #include <set>
 
@@ -125,6 +126,11 @@ SharedParameters::~SharedParameters()
         return;
     for (const autograd::Tensor& p : params_) // each rank copies the shared values into its own
         p.impl()->storage->move_to_own_buffer();
+    // Unwinding from an error on this rank alone: the others may never come to free the windows
+    // (MPI_Win_free waits for every rank), so leave them to the job's end, which the
+    // ProcessGroup's destructor brings about (tests/dist/dist_fault.cpp, mode shared).
+    if (std::uncaught_exceptions() > 0)
+        return;
     Mpi& mpi = *mpi_;
     MPI_Win_unlock_all(mpi.staging);
     MPI_Win_unlock_all(mpi.params);

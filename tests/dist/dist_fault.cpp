@@ -6,10 +6,16 @@
 //   dist_fault abort   rank 1 catches its error and calls ProcessGroup::abort
 //   dist_fault kill    rank 1 is killed (SIGKILL) at step 3: no handler of ours runs
 //   dist_fault alike   every rank throws the same error at step 3 (printed once, by rank 0)
+//   dist_fault shared  as scope, training a model whose weights the ranks share (ddp.step(opt)),
+//                      whose windows must not be freed while unwinding (the others never come)
 // Every rank trains on all-reduces of a tensor until step 1000, which a healthy job reaches in
 // well under a second: the faults come long before.
 #include <dist/collectives.hpp>
+#include <dist/data_parallel.hpp>
 #include <dist/process_group.hpp>
+
+#include <nn/modules/linear.hpp>
+#include <nn/optim/sgd.hpp>
 
 #include <autograd/tensor.hpp>
 
@@ -33,20 +39,38 @@ void steps(const dist::ProcessGroup& group, std::string_view mode)
     }
 }
 
+// Training steps of a small model through ddp.step(opt): on one machine, shared weights.
+void shared_steps(const dist::ProcessGroup& group)
+{
+    autograd::Generator gen(1);
+    dist::DistributedDataParallel ddp(nn::Linear(4, 2, gen), group);
+    nn::SGD opt(ddp.parameters(), {.lr = 0.01});
+    for (int step = 0; step < 1000; ++step) {
+        if (group.rank() == 1 && step == 3)
+            throw std::runtime_error("injected fault at step 3");
+        opt.zero_grad();
+        ddp(autograd::Tensor::ones({2, 4})).sum().backward();
+        ddp.step(opt);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     const std::string_view mode = argc > 1 ? argv[1] : "";
-    if (mode != "throw" && mode != "scope" && mode != "abort" && mode != "kill" && mode != "alike") {
-        std::fprintf(stderr, "dist_fault: mode must be throw, scope, abort, kill or alike (got '%s')\n",
+    if (mode != "throw" && mode != "scope" && mode != "abort" && mode != "kill" && mode != "alike" && mode != "shared") {
+        std::fprintf(stderr, "dist_fault: mode must be throw, scope, abort, kill, alike or shared (got '%s')\n",
                      argc > 1 ? argv[1] : "");
         return 2;
     }
-    if (mode == "scope") {
+    if (mode == "scope" || mode == "shared") {
         try {
             dist::ProcessGroup group(argc, argv);
-            steps(group, mode);
+            if (mode == "shared")
+                shared_steps(group);
+            else
+                steps(group, mode);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "dist_fault: caught after the group's scope (must not be reached): %s\n", e.what());
         }
