@@ -139,9 +139,12 @@ public:
     /// with shared parameters it updates this rank's share only (Optimizer::set_partition), so
     /// its state of the others is stale: checkpoint it through optimizer_state_dict(). After the
     /// call a parameter's grad() is the mean over the ranks on its owner and this rank's own
-    /// elsewhere. Once the parameters are shared, sync_gradients() throws std::logic_error (each
-    /// rank stepping every parameter would update the one copy once a rank), and writing the
-    /// parameters (loading weights) must happen on every rank alike or on one between two steps.
+    /// elsewhere, so whatever must see the mean gradients before the step (clipping them by
+    /// their norm, statistics) takes the other way: sync_gradients(), then it, then opt.step(),
+    /// with share_parameters off. Once the parameters are shared, sync_gradients() throws
+    /// std::logic_error (each rank stepping every parameter would update the one copy once a
+    /// rank), and writing the parameters (loading weights) must happen on every rank alike or on
+    /// one between two steps.
     /// Throws std::invalid_argument for an optimizer over other parameters or another optimizer
     /// than the first call's, std::runtime_error on an MPI error.
     void step(nn::Optimizer& opt);
