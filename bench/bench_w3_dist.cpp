@@ -45,7 +45,7 @@ int main(int argc, char** argv)
         bench::MnistBench o;
         o.batch = 256;
         std::string hidden = "1024,1024";
-        bool overlap = false, split = false, legacy = false;
+        bool overlap = false, split = false, all_reduce = false;
         double bucket_mib = 4;
         bench::add_options(app, o);
         app.add_option("--hidden", hidden, "hidden layer sizes");
@@ -53,7 +53,7 @@ int main(int argc, char** argv)
         app.add_flag("--split-sync", split,
                      "a barrier before each sync_gradients(), timed apart: the wait for the slower rank, then the "
                      "all-reduce alone (the barrier adds a little to the epoch)");
-        app.add_flag("--all-reduce", legacy,
+        app.add_flag("--all-reduce", all_reduce,
                      "sync_gradients() then opt.step() on every rank (all-reduce), instead of ddp.step(opt)");
         app.add_option("--bucket-mib", bucket_mib, "bucket size in MiB")->check(CLI::Range(0.001, 1024.0));
         try {
@@ -89,7 +89,7 @@ int main(int argc, char** argv)
                     wait += seconds_since(w0);
                 }
                 const auto s0 = Clock::now();
-                if (legacy) {
+                if (all_reduce) {
                     ddp.sync_gradients();
                     sync += seconds_since(s0);
                     opt.step();

@@ -17,6 +17,7 @@
 #include <span>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 
 namespace dist {
@@ -79,6 +80,14 @@ std::string difference(const std::vector<Entry>& mine, const std::vector<Entry>&
             return fmt::format("rank {}'s {} '{}' is {}, rank 0's is {}", rank, m.kind, m.name, m.type, r.type);
     }
     return {};
+}
+
+// Whether g, a copy of a parameter's grad(), may be written in place: nothing but the parameter
+// and this copy holds its record (no handle, no view, no graph: after backward() the engine's
+// gradients are the leaves' own).
+bool only_the_parameter_holds(const autograd::Tensor& g)
+{
+    return g.defined() && !g.requires_grad() && g.use_count() == 2 && g.storage_use_count() == 1;
 }
 
 } // namespace
@@ -243,8 +252,7 @@ bool DistributedDataParallel::reduce_in_place(std::size_t bucket)
     if (b.params.size() != 1)
         return false;
     autograd::Tensor g = params_[b.params[0]].second.grad();
-    // Two owners of the record: the parameter and g here.
-    if (!g.defined() || g.requires_grad() || g.dtype() != b.dtype || g.use_count() != 2 || g.storage_use_count() != 1)
+    if (!only_the_parameter_holds(g) || g.dtype() != b.dtype)
         return false;
     autograd::dispatch(b.dtype, [&]<class T>() {
         const std::span<T> data(g.data_ptr<T>(), static_cast<std::size_t>(b.numel));
@@ -375,31 +383,28 @@ void DistributedDataParallel::sync_gradients()
     pass.reset(buckets_.size(), params_.size());
 }
 
-void DistributedDataParallel::check_optimizer(const nn::Optimizer& opt) const
+void DistributedDataParallel::check_optimizer(const nn::Optimizer& opt, std::string_view caller) const
 {
     const auto& refs = opt.params();
     bool same = refs.size() == params_.size();
     for (std::size_t k = 0; same && k < refs.size(); ++k)
         same = refs[k].tensor() != nullptr && refs[k].tensor()->id() == params_[k].second.id();
     if (!same)
-        throw std::invalid_argument(fmt::format("DistributedDataParallel::step: the {} has {} parameters that are not "
+        throw std::invalid_argument(fmt::format("DistributedDataParallel::{}: the {} has {} parameters that are not "
                                                 "the model's {} in order: make it over ddp.parameters()",
-                                                opt.name(), refs.size(), params_.size()));
+                                                caller, opt.name(), refs.size(), params_.size()));
     if (stepped_ != nullptr && stepped_ != &opt)
-        throw std::invalid_argument(fmt::format("DistributedDataParallel::step: another optimizer ({}) than the first "
+        throw std::invalid_argument(fmt::format("DistributedDataParallel::{}: another optimizer ({}) than the first "
                                                 "step's: step takes one optimizer for the wrapper's life",
-                                                opt.name()));
+                                                caller, opt.name()));
 }
 
 void DistributedDataParallel::step(nn::Optimizer& opt)
 {
-    check_optimizer(opt);
+    check_optimizer(opt, "step");
     stepped_ = &opt;
     if (!sharing_tried_ && group_->world_size() > 1 && options_.share_parameters && !options_.overlap) {
-        std::vector<autograd::Tensor> tensors;
-        for (const auto& [name, t] : params_)
-            tensors.push_back(t);
-        shared_ = detail::SharedParameters::create(*group_, std::move(tensors));
+        shared_ = detail::SharedParameters::create(*group_, module_->parameters()); // params_'s order
         if (shared_ != nullptr) {
             std::vector<std::size_t> mine;
             for (std::size_t k = 0; k < params_.size(); ++k)
@@ -449,8 +454,7 @@ void DistributedDataParallel::shared_step(nn::Optimizer& opt)
         if (flags[k] == 0.0f || shared_->owner(k) != me)
             continue;
         autograd::Tensor g = p.grad();
-        // The mean goes into a gradient nothing else holds (as reduce_in_place's test).
-        if (g.requires_grad() || g.use_count() != 2 || g.storage_use_count() != 1) {
+        if (!only_the_parameter_holds(g)) { // the mean goes into a copy, not into a shared gradient
             g = autograd::clone(g.detach());
             p.set_grad(g);
         }
@@ -482,7 +486,7 @@ void DistributedDataParallel::shared_step(nn::Optimizer& opt)
 
 nn::StateDict DistributedDataParallel::optimizer_state_dict(nn::Optimizer& opt)
 {
-    check_optimizer(opt);
+    check_optimizer(opt, "optimizer_state_dict");
     if (shared_ != nullptr && stepped_ == &opt)
         for (std::size_t k = 0; k < params_.size(); ++k)
             for (std::span<std::byte> bytes : opt.param_state(k))

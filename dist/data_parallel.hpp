@@ -54,6 +54,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nn {
@@ -198,7 +199,7 @@ private:
     std::unique_ptr<detail::SharedParameters> shared_;
     const nn::Optimizer* stepped_ = nullptr;
 
-    void check_optimizer(const nn::Optimizer& opt) const;
+    void check_optimizer(const nn::Optimizer& opt, std::string_view caller) const;
     void shared_step(nn::Optimizer& opt);
 };
 

@@ -109,7 +109,7 @@ public:
     /// step() updates every parameter again (the default).
     void clear_partition() { partition_.reset(); }
     /// Whether step() updates parameter n (set_partition).
-    bool updates(std::size_t n) const { return !partition_ || (*partition_).at(n) != 0; }
+    bool updates(std::size_t n) const { return !partition_ || partition_->at(n) != 0; }
     /// Parameter n's elements in each per-element state array, as bytes, in the order of the
     /// state_dict() entries: for dist, which copies them between ranks.
     std::vector<std::span<std::byte>> param_state(std::size_t n);

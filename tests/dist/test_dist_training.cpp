@@ -160,16 +160,11 @@ void check_equal_to_one_process(Rule rule, Dtype dtype, double tolerance, dist::
     BOOST_TEST_REQUIRE(got.size() == expected.size());
     double worst = 0.0;
     for (std::size_t k = 0; k < got.size(); ++k) {
-        const std::vector<double> a = got[k].second.to_vector(), b = expected[k].second.to_vector();
-        double largest = 0.0, diff = 0.0;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            largest = std::max(largest, std::abs(b[i]));
-            diff = std::max(diff, std::abs(a[i] - b[i]));
-        }
-        worst = std::max(worst, diff / largest);
-        BOOST_TEST(diff <= tolerance * largest, "rank " << group().rank() << " of " << group().world_size() << ": "
-                                                        << got[k].first << " differs by " << diff << " (largest weight "
-                                                        << largest << ", tolerance " << tolerance << " relative)");
+        const double relative = relative_difference(got[k].second, expected[k].second);
+        worst = std::max(worst, relative);
+        BOOST_TEST(relative <= tolerance, "rank " << group().rank() << " of " << group().world_size() << ": "
+                                                  << got[k].first << " differs by " << relative
+                                                  << " of its largest weight (tolerance " << tolerance << ")");
     }
     BOOST_TEST_MESSAGE("rank " << group().rank() << " of " << group().world_size() << ": largest relative difference "
                                << worst << " (tolerance " << tolerance << ")");
